@@ -1,0 +1,11 @@
+"""URL map: the public site, the admin, exports and the health check."""
+
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future prefixed URLs)
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("evaluations.urls")),
+]

@@ -1,0 +1,15 @@
+"""Public URLs: the published reports by year and department, open data, health."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "evaluations"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("reports/<int:year>/", views.year_index, name="year"),
+    path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
+    path("departments/<slug:department_code>/", views.department_detail, name="department"),
+]

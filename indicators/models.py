@@ -1,0 +1,162 @@
+"""绩效指标: the performance indicators of a report (部门整体) or of one of its projects."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from indicators import scoring
+
+
+class Level1(models.TextChoices):
+    OUTPUT = "output", _("产出指标")
+    OUTCOME = "outcome", _("效益指标")
+    SATISFACTION = "satisfaction", _("满意度指标")
+
+
+class Level2(models.TextChoices):
+    QUANTITY = "quantity", _("数量指标")
+    QUALITY = "quality", _("质量指标")
+    TIMELINESS = "timeliness", _("时效指标")
+    COST = "cost", _("成本指标")
+    ECONOMIC = "economic", _("经济效益指标")
+    SOCIAL = "social", _("社会效益指标")
+    ECOLOGICAL = "ecological", _("生态效益指标")
+    SUSTAINABILITY = "sustainability", _("可持续影响指标")
+    SATISFACTION = "satisfaction", _("服务对象满意度指标")
+
+
+# Which level-2 headings belong under each level-1 heading of the national form.
+LEVEL2_BY_LEVEL1 = {
+    Level1.OUTPUT: {Level2.QUANTITY, Level2.QUALITY, Level2.TIMELINESS, Level2.COST},
+    Level1.OUTCOME: {
+        Level2.ECONOMIC, Level2.SOCIAL, Level2.ECOLOGICAL, Level2.SUSTAINABILITY,
+    },
+    Level1.SATISFACTION: {Level2.SATISFACTION},
+}
+
+
+class Nature(models.TextChoices):
+    GTE = "gte", "≥"
+    LTE = "lte", "≤"
+    EQ = "eq", "="
+    QUALITATIVE = "qualitative", _("定性")
+
+
+class Tier(models.TextChoices):
+    ACHIEVED = "achieved", _("达成")
+    PARTIAL = "partial", _("部分达成")
+    NOT_ACHIEVED = "not_achieved", _("未达成")
+
+
+VALUE = {"max_digits": 20, "decimal_places": 4, "null": True, "blank": True}
+
+
+class Indicator(models.Model):
+    """绩效指标: a target and what was achieved, scored by the rules of indicators.scoring."""
+
+    report = models.ForeignKey(
+        "evaluations.Report", verbose_name=_("报告"), on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    project = models.ForeignKey(
+        "evaluations.Project", verbose_name=_("项目"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="indicators",
+        help_text=_("留空为部门整体支出指标。"),
+    )
+    level1 = models.CharField(_("一级指标"), max_length=20, choices=Level1.choices)
+    level2 = models.CharField(_("二级指标"), max_length=20, choices=Level2.choices)
+    name = models.CharField(_("三级指标"), max_length=200)
+    nature = models.CharField(
+        _("指标性质"), max_length=20, choices=Nature.choices, default=Nature.GTE
+    )
+    unit = models.CharField(_("计量单位"), max_length=30, blank=True)
+    target_value = models.DecimalField(_("年度指标值"), **VALUE)
+    target_text = models.CharField(
+        _("年度指标值（文字）"), max_length=300, blank=True,
+        help_text=_("定性指标或无法量化时填写。"),
+    )
+    actual_value = models.DecimalField(_("实际完成值"), **VALUE)
+    actual_text = models.CharField(_("实际完成值（文字）"), max_length=300, blank=True)
+    weight = models.DecimalField(
+        _("分值"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("留空表示只列示目标、不计分。"),
+    )
+    tier = models.CharField(
+        _("完成档次"), max_length=20, choices=Tier.choices, blank=True,
+        help_text=_("定性指标：达成、部分达成或未达成。"),
+    )
+    applicable = models.BooleanField(_("适用"), default=True)
+    score = models.DecimalField(
+        _("得分（定性指标填写）"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    deviation = models.TextField(_("偏差原因分析及改进措施"), blank=True)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["report", "project", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "position"],
+                condition=Q(project__isnull=True),
+                name="indicator_unique_position_per_report",
+                violation_error_message=_("部门整体指标的顺序不能重复。"),
+            ),
+            models.UniqueConstraint(
+                fields=["project", "position"],
+                condition=Q(project__isnull=False),
+                name="indicator_unique_position_per_project",
+                violation_error_message=_("同一项目的指标顺序不能重复。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__isnull=True) | Q(weight__gte=0),
+                name="indicator_weight_non_negative",
+                violation_error_message=_("分值不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0),
+                name="indicator_score_non_negative",
+                violation_error_message=_("得分不能为负数。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def final_score(self) -> Decimal | None:
+        """The score this indicator counts for, or None when unweighted or not scorable."""
+        try:
+            return scoring.indicator_score(
+                nature=self.nature, weight=self.weight, target=self.target_value,
+                actual=self.actual_value, tier=self.tier, entered=self.score,
+                applicable=self.applicable,
+            )
+        except ValueError:
+            return None
+
+    @property
+    def target_display(self) -> str:
+        return self.target_text or _format_value(self.target_value, self.unit)
+
+    @property
+    def actual_display(self) -> str:
+        return self.actual_text or _format_value(self.actual_value, self.unit)
+
+
+def _format_value(value: Decimal | None, unit: str) -> str:
+    if value is None:
+        return ""
+    # 275.0000 reads as 275 and 4.9600 as 4.96, as the figures were written.
+    return f"{format(value.normalize(), 'f')}{unit}"

@@ -1,0 +1,371 @@
+"""Scoring rules for 绩效自评 tables: indicator scores, execution rate, total and grade.
+
+Pure functions over ``decimal.Decimal`` (no Django) so the rules in DESIGN.md can be tested alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import floor
+
+__all__ = [
+    "GRADE_LABELS",
+    "LEVEL1_CODES",
+    "NATIONAL_DEFAULT",
+    "NATURES",
+    "TIERS",
+    "IndicatorInput",
+    "ScoreOutOfBand",
+    "ScoredRow",
+    "TableResult",
+    "TableWeights",
+    "execution_rate",
+    "execution_score",
+    "grade",
+    "indicator_score",
+    "needs_execution_explanation",
+    "qualitative_band",
+    "round2",
+    "score_table",
+    "target_missed",
+    "total_score",
+    "weights_mismatch",
+]
+
+NATURES: tuple[str, ...] = ("gte", "lte", "eq", "qualitative")
+TIERS: tuple[str, ...] = ("achieved", "partial", "not_achieved")
+LEVEL1_CODES: tuple[str, ...] = ("output", "outcome", "satisfaction")
+
+GRADE_LABELS: dict[str, str] = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
+
+HUNDRED = Decimal("100")
+DEFAULT_EXECUTION_WEIGHT = Decimal("10")
+EXECUTION_EXPLANATION_BELOW = Decimal("90")
+
+_CENT = Decimal("0.01")
+
+# Fractions of the weight, inclusive at both ends, so adjacent bands share their edge.
+_BANDS: dict[str, tuple[Fraction, Fraction]] = {
+    "achieved": (Fraction(4, 5), Fraction(1)),
+    "partial": (Fraction(3, 5), Fraction(4, 5)),
+    "not_achieved": (Fraction(0), Fraction(3, 5)),
+}
+
+
+class ScoreOutOfBand(ValueError):
+    """An entered qualitative score lies outside the band of its tier."""
+
+    def __init__(self, tier: str, low: Decimal, high: Decimal, score: Decimal) -> None:
+        self.tier = tier
+        self.low = low
+        self.high = high
+        self.score = score
+        super().__init__(f"score {score} for tier {tier!r} is outside [{low}, {high}]")
+
+
+def round2(x: Decimal) -> Decimal:
+    """Round to 2 places, half up, as the paper form shows it."""
+    return x.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _round_fraction(x: Fraction) -> Decimal:
+    # Ratios are kept as exact fractions until this single rounding, so a value
+    # that is exactly x.xx5 on paper rounds up instead of depending on how many
+    # digits the Decimal context kept for a repeating quotient.
+    sign = -1 if x < 0 else 1
+    cents = floor(abs(x) * 100 + Fraction(1, 2))
+    return round2(Decimal(sign * cents).scaleb(-2))
+
+
+# --- Execution rate -------------------------------------------------------------
+
+
+def execution_rate(expenditure: Decimal | None, adjusted_budget: Decimal | None) -> Decimal | None:
+    """Expenditure ÷ adjusted budget as a percentage, 2 places (98.53 means 98.53%).
+
+    None when either figure is missing or the budget is 0 or less (no meaningful rate).
+    """
+    if expenditure is None or adjusted_budget is None or adjusted_budget <= 0:
+        return None
+    return _round_fraction(Fraction(expenditure) * 100 / Fraction(adjusted_budget))
+
+
+def execution_score(
+    rate_percent: Decimal | None, weight: Decimal = DEFAULT_EXECUTION_WEIGHT
+) -> Decimal | None:
+    """weight × min(rate, 100%), 2 places; None when there is no rate.
+
+    A negative rate (refunds exceeding spending) scores 0 rather than going negative.
+    """
+    if rate_percent is None:
+        return None
+    capped = min(max(Fraction(rate_percent), Fraction(0)), Fraction(100))
+    return _round_fraction(Fraction(weight) * capped / 100)
+
+
+def needs_execution_explanation(rate: Decimal | None) -> bool:
+    """Whether the execution rate is below 90% and so must be explained."""
+    return rate is not None and rate < EXECUTION_EXPLANATION_BELOW
+
+
+# --- Indicator scores -----------------------------------------------------------
+
+
+def _check_nature(nature: str) -> None:
+    if nature not in NATURES:
+        raise ValueError(f"unknown indicator nature {nature!r}")
+
+
+def _check_tier(tier: str) -> None:
+    if tier not in TIERS:
+        raise ValueError(f"unknown qualitative tier {tier!r}")
+
+
+def qualitative_band(tier: str, weight: Decimal) -> tuple[Decimal, Decimal]:
+    """Inclusive (low, high) score bounds for a qualitative tier, rounded to 2 places."""
+    _check_tier(tier)
+    low, high = _BANDS[tier]
+    w = Fraction(weight)
+    return _round_fraction(w * low), _round_fraction(w * high)
+
+
+def _quantitative_ratio(nature: str, target: Fraction, actual: Fraction) -> Fraction:
+    """Share of the weight earned, in [0, 1].
+
+    Where the proportional formula stops meaning anything (a zero or negative
+    denominator, or signs that would flip the ratio), the indicator is scored
+    all-or-nothing on whether the target was met.
+    """
+    if nature == "gte":
+        if target <= 0:
+            return Fraction(1) if actual >= target else Fraction(0)
+        ratio = actual / target
+    elif nature == "lte":
+        if actual <= target:
+            return Fraction(1)
+        if actual <= 0:
+            # actual > target here, so both are ≤ 0 and target/actual would exceed 1.
+            return Fraction(0)
+        ratio = target / actual
+    else:  # eq
+        if actual == target:
+            return Fraction(1)
+        lo, hi = min(actual, target), max(actual, target)
+        if lo <= 0:
+            # With a zero or negative value min/max is 0, negative or (both
+            # negative) above 1; none of those is a partial match.
+            return Fraction(0)
+        ratio = lo / hi
+    return min(max(ratio, Fraction(0)), Fraction(1))
+
+
+def indicator_score(
+    *,
+    nature: str,
+    weight: Decimal | None,
+    target: Decimal | None,
+    actual: Decimal | None,
+    tier: str = "",
+    entered: Decimal | None = None,
+    applicable: bool = True,
+) -> Decimal | None:
+    """Score of one indicator, 2 places, within [0, weight]; None when it is not scored.
+
+    None for: not applicable, unweighted (weight None), a quantitative indicator
+    missing its target or actual, a qualitative indicator with no tier yet, and
+    partial / not_achieved with no entered score.
+    Quantitative natures ignore ``tier`` and ``entered``; qualitative ignores
+    ``target`` and ``actual``. Weights are expected to have at most 2 places.
+    Raises ValueError for an unknown nature or tier or a negative weight, and
+    ScoreOutOfBand when an entered qualitative score is outside its tier's band.
+    """
+    _check_nature(nature)
+    if not applicable or weight is None:
+        return None
+    if weight < 0:
+        raise ValueError(f"negative weight {weight}")
+
+    if nature == "qualitative":
+        if tier == "":
+            return None
+        _check_tier(tier)
+        if entered is None:
+            return round2(weight) if tier == "achieved" else None
+        score = round2(entered)
+        low, high = qualitative_band(tier, weight)
+        # Compared as displayed, so a value the form shows as the band edge is accepted.
+        if not low <= score <= high:
+            raise ScoreOutOfBand(tier, low, high, score)
+        return score
+
+    if target is None or actual is None:
+        return None
+    ratio = _quantitative_ratio(nature, Fraction(target), Fraction(actual))
+    return _round_fraction(Fraction(weight) * ratio)
+
+
+def target_missed(
+    *, nature: str, target: Decimal | None, actual: Decimal | None, tier: str = ""
+) -> bool:
+    """Whether the indicator misses its target, which calls for a deviation reason.
+
+    False while values are missing (a qualitative indicator with no tier yet counts as missing).
+    """
+    _check_nature(nature)
+    if nature == "qualitative":
+        if tier == "":
+            return False
+        _check_tier(tier)
+        return tier != "achieved"
+    if target is None or actual is None:
+        return False
+    if nature == "gte":
+        return actual < target
+    if nature == "lte":
+        return actual > target
+    return actual != target
+
+
+# --- Totals and grade -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoredRow:
+    """One weighted line of a table (an indicator or the execution row) as seen by the total."""
+
+    score: Decimal | None
+    weight: Decimal | None
+    applicable: bool = True
+
+
+def total_score(rows: Iterable[ScoredRow]) -> Decimal | None:
+    """Σ scores × 100 ÷ Σ weights of the rows that apply, 2 places, clamped to [0, 100].
+
+    Rows that are unweighted or not applicable are left out, which rescales the
+    rest to 100. A weighted row that applies but has no score yet counts as 0,
+    so an unfinished table is not flattered. None when no weight applies.
+    """
+    score_sum = Decimal(0)
+    weight_sum = Decimal(0)
+    for row in rows:
+        if row.weight is None or not row.applicable:
+            continue
+        weight_sum += row.weight
+        if row.score is not None:
+            # The total is built from scores as printed, not their unrounded values.
+            score_sum += round2(row.score)
+    if weight_sum <= 0:
+        return None
+    total = _round_fraction(Fraction(score_sum) * 100 / Fraction(weight_sum))
+    return min(max(total, round2(Decimal(0))), round2(HUNDRED))
+
+
+def grade(total: Decimal | None) -> str | None:
+    """Grade code for a total: excellent ≥ 90, good ≥ 80, fair ≥ 60, else poor."""
+    if total is None:
+        return None
+    if total >= 90:
+        return "excellent"
+    if total >= 80:
+        return "good"
+    if total >= 60:
+        return "fair"
+    return "poor"
+
+
+# --- Weights --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableWeights:
+    """Weights of the level-1 indicator groups and the execution row for one table."""
+
+    output: Decimal = Decimal("50")
+    outcome: Decimal = Decimal("30")
+    satisfaction: Decimal = Decimal("10")
+    execution: Decimal = DEFAULT_EXECUTION_WEIGHT
+
+    @property
+    def total(self) -> Decimal:
+        return self.output + self.outcome + self.satisfaction + self.execution
+
+    def by_level1(self) -> dict[str, Decimal]:
+        return {"output": self.output, "outcome": self.outcome, "satisfaction": self.satisfaction}
+
+
+NATIONAL_DEFAULT = TableWeights()
+
+
+def weights_mismatch(
+    entered_by_level1: Mapping[str, Decimal],
+    execution_weight: Decimal,
+    expected_total: Decimal = HUNDRED,
+) -> Decimal | None:
+    """Entered total − expected when indicator weights plus execution do not add up, else None.
+
+    Level-1 codes missing from the mapping count as 0; unknown codes raise ValueError.
+    """
+    unknown = set(entered_by_level1) - set(LEVEL1_CODES)
+    if unknown:
+        raise ValueError(f"unknown level-1 codes {sorted(unknown)}")
+    entered = sum(entered_by_level1.values(), Decimal(0)) + execution_weight
+    difference = entered - expected_total
+    return difference if difference != 0 else None
+
+
+# --- Whole table ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorInput:
+    """The fields of one indicator row that scoring needs (build it from a model or a dict)."""
+
+    nature: str
+    weight: Decimal | None
+    target: Decimal | None = None
+    actual: Decimal | None = None
+    tier: str = ""
+    entered: Decimal | None = None
+    applicable: bool = True
+
+
+@dataclass
+class TableResult:
+    execution_score: Decimal | None
+    scores: list[Decimal | None]  # same order as the indicator rows given
+    total: Decimal | None
+    grade: str | None
+
+
+def score_table(
+    indicator_rows: Iterable[IndicatorInput],
+    execution_rate: Decimal | None,
+    execution_weight: Decimal = DEFAULT_EXECUTION_WEIGHT,
+) -> TableResult:
+    """Score every indicator and the execution row, then total and grade the table.
+
+    The execution row always applies; with no rate it scores None and counts as 0
+    in the total. ScoreOutOfBand from any indicator propagates.
+    """
+    rows = list(indicator_rows)
+    scores = [
+        indicator_score(
+            nature=r.nature,
+            weight=r.weight,
+            target=r.target,
+            actual=r.actual,
+            tier=r.tier,
+            entered=r.entered,
+            applicable=r.applicable,
+        )
+        for r in rows
+    ]
+    exec_score = execution_score(execution_rate, execution_weight)
+    total = total_score(
+        [ScoredRow(s, r.weight, r.applicable) for s, r in zip(scores, rows, strict=True)]
+        + [ScoredRow(exec_score, execution_weight)]
+    )
+    return TableResult(execution_score=exec_score, scores=scores, total=total, grade=grade(total))

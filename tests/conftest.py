@@ -1,0 +1,39 @@
+"""Shared fixtures: users in each role, and the sample report."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def sample_report(db):
+    from evaluations.sample import load_sample_report
+
+    return load_sample_report()
+
+
+def _user_in(group: str, **kwargs):
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def data_entry_user(db):
+    return _user_in("data_entry", username="clerk")
+
+
+@pytest.fixture
+def reviewer(db):
+    return _user_in("reviewer", username="reviewer")
+
+
+@pytest.fixture
+def auditor(db):
+    return _user_in("auditor", username="auditor")

@@ -1,0 +1,66 @@
+"""Every admin changelist, add form and change form renders for a superuser."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tests.factories import IndicatorFactory, ProjectFactory, ProjectFundFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def full_data(sample_report):
+    project = ProjectFactory(report=sample_report, position=100)
+    ProjectFundFactory(project=project)
+    IndicatorFactory(report=sample_report, project=project, position=1)
+    return sample_report
+
+
+def _registered():
+    return [
+        (model._meta.app_label, model._meta.model_name, model)
+        for model in admin.site._registry
+        if model._meta.app_label in {"evaluations", "indicators"}
+    ]
+
+
+def test_every_changelist_and_form_renders(client, superuser, full_data):
+    client.force_login(superuser)
+    registered = _registered()
+    assert len(registered) >= 6
+    for app, name, model in registered:
+        response = client.get(reverse(f"admin:{app}_{name}_changelist"))
+        assert response.status_code == 200, (name, response.status_code)
+        response = client.get(reverse(f"admin:{app}_{name}_add"))
+        assert response.status_code in (200, 403), name
+        obj = model.objects.first()
+        if obj is not None:
+            response = client.get(reverse(f"admin:{app}_{name}_change", args=[obj.pk]))
+            assert response.status_code == 200, name
+            response = client.get(reverse(f"admin:{app}_{name}_history", args=[obj.pk]))
+            assert response.status_code == 200, name
+
+
+def test_report_page_shows_derived_totals_and_chinese_labels(client, superuser, sample_report):
+    client.force_login(superuser)
+    response = client.get(reverse("admin:evaluations_report_change", args=[sample_report.pk]))
+    content = response.content.decode()
+    assert "基本支出 303.99 ＋ 项目支出 1,524.91 ＝ 支出 1,828.90 万元" in content
+    assert "部门基本情况" in content
+    assert "偏差原因分析及改进措施" in content
+    # Inlines appear in document order: budgets, projects, narratives, indicators.
+    order = [content.index(marker) for marker in (
+        "budget_executions-TOTAL_FORMS", "projects-TOTAL_FORMS", "narratives-TOTAL_FORMS",
+        "indicators-TOTAL_FORMS",
+    )]
+    assert order == sorted(order)
+
+
+def test_changelist_filters_and_search(client, superuser, sample_report):
+    client.force_login(superuser)
+    url = reverse("admin:evaluations_report_changelist")
+    assert "董家塅" in client.get(url, {"q": "董家塅"}).content.decode()
+    assert "董家塅" in client.get(url, {"q": "航空产业链"}).content.decode()
+    response = client.get(url, {"status__exact": "draft"})
+    assert "0 个自评报告" in response.content.decode() or "0 自评报告" in response.content.decode()

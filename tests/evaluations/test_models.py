@@ -1,0 +1,108 @@
+"""Database constraints reject bad rows with their named, readable messages."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from evaluations.models import BudgetExecution, Report
+from tests.factories import (
+    BudgetExecutionFactory,
+    IndicatorFactory,
+    OutcomeNarrativeFactory,
+    ProjectFactory,
+    ReportFactory,
+    source,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _integrity_error(fn) -> str:
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        fn()
+    return str(excinfo.value)
+
+
+def test_one_report_per_department_and_year():
+    report = ReportFactory()
+    dup = Report(department=report.department, fiscal_year=report.fiscal_year)
+    with pytest.raises(ValidationError) as excinfo:
+        dup.full_clean()
+    assert "该部门本年度已有自评报告。" in str(excinfo.value)
+    _integrity_error(dup.save)
+    assert Report.objects.count() == 1
+
+
+def test_one_execution_row_per_budget():
+    row = BudgetExecutionFactory()
+    dup = BudgetExecution(report=row.report, funding_source=source("general"))
+    with pytest.raises(ValidationError) as excinfo:
+        dup.full_clean()
+    assert "同一报告中每类预算只能填写一行。" in str(excinfo.value)
+    _integrity_error(dup.save)
+
+
+@pytest.mark.parametrize("field", ["initial_budget", "income", "personnel", "public", "project"])
+def test_negative_amounts_are_rejected_by_validation_and_database(field):
+    row = BudgetExecutionFactory()
+    setattr(row, field, Decimal("-0.01"))
+    with pytest.raises(ValidationError) as excinfo:
+        row.full_clean()
+    assert field in excinfo.value.message_dict
+    message = _integrity_error(row.save)
+    assert "budget_execution_amounts_non_negative" in message or "CHECK" in message.upper()
+
+
+def test_negative_project_expenditure_names_the_constraint_message():
+    project = ProjectFactory()
+    project.expenditure = Decimal("-1")
+    with pytest.raises(ValidationError) as excinfo:
+        project.full_clean()
+    assert "expenditure" in excinfo.value.message_dict
+    _integrity_error(project.save)
+
+
+def test_positions_are_unique_within_a_report():
+    project = ProjectFactory(position=1)
+    other = ProjectFactory.build(report=project.report, position=1, code="other")
+    with pytest.raises(ValidationError) as excinfo:
+        other.full_clean()
+    assert "同一报告中项目顺序不能重复。" in str(excinfo.value)
+
+    narrative = OutcomeNarrativeFactory(position=1)
+    _integrity_error(
+        lambda: OutcomeNarrativeFactory(report=narrative.report, position=1)
+    )
+
+    indicator = IndicatorFactory(position=3)
+    _integrity_error(lambda: IndicatorFactory(report=indicator.report, position=3))
+    # The same position is fine under a project of the same report.
+    IndicatorFactory(
+        report=indicator.report, project=ProjectFactory(report=indicator.report), position=3
+    )
+
+
+def test_project_codes_are_unique_within_a_report():
+    project = ProjectFactory(code="a")
+    other = ProjectFactory.build(report=project.report, code="a", position=99)
+    with pytest.raises(ValidationError) as excinfo:
+        other.full_clean()
+    assert "同一报告中项目编码不能重复。" in str(excinfo.value)
+
+
+def test_derived_figures_are_computed():
+    row = BudgetExecutionFactory(
+        personnel=Decimal("266.61"), public=Decimal("37.38"), project=Decimal("1524.91"),
+        adjusted_budget=Decimal("2000"),
+    )
+    assert row.basic == Decimal("303.99")
+    assert row.expenditure == Decimal("1828.90")
+    assert row.execution_rate == Decimal("91.45")
+
+
+def test_report_title_and_publisher_default_from_department():
+    report = ReportFactory(department__name="某局", fiscal_year__year=2024)
+    assert str(report) == "2024年度某局整体支出绩效自评报告"
+    assert report.display_publisher == "某局"
