@@ -1,0 +1,114 @@
+"""The 自评表 of a project and of a department, computed from rows already fetched.
+
+Views, the admin and exports share these so a score is the same everywhere. Nothing here
+queries the database: callers pass the rows they prefetched, which keeps pages flat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import scoring
+
+ZERO = Decimal("0")
+
+
+@dataclass
+class ScoredIndicator:
+    indicator: object
+    score: Decimal | None
+    error: str = ""  # why it could not be scored (a qualitative score out of its band)
+    missed: bool = False  # misses its target; needs a deviation reason
+
+
+@dataclass
+class SelfEvaluationTable:
+    """One 自评表: the execution row, the indicators with scores, the total and grade."""
+
+    initial_budget: Decimal | None
+    adjusted_budget: Decimal | None
+    expenditure: Decimal | None
+    execution_rate: Decimal | None
+    execution_weight: Decimal
+    execution_score: Decimal | None
+    indicators: list[ScoredIndicator] = field(default_factory=list)
+    total: Decimal | None = None
+    grade: str | None = None
+
+    @property
+    def is_scored(self) -> bool:
+        """A table is scored only when some indicator carries a weight (分值)."""
+        return self.total is not None
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, ZERO) if present else None
+
+
+def score_indicators(indicators: Sequence) -> list[ScoredIndicator]:
+    scored = []
+    for ind in indicators:
+        error = ""
+        try:
+            score = scoring.indicator_score(
+                nature=ind.nature, weight=ind.weight, target=ind.target_value,
+                actual=ind.actual_value, tier=ind.tier, entered=ind.score,
+                applicable=ind.applicable,
+            )
+        except scoring.ScoreOutOfBand as exc:
+            score, error = None, f"{exc.low}–{exc.high}"
+        except ValueError:
+            score = None
+        missed = ind.applicable and scoring.target_missed(
+            nature=ind.nature, target=ind.target_value, actual=ind.actual_value, tier=ind.tier
+        )
+        scored.append(ScoredIndicator(ind, score, error, missed))
+    return scored
+
+
+def build_table(
+    *,
+    indicators: Sequence,
+    initial_budget: Decimal | None,
+    adjusted_budget: Decimal | None,
+    expenditure: Decimal | None,
+    execution_weight: Decimal,
+) -> SelfEvaluationTable:
+    rate = scoring.execution_rate(expenditure, adjusted_budget)
+    scored = score_indicators(indicators)
+    table = SelfEvaluationTable(
+        initial_budget=initial_budget, adjusted_budget=adjusted_budget, expenditure=expenditure,
+        execution_rate=rate, execution_weight=execution_weight,
+        execution_score=scoring.execution_score(rate, execution_weight), indicators=scored,
+    )
+    # Unweighted targets (like the sample's economic targets) are shown, never scored.
+    if any(s.indicator.weight is not None and s.indicator.applicable for s in scored):
+        table.total = scoring.total_score(
+            [scoring.ScoredRow(s.score, s.indicator.weight, s.indicator.applicable) for s in scored]
+            + [scoring.ScoredRow(table.execution_score, execution_weight)]
+        )
+        table.grade = scoring.grade(table.total)
+    return table
+
+
+def project_table(project, indicators: Sequence) -> SelfEvaluationTable:
+    """项目支出绩效自评表 of one project; ``indicators`` are that project's."""
+    return build_table(
+        indicators=indicators, initial_budget=project.initial_budget,
+        adjusted_budget=project.adjusted_budget, expenditure=project.expenditure,
+        execution_weight=project.execution_weight,
+    )
+
+
+def department_table(report, budget_executions: Sequence, indicators: Sequence) -> SelfEvaluationTable:
+    """部门整体支出绩效自评表: budgets added up, with the department-level indicators."""
+    return build_table(
+        indicators=indicators,
+        initial_budget=_sum(b.initial_budget for b in budget_executions),
+        adjusted_budget=_sum(b.adjusted_budget for b in budget_executions),
+        expenditure=_sum(b.expenditure for b in budget_executions),
+        execution_weight=report.execution_weight,
+    )
