@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.admin import (
+    ProjectIndicatorInline,
+    ProjectScoreInlineMixin,
+    ProjectScoringMixin,
+    ReportIndicatorInline,
+    ReportScoringMixin,
+)
 from indicators.models import Indicator
 
+from .copying import copy_report_forward
 from .formatting import amount, percent
 from .models import (
     BudgetExecution,
@@ -71,16 +80,17 @@ class BudgetExecutionInline(admin.TabularInline):
         return percent(obj.execution_rate) if obj.pk else "—"
 
 
-class ProjectInline(admin.StackedInline):
+class ProjectInline(ProjectScoreInlineMixin, admin.StackedInline):
     model = Project
     extra = 0
     show_change_link = True
     fields = [
         ("position", "code", "name", "funding_source"),
-        ("initial_budget", "adjusted_budget", "expenditure"),
+        ("initial_budget", "adjusted_budget", "expenditure", "self_evaluation_total"),
         "goal",
         "outcome",
     ]
+    readonly_fields = ["self_evaluation_total"]
 
 
 class OutcomeNarrativeInline(admin.StackedInline):
@@ -89,25 +99,8 @@ class OutcomeNarrativeInline(admin.StackedInline):
     fields = [("position", "headline"), "body"]
 
 
-class ReportIndicatorInline(admin.TabularInline):
-    """Department-level indicators (部门整体): those with no project."""
-
-    model = Indicator
-    extra = 0
-    verbose_name = _("部门整体绩效指标")
-    verbose_name_plural = _("部门整体绩效指标")
-    fields = [
-        "position", "level1", "level2", "name", "nature", "unit", "target_value",
-        "target_text", "actual_value", "actual_text", "weight", "tier", "score",
-        "applicable", "deviation",
-    ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(project__isnull=True)
-
-
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(ReportScoringMixin, SimpleHistoryAdmin):
     list_display = [
         "department", "fiscal_year", "status", "revision", "project_count", "published_at",
     ]
@@ -116,13 +109,14 @@ class ReportAdmin(SimpleHistoryAdmin):
     search_fields = ["department__name", "department__code", "title", "projects__name"]
     autocomplete_fields = ["department"]
     date_hierarchy = "published_at"
-    readonly_fields = ["status", "revision", "published_at", "totals"]
+    readonly_fields = ["status", "revision", "published_at", "totals", "self_evaluation"]
+    actions = ["copy_to_next_year"]
     fieldsets = [
         (None, {"fields": [("department", "fiscal_year"), "title", ("status", "revision", "published_at")]}),
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
         (_("一、基本情况"), {"fields": ["profile", "goals"]}),
         (_("二至五、预算支出情况（合计）"), {"fields": ["totals"]}),
-        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation"]}),
+        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation"]}),
         (_("七至十"), {"fields": ["problems", "improvements", "result_application", "other_matters"]}),
     ]
     inlines = [BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline]
@@ -151,6 +145,21 @@ class ReportAdmin(SimpleHistoryAdmin):
         lines.append((_("项目合计"), _("%(total)s 万元") % {"total": amount(project_sum)}))
         return format_html_join("", "<div><strong>{}</strong>：{}</div>", lines)
 
+    @admin.action(description=_("复制到下一年度"), permissions=["add"])
+    def copy_to_next_year(self, request, queryset):
+        for report in queryset.select_related("department", "fiscal_year"):
+            try:
+                copy = copy_report_forward(report, report.fiscal_year.year + 1, user=request.user)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("已创建 %(report)s（草稿），项目和指标目标已复制，实际完成值已清空。")
+                    % {"report": copy},
+                    messages.SUCCESS,
+                )
+
 
 class ProjectFundInline(admin.TabularInline):
     model = ProjectFund
@@ -158,15 +167,8 @@ class ProjectFundInline(admin.TabularInline):
     fields = ["funding_source", "initial_budget", "adjusted_budget", "expenditure"]
 
 
-class ProjectIndicatorInline(admin.TabularInline):
-    model = Indicator
-    fk_name = "project"
-    extra = 0
-    fields = ReportIndicatorInline.fields
-
-
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ProjectScoringMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "report", "funding_source", "expenditure", "execution_rate_display"]
     list_filter = ["report__fiscal_year", "funding_source", "report__department"]
     list_select_related = ["report__department", "report__fiscal_year", "funding_source"]
@@ -176,8 +178,9 @@ class ProjectAdmin(SimpleHistoryAdmin):
         "report", ("position", "code", "name", "funding_source"),
         ("initial_budget", "adjusted_budget", "expenditure"),
         ("execution_weight", "execution_explanation"),
-        "goal", "outcome",
+        "goal", "outcome", "self_evaluation",
     ]
+    readonly_fields = ["self_evaluation"]
     inlines = [ProjectFundInline, ProjectIndicatorInline]
 
     @admin.display(description=_("执行率"))

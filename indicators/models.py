@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -52,6 +53,15 @@ class Tier(models.TextChoices):
     ACHIEVED = "achieved", _("达成")
     PARTIAL = "partial", _("部分达成")
     NOT_ACHIEVED = "not_achieved", _("未达成")
+
+
+class Grade(models.TextChoices):
+    """评价等级 of a scored table; the codes are those of scoring.grade()."""
+
+    EXCELLENT = "excellent", _("优")
+    GOOD = "good", _("良")
+    FAIR = "fair", _("中")
+    POOR = "poor", _("差")
 
 
 VALUE = {"max_digits": 20, "decimal_places": 4, "null": True, "blank": True}
@@ -133,6 +143,52 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Reject what the paper form cannot hold: a heading pair the national form does not
+        have, and a qualitative score outside its tier's band or missing where one is needed.
+
+        A missed target without a deviation reason is not an error here: it may be saved
+        while the report is drafted and blocks only submission.
+        """
+        errors: dict[str, str] = {}
+        allowed = LEVEL2_BY_LEVEL1.get(self.level1)
+        if allowed is not None and self.level2 in Level2.values and self.level2 not in allowed:
+            errors["level2"] = _("“%(level2)s”不属于“%(level1)s”，请选择%(choices)s。") % {
+                "level2": Level2(self.level2).label,
+                "level1": Level1(self.level1).label,
+                "choices": "、".join(
+                    f"“{choice.label}”" for choice in Level2 if choice in allowed
+                ),
+            }
+        score_error = self._qualitative_score_error()
+        if score_error:
+            errors["score"] = score_error
+        if errors:
+            raise ValidationError(errors)
+
+    def _qualitative_score_error(self) -> str | None:
+        if (
+            self.nature != Nature.QUALITATIVE
+            or self.weight is None
+            or self.weight < 0
+            or self.tier not in Tier.values
+        ):
+            return None
+        tier_label = Tier(self.tier).label
+        low, high = scoring.qualitative_band(self.tier, self.weight)
+        if self.score is None:
+            # Only "achieved" has a default (the full weight); the other tiers need a judgement.
+            if self.applicable and self.tier != Tier.ACHIEVED:
+                return _("“%(tier)s”档须填写得分（%(low)s 至 %(high)s 之间）。") % {
+                    "tier": tier_label, "low": low, "high": high,
+                }
+            return None
+        if not low <= scoring.round2(self.score) <= high:
+            return _("“%(tier)s”档的得分应在 %(low)s 至 %(high)s 之间。") % {
+                "tier": tier_label, "low": low, "high": high,
+            }
+        return None
 
     @property
     def final_score(self) -> Decimal | None:
