@@ -224,7 +224,7 @@ class IndicatorInlineBase(admin.TabularInline):
             return "—"
         if scored.error:
             return format_html(
-                '<ul class="errorlist"><li>{}</li></ul>',
+                '<strong class="indicator-flag">⚠ {}</strong>',
                 gettext("超出区间 %(band)s") % {"band": scored.error},
             )
         if scored.score is None:
@@ -238,7 +238,7 @@ class IndicatorInlineBase(admin.TabularInline):
         scored = self._scored(obj)
         if scored is not None and scored.missed and not obj.deviation.strip():
             return format_html(
-                '<ul class="errorlist"><li title="{}">⚠ {}</li></ul>',
+                '<strong class="indicator-flag" title="{}">⚠ {}</strong>',
                 gettext("提交前须填写偏差原因分析及改进措施。"),
                 gettext("未完成目标，缺偏差原因"),
             )
