@@ -112,6 +112,17 @@ def warn_about_tables(request, tables: Iterable[tuple[str, SelfEvaluationTable]]
                 gettext("%(table)s：分值合计为 %(entered)s，应为 %(expected)s。")
                 % {"table": label, "entered": f"{difference[0]:.2f}", "expected": f"{difference[1]:.2f}"},
             )
+        out_of_band = [s for s in table.indicators if s.error]
+        if out_of_band:
+            # Only data that bypassed the form (an import) can get here; the form rejects it.
+            messages.warning(
+                request,
+                gettext("%(table)s：以下定性指标的得分超出其档次区间，未计分：%(names)s。")
+                % {
+                    "table": label,
+                    "names": "、".join(f"{s.indicator.name}（{s.error}）" for s in out_of_band),
+                },
+            )
         missed = missing_deviation(table)
         if missed:
             messages.warning(
@@ -147,8 +158,11 @@ def total_display(table: SelfEvaluationTable | None) -> str:
     return format_html("<strong>{}</strong>（{}）", _two(table.total), grade_label(table.grade))
 
 
-def table_summary(table: SelfEvaluationTable | None) -> str:
-    """The summary lines of a 自评表 for a read-only admin field."""
+def table_summary(table: SelfEvaluationTable | None, *, explained: bool = False) -> str:
+    """The summary lines of a 自评表 for a read-only admin field.
+
+    ``explained``: a low execution rate has its explanation already.
+    """
     if table is None:
         return gettext("保存后显示。")
     rate = "—" if table.execution_rate is None else f"{table.execution_rate:.2f}%"
@@ -171,7 +185,7 @@ def table_summary(table: SelfEvaluationTable | None) -> str:
             gettext("分值合计为 %(entered)s，应为 %(expected)s。")
             % {"entered": f"{difference[0]:.2f}", "expected": f"{difference[1]:.2f}"}
         )
-    if scoring.needs_execution_explanation(table.execution_rate):
+    if scoring.needs_execution_explanation(table.execution_rate) and not explained:
         warnings.append(gettext("执行率低于90%，须说明原因。"))
     missed = missing_deviation(table)
     if missed:
@@ -294,7 +308,10 @@ class ReportScoringMixin:
     @admin.display(description=_("部门整体支出绩效自评表"))
     def self_evaluation(self, obj) -> str:
         tables = cached_report_tables(obj)
-        return table_summary(tables.department if tables else None)
+        return table_summary(
+            tables.department if tables else None,
+            explained=bool(obj.execution_explanation.strip()),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -311,7 +328,9 @@ class ProjectScoringMixin:
 
     @admin.display(description=_("项目支出绩效自评表"))
     def self_evaluation(self, obj) -> str:
-        return table_summary(cached_project_table(obj))
+        return table_summary(
+            cached_project_table(obj), explained=bool(obj.execution_explanation.strip())
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

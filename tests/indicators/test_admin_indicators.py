@@ -287,3 +287,36 @@ def test_change_pages_query_count_is_flat(client, superuser, django_assert_num_q
         client.get(report_url)
     with django_assert_num_queries(project_queries):
         client.get(project_url)
+
+
+def test_low_execution_flag_clears_once_explained(client, superuser):
+    project = ProjectFactory(adjusted_budget=D("100"), expenditure=D("80"))
+    client.force_login(superuser)
+    url = _project_url(project)
+    assert "执行率低于90%，须说明原因。" in client.get(url).content.decode()
+    project.execution_explanation = "两笔合同款次年初支付。"
+    project.save()
+    assert "执行率低于90%，须说明原因。" not in client.get(url).content.decode()
+
+
+def test_stored_out_of_band_score_is_shown_and_warned(client, superuser, scored_report):
+    # As an import could leave them: the form would have refused these scores.
+    Indicator.objects.filter(name="社会效益").update(score=D("10"))
+    project = ProjectFactory(report=scored_report, name="园区道路")
+    IndicatorFactory(report=scored_report, project=project, name="道路通畅", weight=D("10"),
+                     nature="qualitative", tier="achieved", score=D("1"), position=1)
+    client.force_login(superuser)
+    url = _report_url(scored_report)
+    response = client.get(url)
+    assert _computed_scores(response.content.decode())[1] == (
+        '<strong class="indicator-flag">⚠ 超出区间 24.00–30.00</strong>'
+    )
+    data = form_data(response)
+    data[f"{_prefix(response, Indicator)}-1-score"] = "26"  # fixed in the form: accepted
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert "“园区道路”项目支出绩效自评表：以下定性指标的得分超出其档次区间，未计分：道路通畅（8.00–10.00）。" in (
+        _warnings(response)
+    )
