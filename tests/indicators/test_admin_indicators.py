@@ -9,9 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib import messages
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.forms import CheckboxInput
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator
@@ -264,10 +262,11 @@ def _grow(report, project, start: int, count: int) -> None:
                          target_value=None, actual_value=None)
 
 
-def _count(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
+# Session, user, the object, each inline's rows, the choices of each foreign-key select, and
+# the 自评表 (budgets, projects, indicators: three on the report page, one on the project's).
+# Adding indicators must add nothing; a change to the pages themselves may move these.
+REPORT_PAGE_QUERIES = 24
+PROJECT_PAGE_QUERIES = 14
 
 
 def test_change_pages_query_count_is_flat(client, superuser, django_assert_num_queries):
@@ -280,13 +279,15 @@ def test_change_pages_query_count_is_flat(client, superuser, django_assert_num_q
     report_url, project_url = _report_url(report), _project_url(project)
     client.get(report_url)  # warm per-process caches (content types, permissions)
 
-    report_queries, project_queries = _count(client, report_url), _count(client, project_url)
-    assert _computed_scores(client.get(report_url).content.decode()) == ["1.00", "1.00"]
-    _grow(report, project, 2, 25)
-    with django_assert_num_queries(report_queries):
-        client.get(report_url)
-    with django_assert_num_queries(project_queries):
-        client.get(project_url)
+    for count in (2, 25):
+        if count > 2:
+            _grow(report, project, 100, count - 2)
+        with django_assert_num_queries(REPORT_PAGE_QUERIES):
+            content = client.get(report_url).content.decode()
+        assert len(_computed_scores(content)) == count
+        with django_assert_num_queries(PROJECT_PAGE_QUERIES):
+            content = client.get(project_url).content.decode()
+        assert _computed_scores(content) == ["0.70"] * count
 
 
 def test_low_execution_flag_clears_once_explained(client, superuser):
