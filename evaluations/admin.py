@@ -147,7 +147,9 @@ class ReportAdmin(ReportScoringMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("复制到下一年度"), permissions=["add"])
     def copy_to_next_year(self, request, queryset):
-        for report in queryset.select_related("department", "fiscal_year"):
+        # Only departments the user enters data for, even if the list were not scoped.
+        allowed = Report.objects.for_user(request.user).values("pk")
+        for report in queryset.filter(pk__in=allowed).select_related("department", "fiscal_year"):
             try:
                 copy = copy_report_forward(report, report.fiscal_year.year + 1, user=request.user)
             except ValidationError as exc:

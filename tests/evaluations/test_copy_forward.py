@@ -155,3 +155,14 @@ def test_admin_action_needs_add_permission(client):
     assert "copy_to_next_year" in client.get(
         reverse("admin:evaluations_report_changelist")
     ).content.decode()
+
+
+def test_admin_action_copies_only_the_users_departments(client, data_entry_user):
+    own = ReportFactory(fiscal_year=FiscalYearFactory(year=2023))
+    own.department.staff.add(data_entry_user)
+    other = ReportFactory(fiscal_year=FiscalYearFactory(year=2023))
+    client.force_login(data_entry_user)
+
+    _run_action(client, [own, other])
+
+    assert Report.objects.filter(fiscal_year__year=2024).get().department == own.department
