@@ -78,7 +78,9 @@ def cached_project_table(project) -> SelfEvaluationTable | None:
 # --- Checks shown after save -------------------------------------------------------------
 
 
-def weights_difference(table: SelfEvaluationTable, expected: Decimal = scoring.HUNDRED):
+def weights_difference(
+    table: SelfEvaluationTable, expected: Decimal = scoring.HUNDRED
+) -> tuple[Decimal, Decimal] | None:
     """(entered, expected) when a table's weights do not add up, else None.
 
     Only tables with weights are checked (unweighted targets are a list, not a score).
