@@ -71,3 +71,21 @@ def grow_report(report: Report, n: int) -> None:
         IndicatorFactory(report=report, project=project, position=2, weight=Decimal("45"))
         OutcomeNarrativeFactory(report=report, position=i + 1)
         IndicatorFactory(report=report, position=i + 1, weight=None)
+
+
+_compiled = False
+
+
+def compile_messages() -> None:
+    """Compile the .po catalogues once per test session (the .mo files are not in git)."""
+    global _compiled
+    if _compiled:
+        return
+    from django.core.management import call_command
+    from django.utils.translation import trans_real
+
+    call_command("compilemessages", ignore=[".venv"], verbosity=0)
+    # Catalogues already loaded in this process were read before the .mo existed.
+    trans_real._translations = {}
+    trans_real._default = None
+    _compiled = True
