@@ -28,6 +28,8 @@ def page_text(
     markup = content.decode()
     if start in markup:
         markup = markup[markup.index(start): markup.rindex(end) if end in markup else None]
+    # Navigation (breadcrumbs, table of contents) repeats headings out of reading order.
+    markup = re.sub(r"<nav\b.*?</nav>", "", markup, flags=re.S)
     text = re.sub(r"<[^>]+>", sep, markup)
     return html.unescape(text)
 
