@@ -94,7 +94,7 @@ def line_chart(
 ) -> SafeString:
     """A line through the points left to right (years), from zero up to ``maximum``."""
     height = 240
-    top, bottom, left, right = 24, 36, 16, 16
+    top, bottom, left, right = 24, 36, 48, 48
     plot_h = height - top - bottom
     plot_w = WIDTH - left - right
     values = [p.value for p in points if p.value is not None]
@@ -119,8 +119,12 @@ def line_chart(
         path.append(f"{_coord(x)},{_coord(y)}")
         marks.append(("chart-value", _coord(x), _coord(y - 8), value_format(point.value)))
     axis = format_html(
-        '<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>',
+        '<line class="chart-axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>'
+        '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"></line>'
+        '<text class="chart-value" x="{}" y="{}" text-anchor="end">{}</text>',
         left, top + plot_h, WIDTH - right, top + plot_h,
+        left, top, WIDTH - right, top,
+        left - 6, top + 4, value_format(top_value),
     )
     line = (
         format_html('<polyline class="chart-line" points="{}"></polyline>', " ".join(path))
