@@ -269,3 +269,11 @@ def test_conditional_answer_costs_one_query(client, sample_report, django_assert
     etag = client.get(url)["ETag"]
     with django_assert_num_queries(1):
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_assets_come_only_from_static_and_print_has_its_stylesheet(client, sample_report):
+    content = _get(client, sample_report).content.decode()
+    assets = re.findall(r'<(?:link|script|img)\b[^>]*(?:href|src)="([^"]+)"', content)
+    assert assets and all(a.startswith("/static/") for a in assets), assets
+    assert '<link rel="stylesheet" href="/static/css/print.css" media="print">' in content
+    assert "<script" not in content
