@@ -12,4 +12,5 @@ urlpatterns = [
     path("reports/<int:year>/", views.year_index, name="year"),
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
     path("departments/<slug:department_code>/", views.department_detail, name="department"),
+    path("language/", views.set_language, name="set_language"),
 ]

@@ -1,42 +1,452 @@
-"""Public views: only published reports exist here."""
+"""Public views: only published reports exist here.
+
+Every page fetches what it shows in a fixed number of queries (prefetches, no per-row
+lookups) and answers conditional requests from one cheap query over the reports in scope.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import wraps
+
 from django.db import connection
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language, gettext
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import condition
+from django.views.i18n import set_language as django_set_language
 
-from .models import Department, Report
+from indicators.models import Indicator
+from indicators.tables import SelfEvaluationTable, department_table, project_table
+
+from . import charts
+from .formatting import amount
+from .models import (
+    BudgetExecution,
+    FundingSource,
+    OutcomeNarrative,
+    Project,
+    ProjectFund,
+    Report,
+)
+
+ZERO = Decimal("0")
+SEARCH_LIMIT = 50
+# Bump when templates change in a way that should invalidate cached pages.
+PAGE_VERSION = "1"
+DATASETS = ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
 
 
-def _published():
+# --- Conditional GET ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stamp:
+    etag: str
+    last_modified: datetime | None
+
+
+def _stamp(scope: Q) -> Stamp | None:
+    """One aggregate over the reports in scope, whatever their status.
+
+    Counting published reports and summing revisions catches a report leaving or joining
+    the published set even when its ``updated_at`` did not move.
+    """
+    row = Report.objects.filter(scope).aggregate(
+        count=Count("id"),
+        published=Count("id", filter=Q(status=Report.Status.PUBLISHED)),
+        changed=Max("updated_at"),
+        revisions=Sum("revision"),
+    )
+    if not row["published"]:
+        return None
+    changed = row["changed"]
+    key = "|".join([
+        PAGE_VERSION, get_language() or "", str(row["count"]), str(row["published"]),
+        changed.isoformat() if changed else "", str(row["revisions"]),
+    ])
+    return Stamp(hashlib.sha256(key.encode()).hexdigest()[:32], changed)
+
+
+def public_page(scope: Callable[..., Q]):
+    """Cacheable by browsers and proxies, revalidated against the reports in ``scope``.
+
+    ``no-cache`` lets shared caches keep the page but ask every time; the answer to that
+    question is a 304 from a single query. Pages vary by language (cookie or header).
+    """
+
+    def decorator(view):
+        def stamp(request, *args, **kwargs) -> Stamp | None:
+            if not hasattr(request, "_public_stamp"):
+                request._public_stamp = _stamp(scope(*args, **kwargs))
+            return request._public_stamp
+
+        def etag(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            return s.etag if s else None
+
+        def last_modified(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            return s.last_modified if s else None
+
+        conditional = condition(etag_func=etag, last_modified_func=last_modified)(view)
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = conditional(request, *args, **kwargs)
+            patch_cache_control(response, public=True, no_cache=True)
+            patch_vary_headers(response, ["Accept-Language", "Cookie"])
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+# The language switcher posts here. Django's own view, without the CSRF token, because a
+# token in every page would set a per-visitor cookie and stop proxies caching the public
+# pages; forcing someone's display language is the worst a forged request can do.
+set_language = csrf_exempt(django_set_language)
+
+
+# --- Shared querying ---------------------------------------------------------------
+
+
+def _published() -> QuerySet[Report]:
     return Report.objects.published().select_related("department", "fiscal_year")
 
 
+def _with_summary(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """What a summary row needs: budgets (with their names) and department indicators."""
+    return reports.prefetch_related(
+        Prefetch(
+            "budget_executions",
+            queryset=BudgetExecution.objects.select_related("funding_source"),
+        ),
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.filter(project__isnull=True).order_by("position", "id"),
+            to_attr="department_indicators",
+        ),
+    )
+
+
+@dataclass
+class SummaryRow:
+    """A report as one row of a year or department table."""
+
+    report: Report
+    by_source: dict[int, Decimal]
+    total: Decimal
+    table: SelfEvaluationTable
+    cells: list[Decimal | None] = field(default_factory=list)
+
+
+def _summaries(reports: list[Report]) -> tuple[list[FundingSource], list[SummaryRow]]:
+    sources: dict[int, FundingSource] = {}
+    rows = []
+    for report in reports:
+        executions = list(report.budget_executions.all())
+        for execution in executions:
+            sources.setdefault(execution.funding_source_id, execution.funding_source)
+        by_source = {e.funding_source_id: e.expenditure for e in executions}
+        rows.append(SummaryRow(
+            report=report, by_source=by_source, total=sum(by_source.values(), ZERO),
+            table=department_table(report, executions, report.department_indicators),
+        ))
+    columns = sorted(sources.values(), key=lambda s: (s.position, s.code))
+    for row in rows:
+        row.cells = [row.by_source.get(source.id) for source in columns]
+    return columns, rows
+
+
+# --- Pages -------------------------------------------------------------------------
+
+
+def _search(query: str) -> QuerySet[Report]:
+    """Published reports whose department, projects, narratives or text mention ``query``."""
+    text = Q()
+    for name in ("department__name", "department__short_name", "title", "profile", "goals",
+                 "overall_summary", "problems", "improvements", "result_application",
+                 "other_matters"):
+        text |= Q(**{f"{name}__icontains": query})
+    projects = Project.objects.filter(report=OuterRef("pk")).filter(
+        Q(name__icontains=query) | Q(outcome__icontains=query) | Q(goal__icontains=query)
+    )
+    narratives = OutcomeNarrative.objects.filter(report=OuterRef("pk")).filter(
+        Q(headline__icontains=query) | Q(body__icontains=query)
+    )
+    return (
+        _published()
+        .filter(text | Exists(projects) | Exists(narratives))
+        .order_by("-fiscal_year__year", "department__code")
+    )
+
+
+def _total_expenditure():
+    return Sum(
+        F("budget_executions__personnel") + F("budget_executions__public")
+        + F("budget_executions__project")
+    )
+
+
+@public_page(lambda: Q())
 def home(request: HttpRequest) -> HttpResponse:
-    reports = _published().order_by("-fiscal_year__year", "department__code")
-    return render(request, "evaluations/home.html", {"reports": reports})
+    query = request.GET.get("q", "").strip()[:100]
+    years = list(
+        Report.objects.published().order_by("-fiscal_year__year")
+        .values_list("fiscal_year__year", flat=True).distinct()
+    )
+    latest = years[0] if years else None
+    reports = []
+    if latest is not None:
+        reports = list(
+            _published().filter(fiscal_year__year=latest)
+            .annotate(total=_total_expenditure()).order_by("department__code")
+        )
+    results = list(_search(query)[:SEARCH_LIMIT]) if query else None
+    return render(request, "evaluations/home.html", {
+        "years": years, "latest": latest, "reports": reports,
+        "query": query, "results": results, "search_limit": SEARCH_LIMIT,
+    })
 
 
+SORT_KEYS = {"department", "total", "score"}
+
+
+@public_page(lambda year: Q(fiscal_year__year=year))
 def year_index(request: HttpRequest, year: int) -> HttpResponse:
-    reports = _published().filter(fiscal_year__year=year).order_by("department__code")
-    return render(request, "evaluations/year.html", {"year": year, "reports": reports})
+    reports = list(_with_summary(_published().filter(fiscal_year__year=year)))
+    if not reports:
+        raise Http404
+    columns, rows = _summaries(reports)
+
+    sort = request.GET.get("sort", "department")
+    codes = {f"budget-{s.code}": s.id for s in columns}
+    if sort not in SORT_KEYS and sort not in codes:
+        sort = "department"
+    descending = request.GET.get("order") == "desc"
+
+    def key(row: SummaryRow):
+        if sort == "total":
+            return row.total
+        if sort == "score":
+            return row.table.total if row.table.total is not None else Decimal("-1")
+        if sort in codes:
+            return row.by_source.get(codes[sort], Decimal("-1"))
+        return row.report.department.code
+
+    rows.sort(key=key, reverse=descending)
+    totals = [sum((r.by_source.get(s.id, ZERO) for r in rows), ZERO) for s in columns]
+    chart = charts.bar_chart(
+        "spending-by-budget",
+        title=gettext("%(year)s年度各类预算支出（万元）") % {"year": year},
+        description=gettext("按预算类别汇总的已公开报告财政拨款支出，数据见旁边的表格。"),
+        points=[charts.Point(gettext(s.name), t) for s, t in zip(columns, totals, strict=True)],
+    )
+    headers = [("department", gettext("部门"))]
+    headers += [(f"budget-{s.code}", gettext(s.name)) for s in columns]
+    headers += [("total", gettext("合计")), ("score", gettext("自评得分"))]
+    return render(request, "evaluations/year.html", {
+        "year": year, "columns": columns, "rows": rows, "totals": totals,
+        "grand_total": sum(totals, ZERO), "chart": chart, "chart_rows": list(zip(columns, totals, strict=True)),
+        "headers": headers, "sort": sort, "descending": descending,
+        "any_scored": any(r.table.is_scored for r in rows),
+    })
 
 
+@dataclass
+class BudgetSection:
+    """Sections 二–五: one per budget, "无" when the report has no row for it."""
+
+    number: int
+    anchor: str
+    title: str
+    source: FundingSource
+    execution: BudgetExecution | None
+    projects: list[Project]
+    year: int
+
+    @property
+    def structured(self) -> bool:
+        """The seed's layout (（一）基本支出情况 / （二）项目支出情况) or one sentence."""
+        return self.execution is not None and (
+            self.source.code == "general" or bool(self.projects)
+            or self.execution.initial_budget is not None
+        )
+
+    @property
+    def projects_have_budgets(self) -> bool:
+        """Whether the project table needs its budget and rate columns at all."""
+        return any(p.adjusted_budget is not None or p.initial_budget is not None
+                   for p in self.projects)
+
+    @property
+    def projects_total(self) -> Decimal:
+        return sum((p.expenditure for p in self.projects), ZERO)
+
+    @property
+    def sentences(self) -> list[str]:
+        """The seed's generated sentences: budget, income, then spending broken down."""
+        e, year = self.execution, self.year
+        if e is None:
+            return []
+        budget = gettext(self.source.name)
+        out = []
+        if e.initial_budget is not None:
+            out.append(gettext("%(year)s年预算资金%(amount)s万元。") % {
+                "year": year, "amount": amount(e.initial_budget)})
+        if e.income is not None:
+            out.append(gettext("%(year)s年度单位%(budget)s财政拨款收入%(amount)s万元。") % {
+                "year": year, "budget": budget, "amount": amount(e.income)})
+        figures = {
+            "year": year, "budget": budget, "expenditure": amount(e.expenditure),
+            "project": amount(e.project), "basic": amount(e.basic),
+            "personnel": amount(e.personnel), "public": amount(e.public),
+        }
+        if e.basic > 0:
+            out.append(gettext(
+                "%(year)s年度单位%(budget)s财政拨款支出%(expenditure)s万元，其中：项目支出"
+                "%(project)s万元，基本支出%(basic)s万元，其中：人员经费%(personnel)s万元，"
+                "公用经费%(public)s万元。") % figures)
+        else:
+            out.append(gettext(
+                "%(year)s年度单位%(budget)s财政拨款支出%(expenditure)s万元，其中：项目支出"
+                "%(project)s万元。") % figures)
+        return out
+
+    @property
+    def paragraph(self) -> str:
+        """The sentences as one paragraph, as the seed writes a budget without projects."""
+        sentences = self.sentences
+        if (get_language() or "").startswith("zh"):
+            return "；".join(s.rstrip("。") for s in sentences) + "。"
+        return " ".join(sentences)
+
+
+@dataclass
+class ProjectTable:
+    project: Project
+    indicators: list[Indicator]
+    table: SelfEvaluationTable
+
+
+@public_page(lambda year, department_code: Q(
+    fiscal_year__year=year, department__code=department_code
+))
 def report_detail(request: HttpRequest, year: int, department_code: str) -> HttpResponse:
     report = get_object_or_404(
-        _published(), fiscal_year__year=year, department__code=department_code
+        _published().prefetch_related(
+            "budget_executions",
+            Prefetch("projects", queryset=Project.objects.order_by("position", "id")),
+            Prefetch(
+                "projects__funds",
+                queryset=ProjectFund.objects.select_related("funding_source"),
+            ),
+            Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
+            Prefetch("narratives", queryset=OutcomeNarrative.objects.order_by("position")),
+        ),
+        fiscal_year__year=year, department__code=department_code,
     )
-    return render(request, "evaluations/report.html", {"report": report})
+    sources = list(FundingSource.objects.filter(kind=FundingSource.Kind.BUDGET))
+    executions = list(report.budget_executions.all())
+    by_source = {e.funding_source_id: e for e in executions}
+    projects = list(report.projects.all())
+
+    department_indicators: list[Indicator] = []
+    project_indicators: dict[int, list[Indicator]] = defaultdict(list)
+    for indicator in report.indicators.all():
+        if indicator.project_id is None:
+            department_indicators.append(indicator)
+        else:
+            project_indicators[indicator.project_id].append(indicator)
+
+    budget_sections = [
+        BudgetSection(
+            number=i, anchor=f"budget-{source.code}",
+            title=gettext("%(budget)s支出情况") % {"budget": gettext(source.name)},
+            source=source, execution=by_source.get(source.id),
+            projects=[p for p in projects if p.funding_source_id == source.id], year=year,
+        )
+        for i, source in enumerate(sources, start=2)
+    ]
+    after = 2 + len(sources)
+    numbers = {
+        "performance": after, "problems": after + 1, "improvements": after + 2,
+        "application": after + 3, "other": after + 4,
+    }
+    toc = [("basic", 1, gettext("基本情况"))]
+    toc += [(s.anchor, s.number, s.title) for s in budget_sections]
+    toc += [
+        ("performance", numbers["performance"], gettext("资金使用及绩效情况")),
+        ("problems", numbers["problems"], gettext("存在的问题及原因分析")),
+        ("improvements", numbers["improvements"], gettext("下一步改进措施")),
+        ("application", numbers["application"], gettext("绩效自评结果拟应用和公开情况")),
+        ("other", numbers["other"], gettext("其他需要说明的情况")),
+    ]
+    project_tables = [
+        ProjectTable(p, project_indicators[p.id], project_table(p, project_indicators[p.id]))
+        for p in projects
+        if project_indicators[p.id] or p.funds.all()
+    ]
+    return render(request, "evaluations/report.html", {
+        "report": report,
+        "year": year,
+        "budget_sections": budget_sections,
+        "numbers": numbers,
+        "toc": toc,
+        "projects": projects,
+        "narratives": list(report.narratives.all()),
+        "department_indicators": department_indicators,
+        "department_table": department_table(report, executions, department_indicators),
+        "project_tables": project_tables,
+        "datasets": DATASETS,
+        "page_url": request.build_absolute_uri(),
+    })
 
 
+@public_page(lambda department_code: Q(department__code=department_code))
 def department_detail(request: HttpRequest, department_code: str) -> HttpResponse:
-    department = get_object_or_404(Department, code=department_code)
-    reports = _published().filter(department=department).order_by("-fiscal_year__year")
-    return render(
-        request, "evaluations/department.html", {"department": department, "reports": reports}
+    reports = list(
+        _with_summary(_published().filter(department__code=department_code))
+        .order_by("fiscal_year__year")
     )
+    if not reports:
+        raise Http404
+    department = reports[0].department
+    columns, rows = _summaries(reports)
+    spending_chart = charts.bar_chart(
+        "spending-by-year",
+        title=gettext("%(department)s历年财政拨款支出（万元）") % {"department": department.name},
+        description=gettext("各年度已公开报告的财政拨款支出合计，数据见旁边的表格。"),
+        points=[charts.Point(str(r.report.fiscal_year.year), r.total) for r in rows],
+    )
+    scored = [r for r in rows if r.table.is_scored]
+    score_chart = None
+    if scored:
+        score_chart = charts.line_chart(
+            "score-by-year",
+            title=gettext("%(department)s历年自评得分") % {"department": department.name},
+            description=gettext("各年度部门整体支出绩效自评得分（满分100），数据见旁边的表格。"),
+            points=[charts.Point(str(r.report.fiscal_year.year), r.table.total) for r in rows],
+            maximum=Decimal("100"),
+            value_format=lambda v: f"{v:.2f}",
+        )
+    return render(request, "evaluations/department.html", {
+        "department": department, "columns": columns, "rows": rows,
+        "latest_first": list(reversed(rows)),
+        "spending_chart": spending_chart, "score_chart": score_chart,
+        "any_scored": bool(scored),
+    })
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -46,3 +456,4 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+

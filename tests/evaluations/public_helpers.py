@@ -1,0 +1,93 @@
+"""Helpers for the public-page tests: page text, numbers normalised, growing data."""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal
+
+from evaluations.models import Report
+from tests.factories import (
+    BudgetExecutionFactory,
+    DepartmentFactory,
+    FiscalYearFactory,
+    IndicatorFactory,
+    OutcomeNarrativeFactory,
+    ProjectFactory,
+    ProjectFundFactory,
+    ReportFactory,
+)
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def page_text(
+    content: bytes, *, start: str = "<article", end: str = "</article>", sep: str = ""
+) -> str:
+    """The visible text of the page between two markers, tags removed."""
+    markup = content.decode()
+    if start in markup:
+        markup = markup[markup.index(start): markup.rindex(end) if end in markup else None]
+    # Navigation (breadcrumbs, table of contents) repeats headings out of reading order.
+    markup = re.sub(r"<nav\b.*?</nav>", "", markup, flags=re.S)
+    text = re.sub(r"<[^>]+>", sep, markup)
+    return html.unescape(text)
+
+
+def normalise(text: str) -> str:
+    """Whitespace removed and every number written one way (1,400.26 and 1400.260 alike)."""
+    text = re.sub(r"\s+", "", text)
+
+    def number(match: re.Match) -> str:
+        value = Decimal(match.group(0).replace(",", ""))
+        return format(value.normalize(), "f")
+
+    return NUMBER.sub(number, text)
+
+
+def numbers(text: str) -> list[str]:
+    return NUMBER.findall(text)
+
+
+def published_report(*, year: int = 2023, department=None, **kwargs) -> Report:
+    from django.utils import timezone
+
+    return ReportFactory(
+        fiscal_year=FiscalYearFactory(year=year),
+        department=department or DepartmentFactory(),
+        status=Report.Status.PUBLISHED,
+        published_at=timezone.now(),
+        **kwargs,
+    )
+
+
+def grow_report(report: Report, n: int) -> None:
+    """Add n projects (each with funds and indicators), n narratives and n department indicators."""
+    if not report.budget_executions.exists():
+        BudgetExecutionFactory(report=report)
+    start = report.projects.count()
+    for i in range(start, start + n):
+        project = ProjectFactory(report=report, position=i + 1, code=f"p-{report.pk}-{i}")
+        ProjectFundFactory(project=project)
+        IndicatorFactory(report=report, project=project, position=1, weight=Decimal("45"))
+        IndicatorFactory(report=report, project=project, position=2, weight=Decimal("45"))
+        OutcomeNarrativeFactory(report=report, position=i + 1)
+        IndicatorFactory(report=report, position=i + 1, weight=None)
+
+
+_compiled = False
+
+
+def compile_messages() -> None:
+    """Compile the .po catalogues once per test session (the .mo files are not in git)."""
+    global _compiled
+    if _compiled:
+        return
+    from django.core.management import call_command
+    from django.utils.translation import trans_real
+
+    call_command("compilemessages", ignore=[".venv"], verbosity=0)
+    # Catalogues already loaded in this process were read before the .mo existed.
+    trans_real._translations = {}
+    trans_real._default = None
+    _compiled = True
