@@ -104,7 +104,7 @@ def public_page(scope: Callable[..., Q]):
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             response = conditional(request, *args, **kwargs)
             patch_cache_control(response, public=True, no_cache=True)
-            patch_vary_headers(response, ["Accept-Language", "Cookie"])
+            patch_vary_headers(response, ["Cookie"])
             return response
 
         return wrapped
