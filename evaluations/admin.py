@@ -180,7 +180,12 @@ class ReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(project_total=Count("projects", distinct=True))
+        # The aggregate drops the model's default ordering, which pagination needs.
+        return (
+            super().get_queryset(request)
+            .annotate(project_total=Count("projects", distinct=True))
+            .order_by(*Report._meta.ordering, "pk")
+        )
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
