@@ -187,13 +187,6 @@ class ReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
             .order_by(*Report._meta.ordering, "pk")
         )
 
-    def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        # Autocomplete for a child's "report" field offers only drafts: nothing else takes rows.
-        if request.path.endswith("/autocomplete/") and request.GET.get("field_name") == "report":
-            queryset = queryset.filter(status=Report.Status.DRAFT)
-        return queryset, may_have_duplicates
-
     # -- Workflow: buttons on the report page ----------------------------------------
 
     def get_urls(self):

@@ -55,6 +55,17 @@ class _ScopeMixin:
             self._share_choices(request, db_field, field)
         return field
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Autocomplete feeds the "report" and "project" fields of forms that add rows, and
+        # only a draft takes new rows; the forms refuse the rest anyway.
+        if request.path.endswith("/autocomplete/"):
+            if self.model is Report:
+                queryset = queryset.filter(status=Report.Status.DRAFT)
+            elif self.model is Project:
+                queryset = queryset.filter(report__status=Report.Status.DRAFT)
+        return queryset, may_have_duplicates
+
     def _share_choices(self, request, db_field, field) -> None:
         # Each inline row renders its own <select>; fetching the options once per request
         # keeps the report page's query count flat however many rows it has.

@@ -86,6 +86,27 @@ def rows() -> Iterator[list[str]]:
             previous = record
 
 
+def event_rows() -> Iterator[list[str]]:
+    """The workflow trail (审核记录), which is append-only and so has no history of its own."""
+    from .models import ReportEvent
+
+    events = ReportEvent.objects.select_related("actor").order_by("created_at", "pk")
+    for event in events.iterator(chunk_size=CHUNK):
+        change = _("状态: %(old)s → %(new)s") % {"old": event.from_status, "new": event.to_status}
+        if event.comment:
+            change += "; " + _("意见: %(comment)s") % {"comment": event.comment}
+        yield [
+            timezone.localtime(event.created_at).isoformat(timespec="seconds"),
+            _inert(event.actor.get_username()),
+            _("新增"),
+            str(ReportEvent._meta.verbose_name),
+            str(event.pk),
+            str(event.report_id),
+            str(event.get_action_display()),
+            _inert(change),
+        ]
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -96,4 +117,6 @@ def csv_lines() -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(header())
     for row in rows():
+        yield writer.writerow(row)
+    for row in event_rows():
         yield writer.writerow(row)

@@ -194,11 +194,31 @@ class Revision:
 
 
 def published_revisions(report: Report) -> list[Revision]:
-    """修订记录 of a report: each publication, oldest first, with its revision note (one query)."""
+    """修订记录 of a report: each publication, oldest first, with its revision note.
+
+    One query, or two when a revision was published outside the workflow (the sample loader
+    publishes directly): its date then comes from the report's own history.
+    """
     events = ReportEvent.objects.filter(report=report, action=Action.PUBLISH).order_by(
         "revision", "created_at", "pk"
     )
-    return [Revision(e.revision, e.created_at, e.comment) for e in events]
+    revisions: dict[int, Revision] = {}
+    for event in events:
+        revisions.setdefault(event.revision, Revision(event.revision, event.created_at, event.comment))
+    if report.published_at is not None:
+        # The revision only moves on publication, so every one up to the current was public.
+        missing = [n for n in range(1, report.revision + 1) if n not in revisions]
+        if missing:
+            published = (
+                report.history.filter(
+                    status=Status.PUBLISHED, revision__in=missing, published_at__isnull=False
+                )
+                .order_by("history_date")
+                .values_list("revision", "published_at")
+            )
+            for revision, published_at in published:
+                revisions.setdefault(revision, Revision(revision, published_at, ""))
+    return [revisions[n] for n in sorted(revisions)]
 
 
 def latest_return(events: list[ReportEvent]) -> ReportEvent | None:

@@ -122,6 +122,9 @@ def test_auditor_exports_the_history_as_csv(client, world, data_entry_user, revi
     submitted = [r for r in rows if r[1] == "clerk" and r[3] == "自评报告" and r[2] == "修改"]
     assert submitted and "状态: draft → submitted" in submitted[-1][7]
     assert submitted[-1][6] == "提交" and submitted[-1][4] == str(report.pk)
+    [event] = [r for r in rows if r[3] == "审核记录"]
+    assert event[1:3] == ["clerk", "新增"] and event[6] == "提交"
+    assert event[7] == "状态: draft → submitted"
     created = [r for r in rows if r[2] == "新增" and r[3] == "绩效情况"]
     assert any("标题句: =HYPERLINK" in r[7] for r in created)
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)

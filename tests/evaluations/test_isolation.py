@@ -4,13 +4,16 @@ import json
 
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import services
 from evaluations.models import OutcomeNarrative, Project, Report, ReportEvent
 from indicators.models import Indicator
-from tests.evaluations.workflow_setup import build_world
+from tests.evaluations.workflow_setup import build_world, passing_report
+from tests.factories import FiscalYearFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +202,29 @@ def test_audit_log_is_closed_to_data_entry(client, world, data_entry_user):
     assert client.get(reverse("admin:evaluations_report_audit_log")).status_code == 403
     page = client.get(reverse("admin:evaluations_report_changelist")).content.decode()
     assert "audit-log.csv" not in page
+
+
+def test_autocomplete_for_new_rows_offers_only_drafts(client, world, data_entry_user):
+    Report.objects.filter(pk=world.report_a.pk).update(status=Report.Status.SUBMITTED)
+    client.force_login(data_entry_user)
+    for app_label, model_name, field_name in AUTOCOMPLETES[2:]:
+        response = client.get(
+            "/admin/autocomplete/",
+            {"app_label": app_label, "model_name": model_name, "field_name": field_name},
+        )
+        assert json.loads(response.content)["results"] == [], field_name
+
+
+def test_report_changelist_query_count_stays_flat(
+    client, world, data_entry_user, django_assert_num_queries
+):
+    client.force_login(data_entry_user)
+    url = reverse("admin:evaluations_report_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    department = world.report_a.department
+    for year in range(2010, 2016):
+        passing_report(department, fiscal_year=FiscalYearFactory(year=year))
+    with django_assert_num_queries(len(queries)):
+        response = client.get(url)
+    assert response.context["cl"].result_count == 7

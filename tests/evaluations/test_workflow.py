@@ -170,6 +170,25 @@ def test_revision_history_partial(report, data_entry_user, reviewer):
     assert "更正&lt;b&gt;金额&lt;/b&gt;。" in html
 
 
+def test_revisions_of_the_sample_published_by_the_loader(sample_report, reviewer, superuser):
+    first = services.published_revisions(sample_report)
+    assert [(r.revision, r.date, r.note) for r in first] == [
+        (1, sample_report.published_at, "")
+    ]
+    services.reopen_report(sample_report, reviewer, "更正。")
+    assert services.published_revisions(sample_report) == first  # nothing new is public
+    services.submit_report(sample_report, superuser)
+    services.approve_report(sample_report, reviewer)
+    services.publish_report(sample_report, reviewer, "补充了项目明细。")
+    assert [(r.revision, r.note) for r in services.published_revisions(sample_report)] == [
+        (1, ""), (2, "补充了项目明细。"),
+    ]
+
+
+def test_drafts_have_no_revisions(report):
+    assert services.published_revisions(report) == []
+
+
 # --- Admin: buttons on the report page ----------------------------------------------
 
 
