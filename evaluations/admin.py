@@ -153,6 +153,19 @@ def _run_transition(model_admin, request, report: Report, action: str, comment: 
     return True
 
 
+def _comment_help(report: Report) -> str:
+    Status = Report.Status
+    if report.status == Status.APPROVED and services.is_republication(report):
+        return gettext("再次公开时必须填写修订说明，它将显示在公开页面的修订记录中。")
+    if report.status == Status.APPROVED:
+        return gettext("公开时填写的说明将显示在公开页面的修订记录中。")
+    if report.status == Status.SUBMITTED:
+        return gettext("退回时必须填写意见，填报部门将在报告页面看到。")
+    if report.status == Status.PUBLISHED:
+        return gettext("撤回修订时必须说明原因。")
+    return ""
+
+
 @admin.register(Report)
 class ReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = [
@@ -234,7 +247,8 @@ class ReportAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
                 (action, ReportEvent.Action(action).label)
                 for action in services.available_actions(report, request.user)
             ],
-            "republication": services.is_republication(report),
+            "blocked_by_errors": services.BLOCKED_BY_ERRORS,
+            "comment_help": _comment_help(report),
         }
 
     # -- Workflow: changelist actions (the comment box sits next to the action menu) ---

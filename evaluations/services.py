@@ -34,6 +34,9 @@ RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
     Action.REOPEN: ("evaluations.publish_report", (Status.PUBLISHED,), Status.DRAFT),
 }
 
+# Transitions refused while a consistency check reports an error.
+BLOCKED_BY_ERRORS = (Action.SUBMIT, Action.APPROVE)
+
 
 @contextlib.contextmanager
 def acting_as(user) -> Iterator[None]:
@@ -129,7 +132,7 @@ def _transition(
                 _("%(action)s时必须填写意见。") % {"action": Action(action).label},
                 code="comment_required",
             )
-        if action in (Action.SUBMIT, Action.APPROVE):
+        if action in BLOCKED_BY_ERRORS:
             problems = checks.errors(checks.check_report(locked))
             if problems:
                 raise ValidationError(

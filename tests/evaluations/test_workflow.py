@@ -233,6 +233,7 @@ def test_check_errors_are_listed_and_block_the_submit_button(client, report, dat
     client.force_login(data_entry_user)
     page = client.get(change_url(report)).content.decode()
     assert 'id="check-errors"' in page and 'data-code="outcome_missing"' in page
+    assert 'value="submit" class="button" disabled' in page
     response = client.post(workflow_url(report), {"action": "submit"}, follow=True)
     assert "未填写专项资金支出绩效情况" in response.content.decode()
     assert status_of(report) == Status.DRAFT
