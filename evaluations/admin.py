@@ -71,7 +71,10 @@ class BudgetExecutionInline(ScopedInlineMixin, admin.TabularInline):
     readonly_fields = ["basic_display", "expenditure_display", "execution_rate_display"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("funding_source")
+        # Rows print their title (report · source), so fetch what it is made of.
+        return super().get_queryset(request).select_related(
+            "funding_source", "report__department", "report__fiscal_year"
+        )
 
     @admin.display(description=_("基本支出"))
     def basic_display(self, obj: BudgetExecution) -> str:
@@ -336,7 +339,7 @@ class ProjectFundInline(ScopedInlineMixin, admin.TabularInline):
     fields = ["funding_source", "initial_budget", "adjusted_budget", "expenditure"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("funding_source")
+        return super().get_queryset(request).select_related("funding_source", "project")
 
 
 class ProjectIndicatorInline(ScopedInlineMixin, admin.TabularInline):

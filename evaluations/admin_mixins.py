@@ -91,6 +91,8 @@ class _ScopeMixin:
 class ScopedAdminMixin(_ScopeMixin):
     """For a ModelAdmin: also guards its (simple-history) history pages."""
 
+    object_history_list_template = "admin/evaluations/object_history_list.html"
+
     def _check_history_access(self, request, object_id) -> None:
         if self.get_queryset(request).filter(pk=unquote(object_id)).exists():
             return

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import services
-from evaluations.models import OutcomeNarrative, Report
+from evaluations.models import FundingSource, OutcomeNarrative, Report
 from indicators.models import Indicator
 from tests.evaluations.workflow_setup import build_world, report_form_data
 from tests.factories import OutcomeNarrativeFactory, ProjectFactory, ReportFactory
@@ -158,3 +158,40 @@ def test_admin_sign_in_locks_out_after_five_failures(client, data_entry_user, re
     assert "_auth_user_id" not in client.session
     # Another account from the same address is not locked.
     assert sign_in("reviewer", PASSWORD).status_code == 302
+
+
+def _queries(client, url) -> int:
+    client.get(url)  # the first request after sign-in also touches the session
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_history_page_query_count_stays_flat(client, world, data_entry_user, django_assert_num_queries):
+    report = world.report_a
+    client.force_login(data_entry_user)
+    url = reverse("admin:evaluations_report_history", args=[report.pk])
+    report.problems = "一改。"
+    report.save()
+    baseline = _queries(client, url)
+    for n in range(8):
+        report.problems = f"第{n}次修改。"
+        report.goals = f"目标{n}"
+        report.save()
+    with django_assert_num_queries(baseline):
+        client.get(url)
+
+
+def test_project_page_query_count_stays_flat(client, world, data_entry_user, django_assert_num_queries):
+    from tests.factories import IndicatorFactory, ProjectFundFactory
+
+    project = world.report_a.projects.get()
+    client.force_login(data_entry_user)
+    url = reverse("admin:evaluations_project_change", args=[project.pk])
+    baseline = _queries(client, url)
+    for source in ("carryover", "other"):
+        ProjectFundFactory(project=project, funding_source=FundingSource.objects.get(code=source))
+    for _ in range(6):
+        IndicatorFactory(report=world.report_a, project=project)
+    with django_assert_num_queries(baseline):
+        client.get(url)

@@ -402,3 +402,15 @@ def test_report_page_query_count_stays_flat(
     _grow(report, 6)
     with django_assert_num_queries(baseline):
         client.get(url)
+
+
+def test_a_report_with_a_workflow_trail_cannot_be_deleted_in_the_admin(
+    client, report, data_entry_user, reviewer
+):
+    services.submit_report(report, data_entry_user)
+    services.return_report(report, reviewer, "请修改。")
+    client.force_login(data_entry_user)
+    delete_url = reverse("admin:evaluations_report_delete", args=[report.pk])
+    assert "审核记录" in client.get(delete_url).content.decode()  # named as what blocks it
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Report.objects.filter(pk=report.pk).exists()
