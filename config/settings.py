@@ -118,10 +118,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sign-in is guarded against password guessing: five failures for one username from one
-# address lock that pair out for 15 minutes. Axes needs the request, so code that signs in
-# must pass it (tests use force_login).
+# address lock that pair out for 15 minutes (evaluations/auth.py; sign-ins without a
+# request, like Client.login in tests, skip the lock-out check).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "evaluations.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)

@@ -13,7 +13,13 @@ from evaluations import services
 from evaluations.models import FundingSource, OutcomeNarrative, Report
 from indicators.models import Indicator
 from tests.evaluations.workflow_setup import build_world, report_form_data
-from tests.factories import OutcomeNarrativeFactory, ProjectFactory, ReportFactory
+from tests.factories import (
+    IndicatorFactory,
+    OutcomeNarrativeFactory,
+    ProjectFactory,
+    ProjectFundFactory,
+    ReportFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -183,8 +189,6 @@ def test_history_page_query_count_stays_flat(client, world, data_entry_user, dja
 
 
 def test_project_page_query_count_stays_flat(client, world, data_entry_user, django_assert_num_queries):
-    from tests.factories import IndicatorFactory, ProjectFundFactory
-
     project = world.report_a.projects.get()
     client.force_login(data_entry_user)
     url = reverse("admin:evaluations_project_change", args=[project.pk])
@@ -195,3 +199,20 @@ def test_project_page_query_count_stays_flat(client, world, data_entry_user, dja
         IndicatorFactory(report=world.report_a, project=project)
     with django_assert_num_queries(baseline):
         client.get(url)
+
+
+def test_client_login_still_works_in_tests(client, data_entry_user):
+    assert client.login(username="clerk", password=PASSWORD)
+    assert client.get(reverse("admin:index")).status_code == 200
+    client.logout()
+    assert not client.login(username="clerk", password="wrong")
+
+
+def test_lockout_reaches_the_model_backend_only_through_requests(client, data_entry_user):
+    for _ in range(5):
+        client.post(reverse("admin:login"), {"username": "clerk", "password": "guess"})
+    # Locked out at the door, whatever password is tried ...
+    response = client.post(reverse("admin:login"), {"username": "clerk", "password": PASSWORD})
+    assert response.status_code == 429
+    # ... while code that authenticates with no request (the shell, tests) is not a door.
+    assert client.login(username="clerk", password=PASSWORD)

@@ -1,0 +1,17 @@
+"""Sign-in lock-out (django-axes) for every request-borne sign-in.
+
+Guessing passwords takes requests, and every sign-in form passes its request to
+``authenticate()``. Calls without one (``Client.login`` in tests, the shell) have nothing to
+lock out and go straight to the model backend instead of failing.
+"""
+
+from axes.backends import AxesStandaloneBackend
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Refuses sign-in for a username and address locked out after repeated failures."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
