@@ -228,3 +228,22 @@ def test_report_changelist_query_count_stays_flat(
     with django_assert_num_queries(len(queries)):
         response = client.get(url)
     assert response.context["cl"].result_count == 7
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    ["evaluations_reportevent", "indicators_indicator", "evaluations_project", "evaluations_outcomenarrative"],
+)
+def test_changelist_query_counts_stay_flat(
+    client, world, reviewer, django_assert_num_queries, changelist
+):
+    client.force_login(reviewer)
+    url = reverse(f"admin:{changelist}_changelist")
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    for year in range(2010, 2014):
+        report = passing_report(world.report_b.department, fiscal_year=FiscalYearFactory(year=year))
+        services.submit_report(report, world.clerk_b)
+    with django_assert_num_queries(len(queries)):
+        client.get(url)
