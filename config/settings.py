@@ -182,6 +182,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if envbool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Lock-outs go by the client's address, not the proxy's.
+    AXES_CLIENT_IP_CALLABLE = "evaluations.auth.forwarded_client_ip"
 
 # django-import-export: imports are all-or-nothing inside one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -29,7 +29,7 @@ def report_of(obj) -> Report | None:
 def is_locked(obj) -> bool:
     """Whether ``obj`` belongs to a report past draft (submitted, approved or published)."""
     report = report_of(obj) if obj is not None else None
-    return report is not None and report.status != Report.Status.DRAFT
+    return report is not None and not report.is_editable
 
 
 class _ScopeMixin:

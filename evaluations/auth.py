@@ -15,3 +15,14 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def forwarded_client_ip(request) -> str | None:
+    """The client address behind our one reverse proxy: the last X-Forwarded-For entry.
+
+    The proxy appends the address it saw; anything before it came from the client and could
+    be forged to dodge or spread a lock-out, so it is ignored.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-1] if hops else request.META.get("REMOTE_ADDR")

@@ -216,3 +216,15 @@ def test_lockout_reaches_the_model_backend_only_through_requests(client, data_en
     assert response.status_code == 429
     # ... while code that authenticates with no request (the shell, tests) is not a door.
     assert client.login(username="clerk", password=PASSWORD)
+
+
+def test_behind_a_proxy_lockouts_go_by_the_forwarded_client_address(client, data_entry_user, settings):
+    settings.AXES_CLIENT_IP_CALLABLE = "evaluations.auth.forwarded_client_ip"
+    login = reverse("admin:login")
+    attacker = {"HTTP_X_FORWARDED_FOR": "10.0.0.9, 203.0.113.7"}  # first hop is forgeable
+    for n in range(5):
+        client.post(login, {"username": "clerk", "password": "guess"},
+                    HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.7")
+    assert client.post(login, {"username": "clerk", "password": PASSWORD}, **attacker).status_code == 429
+    colleague = {"HTTP_X_FORWARDED_FOR": "198.51.100.4"}
+    assert client.post(login, {"username": "clerk", "password": PASSWORD}, **colleague).status_code == 302
