@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +22,9 @@ from simple_history.models import HistoricalRecords
 from . import checks
 from .access import may_access_department
 from .models import Report, ReportEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser as User
 
 Status = Report.Status
 Action = ReportEvent.Action
@@ -39,7 +43,7 @@ BLOCKED_BY_ERRORS = (Action.SUBMIT, Action.APPROVE)
 
 
 @contextlib.contextmanager
-def acting_as(user) -> Iterator[None]:
+def acting_as(user: User | None) -> Iterator[None]:
     """Attribute every history row written inside the block to ``user`` (commands, imports).
 
     django-simple-history takes the user from the current request; outside a request there is
@@ -63,7 +67,7 @@ def is_republication(report: Report) -> bool:
     return report.published_at is not None
 
 
-def may(user, action: str, report: Report) -> bool:
+def may(user: User, action: str, report: Report) -> bool:
     """Whether ``user`` could take ``action`` on ``report`` in its current status."""
     permission, sources, _target = RULES[action]
     return (
@@ -74,26 +78,26 @@ def may(user, action: str, report: Report) -> bool:
     )
 
 
-def available_actions(report: Report, user) -> list[str]:
+def available_actions(report: Report, user: User) -> list[str]:
     """The transitions the user may take now, in workflow order."""
     return [action for action in RULES if may(user, action, report)]
 
 
-def submit_report(report: Report, user, comment: str = "") -> ReportEvent:
+def submit_report(report: Report, user: User, comment: str = "") -> ReportEvent:
     """填报人 hands the report in for review; blocked while any consistency check fails."""
     return _transition(report, user, Action.SUBMIT, comment)
 
 
-def return_report(report: Report, user, comment: str) -> ReportEvent:
+def return_report(report: Report, user: User, comment: str) -> ReportEvent:
     """审核人 sends the report back to the department with a comment they will read."""
     return _transition(report, user, Action.RETURN, comment, comment_required=True)
 
 
-def approve_report(report: Report, user, comment: str = "") -> ReportEvent:
+def approve_report(report: Report, user: User, comment: str = "") -> ReportEvent:
     return _transition(report, user, Action.APPROVE, comment)
 
 
-def publish_report(report: Report, user, comment: str = "") -> ReportEvent:
+def publish_report(report: Report, user: User, comment: str = "") -> ReportEvent:
     """Make the report public. Publishing again after a reopen is a new revision with a note.
 
     The comment of a publication is the public revision note (修订说明).
@@ -101,13 +105,13 @@ def publish_report(report: Report, user, comment: str = "") -> ReportEvent:
     return _transition(report, user, Action.PUBLISH, comment)
 
 
-def reopen_report(report: Report, user, comment: str) -> ReportEvent:
+def reopen_report(report: Report, user: User, comment: str) -> ReportEvent:
     """Take a published report back to draft for correction; the public page stops showing it."""
     return _transition(report, user, Action.REOPEN, comment, comment_required=True)
 
 
 def _transition(
-    report: Report, user, action: str, comment: str, *, comment_required: bool = False
+    report: Report, user: User, action: str, comment: str, *, comment_required: bool = False
 ) -> ReportEvent:
     permission, sources, target = RULES[action]
     comment = (comment or "").strip()
@@ -175,7 +179,7 @@ TRANSITIONS = {
 }
 
 
-def perform(action: str, report: Report, user, comment: str = "") -> ReportEvent:
+def perform(action: str, report: Report, user: User, comment: str = "") -> ReportEvent:
     """Run the transition named ``action`` (as the admin's buttons and actions do)."""
     try:
         function = TRANSITIONS[Action(action)]
