@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -20,6 +27,9 @@ from indicators.admin import (
 )
 from indicators.models import Indicator
 
+from . import audit, checks, services
+from .access import sees_all_departments
+from .admin_mixins import ScopedAdminMixin, ScopedInlineMixin
 from .copying import copy_report_forward
 from .formatting import amount, percent
 from .models import (
@@ -31,11 +41,12 @@ from .models import (
     Project,
     ProjectFund,
     Report,
+    ReportEvent,
 )
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "short_name", "parent"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "short_name"]
@@ -44,20 +55,20 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FiscalYear)
-class FiscalYearAdmin(SimpleHistoryAdmin):
+class FiscalYearAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["year", "is_open"]
     list_editable = ["is_open"]
     search_fields = ["year"]
 
 
 @admin.register(FundingSource)
-class FundingSourceAdmin(SimpleHistoryAdmin):
+class FundingSourceAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "kind", "position"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
 
 
-class BudgetExecutionInline(admin.TabularInline):
+class BudgetExecutionInline(ScopedInlineMixin, admin.TabularInline):
     model = BudgetExecution
     extra = 0
     fields = [
@@ -66,6 +77,12 @@ class BudgetExecutionInline(admin.TabularInline):
         "execution_rate_display",
     ]
     readonly_fields = ["basic_display", "expenditure_display", "execution_rate_display"]
+
+    def get_queryset(self, request):
+        # Rows print their title (report · source), so fetch what it is made of.
+        return super().get_queryset(request).select_related(
+            "funding_source", "report__department", "report__fiscal_year"
+        )
 
     @admin.display(description=_("基本支出"))
     def basic_display(self, obj: BudgetExecution) -> str:
@@ -80,7 +97,7 @@ class BudgetExecutionInline(admin.TabularInline):
         return percent(obj.execution_rate) if obj.pk else "—"
 
 
-class ProjectInline(ProjectScoreInlineMixin, admin.StackedInline):
+class ProjectInline(ScopedInlineMixin, ProjectScoreInlineMixin, admin.StackedInline):
     model = Project
     extra = 0
     show_change_link = True
@@ -92,25 +109,69 @@ class ProjectInline(ProjectScoreInlineMixin, admin.StackedInline):
     ]
     readonly_fields = ["self_evaluation_total"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("funding_source")
 
-class OutcomeNarrativeInline(admin.StackedInline):
+
+class OutcomeNarrativeInline(ScopedInlineMixin, admin.StackedInline):
     model = OutcomeNarrative
     extra = 0
     fields = [("position", "headline"), "body"]
 
 
+class WorkflowActionForm(ActionForm):
+    """The changelist's action bar with a comment for returns, reopenings and revision notes."""
+
+    comment = forms.CharField(
+        label=_("意见或说明"), required=False,
+        widget=forms.TextInput(attrs={"size": 40, "placeholder": _("退回、撤回或再次公开时必填")}),
+    )
+
+
+def _run_transition(model_admin, request, report: Report, action: str, comment: str, prefix: str = "") -> bool:
+    """Run one workflow step and tell the user how it went; False when it was refused."""
+    try:
+        event = services.perform(action, report, request.user, comment)
+    except PermissionDenied as exc:
+        model_admin.message_user(request, prefix + str(exc), messages.ERROR)
+        return False
+    except ValidationError as exc:
+        for message in exc.messages:
+            model_admin.message_user(request, prefix + message, messages.ERROR)
+        return False
+    model_admin.message_user(
+        request,
+        prefix + gettext("已%(action)s，报告状态现为“%(status)s”。")
+        % {"action": event.get_action_display(), "status": report.get_status_display()},
+        messages.SUCCESS,
+    )
+    return True
+
+
+def _comment_help(report: Report) -> str:
+    Status = Report.Status
+    if report.status == Status.APPROVED and services.is_republication(report):
+        return gettext("再次公开时必须填写修订说明，它将显示在公开页面的修订记录中。")
+    if report.status == Status.APPROVED:
+        return gettext("公开时填写的说明将显示在公开页面的修订记录中。")
+    if report.status == Status.SUBMITTED:
+        return gettext("退回时必须填写意见，填报部门将在报告页面看到。")
+    if report.status == Status.PUBLISHED:
+        return gettext("撤回修订时必须说明原因。")
+    return ""
+
+
 @admin.register(Report)
-class ReportAdmin(ReportScoringMixin, SimpleHistoryAdmin):
+class ReportAdmin(ReportScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "department", "fiscal_year", "status", "revision", "project_count", "published_at",
     ]
-    list_filter = ["fiscal_year", "status", "department"]
+    list_filter = ["fiscal_year", "status", ("department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["department", "fiscal_year"]
     search_fields = ["department__name", "department__code", "title", "projects__name"]
     autocomplete_fields = ["department"]
     date_hierarchy = "published_at"
     readonly_fields = ["status", "revision", "published_at", "totals", "self_evaluation"]
-    actions = ["copy_to_next_year"]
     fieldsets = [
         (None, {"fields": [("department", "fiscal_year"), "title", ("status", "revision", "published_at")]}),
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
@@ -120,9 +181,127 @@ class ReportAdmin(ReportScoringMixin, SimpleHistoryAdmin):
         (_("七至十"), {"fields": ["problems", "improvements", "result_application", "other_matters"]}),
     ]
     inlines = [BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline]
+    action_form = WorkflowActionForm
+    actions = [
+        "submit_selected", "return_selected", "approve_selected", "publish_selected",
+        "reopen_selected", "copy_to_next_year",
+    ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(project_total=Count("projects", distinct=True))
+        # The aggregate drops the model's default ordering, which pagination needs.
+        return (
+            super().get_queryset(request)
+            .annotate(project_total=Count("projects", distinct=True))
+            .order_by(*Report._meta.ordering, "pk")
+        )
+
+    # -- Workflow: buttons on the report page ----------------------------------------
+
+    def get_urls(self):
+        app, model = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/workflow/",
+                self.admin_site.admin_view(self.workflow_view),
+                name=f"{app}_{model}_workflow",
+            ),
+            path(
+                "audit-log.csv",
+                self.admin_site.admin_view(self.audit_log_view),
+                name=f"{app}_{model}_audit_log",
+            ),
+        ] + super().get_urls()
+
+    def workflow_view(self, request, object_id):
+        """POST target of the workflow buttons: one transition with the comment typed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        report = self.get_object(request, unquote(object_id))
+        if report is None:
+            raise Http404
+        action = request.POST.get("action", "")
+        _run_transition(self, request, report, action, request.POST.get("comment", ""))
+        return redirect(reverse("admin:evaluations_report_change", args=[report.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["workflow"] = self._workflow_context(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_context(self, request, report: Report) -> dict:
+        findings = checks.check_report(report)
+        events = list(report.events.select_related("actor"))
+        return {
+            "url": reverse("admin:evaluations_report_workflow", args=[report.pk]),
+            "errors": checks.errors(findings),
+            "warnings": checks.warnings(findings),
+            "events": events,
+            "pending_return": services.latest_return(events)
+            if report.status == Report.Status.DRAFT else None,
+            "actions": [
+                (action, ReportEvent.Action(action).label)
+                for action in services.available_actions(report, request.user)
+            ],
+            "blocked_by_errors": services.BLOCKED_BY_ERRORS,
+            "comment_help": _comment_help(report),
+        }
+
+    # -- Workflow: changelist actions (the comment box sits next to the action menu) ---
+
+    def has_submit_permission(self, request):
+        return request.user.has_perm("evaluations.submit_report")
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("evaluations.review_report")
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("evaluations.publish_report")
+
+    def _bulk(self, request, queryset, action):
+        comment = request.POST.get("comment", "")
+        for report in queryset.select_related("department", "fiscal_year"):
+            _run_transition(self, request, report, action, comment, prefix=f"{report}：")
+
+    @admin.action(description=_("提交所选报告"), permissions=["submit"])
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, ReportEvent.Action.SUBMIT)
+
+    @admin.action(description=_("退回所选报告（须填写意见）"), permissions=["review"])
+    def return_selected(self, request, queryset):
+        self._bulk(request, queryset, ReportEvent.Action.RETURN)
+
+    @admin.action(description=_("审核通过所选报告"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        self._bulk(request, queryset, ReportEvent.Action.APPROVE)
+
+    @admin.action(description=_("公开所选报告"), permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self._bulk(request, queryset, ReportEvent.Action.PUBLISH)
+
+    @admin.action(description=_("撤回所选已公开报告以修订（须填写意见）"), permissions=["publish"])
+    def reopen_selected(self, request, queryset):
+        self._bulk(request, queryset, ReportEvent.Action.REOPEN)
+
+    # -- Audit trail export --------------------------------------------------------------
+
+    def audit_log_view(self, request):
+        """Every history record as CSV, for auditors (export permission, all departments)."""
+        user = request.user
+        if not (user.has_perm("evaluations.export_data") and sees_all_departments(user)):
+            raise PermissionDenied
+        response = StreamingHttpResponse(audit.csv_lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        user = request.user
+        extra_context["audit_log_url"] = (
+            reverse("admin:evaluations_report_audit_log")
+            if user.has_perm("evaluations.export_data") and sees_all_departments(user)
+            else None
+        )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("项目数"), ordering="project_total")
     def project_count(self, obj: Report) -> int:
@@ -163,16 +342,22 @@ class ReportAdmin(ReportScoringMixin, SimpleHistoryAdmin):
                 )
 
 
-class ProjectFundInline(admin.TabularInline):
+class ProjectFundInline(ScopedInlineMixin, admin.TabularInline):
     model = ProjectFund
     extra = 0
     fields = ["funding_source", "initial_budget", "adjusted_budget", "expenditure"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("funding_source", "project")
+
 
 @admin.register(Project)
-class ProjectAdmin(ProjectScoringMixin, SimpleHistoryAdmin):
+class ProjectAdmin(ProjectScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "report", "funding_source", "expenditure", "execution_rate_display"]
-    list_filter = ["report__fiscal_year", "funding_source", "report__department"]
+    list_filter = [
+        "report__fiscal_year", "funding_source",
+        ("report__department", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["report__department", "report__fiscal_year", "funding_source"]
     search_fields = ["name", "code", "report__department__name"]
     autocomplete_fields = ["report"]
@@ -202,8 +387,28 @@ class ProjectAdmin(ProjectScoringMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OutcomeNarrative)
-class OutcomeNarrativeAdmin(SimpleHistoryAdmin):
+class OutcomeNarrativeAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["headline", "position", "report"]
     list_select_related = ["report__department", "report__fiscal_year"]
     search_fields = ["headline", "body"]
     autocomplete_fields = ["report"]
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The workflow trail (审核记录): read-only, scoped like the reports."""
+
+    list_display = ["created_at", "report", "action", "from_status", "to_status", "revision", "actor", "comment"]
+    list_filter = ["action", "report__fiscal_year"]
+    list_select_related = ["report__department", "report__fiscal_year", "actor"]
+    search_fields = ["report__department__name", "comment", "actor__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

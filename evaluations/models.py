@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -407,3 +408,50 @@ class OutcomeNarrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.headline}"
+
+
+class ReportEvent(models.Model):
+    """审核记录: one step of a report's workflow — who moved it, when, from where to where, why.
+
+    Written only by ``evaluations.services`` and never changed afterwards: the comment of a
+    return is what the department reads, the note of a publication is the public 修订说明.
+    """
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("提交")
+        RETURN = "return", _("退回")
+        APPROVE = "approve", _("审核通过")
+        PUBLISH = "publish", _("公开")
+        REOPEN = "reopen", _("撤回修订")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Report.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Report.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.TextField(_("意见或说明"), blank=True)
+    revision = models.PositiveIntegerField(_("修订版本"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("审核记录")
+        verbose_name_plural = _("审核记录")
+        ordering = ["report", "created_at", "id"]
+        indexes = [models.Index(fields=["report", "action"], name="report_event_report_action")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.report_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # The trail is append-only: a recorded step is evidence, not data to edit.
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("ReportEvent rows are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("ReportEvent rows are immutable")

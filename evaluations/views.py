@@ -38,6 +38,7 @@ from .models import (
     ProjectFund,
     Report,
 )
+from .services import published_revisions
 
 ZERO = Decimal("0")
 SEARCH_LIMIT = 50
@@ -400,6 +401,7 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
     ]
     return render(request, "evaluations/report.html", {
         "report": report,
+        "revisions": published_revisions(report),
         "year": year,
         "budget_sections": budget_sections,
         "numbers": numbers,

@@ -17,6 +17,9 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from evaluations.admin_mixins import ScopedAdminMixin, ScopedInlineMixin
 
 from . import scoring
 from .models import Grade, Indicator
@@ -206,7 +209,7 @@ INDICATOR_FIELDS = [
 ]
 
 
-class IndicatorInlineBase(admin.TabularInline):
+class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
     """An indicator row with its computed score and what it still lacks, read-only."""
 
     model = Indicator
@@ -338,3 +341,29 @@ class ProjectScoringMixin:
         super().save_related(request, form, formsets, change)
         project = form.instance
         warn_about_tables(request, [(project_table_label(project), load_project_table(project))])
+
+
+# --- The indicator list -------------------------------------------------------------------
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["name", "report", "project", "level1", "level2", "weight", "applicable"]
+    list_filter = [
+        "level1", "level2", "report__fiscal_year",
+        ("report__department", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["report__department", "report__fiscal_year", "project"]
+    search_fields = ["name", "report__department__name", "project__name"]
+    autocomplete_fields = ["report", "project"]
+    fields = [
+        ("report", "project"), ("level1", "level2", "position"), "name",
+        ("nature", "unit"), ("target_value", "target_text"), ("actual_value", "actual_text"),
+        ("weight", "tier", "score", "applicable"), "deviation",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        # A project's indicator belongs to that project's report.
+        if obj.project_id is not None:
+            obj.report_id = obj.project.report_id
+        super().save_model(request, obj, form, change)

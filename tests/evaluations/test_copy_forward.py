@@ -140,6 +140,7 @@ def test_admin_action_copies_to_the_next_year(client, superuser):
 def test_admin_action_needs_add_permission(client):
     report = ReportFactory(fiscal_year=FiscalYearFactory(year=2023))
     viewer = UserFactory(username="viewer")
+    report.department.staff.add(viewer)  # the list is scoped to the user's departments
     viewer.user_permissions.add(
         Permission.objects.get(codename="view_report"),
         Permission.objects.get(codename="change_report"),

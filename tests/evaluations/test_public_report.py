@@ -209,7 +209,7 @@ def test_unweighted_department_table_is_shown_without_scores(client, sample_repo
 # --- Query counts --------------------------------------------------------------------
 
 
-REPORT_QUERIES = 8  # stamp, report, sources, budgets, projects, funds, indicators, narratives
+REPORT_QUERIES = 10  # stamp, report, sources, budgets, projects, funds, indicators, narratives, revisions (2)
 
 
 def test_report_page_query_count_is_flat(client, django_assert_num_queries):
@@ -290,3 +290,22 @@ def test_assets_come_only_from_static_and_print_has_its_stylesheet(client, sampl
     assert assets and all(a.startswith("/static/") for a in assets), assets
     assert '<link rel="stylesheet" href="/static/css/print.css" media="print">' in content
     assert "<script" not in content
+
+
+def test_republished_report_shows_its_revision_history(
+    client, sample_report, reviewer, data_entry_user
+):
+    from evaluations import services
+
+    services.reopen_report(sample_report, reviewer, "更正项目支出。")
+    sample_report.refresh_from_db()
+    url = sample_report.get_absolute_url()
+    assert client.get(url).status_code == 404  # reopened for correction: not public
+    sample_report.department.staff.add(data_entry_user)
+    services.submit_report(sample_report, data_entry_user)
+    services.approve_report(sample_report, reviewer)
+    services.publish_report(sample_report, reviewer, "更正军民融合支出金额。<script>")
+    content = client.get(url).content.decode()
+    assert "修订记录" in content
+    assert "第 1 版" in content and "第 2 版" in content
+    assert "更正军民融合支出金额。&lt;script&gt;" in content

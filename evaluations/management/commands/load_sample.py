@@ -1,8 +1,12 @@
 """Load the real 2022 sample report (idempotent)."""
 
-from django.core.management.base import BaseCommand
+import contextlib
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.sample import load_sample_report
+from evaluations.services import acting_as
 
 
 class Command(BaseCommand):
@@ -13,9 +17,21 @@ class Command(BaseCommand):
             "--draft", action="store_true",
             help="Leave a newly created report as a draft instead of publishing it.",
         )
+        parser.add_argument(
+            "--user", metavar="USERNAME",
+            help="Record the changes in the history as made by this user.",
+        )
 
     def handle(self, *args, **options):
-        report = load_sample_report(publish=not options["draft"])
+        acting = contextlib.nullcontext()
+        if options["user"]:
+            User = get_user_model()
+            try:
+                acting = acting_as(User.objects.get(**{User.USERNAME_FIELD: options["user"]}))
+            except User.DoesNotExist as exc:
+                raise CommandError(f"No user named {options['user']!r}.") from exc
+        with acting:
+            report = load_sample_report(publish=not options["draft"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sample report loaded: {report} "

@@ -1,0 +1,124 @@
+"""What every admin of the project shares: department scoping and read-only-unless-draft.
+
+``ScopedAdminMixin`` narrows each changelist, change form, history page, autocomplete and
+foreign-key choice to the departments the user may see (``evaluations.access``), and makes
+anything belonging to a report that is no longer a draft read-only, inlines included.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .access import department_path, scope, sees_all_departments
+from .models import Project, ProjectFund, Report
+
+
+def report_of(obj) -> Report | None:
+    """The report an object belongs to (itself for a report), or None for reference data."""
+    if isinstance(obj, Report):
+        return obj
+    if isinstance(obj, ProjectFund):
+        return obj.project.report
+    if hasattr(obj, "report_id") and obj.report_id is not None:
+        return obj.report
+    return None
+
+
+def is_locked(obj) -> bool:
+    """Whether ``obj`` belongs to a report past draft (submitted, approved or published)."""
+    report = report_of(obj) if obj is not None else None
+    return report is not None and not report.is_editable
+
+
+class _ScopeMixin:
+    """Department isolation and draft-only editing, shared by ModelAdmins and inlines."""
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user)
+
+    # -- Choices --------------------------------------------------------------------
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.remote_field.model
+        if "queryset" not in kwargs and department_path(related) is not None:
+            queryset = scope(related._default_manager.all(), request.user)
+            # New rows may only be attached to a report still in draft.
+            if related is Report:
+                queryset = queryset.filter(status=Report.Status.DRAFT)
+            elif related is Project:
+                queryset = queryset.filter(report__status=Report.Status.DRAFT)
+            kwargs["queryset"] = queryset
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name not in self.get_autocomplete_fields(request):
+            self._share_choices(request, db_field, field)
+        return field
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Autocomplete feeds the "report" and "project" fields of forms that add rows, and
+        # only a draft takes new rows; the forms refuse the rest anyway.
+        if request.path.endswith("/autocomplete/"):
+            if self.model is Report:
+                queryset = queryset.filter(status=Report.Status.DRAFT)
+            elif self.model is Project:
+                queryset = queryset.filter(report__status=Report.Status.DRAFT)
+        return queryset, may_have_duplicates
+
+    def _share_choices(self, request, db_field, field) -> None:
+        # Each inline row renders its own <select>; fetching the options once per request
+        # keeps the report page's query count flat however many rows it has.
+        cache = request.__dict__.setdefault("_admin_choice_cache", {})
+        key = (type(self).__qualname__, db_field.model._meta.label, db_field.name)
+        if key not in cache:
+            cache[key] = list(field.choices)
+        field.choices = cache[key]
+
+    # -- Read-only unless draft --------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        if is_locked(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if is_locked(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class ScopedAdminMixin(_ScopeMixin):
+    """For a ModelAdmin: also guards its (simple-history) history pages."""
+
+    object_history_list_template = "admin/evaluations/object_history_list.html"
+
+    def _check_history_access(self, request, object_id) -> None:
+        if self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            return
+        # A deleted object's history has no department to check against any more: only
+        # those who see every department may read it.
+        exists = self.model._default_manager.filter(pk=unquote(object_id)).exists()
+        if exists or not sees_all_departments(request.user):
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_history_access(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting through history would bypass the workflow and the checks.
+        if request.method == "POST":
+            raise PermissionDenied
+        self._check_history_access(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ScopedInlineMixin(_ScopeMixin):
+    """For inlines: ``obj`` is the parent; a locked parent takes no new or changed rows."""
+
+    def has_add_permission(self, request, obj=None):
+        if is_locked(obj):
+            return False
+        return super().has_add_permission(request, obj)
+

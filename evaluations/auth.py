@@ -1,0 +1,28 @@
+"""Sign-in lock-out (django-axes) for every request-borne sign-in.
+
+Guessing passwords takes requests, and every sign-in form passes its request to
+``authenticate()``. Calls without one (``Client.login`` in tests, the shell) have nothing to
+lock out and go straight to the model backend instead of failing.
+"""
+
+from axes.backends import AxesStandaloneBackend
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Refuses sign-in for a username and address locked out after repeated failures."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def forwarded_client_ip(request) -> str | None:
+    """The client address behind our one reverse proxy: the last X-Forwarded-For entry.
+
+    The proxy appends the address it saw; anything before it came from the client and could
+    be forged to dodge or spread a lock-out, so it is ignored.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-1] if hops else request.META.get("REMOTE_ADDR")

@@ -1,0 +1,314 @@
+"""Consistency checks of a report (DESIGN.md): what a reviewer would otherwise catch by hand.
+
+Each finding has a stable ``code``, a ``severity`` (errors block submission, warnings are
+shown to reviewers), a message in the active language and the figures it compared.
+``check_report`` reads a report with a fixed number of queries; ``run_checks`` works on rows
+already in memory, so unsaved or crafted data can be checked too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from indicators import scoring, tables
+from indicators.models import Indicator
+
+from .formatting import amount, percent
+from .models import BudgetExecution, Project, ProjectFund, Report
+
+ERROR = "error"
+WARNING = "warning"
+ZERO = Decimal("0")
+
+# Codes, stable for tests, exports and anyone filtering findings.
+NEGATIVE_AMOUNT = "negative_amount"
+PROJECTS_SUM = "projects_sum"
+PROJECTS_NOT_LISTED = "projects_not_listed"
+PROJECT_FUNDS_SUM = "project_funds_sum"
+OUTCOME_MISSING = "outcome_missing"
+DEVIATION_MISSING = "deviation_missing"
+EXECUTION_EXPLANATION_MISSING = "execution_explanation_missing"
+WEIGHTS_MISMATCH = "weights_mismatch"
+SCORE_OUT_OF_BAND = "score_out_of_band"
+
+AMOUNT_FIELDS = {
+    BudgetExecution: ["initial_budget", "adjusted_budget", "income", "personnel", "public", "project"],
+    Project: ["initial_budget", "adjusted_budget", "expenditure"],
+    ProjectFund: ["initial_budget", "adjusted_budget", "expenditure"],
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (error) or worth a look (warning) in a report."""
+
+    code: str
+    severity: str
+    message: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    subject: str = ""  # what it is about: a budget, a project, an indicator
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+@dataclass
+class ReportData:
+    """The rows of one report the checks read; ``indicators`` holds the department's and projects'."""
+
+    report: Report
+    budget_executions: Sequence[BudgetExecution]
+    projects: Sequence[Project]
+    project_funds: Sequence[ProjectFund] = ()
+    indicators: Sequence[Indicator] = ()
+
+
+def load(report: Report) -> ReportData:
+    """Fetch what the checks need in four queries, however large the report."""
+    return ReportData(
+        report=report,
+        budget_executions=list(
+            report.budget_executions.select_related("funding_source").order_by(
+                "funding_source__position", "pk"
+            )
+        ),
+        projects=list(report.projects.select_related("funding_source").order_by("position", "pk")),
+        project_funds=list(
+            ProjectFund.objects.filter(project__report=report).select_related("funding_source")
+        ),
+        indicators=list(report.indicators.order_by("position", "pk")),
+    )
+
+
+def check_report(report: Report) -> list[Finding]:
+    return run_checks(load(report))
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == ERROR]
+
+
+def warnings(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == WARNING]
+
+
+def run_checks(data: ReportData) -> list[Finding]:
+    """Every check over one report's rows, errors and warnings in document order."""
+    findings: list[Finding] = []
+    findings += _negative_amounts(data)
+    findings += _projects_add_up(data)
+    findings += _project_funds_add_up(data)
+    findings += _outcomes_present(data)
+    findings += _tables(data)
+    return findings
+
+
+# --- The checks -----------------------------------------------------------------
+
+
+def _label(row) -> str:
+    if isinstance(row, BudgetExecution):
+        return str(row.funding_source)
+    if isinstance(row, ProjectFund):
+        return f"{row.project} · {row.funding_source}" if row.project_id else str(row.funding_source)
+    return str(row)
+
+
+def _negative_amounts(data: ReportData) -> list[Finding]:
+    found = []
+    rows = [*data.budget_executions, *data.projects, *data.project_funds]
+    for row in rows:
+        for name in AMOUNT_FIELDS[type(row)]:
+            value = getattr(row, name)
+            if value is not None and value < 0:
+                verbose = row._meta.get_field(name).verbose_name
+                found.append(Finding(
+                    NEGATIVE_AMOUNT, ERROR,
+                    _("%(subject)s的“%(field)s”为 %(value)s 万元，金额不能为负数。")
+                    % {"subject": _label(row), "field": verbose, "value": amount(value)},
+                    {"field": name, "value": value},
+                    _label(row),
+                ))
+    return found
+
+
+def _projects_add_up(data: ReportData) -> list[Finding]:
+    """Per budget source, the listed projects' expenditure equals the budget's project spending.
+
+    A budget whose projects are not listed (the sample's 政府性基金) is only a warning.
+    """
+    by_source: dict[int, list[Project]] = defaultdict(list)
+    for project in data.projects:
+        by_source[project.funding_source_id].append(project)
+    found = []
+    budgets = {b.funding_source_id: b for b in data.budget_executions}
+    for source_id, budget in budgets.items():
+        projects = by_source.get(source_id)
+        budget_project = budget.project or ZERO
+        if not projects:
+            if budget_project != 0:
+                found.append(Finding(
+                    PROJECTS_NOT_LISTED, WARNING,
+                    _("%(source)s项目支出 %(budget)s 万元，未列出项目明细。")
+                    % {"source": budget.funding_source, "budget": amount(budget_project)},
+                    {"budget_project": budget_project},
+                    str(budget.funding_source),
+                ))
+            continue
+        total = sum((p.expenditure or ZERO for p in projects), ZERO)
+        if total != budget_project:
+            found.append(_sum_mismatch(str(budget.funding_source), budget_project, total))
+    for source_id, projects in by_source.items():
+        if source_id not in budgets:
+            total = sum((p.expenditure or ZERO for p in projects), ZERO)
+            found.append(_sum_mismatch(str(projects[0].funding_source), ZERO, total))
+    return found
+
+
+def _sum_mismatch(source: str, budget_project: Decimal, total: Decimal) -> Finding:
+    return Finding(
+        PROJECTS_SUM, ERROR,
+        _("%(source)s：各项目全年执行数合计 %(projects)s 万元，与预算支出情况中的项目支出 "
+          "%(budget)s 万元不一致，相差 %(difference)s 万元。")
+        % {
+            "source": source, "projects": amount(total), "budget": amount(budget_project),
+            "difference": amount(total - budget_project),
+        },
+        {"budget_project": budget_project, "projects_total": total, "difference": total - budget_project},
+        source,
+    )
+
+
+def _project_funds_add_up(data: ReportData) -> list[Finding]:
+    """The 其中 rows of a project's table, where entered, add up to its expenditure."""
+    funds: dict[int, list[ProjectFund]] = defaultdict(list)
+    for fund in data.project_funds:
+        funds[fund.project_id].append(fund)
+    found = []
+    for project in data.projects:
+        rows = funds.get(project.pk)
+        if not rows:
+            continue
+        total = sum((r.expenditure or ZERO for r in rows), ZERO)
+        if total != (project.expenditure or ZERO):
+            found.append(Finding(
+                PROJECT_FUNDS_SUM, WARNING,
+                _("项目“%(project)s”各资金来源执行数合计 %(funds)s 万元，与全年执行数 %(expenditure)s 万元不一致。")
+                % {"project": project.name, "funds": amount(total), "expenditure": amount(project.expenditure)},
+                {"funds_total": total, "expenditure": project.expenditure},
+                project.name,
+            ))
+    return found
+
+
+def _outcomes_present(data: ReportData) -> list[Finding]:
+    return [
+        Finding(
+            OUTCOME_MISSING, ERROR,
+            _("项目“%(project)s”未填写专项资金支出绩效情况。") % {"project": project.name},
+            {},
+            project.name,
+        )
+        for project in data.projects
+        if not (project.outcome or "").strip()
+    ]
+
+
+def _tables(data: ReportData) -> list[Finding]:
+    """Execution explanation, deviation reasons, score bands and weights, table by table."""
+    report = data.report
+    by_project: dict[int | None, list[Indicator]] = defaultdict(list)
+    for indicator in data.indicators:
+        by_project[indicator.project_id].append(indicator)
+
+    found = []
+    department_table = tables.department_table(report, data.budget_executions, by_project[None])
+    found += _table_findings(
+        department_table, by_project[None], _("部门整体"), report.execution_explanation,
+    )
+    for project in data.projects:
+        indicators = by_project.get(project.pk, [])
+        table = tables.project_table(project, indicators)
+        found += _table_findings(
+            table, indicators, _("项目“%(project)s”") % {"project": project.name},
+            project.execution_explanation,
+        )
+    return found
+
+
+def _table_findings(
+    table: tables.SelfEvaluationTable, indicators: Sequence[Indicator], subject: str,
+    explanation: str,
+) -> list[Finding]:
+    found = []
+    if scoring.needs_execution_explanation(table.execution_rate) and not explanation.strip():
+        found.append(Finding(
+            EXECUTION_EXPLANATION_MISSING, ERROR,
+            _("%(subject)s预算执行率 %(rate)s（全年执行数 %(expenditure)s 万元 ÷ 全年预算数 "
+              "%(budget)s 万元）低于90%%，须填写执行率偏低说明。")
+            % {
+                "subject": subject, "rate": percent(table.execution_rate),
+                "expenditure": amount(table.expenditure), "budget": amount(table.adjusted_budget),
+            },
+            {
+                "execution_rate": table.execution_rate, "expenditure": table.expenditure,
+                "adjusted_budget": table.adjusted_budget,
+            },
+            subject,
+        ))
+    for scored in table.indicators:
+        indicator = scored.indicator
+        if scored.missed and not indicator.deviation.strip():
+            found.append(Finding(
+                DEVIATION_MISSING, ERROR,
+                _("%(subject)s的指标“%(name)s”未完成目标（目标 %(target)s，实际 %(actual)s），"
+                  "须填写偏差原因分析及改进措施。")
+                % {
+                    "subject": subject, "name": indicator.name,
+                    "target": indicator.target_display or "—",
+                    "actual": indicator.actual_display or indicator.get_tier_display() or "—",
+                },
+                {
+                    "target": indicator.target_value, "actual": indicator.actual_value,
+                    "tier": indicator.tier,
+                },
+                f"{subject} · {indicator.name}",
+            ))
+        if scored.error:
+            found.append(Finding(
+                SCORE_OUT_OF_BAND, ERROR,
+                _("%(subject)s的指标“%(name)s”得分 %(score)s 不在“%(tier)s”档的分数范围 %(band)s 内。")
+                % {
+                    "subject": subject, "name": indicator.name, "score": indicator.score,
+                    "tier": indicator.get_tier_display(), "band": scored.error,
+                },
+                {"score": indicator.score, "weight": indicator.weight, "tier": indicator.tier},
+                f"{subject} · {indicator.name}",
+            ))
+    if table.is_scored:
+        by_level1: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for indicator in indicators:
+            if indicator.weight is not None and indicator.level1 in scoring.LEVEL1_CODES:
+                by_level1[indicator.level1] += indicator.weight
+        difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight)
+        if difference is not None:
+            entered = sum(by_level1.values(), ZERO) + table.execution_weight
+            found.append(Finding(
+                WEIGHTS_MISMATCH, ERROR,
+                _("%(subject)s各指标分值与预算执行率分值合计 %(entered)s，应为 100。")
+                % {"subject": subject, "entered": scoring.round2(entered)},
+                {
+                    "entered_total": entered, "expected_total": Decimal("100"),
+                    "difference": difference, **{k: v for k, v in by_level1.items()},
+                    "execution": table.execution_weight,
+                },
+                subject,
+            ))
+    return found

@@ -1,0 +1,418 @@
+"""The report workflow, as the people who use it: services, admin buttons and admin actions."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evaluations import services
+from evaluations.models import Project, Report, ReportEvent
+from tests.evaluations.workflow_setup import build_world, report_form_data
+from tests.factories import IndicatorFactory, OutcomeNarrativeFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+Status = Report.Status
+
+
+@pytest.fixture
+def world(data_entry_user):
+    return build_world(data_entry_user)
+
+
+@pytest.fixture
+def report(world):
+    return world.report_a
+
+
+def change_url(report):
+    return reverse("admin:evaluations_report_change", args=[report.pk])
+
+
+def workflow_url(report):
+    return reverse("admin:evaluations_report_workflow", args=[report.pk])
+
+
+def status_of(report) -> str:
+    return Report.objects.values_list("status", flat=True).get(pk=report.pk)
+
+
+# --- Services -----------------------------------------------------------------------
+
+
+def test_full_cycle_records_who_when_and_why(report, data_entry_user, reviewer):
+    services.submit_report(report, data_entry_user)
+    services.return_report(report, reviewer, "请补充项目绩效。")
+    services.submit_report(report, data_entry_user, "已补充。")
+    services.approve_report(report, reviewer)
+    first = services.publish_report(report, reviewer)
+    assert (report.status, report.revision) == (Status.PUBLISHED, 1)
+    assert report.published_at == first.created_at
+
+    services.reopen_report(report, reviewer, "更正项目支出。")
+    assert status_of(report) == Status.DRAFT
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    services.publish_report(report, reviewer, "更正了项目支出金额。")
+    report.refresh_from_db()
+    assert (report.status, report.revision) == (Status.PUBLISHED, 2)
+
+    trail = list(report.events.values_list("action", "from_status", "to_status", "actor__username", "revision"))
+    assert trail == [
+        ("submit", "draft", "submitted", "clerk", 1),
+        ("return", "submitted", "draft", "reviewer", 1),
+        ("submit", "draft", "submitted", "clerk", 1),
+        ("approve", "submitted", "approved", "reviewer", 1),
+        ("publish", "approved", "published", "reviewer", 1),
+        ("reopen", "published", "draft", "reviewer", 1),
+        ("submit", "draft", "submitted", "clerk", 1),
+        ("approve", "submitted", "approved", "reviewer", 1),
+        ("publish", "approved", "published", "reviewer", 2),
+    ]
+    assert report.events.get(action="return").comment == "请补充项目绩效。"
+    revisions = services.published_revisions(report)
+    assert [(r.revision, r.note) for r in revisions] == [(1, ""), (2, "更正了项目支出金额。")]
+
+
+def test_republishing_requires_a_revision_note(report, data_entry_user, reviewer):
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    services.publish_report(report, reviewer)
+    services.reopen_report(report, reviewer, "更正。")
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    with pytest.raises(ValidationError) as excinfo:
+        services.publish_report(report, reviewer, "   ")
+    assert "修订说明" in str(excinfo.value)
+    report.refresh_from_db()
+    assert (report.status, report.revision) == (Status.APPROVED, 1)
+
+
+def test_submission_is_blocked_by_check_errors(report, data_entry_user):
+    Project.objects.filter(report=report).update(outcome="")
+    with pytest.raises(ValidationError) as excinfo:
+        services.submit_report(report, data_entry_user)
+    assert "未填写专项资金支出绩效情况" in " ".join(excinfo.value.messages)
+    assert status_of(report) == Status.DRAFT
+    assert not report.events.exists()
+
+
+@pytest.mark.parametrize("action", ["approve", "publish", "return", "reopen"])
+def test_data_entry_cannot_review_or_publish(report, data_entry_user, reviewer, action):
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    if action == "reopen":
+        services.publish_report(report, reviewer)
+    before = status_of(report)
+    with pytest.raises(PermissionDenied):
+        services.perform(action, report, data_entry_user, "我自己来。")
+    assert status_of(report) == before
+
+
+def test_other_departments_staff_and_auditors_cannot_submit(world, auditor):
+    for user in (world.clerk_b, auditor):
+        with pytest.raises(PermissionDenied) as excinfo:
+            services.submit_report(world.report_a, user)
+        assert "没有权限" in str(excinfo.value)
+    assert status_of(world.report_a) == Status.DRAFT
+
+
+def test_reviewer_cannot_submit_on_behalf_of_a_department(report, reviewer):
+    with pytest.raises(PermissionDenied):
+        services.submit_report(report, reviewer)
+
+
+def test_transitions_only_from_their_statuses(report, data_entry_user, reviewer):
+    with pytest.raises(ValidationError, match="草稿"):
+        services.approve_report(report, reviewer)
+    with pytest.raises(ValidationError):
+        services.publish_report(report, reviewer)
+    services.submit_report(report, data_entry_user)
+    with pytest.raises(ValidationError):
+        services.submit_report(report, data_entry_user)
+    with pytest.raises(ValidationError, match="意见"):
+        services.return_report(report, reviewer, "")
+    assert status_of(report) == Status.SUBMITTED
+
+
+def test_events_are_immutable(report, data_entry_user):
+    event = services.submit_report(report, data_entry_user)
+    event.comment = "改写历史"
+    with pytest.raises(ValueError, match="immutable"):
+        event.save()
+    with pytest.raises(ValueError, match="immutable"):
+        event.delete()
+
+
+def test_revision_history_partial(report, data_entry_user, reviewer):
+    assert render_to_string("evaluations/_revision_history.html", {"revisions": []}).strip() == ""
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    services.publish_report(report, reviewer)
+    services.reopen_report(report, reviewer, "更正。")
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    services.publish_report(report, reviewer, "更正<b>金额</b>。")
+    html = render_to_string(
+        "evaluations/_revision_history.html",
+        {"revisions": services.published_revisions(report)},
+    )
+    assert "修订记录" in html and "第 2 版" in html and "首次公开" in html
+    assert "更正&lt;b&gt;金额&lt;/b&gt;。" in html
+
+
+def test_revisions_of_the_sample_published_by_the_loader(sample_report, reviewer, superuser):
+    first = services.published_revisions(sample_report)
+    assert [(r.revision, r.date, r.note) for r in first] == [
+        (1, sample_report.published_at, "")
+    ]
+    services.reopen_report(sample_report, reviewer, "更正。")
+    assert services.published_revisions(sample_report) == first  # nothing new is public
+    services.submit_report(sample_report, superuser)
+    services.approve_report(sample_report, reviewer)
+    services.publish_report(sample_report, reviewer, "补充了项目明细。")
+    assert [(r.revision, r.note) for r in services.published_revisions(sample_report)] == [
+        (1, ""), (2, "补充了项目明细。"),
+    ]
+
+
+def test_drafts_have_no_revisions(report):
+    assert services.published_revisions(report) == []
+
+
+# --- Admin: buttons on the report page ----------------------------------------------
+
+
+def test_clerk_submits_with_the_button_and_the_page_turns_read_only(client, report, data_entry_user):
+    client.force_login(data_entry_user)
+    page = client.get(change_url(report)).content.decode()
+    assert 'value="submit"' in page and 'value="approve"' not in page
+    response = client.post(workflow_url(report), {"action": "submit", "comment": ""}, follow=True)
+    assert "已提交" in response.content.decode()
+    assert status_of(report) == Status.SUBMITTED
+    page = client.get(change_url(report)).content.decode()
+    assert 'value="submit"' not in page
+    assert 'name="_save"' not in page  # no save buttons on a read-only report
+
+
+def test_reviewers_return_comment_reaches_the_department(client, report, data_entry_user, reviewer):
+    services.submit_report(report, data_entry_user)
+    client.force_login(reviewer)
+    page = client.get(change_url(report)).content.decode()
+    assert 'value="return"' in page and 'value="approve"' in page
+    client.post(workflow_url(report), {"action": "return", "comment": "项目支出合计有误，请核对。"})
+    assert status_of(report) == Status.DRAFT
+
+    client.force_login(data_entry_user)
+    page = client.get(change_url(report)).content.decode()
+    assert 'id="return-comment"' in page
+    assert "项目支出合计有误，请核对。" in page and "reviewer" in page
+
+
+def test_clerk_cannot_publish_through_the_button(client, report, data_entry_user, reviewer):
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    client.force_login(data_entry_user)
+    response = client.post(workflow_url(report), {"action": "publish"}, follow=True)
+    assert "没有权限" in response.content.decode()
+    assert status_of(report) == Status.APPROVED
+    assert client.get(workflow_url(report)).status_code == 405
+
+
+def test_check_errors_are_listed_and_block_the_submit_button(client, report, data_entry_user):
+    Project.objects.filter(report=report).update(outcome="")
+    client.force_login(data_entry_user)
+    page = client.get(change_url(report)).content.decode()
+    assert 'id="check-errors"' in page and 'data-code="outcome_missing"' in page
+    assert 'value="submit" class="button" disabled' in page
+    response = client.post(workflow_url(report), {"action": "submit"}, follow=True)
+    assert "未填写专项资金支出绩效情况" in response.content.decode()
+    assert status_of(report) == Status.DRAFT
+
+
+def test_reviewer_sees_warnings(client, sample_report, reviewer):
+    Report.objects.filter(pk=sample_report.pk).update(status=Status.SUBMITTED)
+    client.force_login(reviewer)
+    page = client.get(change_url(sample_report)).content.decode()
+    assert 'id="check-errors"' not in page
+    assert 'data-code="projects_not_listed"' in page and "未列出项目明细" in page
+
+
+# --- Admin: read-only unless draft ---------------------------------------------------
+
+
+def test_clerk_cannot_edit_a_submitted_report(client, report, data_entry_user):
+    client.force_login(data_entry_user)
+    page = client.get(change_url(report)).content.decode()
+    assert 'name="projects-0-name"' in page and "projects-__prefix__" in page
+    # While a draft the clerk can save it ...
+    response = client.post(change_url(report), report_form_data(report, profile="草稿时修改。"))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.profile == "草稿时修改。"
+    services.submit_report(report, data_entry_user)
+    # ... once submitted nothing changes, not the report nor its inline rows.
+    response = client.post(change_url(report), report_form_data(report, profile="提交后偷偷修改。"))
+    assert response.status_code == 403
+    report.refresh_from_db()
+    assert report.profile == "草稿时修改。"
+    project = report.projects.get()
+    response = client.post(
+        reverse("admin:evaluations_project_change", args=[project.pk]),
+        {"name": "改名", "report": report.pk},
+    )
+    assert response.status_code == 403
+    page = client.get(change_url(report)).content.decode()
+    assert 'name="projects-0-name"' not in page  # inlines render read-only ...
+    assert "__prefix__" not in page  # ... and offer no row to add
+
+
+def test_clerk_cannot_attach_new_rows_to_a_submitted_report(client, report, data_entry_user):
+    services.submit_report(report, data_entry_user)
+    client.force_login(data_entry_user)
+    response = client.post(
+        reverse("admin:evaluations_outcomenarrative_add"),
+        {"report": report.pk, "position": 99, "headline": "偷加一段。", "body": ""},
+    )
+    assert response.status_code == 200  # the form comes back with an error
+    assert not report.narratives.filter(position=99).exists()
+
+
+def test_reviewer_cannot_delete_a_published_report(client, report, data_entry_user, reviewer):
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    services.publish_report(report, reviewer)
+    client.force_login(reviewer)
+    delete_url = reverse("admin:evaluations_report_delete", args=[report.pk])
+    assert client.get(delete_url).status_code == 403
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    client.post(
+        reverse("admin:evaluations_report_changelist"),
+        {"action": "delete_selected", "_selected_action": [report.pk], "post": "yes"},
+    )
+    assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_clerk_may_delete_a_draft(client, report, data_entry_user):
+    client.force_login(data_entry_user)
+    delete_url = reverse("admin:evaluations_report_delete", args=[report.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Report.objects.filter(pk=report.pk).exists()
+
+
+def test_auditor_reads_but_changes_nothing(client, report, auditor):
+    client.force_login(auditor)
+    page = client.get(change_url(report))
+    assert page.status_code == 200
+    assert 'id="workflow-form"' not in page.content.decode()
+    response = client.post(change_url(report), report_form_data(report, profile="审计改的。"))
+    assert response.status_code == 403
+    response = client.post(workflow_url(report), {"action": "submit"}, follow=True)
+    assert "没有权限" in response.content.decode()
+    assert status_of(report) == Status.DRAFT
+
+
+def test_history_revert_is_refused(client, report, auditor, reviewer):
+    version = report.history.earliest()
+    url = reverse(
+        "admin:evaluations_report_simple_history", args=[report.pk, version.history_id]
+    )
+    for user in (auditor, reviewer):
+        client.force_login(user)
+        assert client.post(url, report_form_data(report, profile="回滚")).status_code == 403
+    report.refresh_from_db()
+    assert report.profile != "回滚"
+
+
+# --- Admin: changelist actions ------------------------------------------------------
+
+
+def test_actions_on_the_changelist(client, world, data_entry_user, reviewer):
+    changelist = reverse("admin:evaluations_report_changelist")
+    client.force_login(data_entry_user)
+    client.post(changelist, {"action": "submit_selected", "_selected_action": [world.report_a.pk]})
+    assert status_of(world.report_a) == Status.SUBMITTED
+
+    client.force_login(reviewer)
+    both = [world.report_a.pk, world.report_b.pk]
+    response = client.post(
+        changelist, {"action": "return_selected", "_selected_action": both, "comment": ""},
+        follow=True,
+    )
+    assert "必须填写意见" in response.content.decode()
+    assert status_of(world.report_a) == Status.SUBMITTED
+    client.post(changelist, {"action": "approve_selected", "_selected_action": both})
+    assert status_of(world.report_a) == Status.APPROVED
+    assert status_of(world.report_b) == Status.DRAFT  # a draft cannot be approved
+    client.post(changelist, {"action": "publish_selected", "_selected_action": both})
+    assert status_of(world.report_a) == Status.PUBLISHED
+    client.post(
+        changelist,
+        {"action": "reopen_selected", "_selected_action": both, "comment": "更正错字。"},
+    )
+    assert status_of(world.report_a) == Status.DRAFT
+    assert ReportEvent.objects.filter(report=world.report_a, action="reopen", comment="更正错字。").exists()
+
+
+def test_clerk_is_not_offered_review_actions(client, data_entry_user, world):
+    client.force_login(data_entry_user)
+    page = client.get(reverse("admin:evaluations_report_changelist")).content.decode()
+    assert "submit_selected" in page
+    assert "approve_selected" not in page and "publish_selected" not in page
+    client.post(
+        reverse("admin:evaluations_report_changelist"),
+        {"action": "approve_selected", "_selected_action": [world.report_a.pk]},
+    )
+    assert status_of(world.report_a) == Status.DRAFT
+
+
+# --- Query count of the report page ----------------------------------------------------
+
+
+def _grow(report, n):
+    for _ in range(n):
+        project = ProjectFactory(report=report, expenditure=Decimal("0"), adjusted_budget=None)
+        IndicatorFactory(report=report, project=project)
+        IndicatorFactory(report=report)
+        OutcomeNarrativeFactory(report=report)
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.SUBMITTED])
+def test_report_page_query_count_stays_flat(
+    client, report, data_entry_user, django_assert_num_queries, status
+):
+    Report.objects.filter(pk=report.pk).update(status=status)
+    client.force_login(data_entry_user)
+    url = change_url(report)
+    _grow(report, 1)
+    baseline = _count(client, url)
+    _grow(report, 6)
+    with django_assert_num_queries(baseline):
+        client.get(url)
+
+
+def test_a_report_with_a_workflow_trail_cannot_be_deleted_in_the_admin(
+    client, report, data_entry_user, reviewer
+):
+    services.submit_report(report, data_entry_user)
+    services.return_report(report, reviewer, "请修改。")
+    client.force_login(data_entry_user)
+    delete_url = reverse("admin:evaluations_report_delete", args=[report.pk])
+    assert "审核记录" in client.get(delete_url).content.decode()  # named as what blocks it
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Report.objects.filter(pk=report.pk).exists()
