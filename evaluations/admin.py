@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.models import Indicator
@@ -23,10 +24,21 @@ from .models import (
     ProjectFund,
     Report,
 )
+from .resources import (
+    BudgetExecutionsResource,
+    DataAdminMixin,
+    DepartmentsResource,
+    IndicatorsResource,
+    NarrativesResource,
+    ProjectFundsResource,
+    ProjectsResource,
+    ReportsResource,
+)
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(DataAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [DepartmentsResource]
     list_display = ["code", "name", "short_name", "parent"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "short_name"]
@@ -107,7 +119,11 @@ class ReportIndicatorInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(DataAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [
+        ReportsResource, BudgetExecutionsResource, ProjectsResource, ProjectFundsResource,
+        NarrativesResource, IndicatorsResource,
+    ]
     list_display = [
         "department", "fiscal_year", "status", "revision", "project_count", "published_at",
     ]
@@ -166,7 +182,8 @@ class ProjectIndicatorInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(DataAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ProjectsResource, ProjectFundsResource, IndicatorsResource]
     list_display = ["name", "code", "report", "funding_source", "expenditure", "execution_rate_display"]
     list_filter = ["report__fiscal_year", "funding_source", "report__department"]
     list_select_related = ["report__department", "report__fiscal_year", "funding_source"]
@@ -197,7 +214,8 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OutcomeNarrative)
-class OutcomeNarrativeAdmin(SimpleHistoryAdmin):
+class OutcomeNarrativeAdmin(DataAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [NarrativesResource]
     list_display = ["headline", "position", "report"]
     list_select_related = ["report__department", "report__fiscal_year"]
     search_fields = ["headline", "body"]

@@ -47,6 +47,8 @@ class ExportFilters:
     statuses: list[str] = field(default_factory=list)
     published_only: bool = False
     user: object | None = None
+    # Extra lookups on the dataset's own model (the admin narrows to a changelist this way).
+    lookups: dict = field(default_factory=dict)
 
 
 def sees_all_departments(user) -> bool:
@@ -84,7 +86,7 @@ def _sources(qs: QuerySet, filters: ExportFilters, lookup: str = "funding_source
 
 
 def departments_queryset(filters: ExportFilters) -> QuerySet:
-    qs = Department.objects.all()
+    qs = Department.objects.filter(**filters.lookups)
     if filters.departments:
         qs = qs.filter(code__in=filters.departments)
     if filters.user is not None and not sees_all_departments(filters.user):
@@ -100,14 +102,14 @@ def departments_queryset(filters: ExportFilters) -> QuerySet:
 
 def reports_queryset(filters: ExportFilters) -> QuerySet:
     return (
-        Report.objects.filter(**_report_q(filters, ""))
+        Report.objects.filter(**_report_q(filters, ""), **filters.lookups)
         .select_related("department", "fiscal_year")
         .order_by("fiscal_year__year", "department__code")
     )
 
 
 def budget_executions_queryset(filters: ExportFilters) -> QuerySet:
-    qs = BudgetExecution.objects.filter(**_report_q(filters, "report__"))
+    qs = BudgetExecution.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
     return _sources(qs, filters).order_by(
         "report__fiscal_year__year", "report__department__code",
         "funding_source__position", "funding_source__code",
@@ -118,7 +120,7 @@ def budget_executions_queryset(filters: ExportFilters) -> QuerySet:
 
 
 def projects_queryset(filters: ExportFilters) -> QuerySet:
-    qs = Project.objects.filter(**_report_q(filters, "report__"))
+    qs = Project.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
     return _sources(qs, filters).select_related(
         "report__fiscal_year", "report__department", "funding_source"
     ).only(
@@ -129,7 +131,7 @@ def projects_queryset(filters: ExportFilters) -> QuerySet:
 
 
 def project_funds_queryset(filters: ExportFilters) -> QuerySet:
-    qs = ProjectFund.objects.filter(**_report_q(filters, "project__report__"))
+    qs = ProjectFund.objects.filter(**_report_q(filters, "project__report__"), **filters.lookups)
     return _sources(qs, filters).order_by(
         "project__report__fiscal_year__year", "project__report__department__code",
         "project__position", "project__id", "funding_source__position", "funding_source__code",
@@ -141,7 +143,8 @@ def project_funds_queryset(filters: ExportFilters) -> QuerySet:
 
 
 def narratives_queryset(filters: ExportFilters) -> QuerySet:
-    return OutcomeNarrative.objects.filter(**_report_q(filters, "report__")).order_by(
+    qs = OutcomeNarrative.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
+    return qs.order_by(
         "report__fiscal_year__year", "report__department__code", "position"
     ).values_list(
         "report__fiscal_year__year", "report__department__code", "position", "headline", "body"
@@ -156,7 +159,7 @@ INDICATOR_FIELDS = (
 
 
 def indicators_queryset(filters: ExportFilters) -> QuerySet:
-    qs = Indicator.objects.filter(**_report_q(filters, "report__"))
+    qs = Indicator.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
     if filters.funding_sources:
         qs = qs.filter(project__funding_source__code__in=filters.funding_sources)
     return qs.order_by(
@@ -342,21 +345,31 @@ def stream_csv(
 
     ``rows`` replaces the database read (used for templates and tests).
     """
-    filters = filters or ExportFilters()
-    source_names = dict(FundingSource.objects.values_list("code", "name")) if any(
-        c.type == ds.FUNDING_SOURCE for c in dataset.columns
-    ) and header != "keys" else {}
-    formatters = [_formatter(c, header, source_names) for c in dataset.columns]
     head = header_row(dataset, header)
+    return _generate(head, formatted_rows(dataset, filters, header=header, rows=rows), bom)
+
+
+def formatted_rows(
+    dataset: ds.Dataset,
+    filters: ExportFilters | None = None,
+    *,
+    header: str = "labels",
+    rows: Iterable[tuple] | None = None,
+) -> Iterator[list[str]]:
+    """The cells of every row as text; lookups happen now, the rows are read lazily."""
+    filters = filters or ExportFilters()
+    needs_sources = header != "keys" and any(c.type == ds.FUNDING_SOURCE for c in dataset.columns)
+    source_names = dict(FundingSource.objects.values_list("code", "name")) if needs_sources else {}
+    formatters = [_formatter(c, header, source_names) for c in dataset.columns]
     source = rows if rows is not None else ROWS[dataset.name](filters)
-    return _generate(head, formatters, source, bom)
+    return ([fmt(v) for fmt, v in zip(formatters, row, strict=True)] for row in source)
 
 
-def _generate(head, formatters, rows, bom) -> Iterator[str]:
+def _generate(head: list[str], rows: Iterator[list[str]], bom: bool) -> Iterator[str]:
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     pieces = [(BOM if bom else "") + writer.writerow(head)]
     for row in rows:
-        pieces.append(writer.writerow([fmt(v) for fmt, v in zip(formatters, row, strict=True)]))
+        pieces.append(writer.writerow(row))
         if len(pieces) >= BLOCK_ROWS:
             yield "".join(pieces)
             pieces = []

@@ -77,6 +77,7 @@ class RowOutcome:
     key: str
     values: dict  # column key -> value as read
     changes: dict = field(default_factory=dict)  # model field -> (old, new)
+    instance: object = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -472,7 +473,7 @@ class Importer:
             action = UPDATE if changes else SKIP
         if action != SKIP and report is not None and not self.check_editable(number, report):
             return
-        self.result.rows.append(RowOutcome(number, action, key_text, record, changes))
+        self.result.rows.append(RowOutcome(number, action, key_text, record, changes, obj))
         self.planned.append((action, obj, changes))
 
     def plan(self) -> None:

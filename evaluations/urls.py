@@ -1,6 +1,6 @@
 """Public URLs: the published reports by year and department, open data, health."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("reports/<int:year>/", views.year_index, name="year"),
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
     path("departments/<slug:department_code>/", views.department_detail, name="department"),
+    path("", include("evaluations.data_urls")),
 ]
