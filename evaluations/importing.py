@@ -646,8 +646,8 @@ class Importer:
             fund = existing.get((project.pk, source.pk)) or ProjectFund(
                 project=project, funding_source=source
             )
-            self.plan_row(number, record, fund, self.field_values(record), " ".join(key[:3]) + f" {key[3]}",
-                          report=report)
+            self.plan_row(number, record, fund, self.field_values(record),
+                          " ".join(map(str, key)), report=report)
 
     def plan_narratives(self) -> None:
         self.load_reports()
