@@ -391,3 +391,85 @@ def choice_label(column: Column, code: str) -> str:
         if value == code:
             return str(label)
     return code
+
+
+# --- The data dictionary as a document ----------------------------------------------------
+
+# The funding sources the data migration seeds; admins may add more, which /data/ lists live.
+SEEDED_SOURCES = {
+    FundingSource.Kind.BUDGET: (
+        ("general", "一般公共预算"), ("fund", "政府性基金预算"),
+        ("state_capital", "国有资本经营预算"), ("social_insurance", "社会保险基金预算"),
+    ),
+    FundingSource.Kind.PROJECT_FUND: (
+        ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"),
+    ),
+}
+
+_DOC_INTRO = """\
+# 数据字典 Data dictionary
+
+<!-- Generated from evaluations/datasets.py by dictionary_markdown(); a test keeps them equal. -->
+
+Seven datasets go in and out with the same columns: `manage.py import_data` and the admin
+import read them, `manage.py export_data`, `/exports/<dataset>.csv` and
+`/data/<year>/<dataset>.csv` write them. Columns marked *derived* are computed on export
+(with `indicators/tables.py`, so scores match the public pages) and ignored on import.
+
+## Conventions
+
+- **Encoding.** Exports are UTF-8, with a byte order mark on request (`--bom`, `?bom=1`).
+  Imports read UTF-8 with or without BOM and GB18030/GBK (Excel on Chinese Windows);
+  `--encoding` forces one. XLSX is read from its first sheet.
+- **Headers.** Chinese labels by default, the keys with `--header keys` / `?header=keys`.
+  Imports accept either, in any order; unknown columns are an error, derived ones are ignored.
+- **Coded values** follow the header mode: labels mode writes the Chinese label
+  (一般公共预算, ≥, 达成, 优, 是), keys mode writes the code (`general`, `gte`, `achieved`,
+  `excellent`, `true`). Imports accept codes or labels in either mode. The grade is thus
+  a code with key headers and 优/良/中/差 with label headers.
+- **Amounts** (万元) are stored with 4 decimals and written with at least 2 and no more than
+  were entered, no thousands separators: `1524.91`, `0.00`, `0.125`. Indicator values are
+  written as entered without trailing zeros: `275`, `4.96`, `-3.5`. Weights and scores have
+  2 decimals (`20.00`); rates are percentages with 2 decimals (`98.53` = 98.53%).
+  An empty cell is an empty value. Imports also accept thousands separators (`1,828.90`).
+- **Formula safety.** A text cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return
+  or `'` is written with a leading `'` so spreadsheets do not run it; a plain number such as
+  `-3.50` in a text column is left alone, and number columns are never touched. Imports
+  remove one leading `'`, so an export imported again reads back the same text.
+- **Matching.** Rows are matched on the readable key listed for each dataset, never on
+  database ids; importing the same file twice changes nothing. New projects and indicators
+  are appended after the existing ones in file order (that order is their 顺序).
+  Missing fiscal years are created; a row for a department and year without a report
+  creates a draft report (except project funds and project indicators, whose project must
+  exist).
+- **All or nothing.** Any bad row (unknown department or project, negative or malformed
+  amount, unknown code, duplicate key within the file, missing required column) means
+  nothing is written; each error names the row (the header is row 1), the column and the
+  problem. `import_data` then exits with status 1.
+- **Rules.** Staff import and export only their own departments (checked per row).
+  Changing a report's `status` by import needs the publish permission; only superusers (and
+  the command line) may import into reports that are not drafts. Report and project
+  `execution_weight` are not part of the datasets (an import leaves the default of 10).
+- **Order.** Exports are sorted by year, department code, then position (projects and
+  indicators: department-level indicators first, then by project).
+"""
+
+
+def dictionary_markdown() -> str:
+    """docs/data-dictionary.md, generated from this registry (in Chinese labels)."""
+    with translation.override("zh-hans"):
+        lines = [_DOC_INTRO]
+        for dataset in DATASETS.values():
+            lines.append(f"\n## `{dataset.name}` {dataset.label}\n\n{dataset.description}\n")
+            lines.append(f"Key: {', '.join(f'`{k}`' for k in dataset.key)}\n")
+            lines.append("| key | 中文名称 | 类型 | 单位 | 含义 | 代码 |")
+            lines.append("|---|---|---|---|---|---|")
+            for c in dataset.columns:
+                codes = SEEDED_SOURCES.get(c.source_kind, ()) if c.type == FUNDING_SOURCE else c.choices
+                code_text = "；".join(f"`{code}` {label}" for code, label in codes)
+                kind = str(TYPE_LABELS[c.type]) + ("（计算）" if c.derived else "")
+                key = f"`{c.key}`" + (" *" if c.required else "")
+                meaning = str(c.meaning).replace("|", "\\|")
+                lines.append(f"| {key} | {c.label} | {kind} | {c.unit} | {meaning} | {code_text} |")
+        lines.append("\n\\* required on import.\n")
+    return "\n".join(lines)

@@ -339,12 +339,14 @@ class Importer:
         try:
             positions = self.map_headers()
             if not self.result.errors:
+                # Rows whose cells are malformed are left out of planning, so the lookups
+                # (unknown department, no permission, duplicates) still report on the rest.
                 self.parse_rows(positions)
-            if not self.result.errors:
                 self.plan()
         except _TooManyErrors:
             self.result.errors.append(RowError(None, "", _("错误过多，其余未列出。")))
         if self.result.errors:
+            self.result.errors.sort(key=lambda e: e.row or 0)
             self.result.rows = []
             return self.result
         if not self.dry_run:
@@ -383,14 +385,16 @@ class Importer:
             key: CellParser(self.dataset, self.dataset.column(key), self.sources) for key in positions
         }
         for number, cells in self.table.rows:
-            record = {}
+            record, valid = {}, True
             for key, index in positions.items():
                 text = cells[index] if index < len(cells) else ""
                 try:
                     record[key] = parsers[key](text)
                 except CellError as exc:
                     self.error(number, key, str(exc))
-            self.records.append((number, record))
+                    valid = False
+            if valid:
+                self.records.append((number, record))
 
     def check_unique(self, number: int, key: tuple, column: str) -> bool:
         first = self.seen_keys.setdefault(key, number)

@@ -200,7 +200,7 @@ def test_staff_cannot_change_status_or_edit_submitted_reports(d1):
     )
     assert "不能通过导入修改" in str(result.errors[0])
     result = import_file(
-        ds.REPORTS, "year,department_code,status\r\n2024,d1,published\r\n".encode(), user=user
+        ds.REPORTS, b"year,department_code,status\r\n2024,d1,published\r\n", user=user
     )
     assert "无权通过导入更改报告状态" in str(result.errors[0])
     report.refresh_from_db()
