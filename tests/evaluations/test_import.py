@@ -83,6 +83,10 @@ def test_reimport_changes_nothing(d1):
     assert "更新 1 行" in run("projects", changed)
     assert Project.objects.get(code="p2").name == "项目二（改）"
     assert Project.objects.count() == 2
+    change = Project.history.get(history_type="~")
+    assert (change.name, change.code, change.history_change_reason) == ("项目二（改）", "p2", "数据导入")
+    assert change.history_date is not None
+    assert Project.history.filter(history_type="+").count() == 2
 
 
 def test_gb18030_and_bom_and_forced_encoding(d1):
