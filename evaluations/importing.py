@@ -421,6 +421,11 @@ class Importer:
             return None
         return department
 
+    def department_ok(self, record: dict) -> bool:
+        """The row's department exists and may be written (its errors were already noted)."""
+        department = self.departments.get(record.get("department_code"))
+        return department is not None and self.may_write(department)
+
     def load_reports(self) -> None:
         """Departments, fiscal years and reports for every (department, year) in the file."""
         self.departments = self.load_departments(r.get("department_code") for _n, r in self.records)
@@ -639,7 +644,7 @@ class Importer:
                 continue
             report = self.report_for(number, record, create=False)
             if report is None:
-                if record.get("department_code") in self.departments:
+                if self.department_ok(record):
                     self.project_for(number, record, Report(), {})
                 continue
             project = self.project_for(number, record, report, projects)
@@ -696,7 +701,7 @@ class Importer:
                 continue
             report = self.report_for(number, record, create=record.get("project_code") is None)
             if report is None:
-                if record.get("project_code") and record.get("department_code") in self.departments:
+                if record.get("project_code") and self.department_ok(record):
                     self.project_for(number, record, Report(), {})
                 continue
             project = None
@@ -792,9 +797,10 @@ def record_history(model, pks: list[int], history_type: str, user, reason: str) 
     selected = ", ".join(qn(c) for c in own)
     when = connection.ops.adapt_datetimefield_value(timezone.now())
     user_id = getattr(user, "pk", None)
+    size = min(BATCH_SIZE, (connection.features.max_query_params or BATCH_SIZE) - len(extra))
     with connection.cursor() as cursor:
-        for start in range(0, len(pks), BATCH_SIZE):
-            batch = pks[start:start + BATCH_SIZE]
+        for start in range(0, len(pks), size):
+            batch = pks[start:start + size]
             marks = ", ".join(["%s"] * len(batch))
             cursor.execute(
                 f"INSERT INTO {qn(history._meta.db_table)} ({columns}) "  # noqa: S608 (names are quoted model metadata)

@@ -8,6 +8,7 @@ the same cells as ``/exports/…``; so the admin, the command and the URLs canno
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.urls import reverse
 from import_export.formats import base_formats
 from import_export.resources import Resource
 from import_export.results import Result, RowResult
@@ -189,6 +190,18 @@ class DataAdminMixin:
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
     import_error_display = ("message",)
+    import_template_name = "evaluations/data_admin_import.html"
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["data_templates"] = [
+            (
+                resource.get_display_name(),
+                reverse("evaluations:data_template", args=[resource.dataset_name]),
+            )
+            for resource in self.resource_classes
+        ]
+        return context
 
     def get_export_form_class(self):
         from import_export.forms import ExportForm

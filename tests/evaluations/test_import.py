@@ -255,3 +255,27 @@ def test_narratives_and_funds_match_on_their_keys(d1):
 def test_unreadable_file_is_one_error():
     result = import_file(ds.PROJECTS, b"\xff\xfe\x00bad", encoding="utf-8")
     assert result.errors and result.errors[0].row is None
+
+
+def test_headers_are_unique_per_dataset():
+    for dataset in ds.DATASETS.values():
+        keys = [c.key for c in dataset.columns]
+        labels = [c.chinese_label for c in dataset.columns]
+        assert len(set(keys)) == len(keys) and len(set(labels)) == len(labels), dataset.name
+
+
+def test_import_queries_stay_flat_as_rows_grow(d1):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ReportFactory(department=d1, fiscal_year__year=2024)
+    header = "year,department_code,level1,level2,name,weight\r\n"
+    counts = []
+    # Sizes stay under one SQLite batch (999 parameters); PostgreSQL batches 2,000 rows.
+    for size, prefix in ((3, "a"), (50, "b")):
+        body = "".join(f"2024,d1,output,quantity,{prefix}{i},1\r\n" for i in range(size))
+        with CaptureQueriesContext(connection) as ctx:
+            assert import_file(ds.INDICATORS, (header + body).encode()).ok
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert Indicator.objects.count() == 53

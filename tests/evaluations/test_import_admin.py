@@ -99,3 +99,10 @@ def test_template_download(client, data_entry_user, auditor):
     )
     client.force_login(auditor)
     assert client.get(url).status_code == 200
+
+
+def test_import_page_links_the_templates(client, data_entry_user):
+    client.force_login(data_entry_user)
+    content = client.get(reverse("admin:evaluations_report_import")).content.decode()
+    for name in ("reports", "budget_executions", "indicators"):
+        assert reverse("evaluations:data_template", args=[name]) in content
