@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import connections, router, transaction
+from django.db import DataError, IntegrityError, connections, router, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -349,8 +349,15 @@ class Importer:
             self.result.rows = []
             return self.result
         if not self.dry_run:
-            with transaction.atomic():
-                self.write()
+            try:
+                with transaction.atomic():
+                    self.write()
+            except (IntegrityError, DataError) as exc:
+                # Someone changed the same report meanwhile; nothing of this import was kept.
+                self.result.rows = []
+                self.result.errors.append(
+                    RowError(None, "", _("数据库拒绝写入，未导入任何数据：%(error)s") % {"error": exc})
+                )
         return self.result
 
     def map_headers(self) -> dict[str, int]:

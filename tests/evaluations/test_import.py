@@ -279,3 +279,15 @@ def test_import_queries_stay_flat_as_rows_grow(d1):
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
     assert Indicator.objects.count() == 53
+
+
+def test_database_refusal_rolls_everything_back(d1, monkeypatch):
+    from django.db import IntegrityError
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr(Project.objects, "bulk_create", refuse)
+    result = import_file(ds.PROJECTS, PROJECTS_CSV.encode())
+    assert "数据库拒绝写入" in str(result.errors[0])
+    assert not Report.objects.exists() and not FiscalYear.objects.filter(year=2024).exists()
