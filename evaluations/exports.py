@@ -301,10 +301,19 @@ ROWS: dict[str, Callable[[ExportFilters], Iterable[tuple]]] = {
 # --- Writing cells -----------------------------------------------------------------------
 
 
-def _formatter(column: ds.Column, header: str, source_names: dict[str, str]) -> Callable:
-    """A function turning one value of ``column`` into its cell text (labels resolved now)."""
+def _formatter(
+    column: ds.Column, header: str, source_names: dict[str, str], native_numbers: bool = False
+) -> Callable:
+    """A function turning one value of ``column`` into its cell text (labels resolved now).
+
+    With ``native_numbers`` (spreadsheet formats) numbers stay Decimal or int, exact.
+    """
     kind = column.type
     labels = header != "keys"
+    if native_numbers and kind in (ds.AMOUNT, ds.VALUE, ds.POINTS, ds.RATE):
+        return lambda v: None if v is None else Decimal(ds.format_decimal(kind, Decimal(v)))
+    if native_numbers and kind in (ds.YEAR, ds.INTEGER):
+        return lambda v: None if v is None else int(v)
     if kind in (ds.AMOUNT, ds.VALUE, ds.POINTS, ds.RATE):
         return lambda v: "" if v is None else ds.format_decimal(kind, Decimal(v))
     if kind in (ds.YEAR, ds.INTEGER):
@@ -355,12 +364,13 @@ def formatted_rows(
     *,
     header: str = "labels",
     rows: Iterable[tuple] | None = None,
-) -> Iterator[list[str]]:
+    native_numbers: bool = False,
+) -> Iterator[list]:
     """The cells of every row as text; lookups happen now, the rows are read lazily."""
     filters = filters or ExportFilters()
     needs_sources = header != "keys" and any(c.type == ds.FUNDING_SOURCE for c in dataset.columns)
     source_names = dict(FundingSource.objects.values_list("code", "name")) if needs_sources else {}
-    formatters = [_formatter(c, header, source_names) for c in dataset.columns]
+    formatters = [_formatter(c, header, source_names, native_numbers) for c in dataset.columns]
     source = rows if rows is not None else ROWS[dataset.name](filters)
     return ([fmt(v) for fmt, v in zip(formatters, row, strict=True)] for row in source)
 

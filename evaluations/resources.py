@@ -125,7 +125,8 @@ class DatasetResource(Resource):
                 raise ValueError(f"cannot scope {self.dataset.name} to {queryset.model.__name__}")
             filters.lookups = {lookup: queryset.order_by().values("pk")}
         data = TablibDataset(headers=exports.header_row(self.dataset))
-        for row in exports.formatted_rows(self.dataset, filters):
+        native = bool(kwargs.get("force_native_type"))  # XLSX: numbers as numbers
+        for row in exports.formatted_rows(self.dataset, filters, native_numbers=native):
             data.append(row)
         return data
 
@@ -219,7 +220,10 @@ class DataAdminMixin:
 
     def get_data_for_export(self, request, queryset, **kwargs):
         resource_class = self.choose_export_resource_class(kwargs.get("export_form"), request)
-        return resource_class().export(queryset=queryset, user=request.user)
+        return resource_class().export(
+            queryset=queryset, user=request.user,
+            force_native_type=kwargs.get("force_native_type", False),
+        )
 
     def add_data_read_fail_error_to_form(self, form, e):
         form.add_error("import_file", str(e) if isinstance(e, ValueError) else repr(e))

@@ -106,3 +106,20 @@ def test_import_page_links_the_templates(client, data_entry_user):
     content = client.get(reverse("admin:evaluations_report_import")).content.decode()
     for name in ("reports", "budget_executions", "indicators"):
         assert reverse("evaluations:data_template", args=[name]) in content
+
+
+def test_admin_xlsx_export_reads_back(client, auditor, sample_report):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(auditor)
+    response = client.post(
+        reverse("admin:evaluations_report_export"), {"resource": "5", "format": "1"}  # indicators, XLSX
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("年度", "部门编码", "项目编码")
+    assert len(rows) == 11
+    assert rows[1][0] == 2022 and rows[1][8] == 275  # numbers stay numbers in a workbook
