@@ -244,8 +244,7 @@ def reports_rows(filters: ExportFilters) -> Iterator[tuple]:
 
 
 def budget_executions_rows(filters: ExportFilters) -> Iterator[tuple]:
-    dec = Decimal
-    rows = _read_flat(budget_executions_queryset(filters), (int, _text, _text) + (dec,) * 6)
+    rows = _read_flat(budget_executions_queryset(filters), (int, _text, _text) + (Decimal,) * 6)
     for row in rows:
         basic = (row[6] or ZERO) + (row[7] or ZERO)
         expenditure = basic + (row[8] or ZERO)
