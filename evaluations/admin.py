@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.admin import (
@@ -43,10 +44,21 @@ from .models import (
     Report,
     ReportEvent,
 )
+from .resources import (
+    BudgetExecutionsResource,
+    DataAdminMixin,
+    DepartmentsResource,
+    IndicatorsResource,
+    NarrativesResource,
+    ProjectFundsResource,
+    ProjectsResource,
+    ReportsResource,
+)
 
 
 @admin.register(Department)
-class DepartmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class DepartmentAdmin(DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [DepartmentsResource]
     list_display = ["code", "name", "short_name", "parent"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "short_name"]
@@ -162,7 +174,13 @@ def _comment_help(report: Report) -> str:
 
 
 @admin.register(Report)
-class ReportAdmin(ReportScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [
+        ReportsResource, BudgetExecutionsResource, ProjectsResource, ProjectFundsResource,
+        NarrativesResource, IndicatorsResource,
+    ]
+    # Extends import-export's change list, so its buttons and the audit log's both show.
+    import_export_change_list_template = "admin/evaluations/report/change_list.html"
     list_display = [
         "department", "fiscal_year", "status", "revision", "project_count", "published_at",
     ]
@@ -352,7 +370,8 @@ class ProjectFundInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [ProjectsResource, ProjectFundsResource, IndicatorsResource]
     list_display = ["name", "code", "report", "funding_source", "expenditure", "execution_rate_display"]
     list_filter = [
         "report__fiscal_year", "funding_source",
@@ -387,7 +406,8 @@ class ProjectAdmin(ProjectScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OutcomeNarrative)
-class OutcomeNarrativeAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class OutcomeNarrativeAdmin(DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [NarrativesResource]
     list_display = ["headline", "position", "report"]
     list_select_related = ["report__department", "report__fiscal_year"]
     search_fields = ["headline", "body"]

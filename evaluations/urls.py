@@ -1,6 +1,6 @@
 """Public URLs: the published reports by year and department, open data, health."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
     path("departments/<slug:department_code>/", views.department_detail, name="department"),
     path("language/", views.set_language, name="set_language"),
+    path("", include("evaluations.data_urls")),
 ]

@@ -1,0 +1,135 @@
+"""Data out: auditors' streamed exports, the public open-data pages, import templates."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import datasets as ds
+from .exports import ExportFilters, stream_csv, template_csv
+from .models import FundingSource, Report
+
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def _dataset(name: str) -> ds.Dataset:
+    try:
+        return ds.get_dataset(name)
+    except KeyError:
+        raise Http404(name) from None
+
+
+def _values(request: HttpRequest, name: str) -> list[str]:
+    """A repeatable query parameter; ``?year=2022,2023`` and ``?year=2022&year=2023`` both work."""
+    return [v.strip() for raw in request.GET.getlist(name) for v in raw.split(",") if v.strip()]
+
+
+def _header(request: HttpRequest) -> str:
+    return "keys" if request.GET.get("header") == "keys" else "labels"
+
+
+def _bom(request: HttpRequest, default: bool = False) -> bool:
+    value = request.GET.get("bom")
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def _csv_response(pieces, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse((piece.encode("utf-8") for piece in pieces), content_type=CSV_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@login_required
+def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
+    """`/exports/<dataset>.csv`: every matching row, for users with evaluations.export_data."""
+    if not request.user.has_perm("evaluations.export_data"):
+        raise PermissionDenied
+    data = _dataset(dataset)
+    try:
+        years = [int(y) for y in _values(request, "year")]
+    except ValueError:
+        years = [-1]  # a malformed year matches nothing rather than everything
+    filters = ExportFilters(
+        years=years,
+        departments=_values(request, "department"),
+        funding_sources=_values(request, "funding_source"),
+        statuses=_values(request, "status"),
+        user=request.user,
+    )
+    suffix = "-".join(str(y) for y in years) if years else ""
+    filename = f"{data.name}{'-' + suffix if suffix else ''}.csv"
+    return _csv_response(
+        stream_csv(data, filters, header=_header(request), bom=_bom(request)), filename
+    )
+
+
+@require_GET
+@login_required
+def template(request: HttpRequest, dataset: str) -> HttpResponse:
+    """An empty import file for a dataset: its header row (with a BOM, for Excel)."""
+    user = request.user
+    if not (user.has_perm("evaluations.import_data") or user.has_perm("evaluations.export_data")):
+        raise PermissionDenied
+    data = _dataset(dataset)
+    response = HttpResponse(
+        template_csv(data, header=_header(request), bom=_bom(request, default=True)).encode("utf-8"),
+        content_type=CSV_TYPE,
+    )
+    response["Content-Disposition"] = f'attachment; filename="{data.name}-template.csv"'
+    return response
+
+
+def _published_years() -> list[int]:
+    return list(
+        Report.objects.published()
+        .order_by("-fiscal_year__year")
+        .values_list("fiscal_year__year", flat=True)
+        .distinct()
+    )
+
+
+@require_GET
+def data_index(request: HttpRequest) -> HttpResponse:
+    """`/data/`: the published datasets per year and the data dictionary."""
+    return render(
+        request, "evaluations/data_index.html",
+        {"years": _published_years(), "dictionary": data_dictionary()},
+    )
+
+
+def data_dictionary() -> list[dict]:
+    """Every dataset with its columns and their codes, for `/data/` (one query, for sources)."""
+    sources = list(FundingSource.objects.values_list("kind", "code", "name"))
+    dictionary = []
+    for dataset in ds.DATASETS.values():
+        columns = []
+        for column in dataset.columns:
+            if column.type == ds.FUNDING_SOURCE:
+                codes = [(code, name) for kind, code, name in sources if kind == column.source_kind]
+            else:
+                codes = list(column.choices)
+            columns.append({"column": column, "type": ds.TYPE_LABELS[column.type], "codes": codes})
+        dictionary.append({"dataset": dataset, "columns": columns})
+    return dictionary
+
+
+@require_GET
+def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResponse:
+    """`/data/<year>/<dataset>.csv`: one dataset of one year's published reports only."""
+    data = _dataset(dataset)
+    if not Report.objects.published().filter(fiscal_year__year=year).exists():
+        raise Http404(year)
+    filters = ExportFilters(
+        years=[year], departments=_values(request, "department"), published_only=True
+    )
+    return _csv_response(
+        stream_csv(data, filters, header=_header(request), bom=_bom(request)),
+        f"{data.name}-{year}.csv",
+    )

@@ -1,0 +1,475 @@
+"""The seven open datasets: one registry of columns shared by imports, exports and the dictionary.
+
+Each column has its key (DESIGN.md, fixed), a Chinese label (the default CSV header), a type
+that decides how a cell is parsed and written, a unit, a meaning, and, for coded columns, the
+codes with their labels. Imports, exports, the template download, `/data/` and
+`docs/data-dictionary.md` all read this module, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Indicator, Level1, Level2, Nature, Tier
+
+from .models import (
+    BudgetExecution,
+    Department,
+    FundingSource,
+    OutcomeNarrative,
+    Project,
+    ProjectFund,
+    Report,
+)
+
+# Column types. The canonical written form of each is documented in docs/data-dictionary.md.
+TEXT = "text"  # free text
+CODE = "code"  # a readable identifier (department code, project code)
+YEAR = "year"  # a fiscal year, 4 digits
+INTEGER = "integer"  # a position (序号)
+AMOUNT = "amount"  # 万元, up to 4 decimals, written with 2 or more: 1524.91, 0.125
+VALUE = "value"  # an indicator value, up to 4 decimals, written as entered: 275, 4.96, -3.5
+POINTS = "points"  # a weight or score, up to 2 decimals, written with 2: 20.00
+RATE = "rate"  # a percentage with 2 decimals: 98.53 means 98.53%
+BOOLEAN = "boolean"  # 是/否 (labels) or true/false (keys)
+CHOICE = "choice"  # one of a fixed list of codes
+FUNDING_SOURCE = "funding_source"  # a FundingSource code (the table is editable by admins)
+
+TYPE_LABELS = {
+    TEXT: _("文本"),
+    CODE: _("编码"),
+    YEAR: _("年度"),
+    INTEGER: _("整数"),
+    AMOUNT: _("金额"),
+    VALUE: _("数值"),
+    POINTS: _("分数"),
+    RATE: _("百分比"),
+    BOOLEAN: _("是/否"),
+    CHOICE: _("代码"),
+    FUNDING_SOURCE: _("代码"),
+}
+
+BOOLEAN_CHOICES = (("true", _("是")), ("false", _("否")))
+GRADE_CHOICES = (("excellent", _("优")), ("good", _("良")), ("fair", _("中")), ("poor", _("差")))
+WAN_YUAN = _("万元")
+POINTS_UNIT = _("分")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a dataset."""
+
+    key: str
+    label: str
+    type: str = TEXT
+    meaning: str = ""
+    unit: str = ""
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    # For FUNDING_SOURCE columns: which kind of source is allowed.
+    source_kind: str = ""
+    # The model field the column writes (for max lengths and decimal places); "" if none.
+    field: str = ""
+    derived: bool = False
+
+    @property
+    def chinese_label(self) -> str:
+        with translation.override("zh-hans"):
+            return str(self.label)
+
+    def header(self, mode: str) -> str:
+        return self.key if mode == "keys" else str(self.label)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset: its name in URLs and commands, its columns, and its matching key."""
+
+    name: str
+    label: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # the readable key a row is matched on
+    model: type = Report
+
+    @property
+    def import_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.derived)
+
+    @property
+    def derived_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.derived)
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+    def headers(self, mode: str = "labels", *, derived: bool = True) -> list[str]:
+        columns = self.columns if derived else self.import_columns
+        return [c.header(mode) for c in columns]
+
+
+def _choices(choices) -> tuple[tuple[str, str], ...]:
+    return tuple((str(value), label) for value, label in choices)
+
+
+def _year() -> Column:
+    return Column("year", _("年度"), YEAR, _("报告所属预算年度。"), required=True)
+
+
+def _department_code() -> Column:
+    return Column(
+        "department_code", _("部门编码"), CODE, _("部门的编码，见 departments 数据集。"),
+        required=True,
+    )
+
+
+def _amount(key: str, label, meaning, *, field_name: str | None = None, derived=False) -> Column:
+    return Column(
+        key, label, AMOUNT, meaning, unit=WAN_YUAN,
+        field="" if derived else (field_name or key), derived=derived,
+    )
+
+
+def _budget_source(meaning) -> Column:
+    return Column(
+        "funding_source", _("预算类别"), FUNDING_SOURCE, meaning, required=True,
+        source_kind=FundingSource.Kind.BUDGET,
+    )
+
+
+def _rate(meaning) -> Column:
+    return Column("execution_rate", _("预算执行率"), RATE, meaning, unit="%", derived=True)
+
+
+def _score_columns(what) -> tuple[Column, ...]:
+    return (
+        Column(
+            "execution_score", _("预算执行率得分"), POINTS,
+            _("预算执行率分值 × min(执行率, 100%)，保留2位小数。"), unit=POINTS_UNIT, derived=True,
+        ),
+        Column(
+            "total_score", _("总分"), POINTS,
+            _("%(what)s自评表总分：各项得分之和 × 100 ÷ 适用项分值之和；无计分指标时为空。")
+            % {"what": what},
+            unit=POINTS_UNIT, derived=True,
+        ),
+        Column(
+            "grade", _("评价等级"), CHOICE, _("≥90 优，≥80 良，≥60 中，其余为差；无总分时为空。"),
+            choices=GRADE_CHOICES, derived=True,
+        ),
+    )
+
+
+DEPARTMENTS = Dataset(
+    name="departments",
+    label=_("部门"),
+    description=_("发布绩效自评报告的部门（单位）。"),
+    key=("code",),
+    model=Department,
+    columns=(
+        Column("code", _("部门编码"), CODE, _("部门的唯一编码，用于网址和数据文件。"), required=True,
+               field="code"),
+        Column("name", _("部门名称"), TEXT, _("部门全称。"), required=True, field="name"),
+        Column("short_name", _("简称"), TEXT, _("部门简称。"), field="short_name"),
+        Column("parent_code", _("归口管理部门编码"), CODE, _("归口管理部门的编码，可为空。")),
+    ),
+)
+
+REPORTS = Dataset(
+    name="reports",
+    label=_("自评报告"),
+    description=_("每个部门每年一份的整体支出绩效自评报告及其文字部分。"),
+    key=("year", "department_code"),
+    columns=(
+        _year(),
+        _department_code(),
+        Column("status", _("状态"), CHOICE, _("报告的审核状态。"), choices=_choices(Report.Status.choices)),
+        Column("profile", _("部门基本情况"), TEXT, _("一、部门基本情况。"), field="profile"),
+        Column("goals", _("年度整体支出绩效目标"), TEXT, _("部门年度整体支出绩效目标的说明。"),
+               field="goals"),
+        Column("overall_summary", _("部门整体支出绩效情况"), TEXT,
+               _("绩效情况编号段落前的导语。"), field="overall_summary"),
+        Column("problems", _("存在的问题及原因分析"), TEXT, "", field="problems"),
+        Column("improvements", _("下一步改进措施"), TEXT, "", field="improvements"),
+        Column("result_application", _("绩效自评结果拟应用和公开情况"), TEXT, "",
+               field="result_application"),
+        Column("other_matters", _("其他需要说明的情况"), TEXT, "", field="other_matters"),
+        _rate(_("各类预算支出合计 ÷ 全年预算数合计，百分数，保留2位小数。")),
+        *_score_columns(_("部门整体支出绩效")),
+    ),
+)
+
+BUDGET_EXECUTIONS = Dataset(
+    name="budget_executions",
+    label=_("预算支出情况"),
+    description=_("各类预算的收入和支出，每个报告每类预算一行。"),
+    key=("year", "department_code", "funding_source"),
+    model=BudgetExecution,
+    columns=(
+        _year(),
+        _department_code(),
+        _budget_source(_("一般公共预算、政府性基金预算、国有资本经营预算或社会保险基金预算。")),
+        _amount("initial_budget", _("年初预算数"), _("年初批复的预算数。")),
+        _amount("adjusted_budget", _("全年预算数"), _("调整后的全年预算数。")),
+        _amount("income", _("财政拨款收入"), _("本年财政拨款收入。")),
+        _amount("personnel", _("人员经费"), _("基本支出中的人员经费。")),
+        _amount("public", _("公用经费"), _("基本支出中的公用经费。")),
+        _amount("project", _("项目支出"), _("项目支出合计。")),
+        _amount("basic", _("基本支出"), _("人员经费 + 公用经费。"), derived=True),
+        _amount("expenditure", _("财政拨款支出"), _("基本支出 + 项目支出。"), derived=True),
+        _rate(_("财政拨款支出 ÷ 全年预算数，百分数，保留2位小数；无全年预算数时为空。")),
+    ),
+)
+
+PROJECTS = Dataset(
+    name="projects",
+    label=_("项目支出"),
+    description=_("报告中的项目（专项资金），每个项目有自己的自评表。"),
+    key=("year", "department_code", "code"),
+    model=Project,
+    columns=(
+        _year(),
+        _department_code(),
+        Column("code", _("项目编码"), CODE, _("项目在本报告中的唯一编码。"), required=True,
+               field="code"),
+        Column("name", _("项目名称"), TEXT, "", required=True, field="name"),
+        _budget_source(_("项目资金所属的预算类别。")),
+        _amount("initial_budget", _("年初预算数"), _("项目年初预算数。")),
+        _amount("adjusted_budget", _("全年预算数"), _("项目调整后的全年预算数。")),
+        _amount("expenditure", _("全年执行数"), _("项目全年实际支出。")),
+        Column("goal", _("年度总体目标"), TEXT, "", field="goal"),
+        Column("outcome", _("专项资金支出绩效情况"), TEXT, _("全年实际完成情况与绩效。"),
+               field="outcome"),
+        _rate(_("全年执行数 ÷ 全年预算数，百分数，保留2位小数。")),
+        *_score_columns(_("项目支出绩效")),
+    ),
+)
+
+PROJECT_FUNDS = Dataset(
+    name="project_funds",
+    label=_("项目资金来源"),
+    description=_("项目自评表中“其中”各行：当年财政拨款、上年结转资金、其他资金。"),
+    key=("year", "department_code", "project_code", "funding_source"),
+    model=ProjectFund,
+    columns=(
+        _year(),
+        _department_code(),
+        Column("project_code", _("项目编码"), CODE, _("所属项目的编码。"), required=True),
+        Column(
+            "funding_source", _("资金来源"), FUNDING_SOURCE,
+            _("当年财政拨款、上年结转资金或其他资金。"), required=True,
+            source_kind=FundingSource.Kind.PROJECT_FUND,
+        ),
+        _amount("initial_budget", _("年初预算数"), ""),
+        _amount("adjusted_budget", _("全年预算数"), ""),
+        _amount("expenditure", _("全年执行数"), ""),
+    ),
+)
+
+NARRATIVES = Dataset(
+    name="narratives",
+    label=_("绩效情况"),
+    description=_("部门整体支出绩效情况的编号段落：标题句和正文。"),
+    key=("year", "department_code", "position"),
+    model=OutcomeNarrative,
+    columns=(
+        _year(),
+        _department_code(),
+        Column("position", _("序号"), INTEGER, _("段落序号，从1开始。"), required=True),
+        Column("headline", _("标题句"), TEXT, "", required=True, field="headline"),
+        Column("body", _("正文"), TEXT, "", field="body"),
+    ),
+)
+
+INDICATORS = Dataset(
+    name="indicators",
+    label=_("绩效指标"),
+    description=_("部门整体或项目的绩效指标：目标、实际完成、分值和得分。"),
+    key=("year", "department_code", "project_code", "name"),
+    model=Indicator,
+    columns=(
+        _year(),
+        _department_code(),
+        Column("project_code", _("项目编码"), CODE, _("所属项目的编码；部门整体指标留空。")),
+        Column("level1", _("一级指标"), CHOICE, "", required=True, choices=_choices(Level1.choices)),
+        Column("level2", _("二级指标"), CHOICE, _("须属于所填一级指标。"), required=True,
+               choices=_choices(Level2.choices)),
+        Column("name", _("三级指标"), TEXT, _("指标名称，在同一自评表中唯一。"), required=True,
+               field="name"),
+        Column("nature", _("指标性质"), CHOICE, _("≥、≤、= 或定性；留空为 ≥。"),
+               choices=_choices(Nature.choices)),
+        Column("unit", _("计量单位"), TEXT, "", field="unit"),
+        Column("target_value", _("年度指标值"), VALUE, _("定量指标的目标值。"), field="target_value"),
+        Column("target_text", _("年度指标值（文字）"), TEXT, _("定性指标或无法量化时填写。"),
+               field="target_text"),
+        Column("actual_value", _("实际完成值"), VALUE, _("定量指标的实际完成值。"),
+               field="actual_value"),
+        Column("actual_text", _("实际完成值（文字）"), TEXT, "", field="actual_text"),
+        Column("weight", _("分值"), POINTS, _("留空表示只列示目标、不计分。"), unit=POINTS_UNIT,
+               field="weight"),
+        Column("tier", _("完成档次"), CHOICE, _("定性指标：达成、部分达成或未达成。"),
+               choices=_choices(Tier.choices)),
+        Column("applicable", _("适用"), BOOLEAN, _("不适用的指标不计分，总分按适用项折算；留空为是。"),
+               choices=BOOLEAN_CHOICES),
+        Column("score", _("得分（定性指标填写）"), POINTS, _("定性指标填写的得分。"),
+               unit=POINTS_UNIT, field="score"),
+        Column("deviation", _("偏差原因分析及改进措施"), TEXT, "", field="deviation"),
+        Column("final_score", _("得分"), POINTS,
+               _("按评分规则计算的得分，与公开页面一致；不计分时为空。"), unit=POINTS_UNIT,
+               derived=True),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        DEPARTMENTS, REPORTS, BUDGET_EXECUTIONS, PROJECTS, PROJECT_FUNDS, NARRATIVES, INDICATORS,
+    )
+}
+
+
+def get_dataset(name: str) -> Dataset:
+    """The dataset called ``name``; KeyError when there is none."""
+    return DATASETS[name]
+
+
+# --- Canonical cell text ------------------------------------------------------------
+
+_INERT_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def format_decimal(column_type: str, value: Decimal) -> str:
+    """The one written form of a number: exact, no separators, no exponent."""
+    if column_type == VALUE:
+        return _plain(value)
+    if column_type == RATE:
+        return f"{value:.2f}"
+    # Amounts and points: at least 2 decimals, more only when entered (0.125 stays 0.125).
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent if isinstance(exponent, int) else 2)
+    return f"{value:.{places}f}"
+
+
+def looks_like_number(text: str) -> bool:
+    """A plain decimal such as -3.50: a spreadsheet reads it as a number, never a formula."""
+    body = text[1:] if text[:1] in "+-" else text
+    if not body or body.count(".") > 1:
+        return False
+    return body.replace(".", "", 1).isdigit() and body.isascii()
+
+
+def make_inert(text: str) -> str:
+    """Prefix a quote to text a spreadsheet could run as a formula.
+
+    Text beginning with ' is quoted too, so importing strips exactly one quote and an
+    export imported again reads back the same text.
+    """
+    if text.startswith(_INERT_START) and not looks_like_number(text):
+        return "'" + text
+    return text
+
+
+def strip_inert(text: str) -> str:
+    """Undo make_inert on a cell read from a file."""
+    return text[1:] if text.startswith("'") else text
+
+
+def choice_label(column: Column, code: str) -> str:
+    for value, label in column.choices:
+        if value == code:
+            return str(label)
+    return code
+
+
+# --- The data dictionary as a document ----------------------------------------------------
+
+# The funding sources the data migration seeds; admins may add more, which /data/ lists live.
+SEEDED_SOURCES = {
+    FundingSource.Kind.BUDGET: (
+        ("general", "一般公共预算"), ("fund", "政府性基金预算"),
+        ("state_capital", "国有资本经营预算"), ("social_insurance", "社会保险基金预算"),
+    ),
+    FundingSource.Kind.PROJECT_FUND: (
+        ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"),
+    ),
+}
+
+_DOC_INTRO = """\
+# 数据字典 Data dictionary
+
+<!-- Generated from evaluations/datasets.py by dictionary_markdown(); a test keeps them equal. -->
+
+Seven datasets go in and out with the same columns: `manage.py import_data` and the admin
+import read them, `manage.py export_data`, `/exports/<dataset>.csv` and
+`/data/<year>/<dataset>.csv` write them. Columns marked *derived* are computed on export
+(with `indicators/tables.py`, so scores match the public pages) and ignored on import.
+
+## Conventions
+
+- **Encoding.** Exports are UTF-8, with a byte order mark on request (`--bom`, `?bom=1`).
+  Imports read UTF-8 with or without BOM and GB18030/GBK (Excel on Chinese Windows);
+  `--encoding` forces one. XLSX is read from its first sheet.
+- **Headers.** Chinese labels by default, the keys with `--header keys` / `?header=keys`.
+  Imports accept either, in any order; unknown columns are an error, derived ones are ignored.
+- **Coded values** follow the header mode: labels mode writes the Chinese label
+  (一般公共预算, ≥, 达成, 优, 是), keys mode writes the code (`general`, `gte`, `achieved`,
+  `excellent`, `true`). Imports accept codes or labels in either mode. The grade is thus
+  a code with key headers and 优/良/中/差 with label headers.
+- **Amounts** (万元) are stored with 4 decimals and written with at least 2 and no more than
+  were entered, no thousands separators: `1524.91`, `0.00`, `0.125`. Indicator values are
+  written as entered without trailing zeros: `275`, `4.96`, `-3.5`. Weights and scores have
+  2 decimals (`20.00`); rates are percentages with 2 decimals (`98.53` = 98.53%).
+  An empty cell is an empty value. Imports also accept thousands separators (`1,828.90`).
+- **Formula safety.** A text cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return
+  or `'` is written with a leading `'` so spreadsheets do not run it; a plain number such as
+  `-3.50` in a text column is left alone, and number columns are never touched. Imports
+  remove one leading `'`, so an export imported again reads back the same text.
+- **Matching.** Rows are matched on the readable key listed for each dataset, never on
+  database ids; importing the same file twice changes nothing. New projects and indicators
+  are appended after the existing ones in file order (that order is their 顺序).
+  Missing fiscal years are created; a row for a department and year without a report
+  creates a draft report (except project funds and project indicators, whose project must
+  exist).
+- **All or nothing.** Any bad row (unknown department or project, negative or malformed
+  amount, unknown code, duplicate key within the file, missing required column) means
+  nothing is written; each error names the row (the header is row 1), the column and the
+  problem. `import_data` then exits with status 1.
+- **Rules.** Staff import and export only their own departments (checked per row).
+  Changing a report's `status` by import needs the publish permission; only superusers (and
+  the command line) may import into reports that are not drafts. Report and project
+  `execution_weight` are not part of the datasets (an import leaves the default of 10).
+- **Order.** Exports are sorted by year, department code, then position (projects and
+  indicators: department-level indicators first, then by project).
+"""
+
+
+def dictionary_markdown() -> str:
+    """docs/data-dictionary.md, generated from this registry (in Chinese labels)."""
+    with translation.override("zh-hans"):
+        lines = [_DOC_INTRO]
+        for dataset in DATASETS.values():
+            lines.append(f"\n## `{dataset.name}` {dataset.label}\n\n{dataset.description}\n")
+            lines.append(f"Key: {', '.join(f'`{k}`' for k in dataset.key)}\n")
+            lines.append("| key | 中文名称 | 类型 | 单位 | 含义 | 代码 |")
+            lines.append("|---|---|---|---|---|---|")
+            for c in dataset.columns:
+                codes = SEEDED_SOURCES.get(c.source_kind, ()) if c.type == FUNDING_SOURCE else c.choices
+                code_text = "；".join(f"`{code}` {label}" for code, label in codes)
+                kind = str(TYPE_LABELS[c.type]) + ("（计算）" if c.derived else "")
+                key = f"`{c.key}`" + (" *" if c.required else "")
+                meaning = str(c.meaning).replace("|", "\\|")
+                lines.append(f"| {key} | {c.label} | {kind} | {c.unit} | {meaning} | {code_text} |")
+        lines.append("\n\\* required on import.\n")
+    return "\n".join(lines)

@@ -1,0 +1,392 @@
+"""Streamed CSV exports of the seven datasets, in constant memory and Excel-safe.
+
+Rows are read in chunks (`.iterator(chunk_size=…)`, or psycopg 3's COPY on PostgreSQL for
+the flat datasets), written one CSV line at a time and handed out in blocks, so a million
+indicator rows never sit in memory. Columns come from `datasets.py`: the keys of DESIGN.md,
+then the derived columns, computed with `indicators.tables` so scores match the public page.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connections
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+
+from indicators import scoring, tables
+from indicators.models import Indicator
+
+from . import datasets as ds
+from .models import (
+    BudgetExecution,
+    Department,
+    FundingSource,
+    OutcomeNarrative,
+    Project,
+    ProjectFund,
+    Report,
+)
+
+CHUNK_SIZE = 2000  # rows fetched per database round trip
+PREFETCH_CHUNK_SIZE = 500  # reports or projects per round trip when their indicators are needed
+BLOCK_ROWS = 500  # CSV lines joined into one piece of the response
+BOM = "\ufeff"
+ZERO = Decimal("0")
+
+
+@dataclass
+class ExportFilters:
+    """What to export. Empty lists mean everything; ``user`` limits staff to their departments."""
+
+    years: list[int] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    funding_sources: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    published_only: bool = False
+    user: object | None = None
+    # Extra lookups on the dataset's own model (the admin narrows to a changelist this way).
+    lookups: dict = field(default_factory=dict)
+
+
+def sees_all_departments(user) -> bool:
+    return user is None or user.is_superuser or user.has_perm("evaluations.view_all_departments")
+
+
+def allowed_department_ids(user) -> set[int] | None:
+    """Departments a user may import into or export; None means all of them."""
+    if sees_all_departments(user):
+        return None
+    return set(Department.objects.filter(staff=user).values_list("pk", flat=True))
+
+
+# --- Querysets ---------------------------------------------------------------------------
+
+
+def _report_q(filters: ExportFilters, prefix: str) -> dict:
+    """Report-level filters as lookups, ``prefix`` being the path to the report."""
+    q: dict = {}
+    if filters.years:
+        q[f"{prefix}fiscal_year__year__in"] = filters.years
+    if filters.departments:
+        q[f"{prefix}department__code__in"] = filters.departments
+    if filters.published_only:
+        q[f"{prefix}status"] = Report.Status.PUBLISHED
+    elif filters.statuses:
+        q[f"{prefix}status__in"] = filters.statuses
+    if filters.user is not None and not sees_all_departments(filters.user):
+        q[f"{prefix}department__staff"] = filters.user
+    return q
+
+
+def _sources(qs: QuerySet, filters: ExportFilters, lookup: str = "funding_source__code__in"):
+    return qs.filter(**{lookup: filters.funding_sources}) if filters.funding_sources else qs
+
+
+def departments_queryset(filters: ExportFilters) -> QuerySet:
+    qs = Department.objects.filter(**filters.lookups)
+    if filters.departments:
+        qs = qs.filter(code__in=filters.departments)
+    if filters.user is not None and not sees_all_departments(filters.user):
+        qs = qs.filter(staff=filters.user)
+    report_filters = ExportFilters(
+        years=filters.years, statuses=filters.statuses, published_only=filters.published_only
+    )
+    report_q = _report_q(report_filters, "")
+    if report_q:
+        qs = qs.filter(Exists(Report.objects.filter(department=OuterRef("pk"), **report_q)))
+    return qs.order_by("code").values_list("code", "name", "short_name", "parent__code")
+
+
+def reports_queryset(filters: ExportFilters) -> QuerySet:
+    return (
+        Report.objects.filter(**_report_q(filters, ""), **filters.lookups)
+        .select_related("department", "fiscal_year")
+        .order_by("fiscal_year__year", "department__code")
+    )
+
+
+def budget_executions_queryset(filters: ExportFilters) -> QuerySet:
+    qs = BudgetExecution.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
+    return _sources(qs, filters).order_by(
+        "report__fiscal_year__year", "report__department__code",
+        "funding_source__position", "funding_source__code",
+    ).values_list(
+        "report__fiscal_year__year", "report__department__code", "funding_source__code",
+        "initial_budget", "adjusted_budget", "income", "personnel", "public", "project",
+    )
+
+
+def projects_queryset(filters: ExportFilters) -> QuerySet:
+    qs = Project.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
+    return _sources(qs, filters).select_related(
+        "report__fiscal_year", "report__department", "funding_source"
+    ).only(
+        "code", "name", "initial_budget", "adjusted_budget", "expenditure", "goal", "outcome",
+        "execution_weight", "report__fiscal_year__year", "report__department__code",
+        "funding_source__code",
+    ).order_by("report__fiscal_year__year", "report__department__code", "position", "id")
+
+
+def project_funds_queryset(filters: ExportFilters) -> QuerySet:
+    qs = ProjectFund.objects.filter(**_report_q(filters, "project__report__"), **filters.lookups)
+    return _sources(qs, filters).order_by(
+        "project__report__fiscal_year__year", "project__report__department__code",
+        "project__position", "project__id", "funding_source__position", "funding_source__code",
+    ).values_list(
+        "project__report__fiscal_year__year", "project__report__department__code",
+        "project__code", "funding_source__code", "initial_budget", "adjusted_budget",
+        "expenditure",
+    )
+
+
+def narratives_queryset(filters: ExportFilters) -> QuerySet:
+    qs = OutcomeNarrative.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
+    return qs.order_by(
+        "report__fiscal_year__year", "report__department__code", "position"
+    ).values_list(
+        "report__fiscal_year__year", "report__department__code", "position", "headline", "body"
+    )
+
+
+INDICATOR_FIELDS = (
+    "report__fiscal_year__year", "report__department__code", "project__code", "level1",
+    "level2", "name", "nature", "unit", "target_value", "target_text", "actual_value",
+    "actual_text", "weight", "tier", "applicable", "score", "deviation",
+)
+
+
+def indicators_queryset(filters: ExportFilters) -> QuerySet:
+    qs = Indicator.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
+    if filters.funding_sources:
+        qs = qs.filter(project__funding_source__code__in=filters.funding_sources)
+    return qs.order_by(
+        "report__fiscal_year__year", "report__department__code",
+        F("project__position").asc(nulls_first=True), "project__id", "position", "id",
+    ).values_list(*INDICATOR_FIELDS)
+
+
+# --- Reading rows ------------------------------------------------------------------------
+
+
+def _pg_copy(qs: QuerySet, converters: tuple[Callable, ...]) -> Iterator[tuple]:
+    """Stream a values_list queryset through COPY … TO STDOUT (text format).
+
+    Every value arrives as exact text (numeric included), so Decimal stays exact.
+    """
+    connection = connections[qs.db]
+    sql, params = qs.query.sql_with_params()
+    statement = f"COPY ({sql}) TO STDOUT"
+    if connection.queries_logged:
+        # COPY bypasses Django's cursor wrapper; record it so query counts stay honest.
+        connection.queries_log.append({"sql": statement, "time": "0.000"})
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        for row in copy.rows():
+            yield tuple(None if v is None else conv(v) for conv, v in zip(converters, row, strict=True))
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _pg_bool(value: str) -> bool:
+    return value == "t"
+
+
+def _read_flat(qs: QuerySet, converters: tuple[Callable, ...]) -> Iterator[tuple]:
+    """Rows of a values_list queryset: COPY on PostgreSQL, chunked cursor elsewhere."""
+    if connections[qs.db].vendor == "postgresql":
+        return _pg_copy(qs, converters)
+    return qs.iterator(chunk_size=CHUNK_SIZE)
+
+
+class _IndicatorRow:
+    """The attributes tables.score_indicators reads, from one exported row."""
+
+    __slots__ = ("actual_value", "applicable", "nature", "score", "target_value", "tier", "weight")
+
+    def __init__(self, row: tuple) -> None:
+        (self.nature, self.target_value, self.actual_value, self.weight, self.tier,
+         self.applicable, self.score) = (row[6], row[8], row[10], row[12], row[13], row[14], row[15])
+
+
+def _final_score(row: tuple) -> Decimal | None:
+    if row[6] not in scoring.NATURES:
+        return None
+    return tables.score_indicators([_IndicatorRow(row)])[0].score
+
+
+def departments_rows(filters: ExportFilters) -> Iterator[tuple]:
+    return _read_flat(departments_queryset(filters), (_text,) * 4)
+
+
+def reports_rows(filters: ExportFilters) -> Iterator[tuple]:
+    qs = reports_queryset(filters).prefetch_related(
+        Prefetch("budget_executions", queryset=BudgetExecution.objects.order_by("pk")),
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.filter(project__isnull=True).order_by("position", "id"),
+            to_attr="department_indicators",
+        ),
+    )
+    for report in qs.iterator(chunk_size=PREFETCH_CHUNK_SIZE):
+        table = tables.department_table(
+            report, report.budget_executions.all(), report.department_indicators
+        )
+        yield (
+            report.fiscal_year.year, report.department.code, report.status, report.profile,
+            report.goals, report.overall_summary, report.problems, report.improvements,
+            report.result_application, report.other_matters,
+            table.execution_rate, table.execution_score, table.total, table.grade,
+        )
+
+
+def budget_executions_rows(filters: ExportFilters) -> Iterator[tuple]:
+    rows = _read_flat(budget_executions_queryset(filters), (int, _text, _text) + (Decimal,) * 6)
+    for row in rows:
+        basic = (row[6] or ZERO) + (row[7] or ZERO)
+        expenditure = basic + (row[8] or ZERO)
+        yield (*row, basic, expenditure, scoring.execution_rate(expenditure, row[4]))
+
+
+def projects_rows(filters: ExportFilters) -> Iterator[tuple]:
+    qs = projects_queryset(filters).prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id"))
+    )
+    for project in qs.iterator(chunk_size=PREFETCH_CHUNK_SIZE):
+        table = tables.project_table(project, project.indicators.all())
+        yield (
+            project.report.fiscal_year.year, project.report.department.code, project.code,
+            project.name, project.funding_source.code, project.initial_budget,
+            project.adjusted_budget, project.expenditure, project.goal, project.outcome,
+            table.execution_rate, table.execution_score, table.total, table.grade,
+        )
+
+
+def project_funds_rows(filters: ExportFilters) -> Iterator[tuple]:
+    return _read_flat(
+        project_funds_queryset(filters), (int, _text, _text, _text) + (Decimal,) * 3
+    )
+
+
+def narratives_rows(filters: ExportFilters) -> Iterator[tuple]:
+    return _read_flat(narratives_queryset(filters), (int, _text, int, _text, _text))
+
+
+INDICATOR_CONVERTERS = (
+    int, _text, _text, _text, _text, _text, _text, _text, Decimal, _text, Decimal, _text,
+    Decimal, _text, _pg_bool, Decimal, _text,
+)
+
+
+def indicators_rows(filters: ExportFilters) -> Iterator[tuple]:
+    for row in _read_flat(indicators_queryset(filters), INDICATOR_CONVERTERS):
+        yield (*row, _final_score(row))
+
+
+ROWS: dict[str, Callable[[ExportFilters], Iterable[tuple]]] = {
+    "departments": departments_rows,
+    "reports": reports_rows,
+    "budget_executions": budget_executions_rows,
+    "projects": projects_rows,
+    "project_funds": project_funds_rows,
+    "narratives": narratives_rows,
+    "indicators": indicators_rows,
+}
+
+
+# --- Writing cells -----------------------------------------------------------------------
+
+
+def _formatter(
+    column: ds.Column, header: str, source_names: dict[str, str], native_numbers: bool = False
+) -> Callable:
+    """A function turning one value of ``column`` into its cell text (labels resolved now).
+
+    With ``native_numbers`` (spreadsheet formats) numbers stay Decimal or int, exact.
+    """
+    kind = column.type
+    labels = header != "keys"
+    if native_numbers and kind in (ds.AMOUNT, ds.VALUE, ds.POINTS, ds.RATE):
+        return lambda v: None if v is None else Decimal(ds.format_decimal(kind, Decimal(v)))
+    if native_numbers and kind in (ds.YEAR, ds.INTEGER):
+        return lambda v: None if v is None else int(v)
+    if kind in (ds.AMOUNT, ds.VALUE, ds.POINTS, ds.RATE):
+        return lambda v: "" if v is None else ds.format_decimal(kind, Decimal(v))
+    if kind in (ds.YEAR, ds.INTEGER):
+        return lambda v: "" if v is None else str(int(v))
+    if kind == ds.BOOLEAN:
+        yes, no = (str(label) for _, label in column.choices) if labels else ("true", "false")
+        return lambda v: "" if v is None else (yes if v else no)
+    if kind == ds.CHOICE:
+        mapping = {code: ds.make_inert(str(label) if labels else code) for code, label in column.choices}
+        return lambda v: "" if not v else mapping.get(v, ds.make_inert(str(v)))
+    if kind == ds.FUNDING_SOURCE and labels:
+        mapping = {code: ds.make_inert(name) for code, name in source_names.items()}
+        return lambda v: "" if not v else mapping.get(v, ds.make_inert(v))
+    inert = ds.make_inert
+    return lambda v: "" if v is None else inert(str(v))
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def header_row(dataset: ds.Dataset, header: str = "labels", *, derived: bool = True) -> list[str]:
+    return [ds.make_inert(h) for h in dataset.headers(header, derived=derived)]
+
+
+def stream_csv(
+    dataset: ds.Dataset,
+    filters: ExportFilters | None = None,
+    *,
+    header: str = "labels",
+    bom: bool = False,
+    rows: Iterable[tuple] | None = None,
+) -> Iterator[str]:
+    """CSV text of a dataset, in pieces. Labels and lookups are resolved before it returns.
+
+    ``rows`` replaces the database read (used for templates and tests).
+    """
+    head = header_row(dataset, header)
+    return _generate(head, formatted_rows(dataset, filters, header=header, rows=rows), bom)
+
+
+def formatted_rows(
+    dataset: ds.Dataset,
+    filters: ExportFilters | None = None,
+    *,
+    header: str = "labels",
+    rows: Iterable[tuple] | None = None,
+    native_numbers: bool = False,
+) -> Iterator[list]:
+    """The cells of every row as text; lookups happen now, the rows are read lazily."""
+    filters = filters or ExportFilters()
+    needs_sources = header != "keys" and any(c.type == ds.FUNDING_SOURCE for c in dataset.columns)
+    source_names = dict(FundingSource.objects.values_list("code", "name")) if needs_sources else {}
+    formatters = [_formatter(c, header, source_names, native_numbers) for c in dataset.columns]
+    source = rows if rows is not None else ROWS[dataset.name](filters)
+    return ([fmt(v) for fmt, v in zip(formatters, row, strict=True)] for row in source)
+
+
+def _generate(head: list[str], rows: Iterator[list[str]], bom: bool) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    pieces = [(BOM if bom else "") + writer.writerow(head)]
+    for row in rows:
+        pieces.append(writer.writerow(row))
+        if len(pieces) >= BLOCK_ROWS:
+            yield "".join(pieces)
+            pieces = []
+    if pieces:
+        yield "".join(pieces)
+
+
+def template_csv(dataset: ds.Dataset, *, header: str = "labels", bom: bool = True) -> str:
+    """The empty import template: the header row of the columns an import reads."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    return (BOM if bom else "") + writer.writerow(header_row(dataset, header, derived=False))

@@ -1,0 +1,42 @@
+"""manage.py import_data DATASET FILE: import a CSV or XLSX file, all rows or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from evaluations.datasets import DATASETS
+from evaluations.importing import import_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a dataset from CSV (UTF-8, UTF-8 with BOM or GB18030) or XLSX. Nothing is "
+        "written when any row is bad; the exit status is then 1."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("dataset", choices=sorted(DATASETS))
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument("--encoding", help="force the CSV encoding (e.g. gb18030, utf-8)")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(str(exc)) from exc
+        result = import_file(
+            DATASETS[options["dataset"]], data, filename=path.name,
+            encoding=options["encoding"], dry_run=options["dry_run"],
+        )
+        if result.errors:
+            for error in result.errors:
+                self.stderr.write(str(error))
+            raise CommandError(
+                f"{len(result.errors)} error(s); nothing was written.", returncode=1
+            )
+        prefix = "[dry run] " if options["dry_run"] else ""
+        self.stdout.write(self.style.SUCCESS(prefix + result.summary))

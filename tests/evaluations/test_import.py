@@ -1,0 +1,293 @@
+"""Imports: encodings, headers and codes, matching on readable keys, all-or-nothing errors."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from evaluations import datasets as ds
+from evaluations.importing import import_file
+from evaluations.models import (
+    BudgetExecution,
+    Department,
+    FiscalYear,
+    OutcomeNarrative,
+    Project,
+    ProjectFund,
+    Report,
+)
+from indicators.models import Indicator
+from tests.factories import DepartmentFactory, ProjectFactory, ReportFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PROJECTS_CSV = (
+    "年度,部门编码,项目编码,项目名称,预算类别,年初预算数,全年预算数,全年执行数,年度总体目标,专项资金支出绩效情况\r\n"
+    "2024,d1,p1,项目一,一般公共预算,10,12.5,1524.91,目标,'=不是公式\r\n"
+    "2024,d1,p2,项目二,fund,,,0.125,,\r\n"
+)
+
+
+def run(dataset: str, content: str | bytes, *args: str, encoding: str = "utf-8") -> str:
+    data = content.encode(encoding) if isinstance(content, str) else content
+    path = io.BytesIO(data)
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
+        handle.write(path.getvalue())
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_data", dataset, handle.name, *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def run_failing(dataset: str, content: str) -> str:
+    err = io.StringIO()
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
+        handle.write(content.encode("utf-8"))
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_data", dataset, handle.name, stderr=err)
+    assert excinfo.value.returncode == 1
+    return err.getvalue()
+
+
+@pytest.fixture
+def d1():
+    return DepartmentFactory(code="d1", name="部门一")
+
+
+def test_projects_import_with_labels_creates_year_and_report(d1):
+    assert "新增 2 行" in run("projects", PROJECTS_CSV)
+    assert FiscalYear.objects.filter(year=2024).exists()
+    report = Report.objects.get(department=d1, fiscal_year__year=2024)
+    assert report.status == "draft"
+    p1, p2 = report.projects.order_by("position")
+    assert (p1.code, p1.position, p2.position) == ("p1", 1, 2)
+    assert p1.funding_source.code == "general" and p2.funding_source.code == "fund"
+    assert p1.expenditure == Decimal("1524.91") and p2.expenditure == Decimal("0.125")
+    assert p1.adjusted_budget == Decimal("12.5") and p2.adjusted_budget is None
+    assert p1.outcome == "=不是公式"  # the inert quote is taken off again
+    assert p1.history.count() == 1
+
+
+def test_reimport_changes_nothing(d1):
+    run("projects", PROJECTS_CSV)
+    history = Project.history.count()
+    assert "新增 0 行，更新 0 行，未变 2 行" in run("projects", PROJECTS_CSV)
+    assert Project.history.count() == history
+    changed = PROJECTS_CSV.replace("项目二", "项目二（改）")
+    assert "更新 1 行" in run("projects", changed)
+    assert Project.objects.get(code="p2").name == "项目二（改）"
+    assert Project.objects.count() == 2
+    change = Project.history.get(history_type="~")
+    assert (change.name, change.code, change.history_change_reason) == ("项目二（改）", "p2", "数据导入")
+    assert change.history_date is not None
+    assert Project.history.filter(history_type="+").count() == 2
+
+
+def test_gb18030_and_bom_and_forced_encoding(d1):
+    run("projects", PROJECTS_CSV, encoding="gb18030")  # as Excel saves CSV on Chinese Windows
+    assert Project.objects.get(code="p1").name == "项目一"
+    run("projects", "\ufeff" + PROJECTS_CSV.replace("项目一", "项目壹"))
+    assert Project.objects.get(code="p1").name == "项目壹"
+    run("projects", PROJECTS_CSV.replace("项目一", "项目①"), "--encoding", "gb18030",
+        encoding="gb18030")
+    assert Project.objects.get(code="p1").name == "项目①"
+
+
+def test_keys_codes_and_labels_are_interchangeable(d1):
+    ReportFactory(department=d1, fiscal_year__year=2024)
+    csv_text = (
+        "year,department_code,level1,level2,name,nature,weight,tier,applicable,score\r\n"
+        "2024,d1,产出指标,数量指标,甲,≥,10,,是,\r\n"
+        "2024,d1,output,quality,乙,'=,10,,false,\r\n"
+        "2024,d1,满意度指标,服务对象满意度指标,丙,定性,20,部分达成,1,13\r\n"
+    )
+    run("indicators", csv_text)
+    by_name = {i.name: i for i in Indicator.objects.all()}
+    assert (by_name["甲"].level1, by_name["甲"].nature, by_name["甲"].applicable) == ("output", "gte", True)
+    assert (by_name["乙"].nature, by_name["乙"].applicable) == ("eq", False)
+    assert (by_name["丙"].tier, by_name["丙"].score) == ("partial", Decimal("13"))
+    assert [i.position for i in Indicator.objects.order_by("position")] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        ("2024,nobody,p9,项目,general,,,1,,", "部门编码", "部门“nobody”不存在"),
+        ("2024,d1,p9,项目,general,-3.50,,1,,", "年初预算数", "不能为负数"),
+        ("2024,d1,p9,项目,general,1.2.3,,1,,", "年初预算数", "不是有效的数字"),
+        ("2024,d1,p9,项目,general,0.12345,,1,,", "年初预算数", "最多 4 位小数"),
+        ("2024,d1,p9,项目,nowhere,,,1,,", "预算类别", "未知的代码“nowhere”"),
+        ("2024,d1,p9,项目,appropriation,,,1,,", "预算类别", "不能用于此列"),
+        ("2024,d1,p1,重复,general,,,1,,", "项目编码", "与第 2 行重复"),
+        ("2024,d1,p9,,general,,,1,,", "项目名称", "不能为空"),
+        ("20x4,d1,p9,项目,general,,,1,,", "年度", "不是有效的整数"),
+        ("2024,d1,p 9,项目,general,,,1,,", "项目编码", "编码只能包含"),
+    ],
+)
+def test_one_bad_row_writes_nothing_and_says_where(d1, row, column, message):
+    content = PROJECTS_CSV + row + "\r\n"
+    err = run_failing("projects", content)
+    assert f"第 4 行，“{column}”列：" in err
+    assert message in err
+    assert not Project.objects.exists()
+    assert not Report.objects.exists()
+    assert not FiscalYear.objects.filter(year=2024).exists()
+
+
+def test_missing_required_and_unknown_columns(d1):
+    err = run_failing("projects", "年度,部门编码,项目名称,预算类别,备注\r\n2024,d1,x,general,y\r\n")
+    assert "第 1 行，“项目编码”列：缺少必填列" in err
+    assert "第 1 行，“备注”列：未知的列" in err
+
+
+def test_unknown_project_for_funds_and_indicators(d1):
+    ReportFactory(department=d1, fiscal_year__year=2024)
+    err = run_failing(
+        "project_funds", "year,department_code,project_code,funding_source,expenditure\r\n"
+        "2024,d1,ghost,appropriation,1\r\n",
+    )
+    assert "“project_code”列：部门“d1”2024年度没有编码为“ghost”的项目" in err
+    err = run_failing(
+        "indicators", "year,department_code,project_code,level1,level2,name\r\n"
+        "2023,d1,ghost,output,quantity,x\r\n",
+    )
+    assert "ghost" in err
+    err = run_failing(
+        "indicators", "year,department_code,level1,level2,name\r\n2024,d1,output,economic,x\r\n"
+    )
+    assert "“level2”列：二级指标“economic”不属于一级指标“output”" in err
+    assert not Indicator.objects.exists()
+
+
+def test_messages_follow_the_users_language(d1):
+    with translation.override("en"):
+        result = import_file(ds.PROJECTS, b"year\r\n2024\r\n")
+    assert result.errors and not result.ok
+
+
+def test_dry_run_writes_nothing(d1):
+    out = run("projects", PROJECTS_CSV, "--dry-run")
+    assert "[dry run]" in out and "新增 2 行" in out
+    assert not Project.objects.exists() and not FiscalYear.objects.filter(year=2024).exists()
+
+
+def test_staff_import_only_their_departments_checked_per_row(d1):
+    other = DepartmentFactory(code="d2")
+    user = UserFactory(username="clerk2")
+    user.user_permissions.add(Permission.objects.get(codename="import_data"))
+    d1.staff.add(user)
+    mixed = PROJECTS_CSV + "2024,d2,p3,别人的,general,,,1,,\r\n"
+    result = import_file(ds.PROJECTS, mixed.encode(), user=user)
+    assert [str(e) for e in result.errors] == [
+        "第 4 行，“部门编码”列：无权导入部门“d2”的数据。"
+    ]
+    assert not Project.objects.exists()
+    assert import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=user).ok
+    assert Project.objects.count() == 2
+    assert not other.reports.exists()
+    result = import_file(ds.DEPARTMENTS, "code,name\r\nd9,新部门\r\n".encode(), user=user)
+    assert "无权新增部门" in str(result.errors[0])
+
+
+def test_staff_cannot_change_status_or_edit_submitted_reports(d1):
+    user = UserFactory(username="clerk3")
+    d1.staff.add(user)
+    report = ReportFactory(department=d1, fiscal_year__year=2024, status="submitted")
+    result = import_file(
+        ds.NARRATIVES, "年度,部门编码,序号,标题句\r\n2024,d1,1,新段落\r\n".encode(), user=user
+    )
+    assert "不能通过导入修改" in str(result.errors[0])
+    result = import_file(
+        ds.REPORTS, b"year,department_code,status\r\n2024,d1,published\r\n", user=user
+    )
+    assert "无权通过导入更改报告状态" in str(result.errors[0])
+    report.refresh_from_db()
+    assert report.status == "submitted" and not report.narratives.exists()
+
+
+def test_departments_with_parents_in_any_order():
+    csv_text = (
+        "部门编码,部门名称,简称,归口管理部门编码\r\n"
+        "child,下级,,parent\r\n"
+        "parent,上级,上,\r\n"
+    )
+    run("departments", csv_text)
+    assert Department.objects.get(code="child").parent.code == "parent"
+    assert "未变 2 行" in run("departments", csv_text)
+    err = run_failing("departments", "code,name,parent_code\r\nx,X,missing\r\n")
+    assert "“parent_code”列：部门“missing”不存在" in err
+
+
+def test_xlsx_import(d1):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["年度", "部门编码", "预算类别", "年初预算数", "人员经费", "公用经费", "项目支出"])
+    sheet.append([2024, "d1", "一般公共预算", 1524.91, 266.61, 0.125, 3])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_file(ds.BUDGET_EXECUTIONS, buffer.getvalue(), filename="b.xlsx")
+    assert result.ok, [str(e) for e in result.errors]
+    row = BudgetExecution.objects.get()
+    assert (row.initial_budget, row.personnel, row.public, row.project) == (
+        Decimal("1524.91"), Decimal("266.61"), Decimal("0.125"), Decimal("3"),
+    )
+
+
+def test_narratives_and_funds_match_on_their_keys(d1):
+    report = ReportFactory(department=d1, fiscal_year__year=2024)
+    project = ProjectFactory(report=report, code="p1")
+    run("narratives", "year,department_code,position,headline,body\r\n2024,d1,2,乙,\r\n2024,d1,1,甲,正文\r\n")
+    assert list(OutcomeNarrative.objects.order_by("position").values_list("headline", flat=True)) == ["甲", "乙"]
+    funds = "year,department_code,project_code,funding_source,expenditure\r\n2024,d1,p1,上年结转资金,2\r\n"
+    run("project_funds", funds)
+    assert "未变 1 行" in run("project_funds", funds)
+    assert ProjectFund.objects.get().project == project
+
+
+def test_unreadable_file_is_one_error():
+    result = import_file(ds.PROJECTS, b"\xff\xfe\x00bad", encoding="utf-8")
+    assert result.errors and result.errors[0].row is None
+
+
+def test_headers_are_unique_per_dataset():
+    for dataset in ds.DATASETS.values():
+        keys = [c.key for c in dataset.columns]
+        labels = [c.chinese_label for c in dataset.columns]
+        assert len(set(keys)) == len(keys) and len(set(labels)) == len(labels), dataset.name
+
+
+def test_import_queries_stay_flat_as_rows_grow(d1):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ReportFactory(department=d1, fiscal_year__year=2024)
+    header = "year,department_code,level1,level2,name,weight\r\n"
+    counts = []
+    # Sizes stay under one SQLite batch (999 parameters); PostgreSQL batches 2,000 rows.
+    for size, prefix in ((3, "a"), (50, "b")):
+        body = "".join(f"2024,d1,output,quantity,{prefix}{i},1\r\n" for i in range(size))
+        with CaptureQueriesContext(connection) as ctx:
+            assert import_file(ds.INDICATORS, (header + body).encode()).ok
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert Indicator.objects.count() == 53
+
+
+def test_database_refusal_rolls_everything_back(d1, monkeypatch):
+    from django.db import IntegrityError
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr(Project.objects, "bulk_create", refuse)
+    result = import_file(ds.PROJECTS, PROJECTS_CSV.encode())
+    assert "数据库拒绝写入" in str(result.errors[0])
+    assert not Report.objects.exists() and not FiscalYear.objects.filter(year=2024).exists()

@@ -1,0 +1,125 @@
+"""The admin import (upload → preview → confirm) and export, and the template download."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from evaluations.models import Project
+from tests.factories import DepartmentFactory, ProjectFactory, ReportFactory
+
+pytestmark = pytest.mark.django_db
+
+PROJECTS = 2  # index of the projects dataset among ReportAdmin's resources
+CSV = 0  # index of CSV among the import formats
+
+GOOD = (
+    "年度,部门编码,项目编码,项目名称,预算类别,全年执行数\r\n"
+    "2024,mine,p1,项目一,一般公共预算,1.50\r\n"
+)
+
+
+@pytest.fixture
+def mine(data_entry_user):
+    department = DepartmentFactory(code="mine")
+    department.staff.add(data_entry_user)
+    return department
+
+
+def upload(client, content: str, encoding: str = "utf-8", resource: int = PROJECTS):
+    return client.post(
+        reverse("admin:evaluations_report_import"),
+        {
+            "resource": str(resource), "format": str(CSV),
+            "import_file": SimpleUploadedFile("p.csv", content.encode(encoding), "text/csv"),
+        },
+    )
+
+
+def test_preview_then_confirm(client, data_entry_user, mine):
+    client.force_login(data_entry_user)
+    assert client.get(reverse("admin:evaluations_report_import")).status_code == 200
+    response = upload(client, GOOD, encoding="gb18030")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "项目一" in content and 'class="new"' in content
+    assert not Project.objects.exists()  # the preview is a dry run
+    fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', content))
+    response = client.post(reverse("admin:evaluations_report_process_import"), fields)
+    assert response.status_code == 302
+    assert Project.objects.get().name == "项目一"
+    assert Project.history.get().history_user == data_entry_user
+
+
+def test_preview_shows_row_errors_and_offers_no_confirm(client, data_entry_user, mine):
+    DepartmentFactory(code="theirs")
+    client.force_login(data_entry_user)
+    bad = GOOD + "2024,theirs,p2,别人的,general,1\r\n2024,mine,p3,负数,general,-1\r\n"
+    content = upload(client, bad).content.decode()
+    assert "无权导入部门“theirs”的数据" in content
+    assert "不能为负数" in content
+    assert "process_import" not in content
+    assert not Project.objects.exists()
+
+
+def test_import_needs_its_own_permission(client, auditor):
+    client.force_login(auditor)
+    assert client.get(reverse("admin:evaluations_report_import")).status_code == 403
+
+
+def test_admin_export_writes_the_dataset_cells(client, auditor, sample_report):
+    ProjectFactory(report=ReportFactory(department__code="other"), code="elsewhere")
+    client.force_login(auditor)
+    url = reverse("admin:evaluations_report_export")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url + f"?department__id__exact={sample_report.department_id}",
+        {"resource": str(PROJECTS), "format": "0"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("年度,部门编码,项目编码,项目名称,预算类别")
+    assert "2022,dongjiaduan,debt-land,政府隐性债务化解及土地开发,一般公共预算,,,1400.26," in body
+    assert "elsewhere" not in body
+
+
+def test_template_download(client, data_entry_user, auditor):
+    url = reverse("evaluations:data_template", args=["indicators"])
+    assert client.get(url).status_code == 302
+    client.force_login(data_entry_user)
+    response = client.get(url)
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff年度,部门编码,项目编码,一级指标")
+    assert "得分（定性指标填写）" in text and "final_score" not in text and text.count("\r\n") == 1
+    keys = client.get(url, {"header": "keys", "bom": "0"}).content.decode()
+    assert keys == (
+        "year,department_code,project_code,level1,level2,name,nature,unit,target_value,"
+        "target_text,actual_value,actual_text,weight,tier,applicable,score,deviation\r\n"
+    )
+    client.force_login(auditor)
+    assert client.get(url).status_code == 200
+
+
+def test_import_page_links_the_templates(client, data_entry_user):
+    client.force_login(data_entry_user)
+    content = client.get(reverse("admin:evaluations_report_import")).content.decode()
+    for name in ("reports", "budget_executions", "indicators"):
+        assert reverse("evaluations:data_template", args=[name]) in content
+
+
+def test_admin_xlsx_export_reads_back(client, auditor, sample_report):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(auditor)
+    response = client.post(
+        reverse("admin:evaluations_report_export"), {"resource": "5", "format": "1"}  # indicators, XLSX
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("年度", "部门编码", "项目编码")
+    assert len(rows) == 11
+    assert rows[1][0] == 2022 and rows[1][8] == 275  # numbers stay numbers in a workbook

@@ -1,0 +1,78 @@
+"""Open data: /data/ with its dictionary, and /data/<year>/<dataset>.csv for published reports only."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evaluations import datasets as ds
+from tests.evaluations.data_helpers import DATASET_ORDER
+from tests.factories import BudgetExecutionFactory, IndicatorFactory, ReportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_index_lists_published_years_and_the_dictionary(client, sample_report, django_assert_max_num_queries):
+    ReportFactory(fiscal_year__year=2030)  # a draft: its year is not listed
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("evaluations:data_index"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("evaluations:data_csv", args=[2022, "indicators"]) in content
+    assert "/data/2030/" not in content
+    for dataset in ds.DATASETS.values():
+        for column in dataset.columns:
+            assert f"<code>{column.key}</code>" in content
+    assert "一般公共预算" in content and "<code>gte</code>" in content
+
+
+def test_year_csv_has_published_reports_only(client, sample_report):
+    draft = ReportFactory(department__code="draft-dept", fiscal_year__year=2022)
+    BudgetExecutionFactory(report=draft)
+    IndicatorFactory(report=draft)
+    for name in DATASET_ORDER:
+        response = client.get(reverse("evaluations:data_csv", args=[2022, name]))
+        assert response.status_code == 200, name
+        body = b"".join(response.streaming_content).decode()
+        assert "draft-dept" not in body, name
+    body = b"".join(
+        client.get(reverse("evaluations:data_csv", args=[2022, "reports"]), {"header": "keys"}).streaming_content
+    ).decode()
+    rows = list(csv.DictReader(io.StringIO(body, newline="")))
+    assert [r["department_code"] for r in rows] == ["dongjiaduan"]
+    departments = b"".join(
+        client.get(reverse("evaluations:data_csv", args=[2022, "departments"])).streaming_content
+    ).decode()
+    assert "\r\ndongjiaduan," in departments and "\r\nzhuzhou-hitech," not in departments
+
+
+def test_unknown_year_or_dataset_is_404(client, sample_report):
+    ReportFactory(fiscal_year__year=2031)
+    assert client.get(reverse("evaluations:data_csv", args=[2031, "reports"])).status_code == 404
+    assert client.get(reverse("evaluations:data_csv", args=[2022, "secrets"])).status_code == 404
+
+
+def test_open_data_queries_stay_flat(client, sample_report):
+    url = reverse("evaluations:data_csv", args=[2022, "projects"])
+    counts = []
+    for extra in (0, 5):
+        for _ in range(extra):
+            ReportFactory(fiscal_year__year=2022, status="published")
+        with CaptureQueriesContext(connection) as ctx:
+            b"".join(client.get(url).streaming_content)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_dictionary_document_matches_the_registry():
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
+    assert doc.read_text(encoding="utf-8") == ds.dictionary_markdown(), (
+        "regenerate with: python manage.py shell -v 0 -c "
+        "\"from evaluations.datasets import dictionary_markdown; print(dictionary_markdown(), end='')\""
+        " > docs/data-dictionary.md"
+    )
