@@ -309,3 +309,20 @@ def test_republished_report_shows_its_revision_history(
     assert "修订记录" in content
     assert "第 1 版" in content and "第 2 版" in content
     assert "更正军民融合支出金额。&lt;script&gt;" in content
+
+
+def test_every_csv_link_on_the_report_page_downloads_its_figures(client, sample_report):
+    import re
+
+    content = _get(client, sample_report).content.decode()
+    links = sorted(set(re.findall(r'href="(/data/[^"]+\.csv[^"]*)"', content)))
+    assert len(links) >= 5
+    for link in links:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200, link
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        if "project_funds" in link:  # the sample has no 其中 rows
+            assert len(body.splitlines()) == 1, link
+            continue
+        assert len(body.splitlines()) >= 2, link  # a header and the report's rows
+        assert "dongjiaduan" in body or "董家塅" in body, link
