@@ -27,7 +27,6 @@ var/secret_key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 run: $(VENV)/.runtime var/secret_key
-	$(RUN_ENV) $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(RUN_ENV) $(BIN)/python manage.py load_sample
@@ -36,14 +35,14 @@ run: $(VENV)/.runtime var/secret_key
 	$(RUN_ENV) BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 
 test: $(VENV)/.dev
-	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv 2>/dev/null || true
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 messages: $(VENV)/.dev
-	DEBUG=1 $(BIN)/python manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=bench
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=bench --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

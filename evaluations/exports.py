@@ -9,12 +9,15 @@ then the derived columns, computed with `indicators.tables` so scores match the 
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.utils import translation
 
 from indicators import scoring, tables
 from indicators.models import Indicator
@@ -297,6 +300,18 @@ ROWS: dict[str, Callable[[ExportFilters], Iterable[tuple]]] = {
 }
 
 
+# Files speak one language whatever the reader's page language: the import side reads the
+# Chinese labels, and an export must import again unchanged.
+def _in_file_language(function: Callable) -> Callable:
+    # A fresh override per call: one shared instance would keep state across threads.
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 # --- Writing cells -----------------------------------------------------------------------
 
 
@@ -341,6 +356,7 @@ def header_row(dataset: ds.Dataset, header: str = "labels", *, derived: bool = T
     return [ds.make_inert(h) for h in dataset.headers(header, derived=derived)]
 
 
+@_in_file_language
 def stream_csv(
     dataset: ds.Dataset,
     filters: ExportFilters | None = None,
@@ -357,6 +373,7 @@ def stream_csv(
     return _generate(head, formatted_rows(dataset, filters, header=header, rows=rows), bom)
 
 
+@_in_file_language
 def formatted_rows(
     dataset: ds.Dataset,
     filters: ExportFilters | None = None,
@@ -386,6 +403,7 @@ def _generate(head: list[str], rows: Iterator[list[str]], bom: bool) -> Iterator
         yield "".join(pieces)
 
 
+@_in_file_language
 def template_csv(dataset: ds.Dataset, *, header: str = "labels", bom: bool = True) -> str:
     """The empty import template: the header row of the columns an import reads."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")

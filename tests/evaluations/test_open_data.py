@@ -76,3 +76,13 @@ def test_dictionary_document_matches_the_registry():
         "\"from evaluations.datasets import dictionary_markdown; print(dictionary_markdown(), end='')\""
         " > docs/data-dictionary.md"
     )
+
+
+def test_files_keep_chinese_headers_when_the_reader_chose_english(client, sample_report):
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("evaluations:data_index"))
+    assert page["Content-Language"] == "en"
+    response = client.get(reverse("evaluations:data_csv", args=[2022, "budget_executions"]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("年度,部门编码,预算类别")
+    assert ",一般公共预算," in text
