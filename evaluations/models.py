@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -63,7 +64,7 @@ class Department(models.Model):
 
     class Meta:
         verbose_name = _("部门")
-        verbose_name_plural = _("部门")
+        verbose_name_plural = pgettext_lazy("plural", "部门")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -83,7 +84,7 @@ class FiscalYear(models.Model):
 
     class Meta:
         verbose_name = _("预算年度")
-        verbose_name_plural = _("预算年度")
+        verbose_name_plural = pgettext_lazy("plural", "预算年度")
         ordering = ["-year"]
 
     def __str__(self) -> str:
@@ -106,11 +107,13 @@ class FundingSource(models.Model):
 
     class Meta:
         verbose_name = _("资金来源")
-        verbose_name_plural = _("资金来源")
+        verbose_name_plural = pgettext_lazy("plural", "资金来源")
         ordering = ["kind", "position", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        # The seeded names are in the catalogue (English pages read "General public budget");
+        # names an administrator adds later show as entered.
+        return gettext(self.name)
 
 
 class ReportQuerySet(models.QuerySet):
@@ -184,7 +187,7 @@ class Report(models.Model):
 
     class Meta:
         verbose_name = _("自评报告")
-        verbose_name_plural = _("自评报告")
+        verbose_name_plural = pgettext_lazy("plural", "自评报告")
         ordering = ["-fiscal_year__year", "department__code"]
         constraints = [
             models.UniqueConstraint(
@@ -252,7 +255,7 @@ class BudgetExecution(models.Model):
 
     class Meta:
         verbose_name = _("预算支出情况")
-        verbose_name_plural = _("预算支出情况")
+        verbose_name_plural = pgettext_lazy("plural", "预算支出情况")
         ordering = ["funding_source__position"]
         constraints = [
             models.UniqueConstraint(
@@ -315,7 +318,7 @@ class Project(models.Model):
 
     class Meta:
         verbose_name = _("项目")
-        verbose_name_plural = _("项目")
+        verbose_name_plural = pgettext_lazy("plural", "项目")
         ordering = ["report", "position", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -360,7 +363,7 @@ class ProjectFund(models.Model):
 
     class Meta:
         verbose_name = _("项目资金来源")
-        verbose_name_plural = _("项目资金来源")
+        verbose_name_plural = pgettext_lazy("plural", "项目资金来源")
         ordering = ["project", "funding_source__position"]
         constraints = [
             models.UniqueConstraint(
@@ -396,7 +399,7 @@ class OutcomeNarrative(models.Model):
 
     class Meta:
         verbose_name = _("绩效情况")
-        verbose_name_plural = _("绩效情况")
+        verbose_name_plural = pgettext_lazy("plural", "绩效情况")
         ordering = ["report", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -440,7 +443,7 @@ class ReportEvent(models.Model):
 
     class Meta:
         verbose_name = _("审核记录")
-        verbose_name_plural = _("审核记录")
+        verbose_name_plural = pgettext_lazy("plural", "审核记录")
         ordering = ["report", "created_at", "id"]
         indexes = [models.Index(fields=["report", "action"], name="report_event_report_action")]
 

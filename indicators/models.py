@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from indicators import scoring
@@ -114,7 +115,7 @@ class Indicator(models.Model):
 
     class Meta:
         verbose_name = _("绩效指标")
-        verbose_name_plural = _("绩效指标")
+        verbose_name_plural = pgettext_lazy("plural", "绩效指标")
         ordering = ["report", "project", "position", "id"]
         constraints = [
             models.UniqueConstraint(
