@@ -375,14 +375,15 @@ class ProjectAdmin(ProjectScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         return percent(obj.execution_rate)
 
     def save_formset(self, request, form, formset, change):
-        # Project indicators belong to the project's report as well.
+        # Project indicators belong to the project's report as well. Deleted rows go first,
+        # so that a new row may take the position a deleted one held.
         instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
         for instance in instances:
             if isinstance(instance, Indicator):
                 instance.report_id = form.instance.report_id
             instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
         formset.save_m2m()
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -209,6 +210,48 @@ INDICATOR_FIELDS = [
 ]
 
 
+class IndicatorFormSet(BaseInlineFormSet):
+    """Refuses two rows of one table at the same position, with the constraint's message.
+
+    The position constraints are conditional (department rows: no project), which Django's
+    formset uniqueness check skips; without this a duplicate reached the database as an
+    IntegrityError. A row may not take a position another row still holds either, as Django
+    rules for unconditional constraints (swap positions in two saves).
+    """
+
+    constraint_name = ""
+
+    def clean(self):
+        super().clean()
+        constraint = next(c for c in Indicator._meta.constraints if c.name == self.constraint_name)
+        message = constraint.violation_error_message
+        kept = [
+            form for form in self.forms
+            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
+        ]
+        held = {
+            form.initial.get("position"): form
+            for form in kept if form.instance.pk is not None
+        }
+        seen: set = set()
+        for form in kept:
+            position = form.cleaned_data.get("position")
+            if position is None:
+                continue
+            holder = held.get(position)
+            if position in seen or (holder is not None and holder is not form):
+                form.add_error("position", message)
+            seen.add(position)
+
+
+class ReportIndicatorFormSet(IndicatorFormSet):
+    constraint_name = "indicator_unique_position_per_report"
+
+
+class ProjectIndicatorFormSet(IndicatorFormSet):
+    constraint_name = "indicator_unique_position_per_project"
+
+
 class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
     """An indicator row with its computed score and what it still lacks, read-only."""
 
@@ -269,6 +312,7 @@ class ReportIndicatorInline(IndicatorInlineBase):
 
     verbose_name = _("部门整体绩效指标")
     verbose_name_plural = _("部门整体绩效指标")
+    formset = ReportIndicatorFormSet
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(project__isnull=True)
@@ -282,6 +326,7 @@ class ProjectIndicatorInline(IndicatorInlineBase):
     """A project's own indicators; they belong to the project's report too (set on save)."""
 
     fk_name = "project"
+    formset = ProjectIndicatorFormSet
 
     def table(self) -> SelfEvaluationTable | None:
         return cached_project_table(self.parent)

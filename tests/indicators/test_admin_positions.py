@@ -1,0 +1,106 @@
+"""Indicator positions in the admin inlines: a duplicate is a form error, never a 500.
+
+The position constraints are conditional (department rows have no project), which Django's
+formset uniqueness check does not cover.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from indicators.models import Indicator
+from tests.factories import IndicatorFactory, ProjectFactory, ReportFactory
+from tests.indicators.test_admin_indicators import _prefix, form_data
+
+pytestmark = pytest.mark.django_db
+
+NEW_ROW = {
+    "level1": "output", "level2": "quantity", "nature": "gte", "unit": "个",
+    "target_value": "5", "applicable": "on",
+}
+
+
+def add_rows(data: dict, prefix: str, rows: list[dict]) -> None:
+    start = int(data[f"{prefix}-TOTAL_FORMS"])
+    for offset, row in enumerate(rows):
+        for key, value in {**NEW_ROW, **row}.items():
+            data[f"{prefix}-{start + offset}-{key}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = str(start + len(rows))
+
+
+@pytest.fixture
+def report():
+    report = ReportFactory()
+    IndicatorFactory(report=report, position=1, name="已有指标")
+    return report
+
+
+def _post_report(client, report, rows, **changes):
+    url = reverse("admin:evaluations_report_change", args=[report.pk])
+    response = client.get(url)
+    data = form_data(response)
+    prefix = _prefix(response, Indicator)
+    data.update({f"{prefix}-{k}": v for k, v in changes.items()})
+    add_rows(data, prefix, rows)
+    return client.post(url, data)
+
+
+def test_two_new_department_indicators_at_one_position(client, superuser, report):
+    client.force_login(superuser)
+    response = _post_report(client, report, [
+        {"name": "新指标甲", "position": "7"}, {"name": "新指标乙", "position": "7"},
+    ])
+    assert response.status_code == 200
+    assert "部门整体指标的顺序不能重复。" in response.content.decode()
+    assert report.indicators.count() == 1
+
+
+def test_new_department_indicator_at_a_taken_position(client, superuser, report):
+    client.force_login(superuser)
+    response = _post_report(client, report, [{"name": "新指标", "position": "1"}])
+    assert response.status_code == 200
+    assert "部门整体指标的顺序不能重复。" in response.content.decode()
+
+
+def test_deleted_row_frees_its_position(client, superuser, report):
+    client.force_login(superuser)
+    response = _post_report(client, report, [{"name": "新指标", "position": "1"}], **{"0-DELETE": "on"})
+    assert response.status_code == 302
+    assert list(report.indicators.values_list("name", "position")) == [("新指标", 1)]
+
+
+def _post_project(client, project, rows, **changes):
+    url = reverse("admin:evaluations_project_change", args=[project.pk])
+    response = client.get(url)
+    data = form_data(response)
+    prefix = _prefix(response, Indicator)
+    data.update({f"{prefix}-{k}": v for k, v in changes.items()})
+    add_rows(data, prefix, rows)
+    return client.post(url, data)
+
+
+def test_two_new_project_indicators_at_one_position(client, superuser):
+    project = ProjectFactory()
+    client.force_login(superuser)
+    response = _post_project(client, project, [
+        {"name": "新指标甲", "position": "3"}, {"name": "新指标乙", "position": "3"},
+    ])
+    assert response.status_code == 200
+    assert "同一项目的指标顺序不能重复。" in response.content.decode()
+    assert not project.indicators.exists()
+
+
+def test_project_page_indicators_belong_to_the_report_and_free_positions(client, superuser):
+    project = ProjectFactory()
+    IndicatorFactory(report=project.report, project=project, position=1, name="旧指标")
+    client.force_login(superuser)
+    response = _post_project(
+        client, project, [{"name": "新指标", "position": "1", "weight": "5"}], **{"0-DELETE": "on"}
+    )
+    assert response.status_code == 302
+    new = Indicator.objects.get()
+    assert (new.name, new.position, new.report_id) == ("新指标", 1, project.report_id)
+    assert new.weight == Decimal("5")
