@@ -374,6 +374,15 @@ class ProjectAdmin(ProjectScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     def execution_rate_display(self, obj: Project) -> str:
         return percent(obj.execution_rate)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A project moved to another report takes its indicators along (one by one, so
+        # each move is in their history).
+        project = form.instance
+        for indicator in project.indicators.exclude(report_id=project.report_id):
+            indicator.report_id = project.report_id
+            indicator.save(update_fields=["report"])
+
     def save_formset(self, request, form, formset, change):
         # Project indicators belong to the project's report as well. Deleted rows go first,
         # so that a new row may take the position a deleted one held.

@@ -104,3 +104,19 @@ def test_project_page_indicators_belong_to_the_report_and_free_positions(client,
     new = Indicator.objects.get()
     assert (new.name, new.position, new.report_id) == ("新指标", 1, project.report_id)
     assert new.weight == Decimal("5")
+
+
+def test_moving_a_project_to_another_report_takes_its_indicators(client, superuser):
+    project = ProjectFactory()
+    IndicatorFactory(report=project.report, project=project, position=1, name="项目指标")
+    other = ReportFactory(fiscal_year=project.report.fiscal_year)
+    client.force_login(superuser)
+    url = reverse("admin:evaluations_project_change", args=[project.pk])
+    data = form_data(client.get(url))
+    data["report"] = str(other.pk)
+
+    assert client.post(url, data).status_code == 302
+
+    indicator = Indicator.objects.get(name="项目指标")
+    assert (indicator.project_id, indicator.report_id) == (project.pk, other.pk)
+    assert indicator.history.first().report_id == other.pk
