@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
@@ -43,6 +43,26 @@ from .models import (
     Report,
     ReportEvent,
 )
+
+
+def scoped_view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" redirect (``/admin/r/…``), for objects the user may see.
+
+    Django's own shortcut redirects for any object of any model, which would tell a
+    data-entry user another department's report years and codes.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+
+    try:
+        model = ContentType.objects.get(pk=content_type_id).model_class()
+        model_admin = admin.site._registry.get(model)
+        obj = model_admin.get_queryset(request).get(pk=unquote(object_id)) if model_admin else None
+    except (ContentType.DoesNotExist, ValueError, ValidationError, ObjectDoesNotExist):
+        obj = None
+    if obj is None or not model_admin.has_view_permission(request, obj):
+        raise Http404
+    return shortcut(request, content_type_id, object_id)
 
 
 @admin.register(Department)

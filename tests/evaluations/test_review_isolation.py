@@ -1,0 +1,32 @@
+"""Isolation probes added in review: paths the first round of probes did not try."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+
+from tests.evaluations.workflow_setup import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def shortcut_url(obj) -> str:
+    return f"/admin/r/{ContentType.objects.get_for_model(obj).pk}/{obj.pk}/"
+
+
+def test_view_on_site_shortcut_is_scoped(client, data_entry_user, reviewer):
+    world = build_world(data_entry_user)
+    client.force_login(data_entry_user)
+    for obj in (world.report_b, world.report_b.department):
+        assert client.get(shortcut_url(obj)).status_code == 404
+    own = client.get(shortcut_url(world.report_a.department))
+    assert own.status_code == 302
+    assert own["Location"].endswith("/departments/dept-a/")
+    assert client.get("/admin/r/999999/1/").status_code == 404
+    assert client.get(f"/admin/r/{ContentType.objects.get_for_model(world.report_a).pk}/x/").status_code == 404
+
+    client.force_login(reviewer)
+    assert client.get(shortcut_url(world.report_b))["Location"].endswith("/reports/2023/dept-b/")
