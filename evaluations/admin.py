@@ -98,6 +98,9 @@ class BudgetExecutionInline(ScopedInlineMixin, admin.TabularInline):
     ]
     readonly_fields = ["basic_display", "expenditure_display", "execution_rate_display"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_queryset(self, request):
         # Rows print their title (report · source), so fetch what it is made of.
         return super().get_queryset(request).select_related(

@@ -263,6 +263,9 @@ class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
 
     parent = None  # the report or project being edited; this instance lives for one request
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_formset(self, request, obj=None, **kwargs):
         self.parent = obj
         return super().get_formset(request, obj, **kwargs)

@@ -120,3 +120,15 @@ def test_moving_a_project_to_another_report_takes_its_indicators(client, superus
     indicator = Indicator.objects.get(name="项目指标")
     assert (indicator.project_id, indicator.report_id) == (project.pk, other.pk)
     assert indicator.history.first().report_id == other.pk
+
+
+def test_wide_inline_tables_get_the_compact_stylesheet(client, data_entry_user):
+    # Without it the indicator table made the report page 3,600 px wide, past the save row.
+    project = ProjectFactory()
+    project.report.department.staff.add(data_entry_user)
+    client.force_login(data_entry_user)
+    for url in (
+        reverse("admin:evaluations_report_change", args=[project.report.pk]),
+        reverse("admin:evaluations_project_change", args=[project.pk]),
+    ):
+        assert 'href="/static/css/admin.css"' in client.get(url).content.decode()
