@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
+from django.utils.text import capfirst, get_text_list
+from django.utils.translation import gettext
 
 from .access import department_path, scope, sees_all_departments
 from .models import Project, ProjectFund, Report
@@ -114,8 +117,27 @@ class ScopedAdminMixin(_ScopeMixin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReadableUniqueFormSet(BaseInlineFormSet):
+    """Duplicate rows in one submission are reported with the constraint's own message.
+
+    Django names the raw fields instead ("请修改funding_source的重复数据").
+    """
+
+    def get_unique_error_message(self, unique_check):
+        for constraint in self.model._meta.total_unique_constraints:
+            if set(constraint.fields) == set(unique_check) and constraint.violation_error_message:
+                return str(constraint.violation_error_message)
+        labels = [
+            str(capfirst(self.model._meta.get_field(name).verbose_name))
+            for name in unique_check if name != self.fk.name
+        ]
+        return gettext("请修正重复的“%(fields)s”。") % {"fields": get_text_list(labels, gettext("和"))}
+
+
 class ScopedInlineMixin(_ScopeMixin):
     """For inlines: ``obj`` is the parent; a locked parent takes no new or changed rows."""
+
+    formset = ReadableUniqueFormSet
 
     def has_add_permission(self, request, obj=None):
         if is_locked(obj):

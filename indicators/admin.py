@@ -14,13 +14,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
-from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from evaluations.admin_mixins import ScopedAdminMixin, ScopedInlineMixin
+from evaluations.admin_mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
 
 from . import scoring
 from .models import Grade, Indicator
@@ -210,7 +209,7 @@ INDICATOR_FIELDS = [
 ]
 
 
-class IndicatorFormSet(BaseInlineFormSet):
+class IndicatorFormSet(ReadableUniqueFormSet):
     """Refuses two rows of one table at the same position, with the constraint's message.
 
     The position constraints are conditional (department rows: no project), which Django's

@@ -1,0 +1,83 @@
+"""What a clerk reads when a report page is filled in wrongly: the constraints' own Chinese
+messages, never raw field names or a server error."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from evaluations.models import FundingSource, Report
+from tests.evaluations.workflow_setup import build_world, report_form_data
+from tests.factories import FiscalYearFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def errors(response) -> list[str]:
+    html = response.content.decode()
+    return [
+        re.sub(r"<[^>]+>", "", item)
+        for block in re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', html, re.S)
+        for item in re.findall(r"<li>(.*?)</li>", block, re.S)
+    ]
+
+
+def test_new_report_with_duplicate_rows_names_the_rule(client, data_entry_user):
+    world = build_world(data_entry_user)
+    year = FiscalYearFactory(year=2030)
+    general = FundingSource.objects.get(code="general").pk
+    data = report_form_data(world.report_a, fiscal_year=year.pk)
+    data.update({"budget_executions-TOTAL_FORMS": 2, "projects-TOTAL_FORMS": 2, "narratives-TOTAL_FORMS": 2})
+    for i in range(2):
+        data.update({
+            f"budget_executions-{i}-funding_source": general,
+            f"budget_executions-{i}-personnel": "1", f"budget_executions-{i}-public": "1",
+            f"budget_executions-{i}-project": "1",
+            f"projects-{i}-position": str(i + 1), f"projects-{i}-code": "p1",
+            f"projects-{i}-name": "项目", f"projects-{i}-funding_source": general,
+            f"projects-{i}-expenditure": "1",
+            f"narratives-{i}-position": "1", f"narratives-{i}-headline": f"段落{i}",
+        })
+    client.force_login(data_entry_user)
+
+    response = client.post(reverse("admin:evaluations_report_add"), data)
+
+    assert response.status_code == 200
+    found = errors(response)
+    for message in ("同一报告中每类预算只能填写一行。", "同一报告中项目编码不能重复。",
+                    "同一报告中绩效情况序号不能重复。"):
+        assert message in found
+    assert not any("funding_source" in e or "code" in e or "position" in e for e in found)
+    assert not Report.objects.filter(fiscal_year=year).exists()
+
+
+def test_new_report_with_rows_in_one_go_and_a_negative_amount(client, data_entry_user):
+    world = build_world(data_entry_user)
+    year = FiscalYearFactory(year=2030)
+    general = FundingSource.objects.get(code="general").pk
+    data = report_form_data(world.report_a, fiscal_year=year.pk)
+    data.update({
+        "budget_executions-TOTAL_FORMS": 1, "budget_executions-0-funding_source": general,
+        "budget_executions-0-personnel": "1", "budget_executions-0-public": "0",
+        "budget_executions-0-project": "-1",
+        "indicators-TOTAL_FORMS": 1, "indicators-0-position": "1", "indicators-0-level1": "output",
+        "indicators-0-level2": "quantity", "indicators-0-name": "指标", "indicators-0-nature": "gte",
+        "indicators-0-applicable": "on",
+    })
+    client.force_login(data_entry_user)
+    add = reverse("admin:evaluations_report_add")
+
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert "确保该值大于或等于0。" in errors(response)
+
+    data["budget_executions-0-project"] = "1"
+    assert client.post(add, data).status_code == 302
+    report = Report.objects.get(fiscal_year=year)
+    assert report.budget_executions.count() == report.indicators.count() == 1
+
+    # The department is one of the clerk's own.
+    data.update(department=world.report_b.department_id, fiscal_year=FiscalYearFactory(year=2031).pk)
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert not Report.objects.filter(department=world.report_b.department, fiscal_year__year=2031).exists()
