@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -217,6 +217,16 @@ class ReportAdmin(ReportScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             .annotate(project_total=Count("projects", distinct=True))
             .order_by(*Report._meta.ordering, "pk")
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("fiscal_year")
+        if field is not None:
+            # Entry happens only in open years (FiscalYear.is_open); a report already in a
+            # closed year keeps its year.
+            keep = obj.fiscal_year_id if obj is not None else None
+            field.queryset = field.queryset.filter(Q(is_open=True) | Q(pk=keep))
+        return form
 
     # -- Workflow: buttons on the report page ----------------------------------------
 

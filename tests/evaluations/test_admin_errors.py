@@ -81,3 +81,24 @@ def test_new_report_with_rows_in_one_go_and_a_negative_amount(client, data_entry
     response = client.post(add, data)
     assert response.status_code == 200
     assert not Report.objects.filter(department=world.report_b.department, fiscal_year__year=2031).exists()
+
+
+def test_new_reports_only_in_open_years(client, data_entry_user):
+    world = build_world(data_entry_user)
+    closed = FiscalYearFactory(year=2019, is_open=False)
+    client.force_login(data_entry_user)
+    add = reverse("admin:evaluations_report_add")
+
+    response = client.post(add, report_form_data(world.report_a, fiscal_year=closed.pk))
+
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in "".join(errors(response))
+    assert not Report.objects.filter(fiscal_year=closed).exists()
+
+    # A draft already in a year that has since closed can still be saved as it is.
+    year = world.report_a.fiscal_year
+    year.is_open = False
+    year.save()
+    change = reverse("admin:evaluations_report_change", args=[world.report_a.pk])
+    response = client.post(change, report_form_data(world.report_a, problems="更正。"))
+    assert response.status_code == 302, errors(response)
