@@ -8,7 +8,7 @@ anything belonging to a report that is no longer a draft read-only, inlines incl
 from __future__ import annotations
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.utils.text import capfirst, get_text_list
@@ -96,7 +96,14 @@ class ScopedAdminMixin(_ScopeMixin):
 
     object_history_list_template = "admin/evaluations/object_history_list.html"
 
-    def _check_history_access(self, request, object_id) -> None:
+    def _check_history_access(self, request, object_id, version_id=None) -> None:
+        try:
+            # A malformed id in the address is a page that does not exist, not a 500.
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                int(version_id)
+        except (ValueError, ValidationError) as exc:
+            raise Http404 from exc
         if self.get_queryset(request).filter(pk=unquote(object_id)).exists():
             return
         # A deleted object's history has no department to check against any more: only
@@ -113,7 +120,7 @@ class ScopedAdminMixin(_ScopeMixin):
         # Reverting through history would bypass the workflow and the checks.
         if request.method == "POST":
             raise PermissionDenied
-        self._check_history_access(request, object_id)
+        self._check_history_access(request, object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

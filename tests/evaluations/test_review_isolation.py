@@ -30,3 +30,19 @@ def test_view_on_site_shortcut_is_scoped(client, data_entry_user, reviewer):
 
     client.force_login(reviewer)
     assert client.get(shortcut_url(world.report_b))["Location"].endswith("/reports/2023/dept-b/")
+
+
+def test_malformed_ids_in_history_addresses_answer_404(client, data_entry_user):
+    world = build_world(data_entry_user)
+    client.force_login(data_entry_user)
+    report = world.report_a
+    for url in (
+        "/admin/evaluations/report/abc/history/",
+        "/admin/evaluations/report/abc/history/1/",
+        f"/admin/evaluations/report/{report.pk}/history/abc/",
+        "/admin/evaluations/department/abc/history/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/admin/evaluations/report/{report.pk}/history/").status_code == 200
+    version = report.history.first().history_id
+    assert client.get(f"/admin/evaluations/report/{report.pk}/history/{version}/").status_code == 200
