@@ -205,6 +205,7 @@ class ReportAdmin(ReportScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     ]
     inlines = [BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline]
     action_form = WorkflowActionForm
+    object_history_template = "admin/evaluations/report/object_history.html"
     actions = [
         "submit_selected", "return_selected", "approve_selected", "publish_selected",
         "reopen_selected", "copy_to_next_year",
@@ -227,6 +228,12 @@ class ReportAdmin(ReportScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             keep = obj.fiscal_year_id if obj is not None else None
             field.queryset = field.queryset.filter(Q(is_open=True) | Q(pk=keep))
         return form
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Budget and project-fund rows have no page of their own: their history is here.
+        self._check_history_access(request, object_id)
+        extra_context = {**(extra_context or {}), "row_history": audit.row_history(unquote(object_id))}
+        return super().history_view(request, object_id, extra_context)
 
     # -- Workflow: buttons on the report page ----------------------------------------
 
