@@ -7,8 +7,10 @@ anything belonging to a report that is no longer a draft read-only, inlines incl
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.utils.text import capfirst, get_text_list
@@ -35,8 +37,25 @@ def is_locked(obj) -> bool:
     return report is not None and not report.is_editable
 
 
+class MultilineField(forms.CharField):
+    """Text as typed in a browser, whose form posts every line break as CRLF, stored with LF.
+
+    Without this the first save from a browser rewrote every multi-line text (the seed's
+    goals, project outcomes…) and each showed up as changed in the history.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class _ScopeMixin:
     """Department isolation and draft-only editing, shared by ModelAdmins and inlines."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and not db_field.choices:
+            kwargs.setdefault("form_class", MultilineField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from evaluations.models import FundingSource, Report
 from tests.evaluations.workflow_setup import build_world, report_form_data
 from tests.factories import FiscalYearFactory
+from tests.indicators.test_admin_indicators import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,33 @@ def test_new_reports_only_in_open_years(client, data_entry_user):
     change = reverse("admin:evaluations_report_change", args=[world.report_a.pk])
     response = client.post(change, report_form_data(world.report_a, problems="更正。"))
     assert response.status_code == 302, errors(response)
+
+
+def test_browser_line_breaks_do_not_rewrite_untouched_text(client, data_entry_user):
+    # Browsers post every textarea line break as CRLF; the stored text uses LF.
+    world = build_world(data_entry_user)
+    report = world.report_a
+    report.goals = "一、第一段。\n二、第二段。"
+    report.save()
+    before = report.history.count()
+    project = report.projects.get()
+    project.outcome = "完成情况。\n第二行。"
+    project.save()
+    project_before = project.history.count()
+    client.force_login(data_entry_user)
+    url = reverse("admin:evaluations_report_change", args=[report.pk])
+    response = client.get(url)
+    data = form_data(response)
+    crlf = {k: v.replace("\n", "\r\n") for k, v in data.items() if isinstance(v, str)}
+    data.update(crlf)
+
+    assert client.post(url, data).status_code == 302
+
+    report.refresh_from_db()
+    project.refresh_from_db()
+    assert report.goals == "一、第一段。\n二、第二段。"
+    assert project.outcome == "完成情况。\n第二行。"
+    assert project.history.count() == project_before
+    latest = report.history.first()
+    assert report.history.count() == before + 1  # the save itself, with nothing changed
+    assert not latest.diff_against(latest.prev_record).changed_fields
