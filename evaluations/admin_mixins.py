@@ -7,14 +7,19 @@ anything belonging to a report that is no longer a draft read-only, inlines incl
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .access import department_path, scope, sees_all_departments
 from .models import Project, ProjectFund, Report
@@ -110,10 +115,29 @@ class _ScopeMixin:
         return super().has_delete_permission(request, obj)
 
 
+class ReadableChanges(HistoricalRecordContextHelper):
+    """History differences as people read them: choice labels, local times, 是/否."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return gettext("是") if value else gettext("否")
+        if isinstance(value, datetime):
+            return date_format(timezone.localtime(value), "Y-m-d H:i:s")
+        return super().prepare_delta_change_value(change, value)
+
+
 class ScopedAdminMixin(_ScopeMixin):
     """For a ModelAdmin: also guards its (simple-history) history pages."""
 
     object_history_list_template = "admin/evaluations/object_history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
 
     def _check_history_access(self, request, object_id, version_id=None) -> None:
         try:

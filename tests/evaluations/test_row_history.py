@@ -65,3 +65,21 @@ def test_report_history_query_count_stays_flat(client, data_entry_user):
         row.public = Decimal(n)
         row.save()
     assert count() == baseline
+
+
+def test_history_differences_read_as_labels_and_local_times(client, data_entry_user, reviewer):
+    from evaluations import services
+
+    world = build_world(data_entry_user)
+    report = world.report_a
+    services.submit_report(report, data_entry_user)
+    services.approve_report(report, reviewer)
+    services.publish_report(report, reviewer)
+    client.force_login(data_entry_user)
+
+    content = client.get(reverse("admin:evaluations_report_history", args=[report.pk])).content.decode()
+
+    assert "<strong>状态:</strong> 草稿 → 已提交" in content
+    assert "<strong>状态:</strong> 已审核 → 已公开" in content
+    assert "draft → submitted" not in content
+    assert "+00:00" not in content  # publication time in Asia/Shanghai, not raw UTC
