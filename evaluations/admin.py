@@ -181,6 +181,9 @@ def _comment_help(report: Report) -> str:
         return gettext("退回时必须填写意见，填报部门将在报告页面看到。")
     if report.status == Status.PUBLISHED:
         return gettext("撤回修订时必须说明原因。")
+    if report.status == Status.DRAFT:
+        # The buttons post their own form: edits typed on the page are not sent with them.
+        return gettext("提交前请先点击页面底部的“保存并继续编辑”；未保存的修改不会随报告提交。")
     return ""
 
 

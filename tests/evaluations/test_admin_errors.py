@@ -133,3 +133,13 @@ def test_browser_line_breaks_do_not_rewrite_untouched_text(client, data_entry_us
     latest = report.history.first()
     assert report.history.count() == before + 1  # the save itself, with nothing changed
     assert not latest.diff_against(latest.prev_record).changed_fields
+
+
+def test_draft_page_warns_that_submitting_does_not_save(client, data_entry_user):
+    world = build_world(data_entry_user)
+    client.force_login(data_entry_user)
+    content = client.get(
+        reverse("admin:evaluations_report_change", args=[world.report_a.pk])
+    ).content.decode()
+    workflow = content[content.index('id="workflow-form"'):]
+    assert "未保存的修改不会随报告提交" in workflow[: workflow.index("</form>")]
