@@ -167,11 +167,48 @@ class ScopedAdminMixin(_ScopeMixin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReadableUniqueFormSet(BaseInlineFormSet):
-    """Duplicate rows in one submission are reported with the constraint's own message.
+# Where a row waits while its neighbours renumber (below any position anyone types).
+PARKED_POSITION = 2_147_483_647
 
-    Django names the raw fields instead ("请修改funding_source的重复数据").
+
+class ReadableUniqueFormSet(BaseInlineFormSet):
+    """Inline rows with unique positions or codes: readable duplicates, renumbering in one save.
+
+    Duplicate rows in one submission are reported with the constraint's own message (Django
+    names the raw fields instead: "请修改funding_source的重复数据"). Rows are saved one by one,
+    so swapping two positions (or shifting a list down to insert a row) used to collide with
+    the row not yet saved and fail with an IntegrityError; rows whose position or code
+    changes, and rows being deleted, are parked on unused values first.
     """
+
+    def save(self, commit=True):
+        self._park_renumbered_rows()
+        return super().save(commit)
+
+    def _park_renumbered_rows(self) -> None:
+        unique_fields = {
+            name
+            for constraint in self.model._meta.constraints
+            if isinstance(constraint, models.UniqueConstraint)
+            for name in constraint.fields
+            if name != self.fk.name
+        }
+        for form in self.initial_forms:
+            pk = form.instance.pk
+            if pk is None:
+                continue
+            deleted = self.can_delete and self._should_delete_form(form)
+            parked = {}
+            for name in unique_fields:
+                if not (deleted or name in form.changed_data):
+                    continue
+                field = self.model._meta.get_field(name)
+                if isinstance(field, models.IntegerField):
+                    parked[name] = PARKED_POSITION - pk
+                elif isinstance(field, models.CharField):
+                    parked[name] = f"~{pk}"[: field.max_length]
+            if parked:
+                self.model._default_manager.filter(pk=pk).update(**parked)
 
     def get_unique_error_message(self, unique_check):
         for constraint in self.model._meta.total_unique_constraints:

@@ -214,8 +214,8 @@ class IndicatorFormSet(ReadableUniqueFormSet):
 
     The position constraints are conditional (department rows: no project), which Django's
     formset uniqueness check skips; without this a duplicate reached the database as an
-    IntegrityError. A row may not take a position another row still holds either, as Django
-    rules for unconditional constraints (swap positions in two saves).
+    IntegrityError. The formset holds every row of its table, so checking the positions the
+    rows will have is enough; renumbering in one save works (see ReadableUniqueFormSet).
     """
 
     constraint_name = ""
@@ -223,23 +223,15 @@ class IndicatorFormSet(ReadableUniqueFormSet):
     def clean(self):
         super().clean()
         constraint = next(c for c in Indicator._meta.constraints if c.name == self.constraint_name)
-        message = constraint.violation_error_message
-        kept = [
-            form for form in self.forms
-            if getattr(form, "cleaned_data", None) and not self._should_delete_form(form)
-        ]
-        held = {
-            form.initial.get("position"): form
-            for form in kept if form.instance.pk is not None
-        }
         seen: set = set()
-        for form in kept:
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or self._should_delete_form(form):
+                continue
             position = form.cleaned_data.get("position")
             if position is None:
                 continue
-            holder = held.get(position)
-            if position in seen or (holder is not None and holder is not form):
-                form.add_error("position", message)
+            if position in seen:
+                form.add_error("position", constraint.violation_error_message)
             seen.add(position)
 
 

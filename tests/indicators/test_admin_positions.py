@@ -132,3 +132,35 @@ def test_wide_inline_tables_get_the_compact_stylesheet(client, data_entry_user):
         reverse("admin:evaluations_project_change", args=[project.pk]),
     ):
         assert 'href="/static/css/admin.css"' in client.get(url).content.decode()
+
+
+def test_renumbering_rows_in_one_save(client, superuser):
+    from evaluations.models import OutcomeNarrative, Project
+    from tests.factories import OutcomeNarrativeFactory
+
+    report = ReportFactory()
+    for n in (1, 2):
+        OutcomeNarrativeFactory(report=report, position=n, headline=f"段落{n}")
+        ProjectFactory(report=report, position=n, code=f"p{n}", name=f"项目{n}")
+        IndicatorFactory(report=report, position=n, name=f"指标{n}")
+    client.force_login(superuser)
+    url = reverse("admin:evaluations_report_change", args=[report.pk])
+    response = client.get(url)
+    data = form_data(response)
+    for model in (OutcomeNarrative, Project):  # swap the two
+        prefix = _prefix(response, model)
+        data[f"{prefix}-0-position"], data[f"{prefix}-1-position"] = "2", "1"
+    prefix = _prefix(response, Project)
+    data[f"{prefix}-0-code"], data[f"{prefix}-1-code"] = "p2", "p1"
+    prefix = _prefix(response, Indicator)  # shift down and insert a new first row
+    data[f"{prefix}-0-position"], data[f"{prefix}-1-position"] = "2", "3"
+    add_rows(data, prefix, [{"name": "新的第一项", "position": "1"}])
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert list(report.narratives.order_by("position").values_list("headline", flat=True)) == ["段落2", "段落1"]
+    assert list(report.projects.order_by("position").values_list("name", "code")) == [("项目2", "p1"), ("项目1", "p2")]
+    assert list(report.indicators.order_by("position").values_list("name", flat=True)) == ["新的第一项", "指标1", "指标2"]
+    # The parking is not in the history: each row's last record holds its final position.
+    assert report.narratives.get(headline="段落1").history.first().position == 2
