@@ -44,6 +44,33 @@ def header() -> list[str]:
     ]
 
 
+def _m2m_members(model, history_model) -> list[tuple[str, dict[int, frozenset[str]]]]:
+    """For each many-to-many field with history (a department's staff): its label and, for
+    every history record, the members it had then. Two queries per field, any history size.
+    """
+    from simple_history.utils import get_m2m_reverse_field_name
+
+    result = []
+    for field in getattr(history_model, "_history_m2m_fields", []):
+        through = history_model._meta.apps.get_model(
+            history_model._meta.app_label, f"{history_model.__name__}_{field.name}"
+        )
+        member = get_m2m_reverse_field_name(field)
+        pairs = list(through.objects.values_list("history_id", f"{member}_id"))
+        related = field.related_model._default_manager.in_bulk({pk for _h, pk in pairs})
+        members: dict[int, set[str]] = {}
+        for history_id, pk in pairs:
+            members.setdefault(history_id, set()).add(str(related.get(pk, pk)))
+        result.append((
+            str(field.verbose_name), {k: frozenset(v) for k, v in members.items()},
+        ))
+    return result
+
+
+def _names(members: frozenset[str]) -> str:
+    return "、".join(sorted(members)) or "—"
+
+
 def rows() -> Iterator[list[str]]:
     """Every history record of every tracked model, with the field-level difference."""
     kinds = {"+": _("新增"), "~": _("修改"), "-": _("删除")}
@@ -54,6 +81,7 @@ def rows() -> Iterator[list[str]]:
             if f.name not in HISTORY_FIELDS and f.attname not in HISTORY_FIELDS
         ]
         pk = model._meta.pk.attname
+        m2m = _m2m_members(model, history_model)
         previous = None
         records = (
             history_model.objects.select_related("history_user")
@@ -73,6 +101,16 @@ def rows() -> Iterator[list[str]]:
                 old = getattr(previous, f.attname)
                 if old != new:
                     changes.append(f"{f.verbose_name}: {old} → {new}")
+            # Granting or withdrawing a department's staff is a change auditors look for.
+            for label, members in m2m:
+                now = members.get(record.history_id, frozenset())
+                if previous is None:
+                    if record.history_type == "+" and now:
+                        changes.append(f"{label}: {_names(now)}")
+                    continue
+                before = members.get(previous.history_id, frozenset())
+                if before != now:
+                    changes.append(f"{label}: {_names(before)} → {_names(now)}")
             user = record.history_user
             yield [
                 timezone.localtime(record.history_date).isoformat(timespec="seconds"),

@@ -83,3 +83,26 @@ def test_history_differences_read_as_labels_and_local_times(client, data_entry_u
     assert "<strong>状态:</strong> 已审核 → 已公开" in content
     assert "draft → submitted" not in content
     assert "+00:00" not in content  # publication time in Asia/Shanghai, not raw UTC
+
+
+def test_audit_csv_records_who_was_given_a_department(client, auditor):
+    import csv
+    import io
+
+    from tests.factories import DepartmentFactory, UserFactory
+
+    department = DepartmentFactory(code="x", name="某部门")
+    department.staff.add(UserFactory(username="newclerk"))
+    department.staff.add(UserFactory(username="another"))
+    department.staff.remove(*department.staff.filter(username="newclerk"))
+    client.force_login(auditor)
+
+    response = client.get(reverse("admin:evaluations_report_audit_log"))
+
+    body = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    changes = [r[7] for r in csv.reader(io.StringIO(body)) if r[3] == "部门" and r[2] == "修改"]
+    assert changes == [
+        "填报人员: — → newclerk",
+        "填报人员: newclerk → another、newclerk",
+        "填报人员: another、newclerk → another",
+    ]
