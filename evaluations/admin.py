@@ -222,6 +222,10 @@ class ReportAdmin(ReportScoringMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             .order_by(*Report._meta.ordering, "pk")
         )
 
+    def view_on_site(self, obj: Report) -> str | None:
+        # Only a published report has a public page; for the rest the button led to a 404.
+        return obj.get_absolute_url() if obj.status == Report.Status.PUBLISHED else None
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         field = form.base_fields.get("fiscal_year")

@@ -46,3 +46,18 @@ def test_malformed_ids_in_history_addresses_answer_404(client, data_entry_user):
     assert client.get(f"/admin/evaluations/report/{report.pk}/history/").status_code == 200
     version = report.history.first().history_id
     assert client.get(f"/admin/evaluations/report/{report.pk}/history/{version}/").status_code == 200
+
+
+def test_view_on_site_button_only_for_published_reports(client, reviewer):
+    from evaluations import services
+    from evaluations.models import Report
+    from tests.evaluations.workflow_setup import passing_report
+    from tests.factories import DepartmentFactory
+
+    report = passing_report(DepartmentFactory(code="pub", name="公开部门"))
+    client.force_login(reviewer)
+    url = f"/admin/evaluations/report/{report.pk}/change/"
+    assert "/reports/2023/pub/" not in client.get(url).content.decode()
+    Report.objects.filter(pk=report.pk).update(status="approved")
+    services.publish_report(report, reviewer)
+    assert 'href="/reports/2023/pub/"' in client.get(url).content.decode()
