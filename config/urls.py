@@ -4,7 +4,14 @@ from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future 
 from django.contrib import admin
 from django.urls import include, path
 
+from evaluations.admin import scoped_view_on_site
+
 urlpatterns = [
+    # Ahead of the admin's own /admin/r/ shortcut, which checks no department.
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(scoped_view_on_site),
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("evaluations.urls")),

@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -56,6 +56,26 @@ from .resources import (
 )
 
 
+def scoped_view_on_site(request, content_type_id, object_id):
+    """The admin's "view on site" redirect (``/admin/r/…``), for objects the user may see.
+
+    Django's own shortcut redirects for any object of any model, which would tell a
+    data-entry user another department's report years and codes.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.contenttypes.views import shortcut
+
+    try:
+        model = ContentType.objects.get(pk=content_type_id).model_class()
+        model_admin = admin.site._registry.get(model)
+        obj = model_admin.get_queryset(request).get(pk=unquote(object_id)) if model_admin else None
+    except (ContentType.DoesNotExist, ValueError, ValidationError, ObjectDoesNotExist):
+        obj = None
+    if obj is None or not model_admin.has_view_permission(request, obj):
+        raise Http404
+    return shortcut(request, content_type_id, object_id)
+
+
 @admin.register(Department)
 class DepartmentAdmin(DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     resource_classes = [DepartmentsResource]
@@ -89,6 +109,9 @@ class BudgetExecutionInline(ScopedInlineMixin, admin.TabularInline):
         "execution_rate_display",
     ]
     readonly_fields = ["basic_display", "expenditure_display", "execution_rate_display"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def get_queryset(self, request):
         # Rows print their title (report · source), so fetch what it is made of.
@@ -170,6 +193,9 @@ def _comment_help(report: Report) -> str:
         return gettext("退回时必须填写意见，填报部门将在报告页面看到。")
     if report.status == Status.PUBLISHED:
         return gettext("撤回修订时必须说明原因。")
+    if report.status == Status.DRAFT:
+        # The buttons post their own form: edits typed on the page are not sent with them.
+        return gettext("提交前请先点击页面底部的“保存并继续编辑”；未保存的修改不会随报告提交。")
     return ""
 
 
@@ -200,6 +226,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
     ]
     inlines = [BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline]
     action_form = WorkflowActionForm
+    object_history_template = "admin/evaluations/report/object_history.html"
     actions = [
         "submit_selected", "return_selected", "approve_selected", "publish_selected",
         "reopen_selected", "copy_to_next_year",
@@ -212,6 +239,26 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
             .annotate(project_total=Count("projects", distinct=True))
             .order_by(*Report._meta.ordering, "pk")
         )
+
+    def view_on_site(self, obj: Report) -> str | None:
+        # Only a published report has a public page; for the rest the button led to a 404.
+        return obj.get_absolute_url() if obj.status == Report.Status.PUBLISHED else None
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("fiscal_year")
+        if field is not None:
+            # Entry happens only in open years (FiscalYear.is_open); a report already in a
+            # closed year keeps its year.
+            keep = obj.fiscal_year_id if obj is not None else None
+            field.queryset = field.queryset.filter(Q(is_open=True) | Q(pk=keep))
+        return form
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Budget and project-fund rows have no page of their own: their history is here.
+        self._check_history_access(request, object_id)
+        extra_context = {**(extra_context or {}), "row_history": audit.row_history(unquote(object_id))}
+        return super().history_view(request, object_id, extra_context)
 
     # -- Workflow: buttons on the report page ----------------------------------------
 
@@ -393,15 +440,25 @@ class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ImportExportMixin, Scope
     def execution_rate_display(self, obj: Project) -> str:
         return percent(obj.execution_rate)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A project moved to another report takes its indicators along (one by one, so
+        # each move is in their history).
+        project = form.instance
+        for indicator in project.indicators.exclude(report_id=project.report_id):
+            indicator.report_id = project.report_id
+            indicator.save(update_fields=["report"])
+
     def save_formset(self, request, form, formset, change):
-        # Project indicators belong to the project's report as well.
+        # Project indicators belong to the project's report as well. Deleted rows go first,
+        # so that a new row may take the position a deleted one held.
         instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
         for instance in instances:
             if isinstance(instance, Indicator):
                 instance.report_id = form.instance.report_id
             instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
         formset.save_m2m()
 
 

@@ -7,9 +7,19 @@ anything belonging to a report that is no longer a draft read-only, inlines incl
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst, get_text_list
+from django.utils.translation import gettext
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .access import department_path, scope, sees_all_departments
 from .models import Project, ProjectFund, Report
@@ -32,8 +42,25 @@ def is_locked(obj) -> bool:
     return report is not None and not report.is_editable
 
 
+class MultilineField(forms.CharField):
+    """Text as typed in a browser, whose form posts every line break as CRLF, stored with LF.
+
+    Without this the first save from a browser rewrote every multi-line text (the seed's
+    goals, project outcomes…) and each showed up as changed in the history.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class _ScopeMixin:
     """Department isolation and draft-only editing, shared by ModelAdmins and inlines."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.TextField) and not db_field.choices:
+            kwargs.setdefault("form_class", MultilineField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user)
@@ -88,12 +115,38 @@ class _ScopeMixin:
         return super().has_delete_permission(request, obj)
 
 
+class ReadableChanges(HistoricalRecordContextHelper):
+    """History differences as people read them: choice labels, local times, 是/否."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return gettext("是") if value else gettext("否")
+        if isinstance(value, datetime):
+            return date_format(timezone.localtime(value), "Y-m-d H:i:s")
+        return super().prepare_delta_change_value(change, value)
+
+
 class ScopedAdminMixin(_ScopeMixin):
     """For a ModelAdmin: also guards its (simple-history) history pages."""
 
     object_history_list_template = "admin/evaluations/object_history_list.html"
 
-    def _check_history_access(self, request, object_id) -> None:
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
+
+    def _check_history_access(self, request, object_id, version_id=None) -> None:
+        try:
+            # A malformed id in the address is a page that does not exist, not a 500.
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                int(version_id)
+        except (ValueError, ValidationError) as exc:
+            raise Http404 from exc
         if self.get_queryset(request).filter(pk=unquote(object_id)).exists():
             return
         # A deleted object's history has no department to check against any more: only
@@ -110,12 +163,68 @@ class ScopedAdminMixin(_ScopeMixin):
         # Reverting through history would bypass the workflow and the checks.
         if request.method == "POST":
             raise PermissionDenied
-        self._check_history_access(request, object_id)
+        self._check_history_access(request, object_id, version_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+# Where a row waits while its neighbours renumber (below any position anyone types).
+PARKED_POSITION = 2_147_483_647
+
+
+class ReadableUniqueFormSet(BaseInlineFormSet):
+    """Inline rows with unique positions or codes: readable duplicates, renumbering in one save.
+
+    Duplicate rows in one submission are reported with the constraint's own message (Django
+    names the raw fields instead: "请修改funding_source的重复数据"). Rows are saved one by one,
+    so swapping two positions (or shifting a list down to insert a row) used to collide with
+    the row not yet saved and fail with an IntegrityError; rows whose position or code
+    changes, and rows being deleted, are parked on unused values first.
+    """
+
+    def save(self, commit=True):
+        self._park_renumbered_rows()
+        return super().save(commit)
+
+    def _park_renumbered_rows(self) -> None:
+        unique_fields = {
+            name
+            for constraint in self.model._meta.constraints
+            if isinstance(constraint, models.UniqueConstraint)
+            for name in constraint.fields
+            if name != self.fk.name
+        }
+        for form in self.initial_forms:
+            pk = form.instance.pk
+            if pk is None:
+                continue
+            deleted = self.can_delete and self._should_delete_form(form)
+            parked = {}
+            for name in unique_fields:
+                if not (deleted or name in form.changed_data):
+                    continue
+                field = self.model._meta.get_field(name)
+                if isinstance(field, models.IntegerField):
+                    parked[name] = PARKED_POSITION - pk
+                elif isinstance(field, models.CharField):
+                    parked[name] = f"~{pk}"[: field.max_length]
+            if parked:
+                self.model._default_manager.filter(pk=pk).update(**parked)
+
+    def get_unique_error_message(self, unique_check):
+        for constraint in self.model._meta.total_unique_constraints:
+            if set(constraint.fields) == set(unique_check) and constraint.violation_error_message:
+                return str(constraint.violation_error_message)
+        labels = [
+            str(capfirst(self.model._meta.get_field(name).verbose_name))
+            for name in unique_check if name != self.fk.name
+        ]
+        return gettext("请修正重复的“%(fields)s”。") % {"fields": get_text_list(labels, gettext("和"))}
 
 
 class ScopedInlineMixin(_ScopeMixin):
     """For inlines: ``obj`` is the parent; a locked parent takes no new or changed rows."""
+
+    formset = ReadableUniqueFormSet
 
     def has_add_permission(self, request, obj=None):
         if is_locked(obj):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.utils import timezone
@@ -43,6 +44,33 @@ def header() -> list[str]:
     ]
 
 
+def _m2m_members(model, history_model) -> list[tuple[str, dict[int, frozenset[str]]]]:
+    """For each many-to-many field with history (a department's staff): its label and, for
+    every history record, the members it had then. Two queries per field, any history size.
+    """
+    from simple_history.utils import get_m2m_reverse_field_name
+
+    result = []
+    for field in getattr(history_model, "_history_m2m_fields", []):
+        through = history_model._meta.apps.get_model(
+            history_model._meta.app_label, f"{history_model.__name__}_{field.name}"
+        )
+        member = get_m2m_reverse_field_name(field)
+        pairs = list(through.objects.values_list("history_id", f"{member}_id"))
+        related = field.related_model._default_manager.in_bulk({pk for _h, pk in pairs})
+        members: dict[int, set[str]] = {}
+        for history_id, pk in pairs:
+            members.setdefault(history_id, set()).add(str(related.get(pk, pk)))
+        result.append((
+            str(field.verbose_name), {k: frozenset(v) for k, v in members.items()},
+        ))
+    return result
+
+
+def _names(members: frozenset[str]) -> str:
+    return "、".join(sorted(members)) or "—"
+
+
 def rows() -> Iterator[list[str]]:
     """Every history record of every tracked model, with the field-level difference."""
     kinds = {"+": _("新增"), "~": _("修改"), "-": _("删除")}
@@ -53,6 +81,7 @@ def rows() -> Iterator[list[str]]:
             if f.name not in HISTORY_FIELDS and f.attname not in HISTORY_FIELDS
         ]
         pk = model._meta.pk.attname
+        m2m = _m2m_members(model, history_model)
         previous = None
         records = (
             history_model.objects.select_related("history_user")
@@ -72,6 +101,16 @@ def rows() -> Iterator[list[str]]:
                 old = getattr(previous, f.attname)
                 if old != new:
                     changes.append(f"{f.verbose_name}: {old} → {new}")
+            # Granting or withdrawing a department's staff is a change auditors look for.
+            for label, members in m2m:
+                now = members.get(record.history_id, frozenset())
+                if previous is None:
+                    if record.history_type == "+" and now:
+                        changes.append(f"{label}: {_names(now)}")
+                    continue
+                before = members.get(previous.history_id, frozenset())
+                if before != now:
+                    changes.append(f"{label}: {_names(before)} → {_names(now)}")
             user = record.history_user
             yield [
                 timezone.localtime(record.history_date).isoformat(timespec="seconds"),
@@ -105,6 +144,84 @@ def event_rows() -> Iterator[list[str]]:
             str(event.get_action_display()),
             _inert(change),
         ]
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One history record of a report's budget or project-fund row, for the report's history."""
+
+    date: object
+    user: object
+    kind: str
+    row: str
+    changes: list[str]
+
+
+def row_history(report_id) -> list[RowChange]:
+    """The history of a report's rows that have no admin page of their own, newest first.
+
+    Budget execution rows and project fund rows are edited only as inlines, so their
+    changes are shown on the report's history page. A fixed number of queries.
+    """
+    from .models import BudgetExecution, FundingSource, Project, ProjectFund
+
+    kinds = {"+": _("新增"), "-": _("删除")}
+    sources = dict(FundingSource.objects.values_list("pk", "name"))
+    project_ids = Project.history.filter(report_id=report_id).values("id")
+    projects = dict(
+        Project.history.filter(report_id=report_id)
+        .order_by("id", "history_date").values_list("id", "name")
+    )
+    groups = [
+        (
+            BudgetExecution,
+            BudgetExecution.history.filter(report_id=report_id),
+            lambda r: str(sources.get(r.funding_source_id, r.funding_source_id)),
+        ),
+        (
+            ProjectFund,
+            ProjectFund.history.filter(project_id__in=project_ids),
+            lambda r: f"{projects.get(r.project_id, r.project_id)} · "
+            f"{sources.get(r.funding_source_id, r.funding_source_id)}",
+        ),
+    ]
+    result = []
+    for model, records, label in groups:
+        fields = [
+            f for f in model.history.model._meta.concrete_fields
+            if f.name not in HISTORY_FIELDS and f.attname not in HISTORY_FIELDS
+            and f.attname not in {"id", "report_id", "project_id"}
+        ]
+        previous = None
+        for record in records.select_related("history_user").order_by("id", "history_date", "history_id"):
+            if previous is not None and previous.id != record.id:
+                previous = None
+            changes = []
+            for f in fields:
+                new = getattr(record, f.attname)
+                old = getattr(previous, f.attname) if previous is not None else None
+                if previous is not None and old == new:
+                    continue
+                if previous is None and record.history_type != "+":
+                    continue
+                if f.attname == "funding_source_id":
+                    old, new = sources.get(old, old), sources.get(new, new)
+                shown_old = "" if old is None else old
+                shown_new = "" if new is None else new
+                changes.append(
+                    f"{f.verbose_name}: {shown_new}" if previous is None
+                    else f"{f.verbose_name}: {shown_old} → {shown_new}"
+                )
+            result.append(RowChange(
+                date=record.history_date,
+                user=record.history_user,
+                kind=kinds.get(record.history_type, _("修改")),
+                row=f"{model._meta.verbose_name}：{label(record)}",
+                changes=changes,
+            ))
+            previous = record
+    result.sort(key=lambda change: change.date, reverse=True)
+    return result
 
 
 class _Echo:

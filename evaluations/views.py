@@ -15,7 +15,18 @@ from decimal import Decimal
 from functools import wraps
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.utils import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -32,6 +43,7 @@ from . import charts
 from .formatting import amount
 from .models import (
     BudgetExecution,
+    Department,
     FundingSource,
     OutcomeNarrative,
     Project,
@@ -67,15 +79,29 @@ def _stamp(scope: Q) -> Stamp | None:
         published=Count("id", filter=Q(status=Report.Status.PUBLISHED)),
         changed=Max("updated_at"),
         revisions=Sum("revision"),
+        # Department and funding-source names are printed on the pages too; a rename
+        # leaves the reports untouched, so their latest history entries count as well.
+        departments=Max(_latest_change(Department, id=OuterRef("department_id"))),
+        sources=Max(_latest_change(FundingSource)),
     )
     if not row["published"]:
         return None
-    changed = row["changed"]
+    changed = max(
+        (row[k] for k in ("changed", "departments", "sources") if row[k] is not None),
+        default=None,
+    )
     key = "|".join([
         PAGE_VERSION, get_language() or "", str(row["count"]), str(row["published"]),
-        changed.isoformat() if changed else "", str(row["revisions"]),
+        str(row["revisions"]),
+        *(row[k].isoformat() if row[k] else "" for k in ("changed", "departments", "sources")),
     ])
     return Stamp(hashlib.sha256(key.encode()).hexdigest()[:32], changed)
+
+
+def _latest_change(model, **lookups) -> Subquery:
+    """When ``model``'s rows (those matching ``lookups``) last changed, from their history."""
+    changes = model.history.filter(**lookups).order_by("-history_date")
+    return Subquery(changes.values("history_date")[:1])
 
 
 def public_page(scope: Callable[..., Q]):

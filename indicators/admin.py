@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from evaluations.admin_mixins import ScopedAdminMixin, ScopedInlineMixin
+from evaluations.admin_mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
 
 from . import scoring
 from .models import Grade, Indicator
@@ -209,6 +209,40 @@ INDICATOR_FIELDS = [
 ]
 
 
+class IndicatorFormSet(ReadableUniqueFormSet):
+    """Refuses two rows of one table at the same position, with the constraint's message.
+
+    The position constraints are conditional (department rows: no project), which Django's
+    formset uniqueness check skips; without this a duplicate reached the database as an
+    IntegrityError. The formset holds every row of its table, so checking the positions the
+    rows will have is enough; renumbering in one save works (see ReadableUniqueFormSet).
+    """
+
+    constraint_name = ""
+
+    def clean(self):
+        super().clean()
+        constraint = next(c for c in Indicator._meta.constraints if c.name == self.constraint_name)
+        seen: set = set()
+        for form in self.forms:
+            if not getattr(form, "cleaned_data", None) or self._should_delete_form(form):
+                continue
+            position = form.cleaned_data.get("position")
+            if position is None:
+                continue
+            if position in seen:
+                form.add_error("position", constraint.violation_error_message)
+            seen.add(position)
+
+
+class ReportIndicatorFormSet(IndicatorFormSet):
+    constraint_name = "indicator_unique_position_per_report"
+
+
+class ProjectIndicatorFormSet(IndicatorFormSet):
+    constraint_name = "indicator_unique_position_per_project"
+
+
 class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
     """An indicator row with its computed score and what it still lacks, read-only."""
 
@@ -219,6 +253,9 @@ class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
     readonly_fields = ["final_score_display", "check_display"]
 
     parent = None  # the report or project being edited; this instance lives for one request
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     def get_formset(self, request, obj=None, **kwargs):
         self.parent = obj
@@ -269,6 +306,7 @@ class ReportIndicatorInline(IndicatorInlineBase):
 
     verbose_name = _("部门整体绩效指标")
     verbose_name_plural = _("部门整体绩效指标")
+    formset = ReportIndicatorFormSet
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(project__isnull=True)
@@ -282,6 +320,7 @@ class ProjectIndicatorInline(IndicatorInlineBase):
     """A project's own indicators; they belong to the project's report too (set on save)."""
 
     fk_name = "project"
+    formset = ProjectIndicatorFormSet
 
     def table(self) -> SelfEvaluationTable | None:
         return cached_project_table(self.parent)
