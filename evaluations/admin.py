@@ -76,6 +76,11 @@ def scoped_view_on_site(request, content_type_id, object_id):
     return shortcut(request, content_type_id, object_id)
 
 
+admin.site.site_header = _("绩效自评报告管理")
+admin.site.site_title = _("绩效自评")
+admin.site.index_title = _("填报、审核与公开")
+
+
 @admin.register(Department)
 class DepartmentAdmin(DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     resource_classes = [DepartmentsResource]

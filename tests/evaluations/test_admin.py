@@ -64,3 +64,10 @@ def test_changelist_filters_and_search(client, superuser, sample_report):
     assert "董家塅" in client.get(url, {"q": "航空产业链"}).content.decode()
     response = client.get(url, {"status__exact": "draft"})
     assert "0 个自评报告" in response.content.decode() or "0 自评报告" in response.content.decode()
+
+
+def test_admin_names_the_product_not_the_framework(client, superuser):
+    client.force_login(superuser)
+    content = client.get(reverse("admin:index")).content.decode()
+    assert "绩效自评报告管理" in content
+    assert "Django 站点管理员" not in content
