@@ -335,6 +335,10 @@ class Importer:
 
     # Steps -----------------------------------------------------------------------------
     def run(self) -> ImportResult:
+        if not self.is_admin and not self.user.has_perm("evaluations.import_data"):
+            # The admin checks this too; the importer holds the rule for every caller.
+            self.result.errors.append(RowError(None, "", _("无权导入数据。")))
+            return self.result
         try:
             positions = self.map_headers()
             if not self.result.errors:
@@ -453,10 +457,27 @@ class Importer:
         key = (department.pk, record["year"])
         report = self.reports.get(key) or self.new_reports.get(key)
         if report is None and create:
+            if not self.check_may_save(number, NEW, Report):
+                return None
             report = Report(department=department, status=Report.Status.DRAFT)
             report.year_value = record["year"]
             self.new_reports[key] = report
         return report
+
+    def may_save(self, action: str, model) -> bool:
+        """Whether the user holds the model permission a create (add) or update (change) needs."""
+        if self.is_admin:
+            return True
+        opts = model._meta
+        verb = "add" if action == NEW else "change"
+        return self.user.has_perm(f"{opts.app_label}.{verb}_{opts.model_name}")
+
+    def check_may_save(self, number: int, action: str, model) -> bool:
+        if self.may_save(action, model):
+            return True
+        message = _("无权新增“%(model)s”。") if action == NEW else _("无权修改“%(model)s”。")
+        self.error(number, "", message % {"model": model._meta.verbose_name})
+        return False
 
     def check_editable(self, number: int, report: Report) -> bool:
         """Submitted, approved and published reports are read-only, except to superusers."""
@@ -471,8 +492,11 @@ class Importer:
 
     # Planning ----------------------------------------------------------------------------
     def plan_row(self, number: int, record: dict, obj, values: dict, key_text: str,
-                 report: Report | None = None) -> None:
-        """Compare one row with what is stored and note a create, an update or nothing."""
+                 report: Report | None = None) -> bool:
+        """Compare one row with what is stored and note a create, an update or nothing.
+
+        Returns False when the row is refused (the error is noted).
+        """
         if obj.pk is None:
             for name, value in values.items():
                 setattr(obj, name, value)
@@ -486,10 +510,13 @@ class Importer:
             for name, (_old, value) in changes.items():
                 setattr(obj, name, value)
             action = UPDATE if changes else SKIP
+        if action != SKIP and not self.check_may_save(number, action, type(obj)):
+            return False
         if action != SKIP and report is not None and not self.check_editable(number, report):
-            return
+            return False
         self.result.rows.append(RowOutcome(number, action, key_text, record, changes, obj))
         self.planned.append((action, obj, changes))
+        return True
 
     def plan(self) -> None:
         self.planned: list[tuple[str, object, dict]] = []
@@ -544,11 +571,14 @@ class Importer:
                 else:
                     self.error(number, "parent_code", _("部门“%(code)s”不存在。") % {"code": parent_code})
                     continue
-            self.plan_row(number, record, department, values, code)
+            if not self.plan_row(number, record, department, values, code):
+                continue
             if link_later:
                 self.parent_links.append((department, parent_code))
                 outcome = self.result.rows[-1]
                 if outcome.action == SKIP:
+                    if not self.check_may_save(number, UPDATE, Department):
+                        continue
                     outcome.action = UPDATE
                     self.planned[-1] = (UPDATE, department, {})
                 outcome.changes["parent"] = (None, parent_code)

@@ -4,7 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
@@ -180,7 +180,7 @@ def test_dry_run_writes_nothing(d1):
 def test_staff_import_only_their_departments_checked_per_row(d1):
     other = DepartmentFactory(code="d2")
     user = UserFactory(username="clerk2")
-    user.user_permissions.add(Permission.objects.get(codename="import_data"))
+    user.groups.add(Group.objects.get(name="data_entry"))
     d1.staff.add(user)
     mixed = PROJECTS_CSV + "2024,d2,p3,别人的,general,,,1,,\r\n"
     result = import_file(ds.PROJECTS, mixed.encode(), user=user)
@@ -197,6 +197,7 @@ def test_staff_import_only_their_departments_checked_per_row(d1):
 
 def test_staff_cannot_change_status_or_edit_submitted_reports(d1):
     user = UserFactory(username="clerk3")
+    user.groups.add(Group.objects.get(name="data_entry"))
     d1.staff.add(user)
     report = ReportFactory(department=d1, fiscal_year__year=2024, status="submitted")
     result = import_file(
@@ -291,3 +292,19 @@ def test_database_refusal_rolls_everything_back(d1, monkeypatch):
     result = import_file(ds.PROJECTS, PROJECTS_CSV.encode())
     assert "数据库拒绝写入" in str(result.errors[0])
     assert not Report.objects.exists() and not FiscalYear.objects.filter(year=2024).exists()
+
+
+def test_imports_need_the_model_permissions_of_what_they_write(d1, data_entry_user, auditor):
+    """Import rights are not change rights: a clerk only views departments, an auditor reads."""
+    d1.staff.add(data_entry_user)
+    result = import_file(ds.DEPARTMENTS, "code,name\r\nd1,改名\r\n".encode(), user=data_entry_user)
+    assert [str(e) for e in result.errors] == ["第 2 行：无权修改“部门”。"]
+    result = import_file(ds.DEPARTMENTS, "code,parent_code\r\nd1,d2\r\nd2,\r\n".encode(), user=data_entry_user)
+    assert not result.ok and not Department.objects.filter(code="d2").exists()
+    d1.staff.add(auditor)
+    history = Department.history.count()
+    result = import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=auditor)
+    assert [str(e) for e in result.errors] == ["无权导入数据。"]
+    assert Department.objects.get().name == "部门一"
+    assert not Project.objects.exists() and not Report.objects.exists()
+    assert Department.history.count() == history and not Project.history.exists()
