@@ -182,10 +182,17 @@ def read_table(data: bytes, *, filename: str = "", encoding: str | None = None) 
         raise ValueError(
             _("无法按 %(encoding)s 编码读取文件。") % {"encoding": encoding or "UTF-8/GB18030"}
         ) from exc
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file.
+    records: list[list[str]] = []
     try:
-        return rows_to_table(csv.reader(io.StringIO(text, newline="")))
+        for record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            records.append(record)
     except csv.Error as exc:
-        raise ValueError(_("CSV 格式错误：%(error)s") % {"error": exc}) from exc
+        raise ValueError(
+            _("第 %(row)s 行：CSV 格式错误，引号不成对或引号后有多余的字符。")
+            % {"row": len(records) + 1}
+        ) from exc
+    return rows_to_table(records)
 
 
 # --- Cells -------------------------------------------------------------------------------
@@ -394,8 +401,19 @@ class Importer:
         parsers = {
             key: CellParser(self.dataset, self.dataset.column(key), self.sources) for key in positions
         }
+        headers = self.table.headers
         for number, cells in self.table.rows:
             record, valid = {}, True
+            # A cell with no header above it is a shifted row (an unquoted comma in "1,828.90"
+            # reads as two cells): refused, or the rest of the row would be silently dropped.
+            stray = [
+                i for i, cell in enumerate(cells)
+                if cell.strip() and (i >= len(headers) or not headers[i].strip())
+            ]
+            if stray:
+                self.error(number, "", _("第 %(column)s 列有内容，但没有表头（逗号未加引号或单元格错位？）。")
+                           % {"column": stray[0] + 1})
+                valid = False
             for key, index in positions.items():
                 text = cells[index] if index < len(cells) else ""
                 try:

@@ -308,3 +308,23 @@ def test_imports_need_the_model_permissions_of_what_they_write(d1, data_entry_us
     assert Department.objects.get().name == "部门一"
     assert not Project.objects.exists() and not Report.objects.exists()
     assert Department.history.count() == history and not Project.history.exists()
+
+
+def test_an_unclosed_quote_is_an_error_not_a_cell_that_swallows_the_next_rows(d1):
+    narratives = (
+        "年度,部门编码,序号,标题句,正文\r\n"
+        '2024,d1,1,第一段,"没有结束的引号\r\n'
+        "2024,d1,2,第二段,正文\r\n"
+    )
+    err = run_failing("narratives", narratives)
+    assert "第 2 行：CSV 格式错误，引号不成对" in err
+    assert not OutcomeNarrative.objects.exists() and not Report.objects.exists()
+    err = run_failing("narratives", '年度,部门编码,序号,标题句\r\n2024,d1,1,"标题"多余\r\n')
+    assert "第 2 行：CSV 格式错误" in err
+
+
+def test_a_cell_without_a_header_is_refused(d1):
+    """An unquoted 1,828.90 splits into two cells; keeping the first would store 1."""
+    err = run_failing("projects", PROJECTS_CSV + "2024,d1,p3,项目三,general,,,1,828.90,目标,情况\r\n")
+    assert "第 4 行：第 11 列有内容，但没有表头" in err
+    assert not Project.objects.exists()
