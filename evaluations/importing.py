@@ -41,6 +41,7 @@ BATCH_SIZE = 2000
 MAX_ERRORS = 200  # a file that is wrong everywhere need not list every cell
 ZERO = Decimal("0")
 CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+NUMBER_RE = re.compile(r"^(?=.*[0-9])[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?$", re.ASCII)
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
 
@@ -143,7 +144,8 @@ def _cell_text(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # repr is the shortest exact form; written out without an exponent (1e-05 → 0.00001).
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
@@ -214,13 +216,13 @@ class CellError(ValueError):
 
 
 def _decimal(text: str, *, places: int, digits: int, negative: bool) -> Decimal:
-    cleaned = text.replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise CellError(_("“%(value)s”不是有效的数字。") % {"value": text}) from None
-    if not value.is_finite():
+    # Plain decimals only: Decimal() alone would also take 1e3, 1_000, full-width digits
+    # and 1,8,2 (read as 182); thousands separators must group by three.
+    if not NUMBER_RE.match(text.strip()):
         raise CellError(_("“%(value)s”不是有效的数字。") % {"value": text})
+    value = Decimal(text.replace(",", "").strip())
+    if value == 0:
+        value = abs(value)  # -0 is 0
     if value < 0 and not negative:
         raise CellError(_("不能为负数（%(value)s）。") % {"value": text})
     exponent = value.as_tuple().exponent
@@ -289,7 +291,9 @@ class CellParser:
             return text
         if kind in (ds.YEAR, ds.INTEGER):
             try:
-                number = Decimal(text)
+                if not NUMBER_RE.match(text):
+                    raise InvalidOperation
+                number = Decimal(text.replace(",", ""))
                 if number != number.to_integral_value():
                     raise InvalidOperation
                 number = int(number)

@@ -128,6 +128,11 @@ def test_keys_codes_and_labels_are_interchangeable(d1):
         ("2024,d1,p9,,general,,,1,,", "项目名称", "不能为空"),
         ("20x4,d1,p9,项目,general,,,1,,", "年度", "不是有效的整数"),
         ("2024,d1,p 9,项目,general,,,1,,", "项目编码", "编码只能包含"),
+        ('2024,d1,p9,项目,general,"1,8,2",,1,,', "年初预算数", "不是有效的数字"),
+        ("2024,d1,p9,项目,general,1e3,,1,,", "年初预算数", "不是有效的数字"),
+        ("2024,d1,p9,项目,general,1_000,,1,,", "年初预算数", "不是有效的数字"),
+        ("2024,d1,p9,项目,general,１２,,1,,", "年初预算数", "不是有效的数字"),
+        ("2.024e3,d1,p9,项目,general,,,1,,", "年度", "不是有效的整数"),
     ],
 )
 def test_one_bad_row_writes_nothing_and_says_where(d1, row, column, message):
@@ -328,3 +333,30 @@ def test_a_cell_without_a_header_is_refused(d1):
     err = run_failing("projects", PROJECTS_CSV + "2024,d1,p3,项目三,general,,,1,828.90,目标,情况\r\n")
     assert "第 4 行：第 11 列有内容，但没有表头" in err
     assert not Project.objects.exists()
+
+
+def test_xlsx_numbers_typed_as_numbers_or_as_text(d1):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["年度", "部门编码", "预算类别", "年初预算数", "人员经费", "公用经费", "项目支出"])
+    sheet.append(["2024", "d1", "一般公共预算", "1,828.90", 0.0001, "-0", 99999999.9999])
+    sheet.append([2024.0, "d1", "fund", 1828.9, "0.0001", 1e-05, 3])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_file(ds.BUDGET_EXECUTIONS, buffer.getvalue(), filename="b.xlsx")
+    # 1e-05 typed as a number is 0.00001: too many decimals, said as such, never rounded.
+    assert [str(e) for e in result.errors] == ["第 3 行，“公用经费”列：最多 4 位小数（0.00001）。"]
+    sheet.cell(row=3, column=6, value=0.5)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_file(ds.BUDGET_EXECUTIONS, buffer.getvalue(), filename="b.xlsx")
+    assert result.ok, [str(e) for e in result.errors]
+    rows = list(BudgetExecution.objects.order_by("funding_source__position").values_list(
+        "initial_budget", "personnel", "public", "project"))
+    assert rows == [
+        (Decimal("1828.9"), Decimal("0.0001"), Decimal("0"), Decimal("99999999.9999")),
+        (Decimal("1828.9"), Decimal("0.0001"), Decimal("0.5"), Decimal("3")),
+    ]
+    assert str(rows[0][2]) == "0.0000"  # -0 stored as 0
