@@ -350,8 +350,14 @@ class Importer:
             # The admin checks this too; the importer holds the rule for every caller.
             self.result.errors.append(RowError(None, "", _("无权导入数据。")))
             return self.result
+        if not any(h.strip() for h in self.table.headers):
+            self.result.errors.append(RowError(1, "", _("文件是空的：没有表头行。")))
+            return self.result
         try:
             positions = self.map_headers()
+            if not self.result.errors and not self.table.rows:
+                # An empty template sent back by mistake should not report success.
+                self.result.errors.append(RowError(2, "", _("文件只有表头，没有数据行。")))
             if not self.result.errors:
                 # Rows whose cells are malformed are left out of planning, so the lookups
                 # (unknown department, no permission, duplicates) still report on the rest.

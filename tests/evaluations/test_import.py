@@ -360,3 +360,12 @@ def test_xlsx_numbers_typed_as_numbers_or_as_text(d1):
         (Decimal("1828.9"), Decimal("0.0001"), Decimal("0.5"), Decimal("3")),
     ]
     assert str(rows[0][2]) == "0.0000"  # -0 stored as 0
+
+
+def test_empty_and_header_only_files_are_errors(d1):
+    assert "第 1 行：文件是空的" in run_failing("projects", "")
+    assert "第 1 行：文件是空的" in run_failing("projects", "\ufeff\r\n")
+    assert "第 2 行：文件只有表头，没有数据行" in run_failing("projects", PROJECTS_CSV.splitlines()[0] + "\r\n,,,\r\n")
+    result = import_file(ds.PROJECTS, PROJECTS_CSV.splitlines()[0].encode())
+    assert [(e.row, e.column) for e in result.errors] == [(2, "")]
+    assert not Report.objects.exists() and not FiscalYear.objects.exists()
