@@ -7,8 +7,11 @@ the same cells as ``/exports/…``; so the admin, the command and the URLs canno
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from import_export.formats import base_formats
 from import_export.resources import Resource
 from import_export.results import Result, RowResult
@@ -50,6 +53,7 @@ class DetectedXLSX(base_formats.XLSX):
 
 
 IMPORT_FORMATS = [DetectedCSV, DetectedXLSX]
+MESSAGE_LIMIT = 20  # errors shown as messages when a confirmed import is refused
 EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
 
 
@@ -134,6 +138,7 @@ class DatasetResource(Resource):
 def build_result(dataset: ds.Dataset, table: importing.Table, outcome: importing.ImportResult):
     """django-import-export's Result (for the preview page) from an ImportResult."""
     result = Result()
+    result.import_outcome = outcome  # for DataAdminMixin.process_result
     result.diff_headers = [h for h in table.headers if h.strip()]
     result.add_dataset_headers(result.diff_headers)
     values_by_row = {
@@ -223,6 +228,22 @@ class DataAdminMixin:
         return resource_class().export(
             queryset=queryset, user=request.user,
             force_native_type=kwargs.get("force_native_type", False),
+        )
+
+    def process_result(self, result, request):
+        """After confirm: a refused import (the data changed since the preview) says why.
+
+        django-import-export would report "import finished" and log nothing either way.
+        """
+        outcome = getattr(result, "import_outcome", None)
+        if outcome is None or outcome.ok:
+            return super().process_result(result, request)
+        for error in outcome.errors[:MESSAGE_LIMIT]:
+            messages.error(request, str(error))
+        messages.error(request, gettext("未导入任何数据。"))
+        app_label, model_name = self.get_model_info()
+        return HttpResponseRedirect(
+            reverse(f"admin:{app_label}_{model_name}_import", current_app=self.admin_site.name)
         )
 
     def add_data_read_fail_error_to_form(self, form, e):

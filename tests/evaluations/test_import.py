@@ -304,7 +304,7 @@ def test_imports_need_the_model_permissions_of_what_they_write(d1, data_entry_us
     d1.staff.add(data_entry_user)
     result = import_file(ds.DEPARTMENTS, "code,name\r\nd1,改名\r\n".encode(), user=data_entry_user)
     assert [str(e) for e in result.errors] == ["第 2 行：无权修改“部门”。"]
-    result = import_file(ds.DEPARTMENTS, "code,parent_code\r\nd1,d2\r\nd2,\r\n".encode(), user=data_entry_user)
+    result = import_file(ds.DEPARTMENTS, b"code,parent_code\r\nd1,d2\r\nd2,\r\n", user=data_entry_user)
     assert not result.ok and not Department.objects.filter(code="d2").exists()
     d1.staff.add(auditor)
     history = Department.history.count()

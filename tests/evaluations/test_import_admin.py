@@ -123,3 +123,18 @@ def test_admin_xlsx_export_reads_back(client, auditor, sample_report):
     assert rows[0][:3] == ("年度", "部门编码", "项目编码")
     assert len(rows) == 11
     assert rows[1][0] == 2022 and rows[1][8] == 275  # numbers stay numbers in a workbook
+
+
+def test_confirm_refused_after_the_preview_says_so(client, data_entry_user, mine):
+    """The report was submitted between preview and confirm: nothing written, and said so."""
+    report = ReportFactory(department=mine, fiscal_year__year=2024)
+    client.force_login(data_entry_user)
+    content = upload(client, GOOD).content.decode()
+    fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', content))
+    report.status = "submitted"
+    report.save()
+    response = client.post(reverse("admin:evaluations_report_process_import"), fields, follow=True)
+    page = response.content.decode()
+    assert "不能通过导入修改" in page
+    assert "Import finished" not in page and "导入完成" not in page
+    assert not Project.objects.exists()
