@@ -268,6 +268,9 @@ class CellParser:
 
     def __call__(self, text: str):
         kind = self.column.type
+        if "\x00" in text:
+            # PostgreSQL refuses NUL in text; caught here it is named by row and column.
+            raise CellError(_("含有不允许的空字符（NUL）。"))
         if kind == ds.TEXT:
             value = ds.strip_inert(text)
             if self.column.required and not value.strip():

@@ -369,3 +369,10 @@ def test_empty_and_header_only_files_are_errors(d1):
     result = import_file(ds.PROJECTS, PROJECTS_CSV.splitlines()[0].encode())
     assert [(e.row, e.column) for e in result.errors] == [(2, "")]
     assert not Report.objects.exists() and not FiscalYear.objects.exists()
+
+
+def test_a_nul_character_is_named_by_row_and_column(d1):
+    """PostgreSQL refuses NUL in text; SQLite stored it. Either way it is the file's error."""
+    err = run_failing("projects", PROJECTS_CSV + "2024,d1,p3,项目\x00三,general,,,1,,\r\n")
+    assert "第 4 行，“项目名称”列：含有不允许的空字符" in err
+    assert not Project.objects.exists()
