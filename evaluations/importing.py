@@ -616,7 +616,9 @@ class Importer:
 
     def plan_reports(self) -> None:
         self.load_reports()
-        may_change_status = self.is_admin or self.user.has_perm("evaluations.publish_report")
+        # Status moves through the workflow (services.py: checks, events, revisions); only
+        # restoring an export (superuser or the command line) sets it directly.
+        may_change_status = self.is_admin
         for number, record in self.records:
             if not self.check_unique(number, (record["year"], record["department_code"]), "year"):
                 continue

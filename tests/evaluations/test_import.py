@@ -376,3 +376,15 @@ def test_a_nul_character_is_named_by_row_and_column(d1):
     err = run_failing("projects", PROJECTS_CSV + "2024,d1,p3,项目\x00三,general,,,1,,\r\n")
     assert "第 4 行，“项目名称”列：含有不允许的空字符" in err
     assert not Project.objects.exists()
+
+
+def test_reviewers_publish_through_the_workflow_not_through_an_import(d1, reviewer):
+    """An import setting status would skip the consistency checks, the events and revisions."""
+    report = ReportFactory(department=d1, fiscal_year__year=2024)
+    result = import_file(
+        ds.REPORTS, b"year,department_code,status\r\n2024,d1,published\r\n", user=reviewer
+    )
+    assert [str(e) for e in result.errors] == ["第 2 行，“status”列：无权通过导入更改报告状态。"]
+    report.refresh_from_db()
+    assert report.status == "draft" and report.published_at is None
+    assert not report.events.exists()
