@@ -431,7 +431,8 @@ import read them, `manage.py export_data`, `/exports/<dataset>.csv` and
   were entered, no thousands separators: `1524.91`, `0.00`, `0.125`. Indicator values are
   written as entered without trailing zeros: `275`, `4.96`, `-3.5`. Weights and scores have
   2 decimals (`20.00`); rates are percentages with 2 decimals (`98.53` = 98.53%).
-  An empty cell is an empty value. Imports also accept thousands separators (`1,828.90`).
+  An empty cell is an empty value. Imports also accept thousands separators (`1,828.90`),
+  but no exponents (`1e3`), no other separators and no more decimals than are stored.
 - **Formula safety.** A text cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return
   or `'` is written with a leading `'` so spreadsheets do not run it; a plain number such as
   `-3.50` in a text column is left alone, and number columns are never touched. Imports
@@ -443,12 +444,15 @@ import read them, `manage.py export_data`, `/exports/<dataset>.csv` and
   creates a draft report (except project funds and project indicators, whose project must
   exist).
 - **All or nothing.** Any bad row (unknown department or project, negative or malformed
-  amount, unknown code, duplicate key within the file, missing required column) means
+  amount, unknown code, duplicate key within the file, missing required column, a cell with
+  no header, an unclosed quote) or a file without data rows means
   nothing is written; each error names the row (the header is row 1), the column and the
   problem. `import_data` then exits with status 1.
-- **Rules.** Staff import and export only their own departments (checked per row).
-  Changing a report's `status` by import needs the publish permission; only superusers (and
-  the command line) may import into reports that are not drafts. Report and project
+- **Rules.** Staff import and export only their own departments (checked per row), and
+  need `evaluations.import_data` plus the add/change permission of each row they write.
+  Only superusers and the command line may change a report's `status` by import (everyone
+  else uses the workflow) or import into reports that are not drafts; `import_data --user
+  NAME` imports with that user's rights and records them in the history. Report and project
   `execution_weight` are not part of the datasets (an import leaves the default of 10).
 - **Order.** Exports are sorted by year, department code, then position (projects and
   indicators: department-level indicators first, then by project).

@@ -388,3 +388,17 @@ def test_reviewers_publish_through_the_workflow_not_through_an_import(d1, review
     report.refresh_from_db()
     assert report.status == "draft" and report.published_at is None
     assert not report.events.exists()
+
+
+def test_import_data_as_a_user_applies_their_rights_and_records_them(d1, data_entry_user):
+    d1.staff.add(data_entry_user)
+    DepartmentFactory(code="d2")
+    out = run("projects", PROJECTS_CSV, "--user", data_entry_user.username)
+    assert "新增 2 行" in out
+    assert {h.history_user for h in Project.history.all()} == {data_entry_user}
+    assert Report.history.get().history_user == data_entry_user
+    with pytest.raises(CommandError):
+        run("projects", PROJECTS_CSV.replace(",d1,", ",d2,"), "--user", data_entry_user.username)
+    assert Project.objects.count() == 2 and not Report.objects.filter(department__code="d2").exists()
+    with pytest.raises(CommandError, match="No user"):
+        run("projects", PROJECTS_CSV, "--user", "nobody")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.datasets import DATASETS
 from evaluations.importing import import_file
+from evaluations.services import acting_as
 
 
 class Command(BaseCommand):
@@ -21,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--encoding", help="force the CSV encoding (e.g. gb18030, utf-8)")
+        parser.add_argument(
+            "--user", metavar="USERNAME",
+            help="import as this user: their permissions and departments apply, and the "
+            "history records them as the author",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -28,10 +36,19 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        result = import_file(
-            DATASETS[options["dataset"]], data, filename=path.name,
-            encoding=options["encoding"], dry_run=options["dry_run"],
-        )
+        user, acting = None, contextlib.nullcontext()
+        if options["user"]:
+            User = get_user_model()
+            try:
+                user = User.objects.get(**{User.USERNAME_FIELD: options["user"]})
+            except User.DoesNotExist as exc:
+                raise CommandError(f"No user named {options['user']!r}.") from exc
+            acting = acting_as(user)
+        with acting:
+            result = import_file(
+                DATASETS[options["dataset"]], data, filename=path.name,
+                encoding=options["encoding"], dry_run=options["dry_run"], user=user,
+            )
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))
