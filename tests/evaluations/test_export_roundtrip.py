@@ -40,3 +40,42 @@ def test_bom_file_round_trips(sample_report, tmp_path):
     path.write_bytes(text.encode("utf-8"))
     call_command("import_data", "indicators", str(path), stdout=io.StringIO())
     assert export("indicators", "--bom") == text
+
+
+def test_edge_values_and_awkward_text_round_trip(tmp_path):
+    """0.0001 and the largest amount a column holds; text with commas, quotes, line breaks
+    and formula starts. SQLite keeps decimals as REAL (15 significant digits): there the
+    largest value is 99999999999.9999; PostgreSQL holds the full 18 digits."""
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from evaluations.models import BudgetExecution, Project
+
+    biggest = Decimal("99999999999999.9999" if connection.vendor == "postgresql" else "99999999999.9999")
+    report = rich_report()
+    budget = BudgetExecution.objects.filter(report=report).first()
+    budget.initial_budget, budget.adjusted_budget = Decimal("0.0001"), biggest
+    budget.income = budget.personnel = budget.public = budget.project = biggest
+    budget.save()
+    project = Project.objects.filter(report=report).first()
+    project.name = '含,逗号"引号"\n换行\r\n再换'
+    project.goal, project.outcome = "+1+1", "\r回车开头"
+    project.initial_budget = Decimal("0.0001")
+    project.save()
+    indicator = Indicator.objects.filter(report=report).first()
+    indicator.target_value, indicator.actual_value = Decimal("0.0001"), biggest
+    indicator.unit = "@单位"
+    indicator.save()
+    first = {name: export(name) for name in DATASET_ORDER}
+    assert str(biggest) in first["budget_executions"] and "0.0001" in first["indicators"]
+    assert "'+1+1" in first["projects"] and "'@单位" in first["indicators"]
+
+    wipe_domain_data()
+    for name in DATASET_ORDER:
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(first[name].encode("utf-8"))
+        call_command("import_data", name, str(path), stdout=io.StringIO())
+    for name in DATASET_ORDER:
+        assert export(name) == first[name], name
+    assert Project.objects.get(code="proj-a").name == '含,逗号"引号"\n换行\r\n再换'
