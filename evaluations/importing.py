@@ -488,12 +488,22 @@ class Importer:
         key = (department.pk, record["year"])
         report = self.reports.get(key) or self.new_reports.get(key)
         if report is None and create:
-            if not self.check_may_save(number, NEW, Report):
+            if not self.check_may_save(number, NEW, Report) or not self.year_takes_reports(
+                number, record["year"]
+            ):
                 return None
             report = Report(department=department, status=Report.Status.DRAFT)
             report.year_value = record["year"]
             self.new_reports[key] = report
         return report
+
+    def year_takes_reports(self, number: int, year: int) -> bool:
+        """New reports only in open years, as in the admin (missing years are created open)."""
+        fiscal_year = self.years.get(year)
+        if fiscal_year is not None and not fiscal_year.is_open and not self.is_admin:
+            self.error(number, "year", _("%(year)s 年度已停止填报，不能新建报告。") % {"year": year})
+            return False
+        return True
 
     def may_save(self, action: str, model) -> bool:
         """Whether the user holds the model permission a create (add) or update (change) needs."""

@@ -402,3 +402,13 @@ def test_import_data_as_a_user_applies_their_rights_and_records_them(d1, data_en
     assert Project.objects.count() == 2 and not Report.objects.filter(department__code="d2").exists()
     with pytest.raises(CommandError, match="No user"):
         run("projects", PROJECTS_CSV, "--user", "nobody")
+
+
+def test_staff_cannot_open_a_report_in_a_closed_year_by_import(d1, data_entry_user):
+    """The admin offers only open years for a new report; the import holds the same rule."""
+    d1.staff.add(data_entry_user)
+    FiscalYear.objects.create(year=2024, is_open=False)
+    result = import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=data_entry_user)
+    assert [str(e) for e in result.errors][0] == "第 2 行，“年度”列：2024 年度已停止填报，不能新建报告。"
+    assert not Report.objects.exists() and not Project.objects.exists()
+    assert import_file(ds.PROJECTS, PROJECTS_CSV.encode()).ok  # the command line may
