@@ -804,8 +804,13 @@ class Importer:
                 slot = (report.pk or ("new", id(report)), project.pk if project else None)
                 next_position[slot] += 1
                 values["position"] = next_position[slot]
-            self.plan_row(number, record, indicator, values,
-                          " ".join(str(k) for k in key if k is not None), report=report)
+            planned = self.plan_row(number, record, indicator, values,
+                                    " ".join(str(k) for k in key if k is not None), report=report)
+            if planned and self.planned[-1][0] != SKIP and not self.is_admin:
+                # The admin form's rule (Indicator.clean): a qualitative score within its tier.
+                problem = indicator._qualitative_score_error()
+                if problem:
+                    self.error(number, "score", str(problem))
 
     # Writing -------------------------------------------------------------------------------
     def write(self) -> None:

@@ -412,3 +412,16 @@ def test_staff_cannot_open_a_report_in_a_closed_year_by_import(d1, data_entry_us
     assert [str(e) for e in result.errors][0] == "第 2 行，“年度”列：2024 年度已停止填报，不能新建报告。"
     assert not Report.objects.exists() and not Project.objects.exists()
     assert import_file(ds.PROJECTS, PROJECTS_CSV.encode()).ok  # the command line may
+
+
+def test_staff_import_keeps_a_qualitative_score_within_its_tier(d1, data_entry_user):
+    """The indicator form refuses a 部分达成 score above its band; so does the import."""
+    d1.staff.add(data_entry_user)
+    header = "year,department_code,level1,level2,name,nature,weight,tier,score\r\n"
+    inflated = header + "2024,d1,satisfaction,satisfaction,满意度,qualitative,20,partial,20\r\n"
+    result = import_file(ds.INDICATORS, inflated.encode(), user=data_entry_user)
+    assert len(result.errors) == 1 and result.errors[0].row == 2
+    assert str(result.errors[0]) == "第 2 行，“score”列：“部分达成”档的得分应在 12.00 至 16.00 之间。"
+    assert not Indicator.objects.exists() and not Report.objects.exists()
+    fair = inflated.replace("partial,20", "partial,15")
+    assert import_file(ds.INDICATORS, fair.encode(), user=data_entry_user).ok
