@@ -138,3 +138,25 @@ def test_confirm_refused_after_the_preview_says_so(client, data_entry_user, mine
     assert "不能通过导入修改" in page
     assert "Import finished" not in page and "导入完成" not in page
     assert not Project.objects.exists()
+
+
+def test_every_write_of_a_confirmed_import_records_the_user(client, data_entry_user, mine):
+    """A new year, the report the rows need, the rows (bulk), then their update (bulk)."""
+    from evaluations.models import FiscalYear, Report
+
+    client.force_login(data_entry_user)
+
+    def confirm(text, resource=PROJECTS):
+        content = upload(client, text, resource=resource).content.decode()
+        fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', content))
+        assert client.post(reverse("admin:evaluations_report_process_import"), fields).status_code == 302
+
+    confirm(GOOD)
+    confirm(GOOD.replace("1.50", "2.50"))
+    confirm("年度,部门编码,部门基本情况\r\n2024,mine,新概况\r\n", resource=0)  # reports: saved one by one
+    assert Project.objects.get().expenditure == 2.5
+    assert Report.objects.get().profile == "新概况"
+    for model in (FiscalYear, Report, Project):
+        assert {h.history_user for h in model.history.all()} == {data_entry_user}, model
+    assert sorted(Project.history.values_list("history_type", flat=True)) == ["+", "~"]
+    assert Report.history.filter(history_type="~").exists()
