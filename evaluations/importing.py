@@ -38,6 +38,7 @@ from .models import (
 )
 
 BATCH_SIZE = 2000
+SQLITE_EXACT_DIGITS = 15  # significant digits a REAL (double) keeps exactly
 MAX_ERRORS = 200  # a file that is wrong everywhere need not list every cell
 ZERO = Decimal("0")
 CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -215,7 +216,9 @@ class CellError(ValueError):
     pass
 
 
-def _decimal(text: str, *, places: int, digits: int, negative: bool) -> Decimal:
+def _decimal(
+    text: str, *, places: int, digits: int, negative: bool, exact_digits: int | None = None
+) -> Decimal:
     # Plain decimals only: Decimal() alone would also take 1e3, 1_000, full-width digits
     # and 1,8,2 (read as 182); thousands separators must group by three.
     if not NUMBER_RE.match(text.strip()):
@@ -233,6 +236,13 @@ def _decimal(text: str, *, places: int, digits: int, negative: bool) -> Decimal:
     value = value.quantize(Decimal(1).scaleb(-places))
     if len(value.as_tuple().digits) > digits:
         raise CellError(_("数值过大（%(value)s）。") % {"value": text})
+    if exact_digits and len(value.normalize().as_tuple().digits) > exact_digits:
+        # SQLite stores decimals as REAL: more digits would be rounded (and then fail to
+        # read back). PostgreSQL holds all of them.
+        raise CellError(
+            _("SQLite 数据库只能精确保存 %(digits)s 位有效数字（%(value)s）。")
+            % {"digits": exact_digits, "value": text}
+        )
     return value
 
 
@@ -243,6 +253,8 @@ class CellParser:
         self.column = column
         self.max_length = None
         self.places, self.digits = 4, 18
+        vendor = connections[router.db_for_write(dataset.model)].vendor
+        self.exact_digits = SQLITE_EXACT_DIGITS if vendor == "sqlite" else None
         if column.field:
             model_field = dataset.model._meta.get_field(column.field)
             self.max_length = getattr(model_field, "max_length", None)
@@ -308,7 +320,10 @@ class CellParser:
                 raise CellError(_("序号无效（%(value)s）。") % {"value": text})
             return number
         if kind in (ds.AMOUNT, ds.VALUE, ds.POINTS):
-            return _decimal(text, places=self.places, digits=self.digits, negative=kind == ds.VALUE)
+            return _decimal(
+                text, places=self.places, digits=self.digits, negative=kind == ds.VALUE,
+                exact_digits=self.exact_digits,
+            )
         code = self.lookup.get(_norm(text))
         if code is None:
             if kind == ds.FUNDING_SOURCE and _norm(text) in self.other_kind:

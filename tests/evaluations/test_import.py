@@ -425,3 +425,20 @@ def test_staff_import_keeps_a_qualitative_score_within_its_tier(d1, data_entry_u
     assert not Indicator.objects.exists() and not Report.objects.exists()
     fair = inflated.replace("partial,20", "partial,15")
     assert import_file(ds.INDICATORS, fair.encode(), user=data_entry_user).ok
+
+
+def test_the_largest_amount_is_exact_or_refused_never_rounded(d1):
+    """PostgreSQL stores 99999999999999.9999; SQLite (REAL) cannot, so it is refused there."""
+    from django.db import connection
+
+    content = "年度,部门编码,预算类别,年初预算数\r\n2024,d1,general,99999999999999.9999\r\n"
+    result = import_file(ds.BUDGET_EXECUTIONS, content.encode())
+    if connection.vendor == "postgresql":
+        assert result.ok
+        assert BudgetExecution.objects.get().initial_budget == Decimal("99999999999999.9999")
+    else:
+        assert [str(e) for e in result.errors] == [
+            "第 2 行，“年初预算数”列：SQLite 数据库只能精确保存 15 位有效数字（99999999999999.9999）。"
+        ]
+        assert not BudgetExecution.objects.exists()
+    assert import_file(ds.BUDGET_EXECUTIONS, content.replace("99999999999999.9999", "99999999999.9999").encode()).ok
