@@ -125,11 +125,30 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
         return text
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8")
+        body = data[len(codecs.BOM_UTF8):]
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            _raise_if_truncated(body, exc, declared=True)
+            raise
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        _raise_if_truncated(data, exc, declared=False)
         return data.decode("gb18030")
+
+
+def _raise_if_truncated(data: bytes, exc: UnicodeDecodeError, *, declared: bool) -> None:
+    """A UTF-8 file cut inside its last character (an interrupted save or upload).
+
+    Without this it was read as GB18030 and every header came out garbled. A file counts as
+    UTF-8 when it says so (BOM) or its text so far holds Chinese that decoded as UTF-8.
+    """
+    if exc.reason == "unexpected end of data" and (declared or not data[:exc.start].isascii()):
+        raise ValueError(
+            _("第 %(row)s 行：文件在此行中途结束（最后一个字符不完整），可能没有保存或上传完整。")
+            % {"row": data[:exc.start].count(b"\n") + 1}
+        )
 
 
 def is_xlsx(data: bytes, filename: str = "") -> bool:
@@ -195,6 +214,17 @@ def read_table(data: bytes, *, filename: str = "", encoding: str | None = None) 
             _("第 %(row)s 行：CSV 格式错误，引号不成对或引号后有多余的字符。")
             % {"row": len(records) + 1}
         ) from exc
+    if (
+        len(records) > 1 and not text.endswith(("\n", "\r"))
+        and 0 < len(records[-1]) < len(records[0])
+    ):
+        # Spreadsheets end every row, the last one included, with a line break and write
+        # every column: a short last row without one is a file cut off mid-row.
+        raise ValueError(
+            _("第 %(row)s 行：只有 %(cells)s 个单元格（表头有 %(columns)s 列），且文件没有以换行结束，"
+              "可能没有保存或上传完整。")
+            % {"row": len(records), "cells": len(records[-1]), "columns": len(records[0])}
+        )
     return rows_to_table(records)
 
 

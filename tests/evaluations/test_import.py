@@ -442,3 +442,19 @@ def test_the_largest_amount_is_exact_or_refused_never_rounded(d1):
         ]
         assert not BudgetExecution.objects.exists()
     assert import_file(ds.BUDGET_EXECUTIONS, content.replace("99999999999999.9999", "99999999999.9999").encode()).ok
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_file_cut_off_says_so(d1, bom):
+    data = bom + PROJECTS_CSV.encode()
+    cut_in_a_character = data[: data.rindex("项目二".encode()) + 4]  # 项 and one byte of 目
+    result = import_file(ds.PROJECTS, cut_in_a_character)
+    assert [str(e) for e in result.errors] == [
+        "第 3 行：文件在此行中途结束（最后一个字符不完整），可能没有保存或上传完整。"
+    ]
+    cut_in_a_row = data[: data.rindex(b",0.125")]
+    result = import_file(ds.PROJECTS, cut_in_a_row)
+    assert "第 3 行：只有 7 个单元格（表头有 10 列）" in str(result.errors[0])
+    assert not Project.objects.exists() and not Report.objects.exists()
+    # A GB18030 file is still read as such, and a complete file without a final line break too.
+    assert import_file(ds.PROJECTS, PROJECTS_CSV.rstrip("\r\n").encode("gb18030")).ok
