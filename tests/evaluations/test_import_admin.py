@@ -160,3 +160,10 @@ def test_every_write_of_a_confirmed_import_records_the_user(client, data_entry_u
         assert {h.history_user for h in model.history.all()} == {data_entry_user}, model
     assert sorted(Project.history.values_list("history_type", flat=True)) == ["+", "~"]
     assert Report.history.filter(history_type="~").exists()
+
+
+def test_a_malformed_file_is_named_on_the_upload_form(client, data_entry_user, mine):
+    client.force_login(data_entry_user)
+    content = upload(client, GOOD + '2024,mine,p2,"没有结束,general,1\r\n').content.decode()
+    assert "第 3 行：CSV 格式错误，引号不成对" in content
+    assert "process_import" not in content and not Project.objects.exists()
