@@ -195,6 +195,9 @@ class DataAdminMixin:
 
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
+    # CSV from the admin is opened by double-click: Excel reads UTF-8 only after a BOM (on
+    # Chinese Windows it would take the file for GBK). /exports/ offers it with ?bom=1.
+    to_encoding = "utf-8-sig"
     import_error_display = ("message",)
     import_template_name = "evaluations/data_admin_import.html"
 

@@ -78,8 +78,10 @@ def test_admin_export_writes_the_dataset_cells(client, auditor, sample_report):
         {"resource": str(PROJECTS), "format": "0"},
     )
     assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     body = response.content.decode("utf-8-sig")
     assert body.splitlines()[0].startswith("年度,部门编码,项目编码,项目名称,预算类别")
+    assert "\r\n" in body
     assert "2022,dongjiaduan,debt-land,政府隐性债务化解及土地开发,一般公共预算,,,1400.26," in body
     assert "elsewhere" not in body
 
