@@ -9,6 +9,7 @@ The admin (resources.py) and ``manage.py import_data`` both call :func:`import_f
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -21,6 +22,7 @@ from django.db import DataError, IntegrityError, connections, router, transactio
 from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from simple_history.models import HistoricalRecords
 
 from indicators.models import LEVEL2_BY_LEVEL1, Indicator
 
@@ -36,6 +38,7 @@ from .models import (
     ProjectFund,
     Report,
 )
+from .services import acting_as
 
 BATCH_SIZE = 2000
 SQLITE_EXACT_DIGITS = 15  # significant digits a REAL (double) keeps exactly
@@ -419,7 +422,7 @@ class Importer:
             return self.result
         if not self.dry_run:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), self.acting():
                     self.write()
             except (IntegrityError, DataError) as exc:
                 # Someone changed the same report meanwhile; nothing of this import was kept.
@@ -428,6 +431,14 @@ class Importer:
                     RowError(None, "", _("数据库拒绝写入，未导入任何数据：%(error)s") % {"error": exc})
                 )
         return self.result
+
+    def acting(self):
+        """Rows saved one by one (reports, departments, new years) name the importing user in
+        their history whoever calls: the admin's request carries it, other callers do not."""
+        request = getattr(HistoricalRecords.context, "request", None)
+        if self.user is None or getattr(request, "user", None) == self.user:
+            return contextlib.nullcontext()
+        return acting_as(self.user)
 
     def map_headers(self) -> dict[str, int]:
         names: dict[str, str] = {}

@@ -458,3 +458,11 @@ def test_a_file_cut_off_says_so(d1, bom):
     assert not Project.objects.exists() and not Report.objects.exists()
     # A GB18030 file is still read as such, and a complete file without a final line break too.
     assert import_file(ds.PROJECTS, PROJECTS_CSV.rstrip("\r\n").encode("gb18030")).ok
+
+
+def test_history_names_the_user_whoever_calls_the_importer(d1, data_entry_user):
+    """No request, no --user: code that calls import_file with a user still gets it recorded."""
+    d1.staff.add(data_entry_user)
+    assert import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=data_entry_user).ok
+    for model in (FiscalYear, Report, Project):
+        assert {h.history_user for h in model.history.all()} == {data_entry_user}, model

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -10,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.datasets import DATASETS
 from evaluations.importing import import_file
-from evaluations.services import acting_as
 
 
 class Command(BaseCommand):
@@ -36,19 +34,17 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        user, acting = None, contextlib.nullcontext()
+        user = None  # the importer records it in the history
         if options["user"]:
             User = get_user_model()
             try:
                 user = User.objects.get(**{User.USERNAME_FIELD: options["user"]})
             except User.DoesNotExist as exc:
                 raise CommandError(f"No user named {options['user']!r}.") from exc
-            acting = acting_as(user)
-        with acting:
-            result = import_file(
-                DATASETS[options["dataset"]], data, filename=path.name,
-                encoding=options["encoding"], dry_run=options["dry_run"], user=user,
-            )
+        result = import_file(
+            DATASETS[options["dataset"]], data, filename=path.name,
+            encoding=options["encoding"], dry_run=options["dry_run"], user=user,
+        )
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))
