@@ -167,8 +167,9 @@ def _cell_text(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        # repr is the shortest exact form; written out without an exponent (1e-05 → 0.00001).
-        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+        # Excel keeps 15 significant digits (and writes that many to CSV); digits beyond are
+        # binary noise of a formula (0.1+0.2 → 0.30000000000000004 is 0.3). No exponent form.
+        return str(int(value)) if value.is_integer() else format(Decimal(f"{value:.15g}"), "f")
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
