@@ -169,3 +169,23 @@ def test_a_malformed_file_is_named_on_the_upload_form(client, data_entry_user, m
     content = upload(client, GOOD + '2024,mine,p2,"没有结束,general,1\r\n').content.decode()
     assert "第 3 行：CSV 格式错误，引号不成对" in content
     assert "process_import" not in content and not Project.objects.exists()
+
+
+def test_xlsx_upload_for_another_department_is_refused(client, data_entry_user, mine):
+    import io
+
+    from openpyxl import Workbook
+
+    DepartmentFactory(code="theirs")
+    book = Workbook()
+    book.active.append(["年度", "部门编码", "项目编码", "项目名称", "预算类别", "全年执行数"])
+    book.active.append([2024, "theirs", "p1", "别人的", "一般公共预算", 1.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    client.force_login(data_entry_user)
+    content = client.post(reverse("admin:evaluations_report_import"), {
+        "resource": str(PROJECTS), "format": "1",
+        "import_file": SimpleUploadedFile("p.xlsx", buffer.getvalue()),
+    }).content.decode()
+    assert "无权导入部门“theirs”的数据" in content and "process_import" not in content
+    assert not Project.objects.exists()
