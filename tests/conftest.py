@@ -37,3 +37,13 @@ def reviewer(db):
 @pytest.fixture
 def auditor(db):
     return _user_in("auditor", username="auditor")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in English leaves English active in this thread; later tests expect Chinese."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
