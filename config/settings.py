@@ -147,6 +147,9 @@ else:
         }
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Rendered public pages are cached under their data's version stamp (evaluations/page_cache.py);
+# a change to the data changes the stamp, so this only bounds how long unused pages linger.
+PUBLIC_PAGE_CACHE_SECONDS = envint("PUBLIC_PAGE_CACHE_SECONDS", 3600)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
