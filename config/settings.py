@@ -212,6 +212,9 @@ CONTENT_SECURITY_POLICY = {
 # django-import-export: imports are all-or-nothing inside one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The uploaded file waits between preview and confirm in the shared cache, not in /tmp, so
+# the confirm may reach another app server than the preview did.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 LOGGING = {
     "version": 1,

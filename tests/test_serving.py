@@ -178,3 +178,21 @@ def test_public_pages_send_a_strict_content_security_policy(client):
 def test_health_check_is_not_redirected_to_https(client):
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+@pytest.mark.django_db
+def test_import_preview_file_waits_in_the_shared_cache(settings):
+    """The admin's preview and confirm may reach different app servers: the uploaded file
+    is kept in the cache (a database table here), never in one server's /tmp."""
+    from django.utils.module_loading import import_string
+    from import_export.tmp_storages import CacheStorage
+
+    storage_class = import_string(settings.IMPORT_EXPORT_TMP_STORAGE_CLASS)
+    assert issubclass(storage_class, CacheStorage)
+    preview_server = storage_class(encoding="utf-8")
+    preview_server.save("year,department_code\n2023,dept\n")
+    other_server = DatabaseCache("django_cache", {})
+    assert other_server.get(CacheStorage.CACHE_PREFIX + preview_server.name) == (
+        "year,department_code\n2023,dept\n"
+    )
+    assert storage_class(name=preview_server.name).read() == "year,department_code\n2023,dept\n"
