@@ -154,11 +154,19 @@ def _level_plan(count: int) -> list[tuple[str, Decimal]]:
 def _indicator_rows(
     rng: random.Random, area: str, count: int, report_id: int, project_id: int | None
 ) -> Iterator[tuple]:
-    """Indicator rows in ``INDICATOR_COLUMNS`` order."""
+    """Indicator rows in ``INDICATOR_COLUMNS`` order.
+
+    Names are unique within the table, as imports require (the name identifies an
+    indicator of a table): a repeated one gets a numbered suffix.
+    """
+    seen: dict[str, int] = {}
     for position, (level1, weight) in enumerate(_level_plan(count), start=1):
         level2 = _LEVEL2[level1][(position - 1) % len(_LEVEL2[level1])]
         name, unit, nature, low, high = rng.choice(_BANK[level2])
         name = name.format(a=area)
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name}（{seen[name]}）"
         target_value = actual_value = score = None
         target_text = actual_text = tier = deviation = ""
         if nature == "qualitative":

@@ -189,3 +189,10 @@ def test_invalid_plan_is_a_command_error():
             "generate_data", "--departments", "0", "--years", "1", "--projects", "1",
             "--indicators", "1", stdout=StringIO(),
         )
+
+
+def test_indicator_names_are_unique_within_each_table():
+    """Imports identify an indicator by its table and name, so a table never repeats one."""
+    synthetic.generate(synthetic.Plan(departments=3, years=1, projects=3, indicators=30, seed=3))
+    keys = list(Indicator.objects.values_list("report_id", "project_id", "name"))
+    assert len(keys) == len(set(keys)) == 3 * 4 * 30
