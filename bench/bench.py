@@ -9,7 +9,10 @@ printed as a ratio against it, so results from a busy or a different machine sta
   http      wrk on /reports/<year>/ and a report page       vs  a static file of the same size
                                                                 served by the same gunicorn
 
-Usage: bench/run.sh [generate] [export] [import] [http]   (no step names: all of them)
+  sizes     table sizes; a year's indicators from the whole table vs a one-year table
+            (what partitioning by fiscal year would give)
+
+Usage: bench/run.sh [generate] [sizes] [export] [import] [http]   (no step names: all of them)
 """
 
 from __future__ import annotations
@@ -155,6 +158,33 @@ def step_generate(plan: dict) -> dict:
     }
 
 
+def step_sizes() -> dict:
+    """Table sizes, and a year's indicators read from the whole table vs from a table holding
+    only that year (what a partition by fiscal year would be)."""
+    log("sizes: table sizes; one year's indicators, whole table vs a one-year table")
+    sizes = {}
+    for table in ["indicators_indicator", "evaluations_project", "evaluations_projectfund",
+                  "evaluations_report", "evaluations_budgetexecution", "django_cache"]:
+        sizes[table] = {
+            "rows": int(psql_value(DB, f"SELECT count(*) FROM {table}")),
+            "total_mb": round(int(psql_value(DB, f"SELECT pg_total_relation_size('{table}')")) / 2**20, 1),
+        }
+    year = psql_value(DB, "SELECT max(year) FROM evaluations_fiscalyear")
+    one_year = ("SELECT i.* FROM indicators_indicator i JOIN evaluations_report r ON r.id = i.report_id "
+                f"JOIN evaluations_fiscalyear f ON f.id = r.fiscal_year_id WHERE f.year = {year}")
+    psql(DB, f"DROP TABLE IF EXISTS bench_one_year; CREATE TABLE bench_one_year AS {one_year}")
+    psql(DB, "VACUUM ANALYZE bench_one_year")
+    rows = int(psql_value(DB, "SELECT count(*) FROM bench_one_year"))
+    whole = run(["psql", "-X", f"{PG}/{DB}", "-c", f"COPY ({one_year}) TO STDOUT"], stdout="/dev/null")
+    part = run(["psql", "-X", f"{PG}/{DB}", "-c", "COPY bench_one_year TO STDOUT"], stdout="/dev/null")
+    psql(DB, "DROP TABLE bench_one_year")
+    return {
+        "tables": sizes, "year": int(year), "year_rows": rows,
+        "year_from_whole_table": whole, "year_from_one_year_table": part,
+        "ratio_whole_to_one_year": ratio(whole["seconds"], part["seconds"]),
+    }
+
+
 def step_export() -> dict:
     if not has_command("export_data"):
         return {"skipped": "manage.py export_data is not on this branch yet"}
@@ -233,11 +263,15 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 out = {}
+import time
 for name, url in URLS.items():
+    Client().get(url, HTTP_HOST="127.0.0.1")  # templates compiled, connection open
     with CaptureQueriesContext(connection) as ctx:
+        started = time.monotonic()
         response = Client().get(url, HTTP_HOST="127.0.0.1")
+        ms = round((time.monotonic() - started) * 1000)
     out[name] = {"url": url, "status": response.status_code, "queries": len(ctx.captured_queries),
-                 "bytes": len(response.content)}
+                 "bytes": len(response.content), "uncached_render_ms": ms}
     open(DIR + "/" + name + ".html", "wb").write(response.content)
 print(json.dumps(out))
 """
@@ -278,7 +312,9 @@ def step_http(duration: int, connections: int) -> dict:
     static_dir.mkdir(parents=True, exist_ok=True)
     probe_file = OUT / "probe.json"
     probe = f"URLS = {urls!r}\nDIR = {str(static_dir)!r}\n{PAGE_PROBE}"
-    run([PYTHON, "manage.py", "shell", "-v0", "-c", probe], env=django_env(DB), stdout=probe_file)
+    # Rendered without the page cache: the query count and time of a page nobody has seen.
+    run([PYTHON, "manage.py", "shell", "-v0", "-c", probe],
+        env=django_env(DB, PUBLIC_PAGE_CACHE_SECONDS="0"), stdout=probe_file)
     pages = json.loads(probe_file.read_text().strip().splitlines()[-1])
     # The same bytes as a static file: WhiteNoise indexes STATIC_ROOT when gunicorn starts.
     env = django_env(DB, BIND=f"127.0.0.1:{PORT}")
@@ -324,18 +360,20 @@ def step_http(duration: int, connections: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("steps", nargs="*", choices=["generate", "export", "import", "http"])
+    parser.add_argument("steps", nargs="*", choices=["generate", "sizes", "export", "import", "http"])
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of the departments, for a quick trial of the scripts")
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
     options = parser.parse_args()
-    steps = options.steps or ["generate", "export", "import", "http"]
+    steps = options.steps or ["generate", "sizes", "export", "import", "http"]
     OUT.mkdir(parents=True, exist_ok=True)
     results = {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "machine": machine(), "scale": options.scale}
     if "generate" in steps:
         results["generate"] = step_generate(scaled(BIG, options.scale))
+    if "sizes" in steps:
+        results["sizes"] = step_sizes()
     if "export" in steps:
         results["export"] = step_export()
     if "import" in steps:

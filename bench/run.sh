@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the benchmarks by hand (not CI): bench/run.sh [generate] [export] [import] [http] [--scale F]
+# Run the benchmarks by hand (not CI): bench/run.sh [generate] [sizes] [export] [import] [http] [--scale F]
 # Needs the local PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432) and wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
