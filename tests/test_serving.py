@@ -28,7 +28,10 @@ PRODUCTION_ENV = {
 def _run(args, **env):
     base = {
         k: v for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "TESTING", "REDIS_URL", "CACHE_URL"}
+        # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process; a deployment never has it.
+        if k not in {
+            "SECRET_KEY", "DEBUG", "TESTING", "REDIS_URL", "CACHE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, *args], cwd=ROOT, env={**base, **env},

@@ -6,7 +6,6 @@ console; public pages and the admin must produce none.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def chromium_page():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def chromium_page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are
+    # still synchronous, which Django must be told is intended (for this test only).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
