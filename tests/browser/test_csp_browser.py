@@ -43,12 +43,18 @@ def chromium_page(monkeypatch):
         browser.close()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_public_pages_and_admin_need_nothing_the_policy_blocks(live_server, chromium_page):
+@pytest.fixture
+def published_sample(transactional_db):
     from evaluations.sample import load_sample_report
 
-    report = load_sample_report()
     UserFactory(username="root", is_superuser=True, password="correct horse battery staple")
+    return load_sample_report()
+
+
+def test_public_pages_and_admin_need_nothing_the_policy_blocks(
+    live_server, published_sample, chromium_page
+):
+    report = published_sample
     page = chromium_page
     urls = [
         "/", f"/reports/{report.fiscal_year.year}/", report.get_absolute_url(),
