@@ -7,6 +7,7 @@ session layer touching the database), where Django no longer lets a middleware s
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -19,9 +20,16 @@ RETRY_AFTER = 30
 
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
+logger = logging.getLogger("config.database")
 
-def database_unavailable_response() -> HttpResponse:
-    """The 503 page; rendered without a request, so no context processor touches the database."""
+
+def database_unavailable_response(exception: BaseException) -> HttpResponse:
+    """The 503 page; rendered without a request, so no context processor touches the database.
+
+    The visitor sees no detail; the log keeps the database's own words, one line a request.
+    """
+    first_line = (str(exception).strip().splitlines() or [type(exception).__name__])[0]
+    logger.warning("database unavailable: %s", first_line)
     body = loader.get_template("503.html").render({"retry_after": RETRY_AFTER})
     response = HttpResponse(body, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
@@ -40,7 +48,7 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DATABASE_DOWN):
-            return database_unavailable_response()
+            return database_unavailable_response(exception)
         return None
 
 
@@ -48,5 +56,5 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
     """handler500: the 503 page for a database outage, else Django's plain 500 page."""
     exception = sys.exc_info()[1]
     if isinstance(exception, DATABASE_DOWN):
-        return database_unavailable_response()
+        return database_unavailable_response(exception)
     return defaults.server_error(request, template_name)

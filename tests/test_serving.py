@@ -126,6 +126,14 @@ def test_database_outage_gives_the_503_page_on_public_urls(url, debug, settings)
 
 
 @pytest.mark.django_db
+def test_the_cause_goes_to_the_log_not_to_the_visitor(caplog):
+    with _database_down():
+        response = Client(raise_request_exception=False).get("/")
+    assert "could not connect" not in response.content.decode()
+    assert "database unavailable: could not connect to server" in caplog.text
+
+
+@pytest.mark.django_db
 def test_interface_error_gives_the_503_page_too():
     with _database_down(InterfaceError):
         response = Client(raise_request_exception=False).get("/")
