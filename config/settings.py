@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "simple_history",
     "import_export",
     "axes",
@@ -63,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.locale.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,16 +141,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-_redis_url = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL", "")
-if _redis_url.startswith(("redis://", "rediss://")):
+# Caches and sessions live in shared services, never in one process or on local files, so
+# any number of app servers can run on one PostgreSQL: Redis when REDIS_URL/CACHE_URL names
+# one, else the database's cache table (created by `migrate`, see evaluations/apps.py).
+_cache_url = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL", "")
+if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _redis_url,
+            "LOCATION": _cache_url,
         }
     }
-else:
+elif _cache_url.startswith("locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 20000)},
+        }
+    }
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Rendered public pages are cached under their data's version stamp (evaluations/page_cache.py);
+# a change to the data changes the stamp, so this only bounds how long unused pages linger.
+PUBLIC_PAGE_CACHE_SECONDS = envint("PUBLIC_PAGE_CACHE_SECONDS", 3600)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -170,13 +190,18 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# Security: HTTPS behaviour is switched on by the environment of a real deployment.
+# Security: HTTPS behaviour is switched on by the environment of a real deployment
+# (docs/deployment.md); `manage.py check --deploy --fail-level WARNING` passes with it.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT")
+# Load balancers probe the health check over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
+# The site owns its host name, so HSTS covers its subdomains too unless told otherwise.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -185,9 +210,27 @@ if envbool("BEHIND_PROXY"):
     # Lock-outs go by the client's address, not the proxy's.
     AXES_CLIENT_IP_CALLABLE = "evaluations.auth.forwarded_client_ip"
 
+# Content security policy (django-csp 4): everything from our own origin, no inline script
+# or style, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
+
 # django-import-export: imports are all-or-nothing inside one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The uploaded file waits between preview and confirm in the shared cache, not in /tmp, so
+# the confirm may reach another app server than the preview did.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 # History is for tracing changes; reverting through it would bypass the report workflow.
 SIMPLE_HISTORY_REVERT_DISABLED = True

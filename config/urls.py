@@ -16,3 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("evaluations.urls")),
 ]
+
+# A database outage outside a view still gets the friendly 503 page (config/middleware.py).
+handler500 = "config.middleware.server_error"

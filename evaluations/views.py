@@ -27,7 +27,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.utils import DatabaseError
+from django.db.utils import Error as DatabaseError  # also InterfaceError: a dead connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -50,6 +50,7 @@ from .models import (
     ProjectFund,
     Report,
 )
+from .page_cache import cached_page
 from .services import published_revisions
 
 ZERO = Decimal("0")
@@ -125,7 +126,13 @@ def public_page(scope: Callable[..., Q]):
             s = stamp(request, *args, **kwargs)
             return s.last_modified if s else None
 
-        conditional = condition(etag_func=etag, last_modified_func=last_modified)(view)
+        def cached_view(request, *args, **kwargs):
+            # Rendered once per stamp and shared by every app server (evaluations.page_cache).
+            return cached_page(
+                request, etag(request, *args, **kwargs), lambda: view(request, *args, **kwargs)
+            )
+
+        conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
 
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:

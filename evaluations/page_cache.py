@@ -1,0 +1,51 @@
+"""Rendered public pages kept in the shared cache under a version stamp.
+
+A public page (the year index of 2,000 departments above all) costs one aggregate query to
+stamp and much more to render. Keyed by the stamp, a rendered page is reused by every app
+server until something it shows changes — publishing, reopening or editing a report changes
+the stamp — so nothing has to be invalidated by hand and nothing stale is ever served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+KEY_PREFIX = "public-page"
+
+
+def page_key(request: HttpRequest, stamp: str) -> str:
+    """The cache key of this URL (with its query string) at this stamp."""
+    raw = f"{stamp}|{request.get_full_path()}"
+    return f"{KEY_PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def cached_page(
+    request: HttpRequest, stamp: str | None, render: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The cached response for ``stamp``, or ``render()`` stored for the next request.
+
+    ``stamp`` must change whenever the page would: it should cover the data shown, the
+    language and the templates' version. Only complete 200 answers to GET or HEAD that set
+    no cookie are kept; ``PUBLIC_PAGE_CACHE_SECONDS = 0`` turns the cache off.
+    """
+    timeout = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 0)
+    if not stamp or timeout <= 0 or request.method not in ("GET", "HEAD"):
+        return render()
+    key = page_key(request, stamp)
+    response = cache.get(key)
+    if response is not None:
+        return response
+    response = render()
+    if (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Set-Cookie")
+    ):
+        cache.set(key, response, timeout)
+    return response

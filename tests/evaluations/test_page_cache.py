@@ -1,0 +1,108 @@
+"""Public pages cached in the shared cache under their version stamp (evaluations.page_cache)."""
+
+import pytest
+from django.core.cache.backends.db import DatabaseCache
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from evaluations.page_cache import cached_page, page_key
+
+pytestmark = pytest.mark.django_db
+
+
+class View:
+    """Counts renders, as a page view would do its expensive work."""
+
+    def __init__(self, status=200, cookie=False):
+        self.renders = 0
+        self.status = status
+        self.cookie = cookie
+
+    def __call__(self):
+        self.renders += 1
+        response = HttpResponse(f"page {self.renders}", status=self.status)
+        if self.cookie:
+            response.set_cookie("visitor", "1")
+        return response
+
+
+@pytest.fixture(autouse=True)
+def cache_on(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+
+
+def get(path="/reports/2023/"):
+    return RequestFactory().get(path)
+
+
+def test_a_page_is_rendered_once_per_stamp():
+    view = View()
+    assert cached_page(get(), "stamp-1", view).content == b"page 1"
+    assert cached_page(get(), "stamp-1", view).content == b"page 1"
+    assert view.renders == 1
+
+
+def test_a_new_stamp_renders_again_so_publishing_shows_at_once():
+    view = View()
+    cached_page(get(), "before-publish", view)
+    assert cached_page(get(), "after-publish", view).content == b"page 2"
+    assert view.renders == 2
+
+
+def test_the_query_string_is_part_of_the_key():
+    view = View()
+    cached_page(get("/reports/2023/?sort=total"), "s", view)
+    cached_page(get("/reports/2023/?sort=score"), "s", view)
+    assert view.renders == 2
+
+
+def test_a_hit_costs_one_query(django_assert_num_queries):
+    view = View()
+    cached_page(get(), "s", view)
+    with django_assert_num_queries(1):
+        cached_page(get(), "s", view)
+
+
+def test_another_app_server_reads_what_one_cached():
+    """Two gunicorn instances on one database: the cache is a table, not process memory."""
+    view = View()
+    cached_page(get(), "s", view)
+    other_server = DatabaseCache("django_cache", {})  # a separate instance, as in another process
+    assert other_server.get(page_key(get(), "s")).content == b"page 1"
+
+
+@pytest.mark.parametrize("view", [View(status=404), View(status=500), View(cookie=True)])
+def test_errors_and_pages_setting_cookies_are_not_kept(view):
+    cached_page(get(), "s", view)
+    cached_page(get(), "s", view)
+    assert view.renders == 2
+
+
+def test_posts_missing_stamps_and_a_zero_timeout_bypass_the_cache(settings):
+    view = View()
+    cached_page(RequestFactory().post("/reports/2023/"), "s", view)
+    cached_page(RequestFactory().post("/reports/2023/"), "s", view)
+    cached_page(get(), None, view)
+    cached_page(get(), None, view)
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    cached_page(get(), "s", view)
+    cached_page(get(), "s", view)
+    assert view.renders == 6
+
+
+def test_public_report_page_renders_once_then_costs_two_queries(
+    client, sample_report, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    url = sample_report.get_absolute_url()
+    first = client.get(url)
+    assert first.status_code == 200
+    # The stamp, then the cached page from the shared (database) cache.
+    with django_assert_num_queries(2):
+        second = client.get(url)
+    assert second.content == first.content
+    sample_report.problems += "更正。"
+    sample_report.save()
+    assert "更正。" in client.get(url).content.decode()
