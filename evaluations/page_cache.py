@@ -9,6 +9,8 @@ the stamp — so nothing has to be invalidated by hand and nothing stale is ever
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -16,6 +18,36 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 KEY_PREFIX = "public-page"
+
+# A few pages also stay in this process, so a hit on a busy page skips the shared cache's
+# round trip and unpickling. The key holds the stamp, so this copy can never be stale.
+LOCAL_ENTRIES = 16
+_local: OrderedDict[str, tuple[int, bytes, list[tuple[str, str]]]] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _remember(key: str, response: HttpResponse) -> None:
+    frozen = (response.status_code, response.content, list(response.items()))
+    with _local_lock:
+        _local[key] = frozen
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def _recall(key: str) -> HttpResponse | None:
+    with _local_lock:
+        frozen = _local.get(key)
+        if frozen is not None:
+            _local.move_to_end(key)
+    if frozen is None:
+        return None
+    status, content, headers = frozen
+    # A fresh response each time: middleware adds headers to it.
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
 
 
 def page_key(request: HttpRequest, stamp: str) -> str:
@@ -37,8 +69,12 @@ def cached_page(
     if not stamp or timeout <= 0 or request.method not in ("GET", "HEAD"):
         return render()
     key = page_key(request, stamp)
+    response = _recall(key)
+    if response is not None:
+        return response
     response = cache.get(key)
     if response is not None:
+        _remember(key, response)
         return response
     response = render()
     if (
@@ -48,4 +84,5 @@ def cached_page(
         and not response.has_header("Set-Cookie")
     ):
         cache.set(key, response, timeout)
+        _remember(key, response)
     return response

@@ -47,3 +47,13 @@ def _default_language_after_each_test():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_local_page_cache():
+    """Rendered pages kept in this process must not leak from one test into the next."""
+    from evaluations import page_cache
+
+    page_cache._local.clear()
+    yield
+    page_cache._local.clear()

@@ -5,6 +5,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from evaluations import page_cache
 from evaluations.page_cache import cached_page, page_key
 
 pytestmark = pytest.mark.django_db
@@ -56,11 +57,27 @@ def test_the_query_string_is_part_of_the_key():
     assert view.renders == 2
 
 
-def test_a_hit_costs_one_query(django_assert_num_queries):
+def test_a_hit_in_this_process_costs_no_query_and_elsewhere_one(django_assert_num_queries):
     view = View()
     cached_page(get(), "s", view)
+    with django_assert_num_queries(0):
+        assert cached_page(get(), "s", view).content == b"page 1"
+    page_cache._local.clear()  # as on another app server
     with django_assert_num_queries(1):
-        cached_page(get(), "s", view)
+        assert cached_page(get(), "s", view).content == b"page 1"
+    assert view.renders == 1
+
+
+def test_local_copies_are_fresh_responses_and_bounded():
+    view = View()
+    first = cached_page(get(), "s", view)
+    again = cached_page(get(), "s", view)
+    again["X-Added-By-Middleware"] = "1"
+    assert cached_page(get(), "s", view).get("X-Added-By-Middleware") is None
+    assert first is not again
+    for n in range(page_cache.LOCAL_ENTRIES + 5):
+        cached_page(get(f"/reports/{n}/"), "s", view)
+    assert len(page_cache._local) == page_cache.LOCAL_ENTRIES
 
 
 def test_another_app_server_reads_what_one_cached():
@@ -99,9 +116,13 @@ def test_public_report_page_renders_once_then_costs_two_queries(
     url = sample_report.get_absolute_url()
     first = client.get(url)
     assert first.status_code == 200
-    # The stamp, then the cached page from the shared (database) cache.
+    # Another app server: the stamp, then the page from the shared (database) cache.
+    page_cache._local.clear()
     with django_assert_num_queries(2):
         second = client.get(url)
+    # This one again: the stamp only.
+    with django_assert_num_queries(1):
+        assert client.get(url).content == first.content
     assert second.content == first.content
     sample_report.problems += "更正。"
     sample_report.save()
