@@ -161,5 +161,5 @@ def test_fast_path_is_one_query_and_lazy():
     assert len(ctx.captured_queries) == 0  # the statement is built, nothing read yet
     with CaptureQueriesContext(connection) as ctx:
         body = b"".join(pieces)
-    assert [q["sql"][:6] for q in ctx.captured_queries] == ["COPY ("]
+    assert [q["sql"][:6] for q in ctx.captured_queries] == ["SET ji", "COPY (", "RESET "]
     assert body.startswith("年度,部门编码".encode())
