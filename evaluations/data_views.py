@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from . import datasets as ds
-from .exports import ExportFilters, stream_csv, template_csv
+from .exports import ExportFilters, stream_csv_bytes, template_csv
 from .models import FundingSource, Report
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -39,7 +39,7 @@ def _bom(request: HttpRequest, default: bool = False) -> bool:
 
 
 def _csv_response(pieces, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse((piece.encode("utf-8") for piece in pieces), content_type=CSV_TYPE)
+    response = StreamingHttpResponse(pieces, content_type=CSV_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -66,7 +66,7 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     suffix = "-".join(str(y) for y in years) if years else ""
     filename = f"{data.name}{'-' + suffix if suffix else ''}.csv"
     return _csv_response(
-        stream_csv(data, filters, header=_header(request), bom=_bom(request)), filename
+        stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)), filename
     )
 
 
@@ -130,6 +130,6 @@ def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResp
         years=[year], departments=_values(request, "department"), published_only=True
     )
     return _csv_response(
-        stream_csv(data, filters, header=_header(request), bom=_bom(request)),
+        stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
         f"{data.name}-{year}.csv",
     )

@@ -414,11 +414,15 @@ _DOC_INTRO = """\
 Seven datasets go in and out with the same columns: `manage.py import_data` and the admin
 import read them, `manage.py export_data`, `/exports/<dataset>.csv` and
 `/data/<year>/<dataset>.csv` write them. Columns marked *derived* are computed on export
-(with `indicators/tables.py`, so scores match the public pages) and ignored on import.
+(with `indicators/tables.py`, so scores match the public pages; on PostgreSQL the indicators
+export applies the same rules in SQL, and a test keeps its bytes equal) and ignored on import.
 
 ## Conventions
 
 - **Encoding.** Exports are UTF-8, with a byte order mark on request (`--bom`, `?bom=1`).
+  Records end with a line feed (LF, as PostgreSQL's COPY writes them; Excel reads it);
+  a cell holding a comma, a quote, CR or LF is quoted, quotes doubled, and an empty cell
+  is written as nothing (never `""`). Imports accept LF or CRLF.
   Imports read UTF-8 with or without BOM and GB18030/GBK (Excel on Chinese Windows);
   `--encoding` forces one. XLSX is read from its first sheet.
 - **Headers.** Chinese labels by default, the keys with `--header keys` / `?header=keys`.

@@ -93,11 +93,11 @@ def test_template_download(client, data_entry_user, auditor):
     response = client.get(url)
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff年度,部门编码,项目编码,一级指标")
-    assert "得分（定性指标填写）" in text and "final_score" not in text and text.count("\r\n") == 1
+    assert "得分（定性指标填写）" in text and "final_score" not in text and text.count("\n") == 1
     keys = client.get(url, {"header": "keys", "bom": "0"}).content.decode()
     assert keys == (
         "year,department_code,project_code,level1,level2,name,nature,unit,target_value,"
-        "target_text,actual_value,actual_text,weight,tier,applicable,score,deviation\r\n"
+        "target_text,actual_value,actual_text,weight,tier,applicable,score,deviation\n"
     )
     client.force_login(auditor)
     assert client.get(url).status_code == 200

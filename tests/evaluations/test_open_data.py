@@ -46,7 +46,7 @@ def test_year_csv_has_published_reports_only(client, sample_report):
     departments = b"".join(
         client.get(reverse("evaluations:data_csv", args=[2022, "departments"])).streaming_content
     ).decode()
-    assert "\r\ndongjiaduan," in departments and "\r\nzhuzhou-hitech," not in departments
+    assert "\ndongjiaduan," in departments and "\nzhuzhou-hitech," not in departments
 
 
 def test_unknown_year_or_dataset_is_404(client, sample_report):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.datasets import DATASETS
-from evaluations.exports import ExportFilters, stream_csv
+from evaluations.exports import ExportFilters, stream_csv_bytes
 
 
 class Command(BaseCommand):
@@ -26,16 +28,23 @@ class Command(BaseCommand):
             years=options["year"], departments=options["department"],
             funding_sources=options["funding_source"], statuses=options["status"],
         )
-        pieces = stream_csv(
+        pieces = stream_csv_bytes(
             DATASETS[options["dataset"]], filters, header=options["header"], bom=options["bom"]
         )
         if options["output"]:
             try:
-                with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                with open(options["output"], "wb") as out:
                     for piece in pieces:
                         out.write(piece)
             except OSError as exc:
                 raise CommandError(str(exc)) from exc
         else:
-            for piece in pieces:
-                self.stdout.write(piece, ending="")
+            binary = getattr(self.stdout._out, "buffer", None)
+            if binary is not None:
+                self.stdout.flush()
+                for piece in pieces:
+                    binary.write(piece)
+                binary.flush()
+            else:  # a text stream (tests): decode across piece boundaries
+                for text in codecs.iterdecode(pieces, "utf-8"):
+                    self.stdout.write(text, ending="")
