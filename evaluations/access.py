@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from .models import Department
+
 # How to reach the department from each model's rows ("" is the Department itself).
 DEPARTMENT_PATHS: dict[str, str] = {
     "evaluations.department": "",
@@ -51,3 +53,13 @@ def may_access_department(user, department_id: int) -> bool:
     if not user.is_authenticated:
         return False
     return user.departments.filter(pk=department_id).exists()
+
+
+def allowed_department_ids(user) -> set[int] | None:
+    """Departments a user may import into or export; None means all of them.
+
+    ``user`` None is the command line, which acts for the whole system.
+    """
+    if user is None or sees_all_departments(user):
+        return None
+    return set(Department.objects.filter(staff=user).values_list("pk", flat=True))

@@ -25,6 +25,7 @@ from indicators.models import Indicator
 
 from . import datasets as ds
 from . import pg_export
+from .access import sees_all_departments
 from .models import (
     BudgetExecution,
     Department,
@@ -54,17 +55,6 @@ class ExportFilters:
     user: object | None = None
     # Extra lookups on the dataset's own model (the admin narrows to a changelist this way).
     lookups: dict = field(default_factory=dict)
-
-
-def sees_all_departments(user) -> bool:
-    return user is None or user.is_superuser or user.has_perm("evaluations.view_all_departments")
-
-
-def allowed_department_ids(user) -> set[int] | None:
-    """Departments a user may import into or export; None means all of them."""
-    if sees_all_departments(user):
-        return None
-    return set(Department.objects.filter(staff=user).values_list("pk", flat=True))
 
 
 # --- Querysets ---------------------------------------------------------------------------

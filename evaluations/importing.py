@@ -27,7 +27,7 @@ from simple_history.models import HistoricalRecords
 from indicators.models import LEVEL2_BY_LEVEL1, Indicator
 
 from . import datasets as ds
-from .exports import allowed_department_ids
+from .access import allowed_department_ids
 from .models import (
     BudgetExecution,
     Department,
