@@ -25,6 +25,7 @@ from indicators.admin import (
     ProjectScoringMixin,
     ReportIndicatorInline,
     ReportScoringMixin,
+    cached_report_tables,
 )
 from indicators.models import Indicator
 
@@ -381,11 +382,13 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
     def totals(self, obj: Report) -> str:
         if not obj.pk:
             return "—"
-        rows = obj.budget_executions.select_related("funding_source")
-        project_sum = sum((p.expenditure for p in obj.projects.all()), Decimal("0"))
+        # The page's 自评表 already loaded these rows; reading them again would cost two queries.
+        tables = cached_report_tables(obj)
+        rows = tables.budget_executions
+        project_sum = sum((p.expenditure for p, _table in tables.projects), Decimal("0"))
         lines = [
             (
-                row.funding_source.name,
+                str(row.funding_source),
                 _("基本支出 %(basic)s ＋ 项目支出 %(project)s ＝ 支出 %(total)s 万元")
                 % {"basic": amount(row.basic), "project": amount(row.project), "total": amount(row.expenditure)},
             )

@@ -37,6 +37,7 @@ class ReportTables:
 
     department: SelfEvaluationTable
     projects: list[tuple[Project, SelfEvaluationTable]]
+    budget_executions: list  # the rows the department table added up, funding source loaded
 
     def for_project(self, pk: int) -> SelfEvaluationTable | None:
         if not hasattr(self, "_by_pk"):
@@ -46,7 +47,7 @@ class ReportTables:
 
 def load_report_tables(report: Report) -> ReportTables:
     """Every 自评表 of a saved report, in three queries whatever its size."""
-    budget_executions = list(report.budget_executions.all())
+    budget_executions = list(report.budget_executions.select_related("funding_source"))
     projects = list(report.projects.all())
     by_project: dict[int | None, list[Indicator]] = defaultdict(list)
     for indicator in Indicator.objects.filter(report=report).order_by("position", "id"):
@@ -54,6 +55,7 @@ def load_report_tables(report: Report) -> ReportTables:
     return ReportTables(
         department=department_table(report, budget_executions, by_project[None]),
         projects=[(p, project_table(p, by_project[p.pk])) for p in projects],
+        budget_executions=budget_executions,
     )
 
 
