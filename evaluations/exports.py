@@ -158,7 +158,7 @@ def indicators_queryset(filters: ExportFilters) -> QuerySet:
 
 
 def indicators_base_queryset(filters: ExportFilters) -> QuerySet:
-    """The filtered, ordered indicators; pg_export annotates its formatted cells on it."""
+    """The filtered indicators in document order (pg_export's key sorts them the same way)."""
     qs = Indicator.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
     if filters.funding_sources:
         qs = qs.filter(project__funding_source__code__in=filters.funding_sources)
@@ -433,7 +433,14 @@ def _fast_indicators(filters: ExportFilters, header: str, bom: bool) -> Iterator
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     head = ((BOM if bom else "") + _line(writer, header_row(ds.INDICATORS, header))).encode()
     # The statement (labels included) is built now, in the file language; read lazily.
-    body = pg_export.copy_bytes(indicators_base_queryset(filters), header)
+    report_q = _report_q(filters, "")
+    body = pg_export.copy_bytes(
+        header,
+        reports=Report.objects.filter(**report_q) if report_q else None,
+        projects=_sources(Project.objects.all(), filters) if filters.funding_sources else None,
+        indicators=Indicator.objects.filter(**filters.lookups) if filters.lookups else None,
+        alias=Indicator.objects.db,
+    )
     return itertools.chain((head,), body)
 
 

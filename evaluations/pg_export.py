@@ -3,9 +3,17 @@
 One ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` whose SELECT writes every cell exactly as the
 Python path (`exports.formatted_rows` + csv.writer) would: codes or labels from the registry in
 `datasets.py`, `make_inert` on text, the number forms of `format_decimal`, and `final_score`
-computed with the rules of `indicators.scoring`. The SELECT is built from the export queryset,
-so the filters (years, departments, funding sources, statuses, staff scoping) are the same.
-The output bytes go to the caller untouched; a differential test keeps both paths byte-equal.
+computed with the rules of `indicators.scoring`. The filters (years, departments, statuses,
+staff scoping, funding sources, admin lookups) arrive as the export's own querysets, compiled by
+Django into subqueries. The output bytes go to the caller untouched; a differential test keeps
+both paths byte-equal, order included.
+
+Document order (year, department code, the report's own indicators, then each project by
+position; within each, indicators by position) is sorted as one bigint per row. Two small
+windowed subqueries number every report and project in that order (a "slot"), and the key is
+slot × 2³¹ + position, unique because positions are int4 ≥ 0 and unique within a slot. A sort
+on that one key rarely touches the wide formatted rows; the six keys of the Python path's
+ORDER BY took longer to sort than everything else in the statement together (bench/RESULTS.md).
 
 Byte equality rests on: records end with "\\n" on both paths; text cells that are empty are
 NULL here (COPY writes NULL unquoted, an empty string as ""); COPY quotes a field holding a
@@ -18,27 +26,29 @@ import re
 from collections.abc import Iterator
 
 from django.db import connections
-from django.db.models import Expression, F, TextField, Value
+from django.db.models import Expression, F, QuerySet, TextField, Value
+from django.db.models.sql import Query
 
 from indicators import scoring
+from indicators.models import Indicator
 
 from . import datasets as ds
+from .models import Department, FiscalYear, Project, Report
 
 COPY_CHUNK_BYTES = 256 * 1024  # COPY output gathered into pieces of about this size
 
-def _sql_literal(text: str) -> str:
-    """A PostgreSQL E'' literal of ``text``, tab and CR spelled as escapes."""
-    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
-    return "E'" + escaped.replace("\t", "\\t").replace("\r", "\\r") + "'"
 
-
-# datasets._INERT_START and looks_like_number, as SQL over the cell {v}.
-_INERT_FIRST = ", ".join(_sql_literal(c) for c in ds._INERT_START)
+# datasets._INERT_START and looks_like_number, as SQL over the cell {v}. Every character that
+# can start a formula is below code point 65, so most text (Chinese, letters) is settled by one
+# comparison of ascii() (0 for '': PostgreSQL text holds no NUL). Over a million rows with a
+# dozen text cells each, comparing left(v, 1) with seven texts took a visible share of the time.
+_INERT_FIRST = ", ".join(str(ord(c)) for c in ds._INERT_START)
 _NUMBER_RE = r"^[+-]([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+_INERT_ABOVE = max(ord(c) for c in ds._INERT_START)
 _INERT_SQL = (
-    "CASE WHEN {v} = '' THEN NULL"
-    f" WHEN left({{v}}, 1) IN ({_INERT_FIRST}) AND {{v}} !~ '{_NUMBER_RE}'"
-    " THEN '''' || {v} ELSE {v} END"
+    f"CASE WHEN ascii({{v}}) > {_INERT_ABOVE} THEN {{v}}"
+    f" WHEN ascii({{v}}) IN ({_INERT_FIRST}) AND {{v}} !~ '{_NUMBER_RE}'"
+    " THEN '''' || {v} ELSE nullif({v}, '') END"
 )
 
 
@@ -74,6 +84,17 @@ class SqlTemplate(Expression):
         return "(" + re.sub(r"\{(\w+)\}", part, self.template) + ")", params
 
 
+class Column(Expression):
+    """``table.column`` of a table the statement names itself (a column, quoted; no values)."""
+
+    def __init__(self, table: str, column: str) -> None:
+        super().__init__(output_field=TextField())
+        self.table, self.column = table, column
+
+    def as_sql(self, compiler, connection):
+        return f"{self.table}.{connection.ops.quote_name(self.column)}", []
+
+
 def inert(expr) -> SqlTemplate:
     """make_inert() of a text cell; an empty text becomes NULL (an unquoted empty cell)."""
     return SqlTemplate(_INERT_SQL, v=expr)
@@ -85,10 +106,15 @@ def choice(expr, column: ds.Column, header: str) -> SqlTemplate:
     parts: dict = {"v": expr}
     whens = []
     for i, (code, label) in enumerate(column.choices):
+        cell = ds.make_inert(str(label) if labels else code)
+        if code == "" or cell == code:
+            # '' is an empty cell whatever its label, as the Python path writes it; a code
+            # written as itself is what the ELSE (the cell made inert) writes anyway.
+            continue
         parts[f"c{i}"] = Value(code)
-        parts[f"l{i}"] = Value(ds.make_inert(str(label) if labels else code))
+        parts[f"l{i}"] = Value(cell)
         whens.append(f"WHEN {{v}} = {{c{i}}} THEN {{l{i}}}")
-    template = f"CASE WHEN {{v}} = '' THEN NULL {' '.join(whens)} ELSE {_INERT_SQL} END"
+    template = f"CASE {' '.join(whens)} ELSE {_INERT_SQL} END" if whens else _INERT_SQL
     return SqlTemplate(template, **parts)
 
 
@@ -97,8 +123,14 @@ def boolean(expr, column: ds.Column, header: str) -> SqlTemplate:
     return SqlTemplate("CASE WHEN {v} THEN {yes} WHEN NOT {v} THEN {no} END", v=expr, yes=yes, no=no)
 
 
-def number(expr, column_type: str) -> SqlTemplate:
-    """format_decimal(): VALUE without trailing zeros, RATE with 2 places, others ≥ 2 places."""
+def number(expr, column_type: str, places: int | None = None) -> Expression:
+    """format_decimal(): VALUE without trailing zeros, RATE with 2 places, others ≥ 2 places.
+
+    ``places`` is the column's declared scale when known: a numeric(p, 2) column already
+    prints with exactly two places, which is what every type but VALUE writes of it.
+    """
+    if places == 2 and column_type != ds.VALUE:
+        return expr
     if column_type == ds.VALUE:
         return SqlTemplate("trim_scale({v})", v=expr)
     if column_type == ds.RATE:
@@ -122,8 +154,12 @@ def _cents(numerator: str, denominator: str) -> str:
     return f"div(200 * {{w}} * {numerator} + {denominator}, 2 * {denominator}) * 0.01"
 
 
-def final_score() -> SqlTemplate:
-    """indicators.scoring.indicator_score() as the export writes it (None → NULL)."""
+def final_score(columns: dict | None = None) -> SqlTemplate:
+    """indicators.scoring.indicator_score() as the export writes it (None → NULL).
+
+    ``columns`` maps the indicator's field names to expressions (model paths by default).
+    """
+    col = (lambda name: columns[name]) if columns is not None else F
     bands = scoring._BANDS  # the fractions the Python rules use, so both stay one rule
     qualitative = (
         "CASE WHEN {s} IS NULL THEN (CASE WHEN {tier} = 'achieved' THEN round({w}, 2) END)"
@@ -151,32 +187,34 @@ def final_score() -> SqlTemplate:
         " END"
     )
     return SqlTemplate(
-        template, applicable=F("applicable"), w=F("weight"), nature=F("nature"), tier=F("tier"),
-        s=F("score"), t=F("target_value"), a=F("actual_value"),
+        template, applicable=col("applicable"), w=col("weight"), nature=col("nature"),
+        tier=col("tier"), s=col("score"), t=col("target_value"), a=col("actual_value"),
     )
 
 
-# The indicators dataset's columns as model paths (None: computed).
+# Where each column of the indicators dataset comes from in the statement: the report slots
+# (rep), the project slots (prj), or else the indicator row (i).
 INDICATOR_SOURCES = {
-    "year": "report__fiscal_year__year", "department_code": "report__department__code",
-    "project_code": "project__code", "final_score": None,
+    "year": Column("rep", "year"), "department_code": Column("rep", "code"),
+    "project_code": Column("prj", "code"),
 }
 
 
 def indicator_cells(header: str) -> dict[str, Expression]:
     """One formatted SQL expression per column of the indicators dataset, in order."""
+    columns = {f.name: Column("i", f.column) for f in Indicator._meta.concrete_fields}
     cells = {}
     for column in ds.INDICATORS.columns:
-        path = INDICATOR_SOURCES.get(column.key, column.key)
         kind = column.type
-        if path is None:
-            cells[column.key] = final_score()
+        if column.key == "final_score":
+            cells[column.key] = final_score(columns)
             continue
-        expr = F(path)
+        expr = INDICATOR_SOURCES.get(column.key) or columns[column.key]
         if kind == ds.YEAR or kind == ds.INTEGER:
             cells[column.key] = expr
         elif kind in (ds.VALUE, ds.AMOUNT, ds.POINTS, ds.RATE):
-            cells[column.key] = number(expr, kind)
+            places = Indicator._meta.get_field(column.key).decimal_places
+            cells[column.key] = number(expr, kind, places)
         elif kind == ds.BOOLEAN:
             cells[column.key] = boolean(expr, column, header)
         elif kind == ds.CHOICE:
@@ -186,22 +224,104 @@ def indicator_cells(header: str) -> dict[str, Expression]:
     return cells
 
 
-def copy_statement(qs, header: str) -> tuple[str, list]:
-    """The COPY statement for an indicators export queryset (before its values_list)."""
-    cells = indicator_cells(header)
-    names = {key: f"csv_{key}" for key in cells}
-    formatted = qs.annotate(**{names[k]: v for k, v in cells.items()}).values_list(*names.values())
-    sql, params = formatted.query.sql_with_params()
-    return f"COPY ({sql}) TO STDOUT (FORMAT csv)", list(params)
+def _tables(alias: str) -> dict[str, str]:
+    quote = connections[alias].ops.quote_name
+    return {
+        "indicator": quote(Indicator._meta.db_table), "report": quote(Report._meta.db_table),
+        "project": quote(Project._meta.db_table), "year": quote(FiscalYear._meta.db_table),
+        "department": quote(Department._meta.db_table),
+    }
 
 
-def copy_bytes(qs, header: str) -> Iterator[bytes]:
+def _ids(qs: QuerySet | None, column: str) -> tuple[str, list]:
+    """`` AND column IN (the ids of qs)``, or nothing when qs is None (no filter)."""
+    if qs is None:
+        return "", []
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    return f" AND {column} IN ({sql})", list(params)
+
+
+def _report_slots(tables: dict, reports: QuerySet | None) -> tuple[str, list]:
+    """The exported reports in document order with their year, department code and slot.
+
+    A report's slot leaves room before the next report for its projects' slots: it is the
+    report's rank plus the number of projects of the reports before it.
+    """
+    where, params = _ids(reports, "r.id")
+    counts_where, counts_params = _ids(reports, "report_id")
+    # Identifiers come from model metadata, quoted; every value is a bound parameter.
+    sql = (
+        "SELECT r.id, y.year, d.code, (row_number() OVER w + coalesce(sum(pc.n) OVER"  # noqa: S608
+        " (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::bigint AS slot"
+        f" FROM {tables['report']} r"
+        f" JOIN {tables['year']} y ON y.id = r.fiscal_year_id"
+        f" JOIN {tables['department']} d ON d.id = r.department_id"
+        f" LEFT JOIN (SELECT report_id, count(*)::int AS n FROM {tables['project']}"
+        f" WHERE TRUE{counts_where} GROUP BY report_id) pc ON pc.report_id = r.id"
+        f" WHERE TRUE{where}"
+        # The order of the Python path's ORDER BY year, department code: same columns, same
+        # collation. A department has one report a year, so there are no ties.
+        " WINDOW w AS (ORDER BY y.year, d.code)"
+    )
+    return sql, counts_params + params
+
+
+def copy_statement(
+    header: str,
+    *,
+    reports: QuerySet | None = None,
+    projects: QuerySet | None = None,
+    indicators: QuerySet | None = None,
+    alias: str = "default",
+) -> tuple[str, list]:
+    """The COPY statement of the indicators export.
+
+    ``reports``, ``projects`` and ``indicators`` narrow it to their rows (None: no filter);
+    an export narrowed by projects leaves out the report-level indicators, as the Python
+    path's ``project__…`` filter does.
+    """
+    tables = _tables(alias)
+    compiler = Query(Indicator).get_compiler(using=alias)
+    cell_sql, params = [], []
+    for key, cell in indicator_cells(header).items():
+        sql, cell_params = compiler.compile(cell)
+        cell_sql.append(f"{sql} AS {connections[alias].ops.quote_name('csv_' + key)}")
+        params.extend(cell_params)
+
+    rep_sql, rep_params = _report_slots(tables, reports)
+    slots_sql, slots_params = _report_slots(tables, reports)
+    project_where, project_params = _ids(projects, "p.id")
+    prj_sql = (  # identifiers from model metadata; values are parameters
+        "SELECT p.id, p.code, rs.slot + row_number() OVER"  # noqa: S608
+        " (PARTITION BY p.report_id ORDER BY p.\"position\", p.id) AS slot"
+        f" FROM {tables['project']} p JOIN ({slots_sql}) rs ON rs.id = p.report_id"
+        f" WHERE TRUE{project_where}"
+    )
+    indicator_where, indicator_params = _ids(indicators, "i.id")
+    statement = (  # identifiers from model metadata; values are parameters
+        f"COPY (SELECT {', '.join(cell_sql)}"  # noqa: S608
+        f" FROM {tables['indicator']} i"
+        f" JOIN ({rep_sql}) rep ON rep.id = i.report_id"
+        f" {'JOIN' if projects is not None else 'LEFT JOIN'} ({prj_sql}) prj"
+        " ON prj.id = i.project_id"
+        f" WHERE TRUE{indicator_where}"
+        # Unique: a position is an int4 ≥ 0, unique among the report-level indicators of a
+        # report and among the indicators of a project. i.id only states the tie-break.
+        " ORDER BY coalesce(prj.slot, rep.slot) * 2147483648 + i.\"position\", i.id"
+        ") TO STDOUT (FORMAT csv)"
+    )
+    return statement, params + rep_params + slots_params + project_params + indicator_params
+
+
+def copy_bytes(header: str, **filters) -> Iterator[bytes]:
     """The CSV records of the export as COPY writes them, in pieces of about 256 kB.
 
-    The statement (labels included) is built now, in the caller's language; rows are read lazily.
+    ``filters`` are copy_statement's. The statement (labels included) is built now, in the
+    caller's language; rows are read lazily.
     """
-    statement, params = copy_statement(qs, header)
-    return _copy(qs.db, statement, params)
+    alias = filters.setdefault("alias", Indicator.objects.db)
+    statement, params = copy_statement(header, **filters)
+    return _copy(alias, statement, params)
 
 
 def _copy(alias: str, statement: str, params: list) -> Iterator[bytes]:

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from evaluations import datasets as ds
 from evaluations import pg_export
 from evaluations.exports import ExportFilters, stream_csv_bytes
+from evaluations.models import Department
 from indicators import scoring
 from indicators.models import Indicator
 from tests.factories import DepartmentFactory, ProjectFactory, ReportFactory, UserFactory, source
@@ -163,3 +164,68 @@ def test_fast_path_is_one_query_and_lazy():
         body = b"".join(pieces)
     assert [q["sql"][:6] for q in ctx.captured_queries] == ["SET ji", "COPY (", "RESET "]
     assert body.startswith("年度,部门编码".encode())
+
+
+INT4_MAX = 2**31 - 1
+
+
+def _scrambled_order() -> list[int]:
+    """Reports, projects and indicators whose ids run against document order at every level,
+    positions at both ends of int4 (the fast path packs slot × 2³¹ + position into one key).
+    Returns the indicator ids in document order, worked out here from the rows themselves."""
+    years = (2024, 2023)
+    codes = ("z-last", "a-first", "m-middle")  # created in an order unlike their sort order
+    positions = (INT4_MAX, 0, 7)
+    for year in years:
+        for code in codes:
+            department = DepartmentFactory(code=code) if year == years[0] else None
+            report = ReportFactory(
+                department=department or Department.objects.get(code=code), fiscal_year__year=year
+            )
+            for n, position in enumerate(positions):  # report-level indicators first
+                Indicator.objects.create(
+                    report=report, level1="output", level2="quantity", name=f"{code}-r{n}",
+                    position=position,
+                )
+            for p, project_position in enumerate((INT4_MAX, 3, 0)):
+                project = ProjectFactory(
+                    report=report, code=f"p{p}", position=project_position,
+                    funding_source=source("fund" if p == 1 else "general"),
+                )
+                for n, position in enumerate(positions):
+                    Indicator.objects.create(
+                        report=report, project=project, level1="output", level2="quality",
+                        name=f"{code}-p{p}-{n}", position=position,
+                    )
+    rows = Indicator.objects.select_related("report__fiscal_year", "report__department", "project")
+
+    def key(i):
+        project = (0, 0, 0) if i.project is None else (1, i.project.position, i.project.id)
+        return (i.report.fiscal_year.year, i.report.department.code, *project, i.position, i.id)
+
+    return [i.id for i in sorted(rows, key=key)]
+
+
+def _names(body: bytes) -> list[str]:
+    return [row[5] for row in csv.reader(io.StringIO(body.decode()))][1:]
+
+
+def test_fast_path_keeps_document_order_when_ids_do_not():
+    expected_ids = _scrambled_order()
+    names = dict(Indicator.objects.values_list("id", "name"))
+    expected = [names[i] for i in expected_ids]
+    assert expected != [names[i] for i in sorted(expected_ids)]  # ids alone would be wrong
+    for header in ("labels", "keys"):
+        fast, slow = _both(header=header)
+        assert _names(fast) == expected
+        assert fast == slow
+    # Narrowed exports keep the same order with gaps: one source, one department, one year.
+    for filters, keep in (
+        (ExportFilters(funding_sources=["fund"]), lambda n: "-p1-" in n),
+        (ExportFilters(departments=["m-middle"]), lambda n: n.startswith("m-middle")),
+        (ExportFilters(years=[2024]), None),
+    ):
+        fast, slow = _both(filters, header="keys")
+        assert fast == slow, filters
+        if keep is not None:
+            assert _names(fast) == [n for n in expected if keep(n)]
