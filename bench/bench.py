@@ -185,25 +185,37 @@ def step_sizes() -> dict:
     }
 
 
-def step_export() -> dict:
+def step_export(repeat: int = 3) -> dict:
+    """The export against COPY, each run ``repeat`` times in turn; the best of each is the figure.
+
+    On this shared two-core machine one run of either varies by a third from the next; taking
+    the best of alternating runs compares the two commands, not the neighbours' load.
+    """
     if not has_command("export_data"):
         return {"skipped": "manage.py export_data is not on this branch yet"}
     rows = int(psql_value(DB, "SELECT count(*) FROM indicators_indicator"))
-    log(f"export: COPY TO STDOUT anchor, then export_data of {rows} indicators")
-    anchor = run(["psql", "-X", f"{PG}/{DB}", "-c",
-                  "COPY indicators_indicator TO STDOUT (FORMAT csv, HEADER)"],
-                 stdout=OUT / "anchor.csv")
+    log(f"export: COPY TO STDOUT anchor, then export_data of {rows} indicators, {repeat} times each")
     out = OUT / "export.csv"
-    result = manage(DB, "export_data", "indicators", "--header", "keys", "--output", str(out))
+    anchors, exports = [], []
+    for _ in range(repeat):
+        anchors.append(run(["psql", "-X", f"{PG}/{DB}", "-c",
+                            "COPY indicators_indicator TO STDOUT (FORMAT csv, HEADER)"],
+                           stdout=OUT / "anchor.csv"))
+        exports.append(manage(DB, "export_data", "indicators", "--header", "keys", "--output", str(out)))
     with open(out, "rb") as f:
         lines = sum(1 for _ in f)
     size = out.stat().st_size
     out.unlink()
     (OUT / "anchor.csv").unlink()
+    anchor = min(anchors, key=lambda r: r["seconds"])
+    result = min(exports, key=lambda r: r["seconds"])
+    result["peak_mb"] = max(r["peak_mb"] for r in exports)
     speed = ratio(anchor["seconds"], result["seconds"])  # export speed as a share of COPY's
     return {
         "indicators": rows, "export": result, "export_lines": lines, "export_mb": round(size / 2**20, 1),
         "anchor_copy_to_stdout": anchor, "speed_vs_copy": speed,
+        "all_runs_seconds": {"export": [r["seconds"] for r in exports],
+                             "anchor": [r["seconds"] for r in anchors]},
         "target": "speed ≥ 0.5 × COPY, peak memory < 200 MB",
         "met": speed >= 0.5 and result["peak_mb"] < 200 and lines >= rows + 1,
     }
