@@ -315,6 +315,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
             ],
             "blocked_by_errors": services.BLOCKED_BY_ERRORS,
             "comment_help": _comment_help(report),
+            "year_closed": report.status == Report.Status.DRAFT and not report.fiscal_year.is_open,
         }
 
     # -- Workflow: changelist actions (the comment box sits next to the action menu) ---

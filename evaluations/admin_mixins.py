@@ -2,7 +2,9 @@
 
 ``ScopedAdminMixin`` narrows each changelist, change form, history page, autocomplete and
 foreign-key choice to the departments the user may see (``evaluations.access``), and makes
-anything belonging to a report that is no longer a draft read-only, inlines included.
+anything belonging to a report that is no longer a draft read-only, inlines included; so is
+a draft whose fiscal year has stopped taking entry (``FiscalYear.is_open``), except to
+superusers, who may need to correct one without reopening the year to everyone.
 """
 
 from __future__ import annotations
@@ -36,10 +38,24 @@ def report_of(obj) -> Report | None:
     return None
 
 
-def is_locked(obj) -> bool:
-    """Whether ``obj`` belongs to a report past draft (submitted, approved or published)."""
+def is_locked(obj, user=None) -> bool:
+    """Whether ``obj`` belongs to a report past draft (submitted, approved or published), or
+    to a draft of a closed fiscal year and ``user`` is not a superuser."""
     report = report_of(obj) if obj is not None else None
-    return report is not None and not report.is_editable
+    if report is None:
+        return False
+    if not report.is_editable:
+        return True
+    return not report.fiscal_year.is_open and not getattr(user, "is_superuser", False)
+
+
+def open_drafts(user, prefix: str = "") -> dict:
+    """Lookups of the reports that take new rows from ``user``: drafts, in open years unless
+    the user is a superuser (as ``is_locked``)."""
+    lookups = {f"{prefix}status": Report.Status.DRAFT}
+    if not getattr(user, "is_superuser", False):
+        lookups[f"{prefix}fiscal_year__is_open"] = True
+    return lookups
 
 
 class MultilineField(forms.CharField):
@@ -71,11 +87,11 @@ class _ScopeMixin:
         related = db_field.remote_field.model
         if "queryset" not in kwargs and department_path(related) is not None:
             queryset = scope(related._default_manager.all(), request.user)
-            # New rows may only be attached to a report still in draft.
+            # New rows may only be attached to a report still in draft, in an open year.
             if related is Report:
-                queryset = queryset.filter(status=Report.Status.DRAFT)
+                queryset = queryset.filter(**open_drafts(request.user))
             elif related is Project:
-                queryset = queryset.filter(report__status=Report.Status.DRAFT)
+                queryset = queryset.filter(**open_drafts(request.user, "report__"))
             kwargs["queryset"] = queryset
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.name not in self.get_autocomplete_fields(request):
@@ -88,9 +104,9 @@ class _ScopeMixin:
         # only a draft takes new rows; the forms refuse the rest anyway.
         if request.path.endswith("/autocomplete/"):
             if self.model is Report:
-                queryset = queryset.filter(status=Report.Status.DRAFT)
+                queryset = queryset.filter(**open_drafts(request.user))
             elif self.model is Project:
-                queryset = queryset.filter(report__status=Report.Status.DRAFT)
+                queryset = queryset.filter(**open_drafts(request.user, "report__"))
         return queryset, may_have_duplicates
 
     def _share_choices(self, request, db_field, field) -> None:
@@ -105,12 +121,12 @@ class _ScopeMixin:
     # -- Read-only unless draft --------------------------------------------------------
 
     def has_change_permission(self, request, obj=None):
-        if is_locked(obj):
+        if is_locked(obj, request.user):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if is_locked(obj):
+        if is_locked(obj, request.user):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -227,7 +243,7 @@ class ScopedInlineMixin(_ScopeMixin):
     formset = ReadableUniqueFormSet
 
     def has_add_permission(self, request, obj=None):
-        if is_locked(obj):
+        if is_locked(obj, request.user):
             return False
         return super().has_add_permission(request, obj)
 

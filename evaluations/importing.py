@@ -578,15 +578,25 @@ class Importer:
         return False
 
     def check_editable(self, number: int, report: Report) -> bool:
-        """Submitted, approved and published reports are read-only, except to superusers."""
-        if report.pk is None or report.status == Report.Status.DRAFT or self.is_admin:
+        """Submitted, approved and published reports are read-only, and so are the drafts of
+        a year closed to entry (FiscalYear.is_open), except to superusers."""
+        if report.pk is None or self.is_admin:
             return True
-        self.error(
-            number, "",
-            _("报告状态为“%(status)s”，不能通过导入修改；请先退回或撤回为草稿。")
-            % {"status": report.get_status_display()},
-        )
-        return False
+        if report.status != Report.Status.DRAFT:
+            self.error(
+                number, "",
+                _("报告状态为“%(status)s”，不能通过导入修改；请先退回或撤回为草稿。")
+                % {"status": report.get_status_display()},
+            )
+            return False
+        if not report.fiscal_year.is_open:
+            self.error(
+                number, "year",
+                _("%(year)s 年度已停止填报，不能修改该年度的报告。")
+                % {"year": report.fiscal_year.year},
+            )
+            return False
+        return True
 
     # Planning ----------------------------------------------------------------------------
     def plan_row(self, number: int, record: dict, obj, values: dict, key_text: str,
@@ -640,6 +650,7 @@ class Importer:
         existing = self.load_departments(codes | parents)
         in_file = set(codes)
         self.parent_links: list[tuple[Department, str | None]] = []
+        linked: dict[str, tuple[int, str | None]] = {}  # code → (row, parent code) in the file
         for number, record in self.records:
             code = record["code"]
             if not self.check_unique(number, (code,), "code"):
@@ -671,6 +682,8 @@ class Importer:
                     continue
             if not self.plan_row(number, record, department, values, code):
                 continue
+            if "parent_code" in record:
+                linked[code] = (number, record["parent_code"])
             if link_later:
                 self.parent_links.append((department, parent_code))
                 outcome = self.result.rows[-1]
@@ -680,6 +693,24 @@ class Importer:
                     outcome.action = UPDATE
                     self.planned[-1] = (UPDATE, department, {})
                 outcome.changes["parent"] = (None, parent_code)
+        self.check_parent_cycles(linked)
+
+    def check_parent_cycles(self, linked: dict[str, tuple[int, str | None]]) -> None:
+        """Refuse 归口管理 links that would lead back to where they start (A → B → A)."""
+        if not any(parent for _n, parent in linked.values()):
+            return
+        parents = dict(Department.objects.values_list("code", "parent__code"))
+        parents.update({code: parent for code, (_n, parent) in linked.items()})
+        for code, (number, _parent) in linked.items():
+            chain, current = [code], parents.get(code)
+            while current is not None and current not in chain:
+                chain.append(current)
+                current = parents.get(current)
+            if current == code:
+                self.error(
+                    number, "parent_code",
+                    _("归口管理关系形成循环：%(chain)s。") % {"chain": " → ".join([*chain, code])},
+                )
 
     def plan_reports(self) -> None:
         self.load_reports()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -72,6 +73,20 @@ class Department(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("evaluations:department", args=[self.code])
+
+    def clean(self) -> None:
+        """A department cannot be its own 归口管理部门, directly or through others."""
+        super().clean()
+        chain, current = [self], self.parent
+        while current is not None:
+            if self.pk is not None and current.pk == self.pk:
+                names = " → ".join(d.name for d in [*chain, self])
+                message = _("归口管理关系形成循环：%(chain)s。") % {"chain": names}
+                raise ValidationError({"parent": message})
+            if current in chain:  # a loop above this department, already stored
+                return
+            chain.append(current)
+            current = current.parent
 
 
 class FiscalYear(models.Model):

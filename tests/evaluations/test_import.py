@@ -481,3 +481,32 @@ def test_history_names_the_user_whoever_calls_the_importer(d1, data_entry_user):
     assert import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=data_entry_user).ok
     for model in (FiscalYear, Report, Project):
         assert {h.history_user for h in model.history.all()} == {data_entry_user}, model
+
+
+def test_staff_cannot_change_a_draft_of_a_closed_year_by_import(d1, data_entry_user, superuser):
+    """Closing a year stops entry into its drafts too; the admin and the import agree."""
+    d1.staff.add(data_entry_user)
+    assert import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=data_entry_user).ok
+    FiscalYear.objects.filter(year=2024).update(is_open=False)
+    renamed = PROJECTS_CSV.replace("项目一", "改名的项目一")
+    result = import_file(ds.PROJECTS, renamed.encode(), user=data_entry_user)
+    assert [str(e) for e in result.errors] == [
+        "第 2 行，“年度”列：2024 年度已停止填报，不能修改该年度的报告。"
+    ]
+    assert not Project.objects.filter(name="改名的项目一").exists()
+    assert import_file(ds.PROJECTS, renamed.encode(), user=superuser).ok
+    assert Project.objects.filter(name="改名的项目一").exists()
+
+
+def test_departments_import_refuses_a_loop_of_parents():
+    """归口管理 links that lead back to their start, within the file or through stored rows."""
+    run("departments", "code,name,parent_code\r\na,甲,\r\nb,乙,a\r\n")
+    err = run_failing("departments", "code,name,parent_code\r\na,甲,b\r\n")
+    assert "第 2 行，“parent_code”列：归口管理关系形成循环：a → b → a。" in err
+    err = run_failing("departments", "code,name,parent_code\r\nx,X,y\r\ny,Y,z\r\nz,Z,x\r\n")
+    assert "第 2 行，“parent_code”列：归口管理关系形成循环：x → y → z → x。" in err
+    assert "第 4 行" in err
+    assert Department.objects.get(code="a").parent is None
+    assert not Department.objects.filter(code__in=["x", "y", "z"]).exists()
+    run("departments", "code,name,parent_code\r\nc,丙,b\r\n")  # a chain is fine
+    assert Department.objects.get(code="c").parent.code == "b"

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from evaluations.models import BudgetExecution, Report
 from tests.factories import (
     BudgetExecutionFactory,
+    DepartmentFactory,
     IndicatorFactory,
     OutcomeNarrativeFactory,
     ProjectFactory,
@@ -106,3 +107,17 @@ def test_report_title_and_publisher_default_from_department():
     report = ReportFactory(department__name="某局", fiscal_year__year=2024)
     assert str(report) == "2024年度某局整体支出绩效自评报告"
     assert report.display_publisher == "某局"
+
+
+def test_a_department_cannot_manage_itself_through_others():
+    top = DepartmentFactory(name="甲")
+    middle = DepartmentFactory(name="乙", parent=top)
+    bottom = DepartmentFactory(name="丙", parent=middle)
+    bottom.full_clean()  # a chain is fine
+    top.parent = bottom
+    with pytest.raises(ValidationError) as excinfo:
+        top.full_clean()
+    assert excinfo.value.message_dict["parent"] == ["归口管理关系形成循环：甲 → 丙 → 乙 → 甲。"]
+    top.parent = top
+    with pytest.raises(ValidationError, match="甲 → 甲"):
+        top.full_clean()

@@ -417,3 +417,38 @@ def test_a_report_with_a_workflow_trail_cannot_be_deleted_in_the_admin(
     assert "审核记录" in client.get(delete_url).content.decode()  # named as what blocks it
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_closing_the_year_stops_entry_into_its_drafts(client, report, data_entry_user, superuser):
+    """FiscalYear.is_open is "entry allowed": a draft of a closed year turns read-only for its
+    clerk, rows can no longer be attached to it, and the page says why; a superuser may still
+    correct it."""
+    report.fiscal_year.is_open = False
+    report.fiscal_year.save()
+    client.force_login(data_entry_user)
+    page = client.get(change_url(report)).content.decode()
+    assert 'id="year-closed"' in page
+    assert 'name="projects-0-name"' not in page and "__prefix__" not in page
+    response = client.post(change_url(report), report_form_data(report, profile="关账后修改。"))
+    assert response.status_code == 403
+    project = report.projects.get()
+    response = client.post(
+        reverse("admin:evaluations_project_change", args=[project.pk]),
+        {"name": "改名", "report": report.pk},
+    )
+    assert response.status_code == 403
+    client.post(
+        reverse("admin:evaluations_outcomenarrative_add"),
+        {"report": report.pk, "position": 98, "headline": "关账后加一段。", "body": ""},
+    )
+    assert not report.narratives.filter(headline="关账后加一段。").exists()
+    report.refresh_from_db()
+    assert report.profile != "关账后修改。" and project.name != "改名"
+    client.force_login(superuser)
+    response = client.post(change_url(report), report_form_data(report, profile="管理员更正。"))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.profile == "管理员更正。"
+    # Handing the draft in is not entry: the clerk may still submit it for review.
+    services.submit_report(report, data_entry_user)
+    assert status_of(report) == Status.SUBMITTED
