@@ -201,14 +201,51 @@ class ReadableUniqueFormSet(BaseInlineFormSet):
         self._park_renumbered_rows()
         return super().save(commit)
 
-    def _park_renumbered_rows(self) -> None:
-        unique_fields = {
+    def _unique_fields(self) -> set[str]:
+        return {
             name
             for constraint in self.model._meta.constraints
             if isinstance(constraint, models.UniqueConstraint)
             for name in constraint.fields
             if name != self.fk.name
         }
+
+    def clean(self):
+        super().clean()
+        if not any(self.errors):
+            self._refuse_handed_over_references()
+
+    def _refuse_handed_over_references(self) -> None:
+        """A unique reference (a budget's kind) cannot be parked like a position or a code, so
+        a row may not take over the value another row gives up in the same save: the rows
+        are written one at a time and the second would collide with the first."""
+        for name in self._unique_fields():
+            if not isinstance(self.model._meta.get_field(name), models.ForeignKey):
+                continue
+            given_up = {}  # stored value → row number, of rows that change or drop it
+            for number, form in enumerate(self.initial_forms, start=1):
+                if name in form.changed_data or (self.can_delete and self._should_delete_form(form)):
+                    given_up[form.initial.get(name)] = number
+            for number, form in enumerate(self.initial_forms, start=1):
+                if name not in form.changed_data or self._should_delete_form(form):
+                    continue
+                value = form.cleaned_data.get(name)
+                other = given_up.get(getattr(value, "pk", value))
+                if other is not None and other != number:
+                    raise ValidationError(
+                        gettext(
+                            "第 %(row)s 行的“%(field)s”改成了第 %(other)s 行在同一次保存中改掉或"
+                            "删除的值，逐行保存时会冲突：请先保存第 %(other)s 行的修改，再改第 "
+                            "%(row)s 行（互换时先把一行改成未使用的值）。"
+                        ) % {
+                            "row": number, "other": other,
+                            "field": capfirst(self.model._meta.get_field(name).verbose_name),
+                        },
+                        code="handed_over",
+                    )
+
+    def _park_renumbered_rows(self) -> None:
+        unique_fields = self._unique_fields()
         for form in self.initial_forms:
             pk = form.instance.pk
             if pk is None:

@@ -164,3 +164,43 @@ def test_renumbering_rows_in_one_save(client, superuser):
     assert list(report.indicators.order_by("position").values_list("name", flat=True)) == ["新的第一项", "指标1", "指标2"]
     # The parking is not in the history: each row's last record holds its final position.
     assert report.narratives.get(headline="段落1").history.first().position == 2
+
+
+def test_a_budget_kind_handed_over_in_one_save_is_a_form_error(client, superuser):
+    """A budget's kind cannot be parked like a position: swapping the kinds of two budget
+    rows in one save used to end in an IntegrityError (a 500). Now the form says what to do,
+    and a change in two saves goes through."""
+    from evaluations.models import BudgetExecution
+    from tests.factories import source
+
+    report = ReportFactory()
+    general = BudgetExecution.objects.create(report=report, funding_source=source("general"))
+    fund = BudgetExecution.objects.create(report=report, funding_source=source("fund"))
+    client.force_login(superuser)
+    url = reverse("admin:evaluations_report_change", args=[report.pk])
+    response = client.get(url)
+    data = form_data(response)
+    prefix = _prefix(response, BudgetExecution)
+    first = 0 if data[f"{prefix}-0-id"] == str(general.pk) else 1
+    data[f"{prefix}-{first}-funding_source"] = str(source("fund").pk)
+    data[f"{prefix}-{1 - first}-funding_source"] = str(source("general").pk)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"第 {first + 1} 行的“预算类别”改成了第 {2 - first} 行在同一次保存中改掉或删除的值" in page
+    assert dict(report.budget_executions.values_list("pk", "funding_source__code")) == {
+        general.pk: "general", fund.pk: "fund",
+    }
+    # One row at a time, through a kind nobody uses, it works.
+    data[f"{prefix}-{1 - first}-funding_source"] = str(source("state_capital").pk)
+    data[f"{prefix}-{first}-funding_source"] = str(source("general").pk)
+    assert client.post(url, data).status_code == 302
+    data[f"{prefix}-{first}-funding_source"] = str(source("fund").pk)
+    assert client.post(url, data).status_code == 302
+    data[f"{prefix}-{1 - first}-funding_source"] = str(source("general").pk)
+    assert client.post(url, data).status_code == 302
+    assert dict(report.budget_executions.values_list("pk", "funding_source__code")) == {
+        general.pk: "fund", fund.pk: "general",
+    }
