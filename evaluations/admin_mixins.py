@@ -216,9 +216,10 @@ class ReadableUniqueFormSet(BaseInlineFormSet):
             self._refuse_handed_over_references()
 
     def _refuse_handed_over_references(self) -> None:
-        """A unique reference (a budget's kind) cannot be parked like a position or a code, so
-        a row may not take over the value another row gives up in the same save: the rows
-        are written one at a time and the second would collide with the first."""
+        """A unique reference (a budget's kind) cannot be parked like a position or a code.
+        Rows are written one at a time in form order, so a row may take over the value that
+        another row gives up (or drops) in the same save only when that row comes first;
+        otherwise, as in a swap, the database would refuse the first write."""
         for name in self._unique_fields():
             if not isinstance(self.model._meta.get_field(name), models.ForeignKey):
                 continue
@@ -231,7 +232,7 @@ class ReadableUniqueFormSet(BaseInlineFormSet):
                     continue
                 value = form.cleaned_data.get(name)
                 other = given_up.get(getattr(value, "pk", value))
-                if other is not None and other != number:
+                if other is not None and other > number:
                     raise ValidationError(
                         gettext(
                             "第 %(row)s 行的“%(field)s”改成了第 %(other)s 行在同一次保存中改掉或"

@@ -14,6 +14,8 @@ windowed subqueries number every report and project in that order (a "slot"), an
 slot × 2³¹ + position, unique because positions are int4 ≥ 0 and unique within a slot. A sort
 on that one key rarely touches the wide formatted rows; the six keys of the Python path's
 ORDER BY took longer to sort than everything else in the statement together (bench/RESULTS.md).
+A project's slot is numbered under its own report; that this is the indicator's report too is
+kept by every write path (the admin, copy-forward, imports), not by a database constraint.
 
 Byte equality rests on: records end with "\\n" on both paths; text cells that are empty are
 NULL here (COPY writes NULL unquoted, an empty string as ""); COPY quotes a field holding a

@@ -445,6 +445,7 @@ def test_closing_the_year_stops_entry_into_its_drafts(client, report, data_entry
     report.refresh_from_db()
     assert report.profile != "关账后修改。" and project.name != "改名"
     client.force_login(superuser)
+    assert "您是超级管理员，仍可更正" in client.get(change_url(report)).content.decode()
     response = client.post(change_url(report), report_form_data(report, profile="管理员更正。"))
     assert response.status_code == 302
     report.refresh_from_db()
