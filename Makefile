@@ -30,7 +30,7 @@ run: $(VENV)/.runtime var/secret_key
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput -v0
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(RUN_ENV) $(BIN)/python manage.py load_sample
-	@$(RUN_ENV) $(BIN)/python manage.py ensure_admin
+	@$(RUN_ENV) $(BIN)/python manage.py ensure_admin --site http://$(HOST):$(PORT)
 	@echo "Public site: http://$(HOST):$(PORT)/   (Ctrl-C stops the server)"
 	$(RUN_ENV) BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 

@@ -11,6 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        parser.add_argument(
+            "--site", default="http://127.0.0.1:8000", help="the address printed for the admin"
+        )
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -22,5 +25,5 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         self.stdout.write(
-            f"Admin: http://127.0.0.1:8000/admin/  user: {user.username}  password: {password}"
+            f"Admin: {options['site'].rstrip('/')}/admin/  user: {user.username}  password: {password}"
         )
