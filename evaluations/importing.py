@@ -37,6 +37,7 @@ from .models import (
     Project,
     ProjectFund,
     Report,
+    parent_loop,
 )
 from .services import acting_as
 
@@ -702,14 +703,11 @@ class Importer:
         parents = dict(Department.objects.values_list("code", "parent__code"))
         parents.update({code: parent for code, (_n, parent) in linked.items()})
         for code, (number, _parent) in linked.items():
-            chain, current = [code], parents.get(code)
-            while current is not None and current not in chain:
-                chain.append(current)
-                current = parents.get(current)
-            if current == code:
+            loop = parent_loop(code, parents.get)
+            if loop is not None:
                 self.error(
                     number, "parent_code",
-                    _("归口管理关系形成循环：%(chain)s。") % {"chain": " → ".join([*chain, code])},
+                    _("归口管理关系形成循环：%(chain)s。") % {"chain": " → ".join(loop)},
                 )
 
     def plan_reports(self) -> None:

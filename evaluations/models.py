@@ -42,6 +42,16 @@ def non_negative(name: str, fields: list[str]) -> models.CheckConstraint:
     )
 
 
+def parent_loop(start, parent_of):
+    """``[start, …, start]`` when following ``parent_of`` from ``start`` leads back to it, else
+    None. A loop higher up that does not pass through ``start`` ends the walk too."""
+    chain, current = [start], parent_of(start)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parent_of(current)
+    return [*chain, start] if current is not None and current == start else None
+
+
 class Department(models.Model):
     """部门/单位: a budget unit that publishes a self-evaluation report each year."""
 
@@ -77,16 +87,10 @@ class Department(models.Model):
     def clean(self) -> None:
         """A department cannot be its own 归口管理部门, directly or through others."""
         super().clean()
-        chain, current = [self], self.parent
-        while current is not None:
-            if self.pk is not None and current.pk == self.pk:
-                names = " → ".join(d.name for d in [*chain, self])
-                message = _("归口管理关系形成循环：%(chain)s。") % {"chain": names}
-                raise ValidationError({"parent": message})
-            if current in chain:  # a loop above this department, already stored
-                return
-            chain.append(current)
-            current = current.parent
+        loop = parent_loop(self, lambda department: department.parent)
+        if loop is not None:
+            chain = " → ".join(d.name for d in loop)
+            raise ValidationError({"parent": _("归口管理关系形成循环：%(chain)s。") % {"chain": chain}})
 
 
 class FiscalYear(models.Model):

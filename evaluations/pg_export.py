@@ -290,13 +290,15 @@ def copy_statement(
         cell_sql.append(f"{sql} AS {connections[alias].ops.quote_name('csv_' + key)}")
         params.extend(cell_params)
 
+    # The report slots are joined twice (to the indicator, and to number the projects). As
+    # two subqueries, not one CTE: the planner then estimates them well and hashes them,
+    # not the million indicators (measured: a CTE or a grouped count cost 1.5 s more).
     rep_sql, rep_params = _report_slots(tables, reports)
-    slots_sql, slots_params = _report_slots(tables, reports)
     project_where, project_params = _ids(projects, "p.id")
     prj_sql = (  # identifiers from model metadata; values are parameters
         "SELECT p.id, p.code, rs.slot + row_number() OVER"  # noqa: S608
         " (PARTITION BY p.report_id ORDER BY p.\"position\", p.id) AS slot"
-        f" FROM {tables['project']} p JOIN ({slots_sql}) rs ON rs.id = p.report_id"
+        f" FROM {tables['project']} p JOIN ({rep_sql}) rs ON rs.id = p.report_id"
         f" WHERE TRUE{project_where}"
     )
     indicator_where, indicator_params = _ids(indicators, "i.id")
@@ -312,7 +314,7 @@ def copy_statement(
         " ORDER BY coalesce(prj.slot, rep.slot) * 2147483648 + i.\"position\", i.id"
         ") TO STDOUT (FORMAT csv)"
     )
-    return statement, params + rep_params + slots_params + project_params + indicator_params
+    return statement, params + rep_params + rep_params + project_params + indicator_params
 
 
 def copy_bytes(header: str, **filters) -> Iterator[bytes]:
