@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -441,7 +440,14 @@ def _fast_indicators(filters: ExportFilters, header: str, bom: bool) -> Iterator
         indicators=Indicator.objects.filter(**filters.lookups) if filters.lookups else None,
         alias=Indicator.objects.db,
     )
-    return itertools.chain((head,), body)
+    return _closing_chain(head, body)
+
+
+def _closing_chain(head: bytes, body: Iterator[bytes]) -> Iterator[bytes]:
+    # A generator, not itertools.chain: closing it (a download the client left) closes the COPY,
+    # which cancels the statement and frees the connection at once.
+    yield head
+    yield from body
 
 
 @_in_file_language

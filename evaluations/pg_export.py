@@ -9,13 +9,13 @@ Django into subqueries. The output bytes go to the caller untouched; a different
 both paths byte-equal, order included.
 
 Document order (year, department code, the report's own indicators, then each project by
-position; within each, indicators by position) is sorted as one bigint per row. Two small
-windowed subqueries number every report and project in that order (a "slot"), and the key is
-slot × 2³¹ + position, unique because positions are int4 ≥ 0 and unique within a slot. A sort
-on that one key rarely touches the wide formatted rows; the six keys of the Python path's
-ORDER BY took longer to sort than everything else in the statement together (bench/RESULTS.md).
-A project's slot is numbered under its own report; that this is the indicator's report too is
-kept by every write path (the admin, copy-forward, imports), not by a database constraint.
+position; within each, indicators by position) comes from nested loops, not a sort: Django
+reads the exported reports in order, and the statement walks them, then each one's projects,
+then each one's indicators through the unique (report or project, position) indexes. Sorting
+the million formatted rows took more than half the statement's time (bench/RESULTS.md). A
+project's indicators are found under the project's report; that this is the indicator's
+report too is kept by every write path (the admin, copy-forward, imports), not by a database
+constraint.
 
 Byte equality rests on: records end with "\\n" on both paths; text cells that are empty are
 NULL here (COPY writes NULL unquoted, an empty string as ""); COPY quotes a field holding a
@@ -25,11 +25,14 @@ delimiter, quote, CR or LF, which is what csv.writer with QUOTE_MINIMAL does.
 from __future__ import annotations
 
 import re
+import selectors
 from collections.abc import Iterator
 
 from django.db import connections
 from django.db.models import Expression, F, QuerySet, TextField, Value
 from django.db.models.sql import Query
+from psycopg import errors as psycopg_errors
+from psycopg import pq
 
 from indicators import scoring
 from indicators.models import Indicator
@@ -243,111 +246,150 @@ def _ids(qs: QuerySet | None, column: str) -> tuple[str, list]:
     return f" AND {column} IN ({sql})", list(params)
 
 
-def _report_slots(tables: dict, reports: QuerySet | None) -> tuple[str, list]:
-    """The exported reports in document order with their year, department code and slot.
+def report_order(reports: QuerySet) -> tuple[list[int], list[int], list[str]]:
+    """The exported reports in document order: their ids, years and department codes.
 
-    A report's slot leaves room before the next report for its projects' slots: it is the
-    report's rank plus the number of projects of the reports before it.
+    The Python path's ORDER BY year, department code, run by Django on the same database (same
+    collation); a department has one report a year, so there are no ties.
     """
-    where, params = _ids(reports, "r.id")
-    counts_where, counts_params = _ids(reports, "report_id")
-    # Identifiers come from model metadata, quoted; every value is a bound parameter.
-    sql = (
-        "SELECT r.id, y.year, d.code, (row_number() OVER w + coalesce(sum(pc.n) OVER"  # noqa: S608
-        " (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::bigint AS slot"
-        f" FROM {tables['report']} r"
-        f" JOIN {tables['year']} y ON y.id = r.fiscal_year_id"
-        f" JOIN {tables['department']} d ON d.id = r.department_id"
-        f" LEFT JOIN (SELECT report_id, count(*)::int AS n FROM {tables['project']}"
-        f" WHERE TRUE{counts_where} GROUP BY report_id) pc ON pc.report_id = r.id"
-        f" WHERE TRUE{where}"
-        # The order of the Python path's ORDER BY year, department code: same columns, same
-        # collation. A department has one report a year, so there are no ties.
-        " WINDOW w AS (ORDER BY y.year, d.code)"
+    rows = reports.order_by("fiscal_year__year", "department__code").values_list(
+        "id", "fiscal_year__year", "department__code"
     )
-    return sql, counts_params + params
+    ids, years, codes = [], [], []
+    for report_id, year, code in rows:
+        ids.append(report_id)
+        years.append(year)
+        codes.append(code)
+    return ids, years, codes
 
 
 def copy_statement(
     header: str,
     *,
-    reports: QuerySet | None = None,
     projects: QuerySet | None = None,
     indicators: QuerySet | None = None,
     alias: str = "default",
-) -> tuple[str, list]:
-    """The COPY statement of the indicators export.
+) -> tuple[str, list, int]:
+    """The COPY statement of the indicators export, and where its report arrays go in params.
 
-    ``reports``, ``projects`` and ``indicators`` narrow it to their rows (None: no filter);
-    an export narrowed by projects leaves out the report-level indicators, as the Python
-    path's ``project__…`` filter does.
+    The statement reads three arrays (the ids, years and department codes of report_order) at
+    the returned index of its parameters. ``projects`` and ``indicators`` narrow it to their
+    rows (None: no filter); an export narrowed by projects leaves out the report-level
+    indicators, as the Python path's ``project__…`` filter does.
+
+    The order of the rows is that of the loops, not of a sort: for each report in the arrays'
+    order, its own indicators, then each project by position, each through the unique index
+    on (report or project, position); positions are unique there, so no ``id`` is needed to
+    break ties. _copy runs it without sorts or parallel workers, so the plan is those nested
+    loops (the differential tests check the order with ids that run against it).
     """
     tables = _tables(alias)
+    quote = connections[alias].ops.quote_name
     compiler = Query(Indicator).get_compiler(using=alias)
     cell_sql, params = [], []
     for key, cell in indicator_cells(header).items():
         sql, cell_params = compiler.compile(cell)
-        cell_sql.append(f"{sql} AS {connections[alias].ops.quote_name('csv_' + key)}")
+        cell_sql.append(f"{sql} AS {quote('csv_' + key)}")
         params.extend(cell_params)
+    reports_at = len(params)
 
-    # The report slots are joined twice (to the indicator, and to number the projects). As
-    # two subqueries, not one CTE: the planner then estimates them well and hashes them,
-    # not the million indicators (measured: a CTE or a grouped count cost 1.5 s more).
-    rep_sql, rep_params = _report_slots(tables, reports)
     project_where, project_params = _ids(projects, "p.id")
-    prj_sql = (  # identifiers from model metadata; values are parameters
-        "SELECT p.id, p.code, rs.slot + row_number() OVER"  # noqa: S608
-        " (PARTITION BY p.report_id ORDER BY p.\"position\", p.id) AS slot"
-        f" FROM {tables['project']} p JOIN ({rep_sql}) rs ON rs.id = p.report_id"
-        f" WHERE TRUE{project_where}"
-    )
     indicator_where, indicator_params = _ids(indicators, "i.id")
-    statement = (  # identifiers from model metadata; values are parameters
+    # Before a report's projects, one row standing for its own indicators (no project).
+    own = "" if projects is not None else "SELECT NULL::bigint AS id, NULL::text AS code UNION ALL "
+    position = quote("position")
+    statement = (  # identifiers from model metadata; every value is a parameter
         f"COPY (SELECT {', '.join(cell_sql)}"  # noqa: S608
-        f" FROM {tables['indicator']} i"
-        f" JOIN ({rep_sql}) rep ON rep.id = i.report_id"
-        f" {'JOIN' if projects is not None else 'LEFT JOIN'} ({prj_sql}) prj"
-        " ON prj.id = i.project_id"
-        f" WHERE TRUE{indicator_where}"
-        # Unique: a position is an int4 ≥ 0, unique among the report-level indicators of a
-        # report and among the indicators of a project. i.id only states the tie-break.
-        " ORDER BY coalesce(prj.slot, rep.slot) * 2147483648 + i.\"position\", i.id"
+        " FROM unnest(%s::bigint[], %s::integer[], %s::text[]) AS rep(id, year, code)"
+        f" CROSS JOIN LATERAL ({own}(SELECT p.id, p.code FROM {tables['project']} p"
+        f" WHERE p.report_id = rep.id{project_where} ORDER BY p.{position})) prj"
+        f" CROSS JOIN LATERAL ((SELECT i.* FROM {tables['indicator']} i"
+        f" WHERE prj.id IS NULL AND i.report_id = rep.id AND i.project_id IS NULL{indicator_where}"
+        f" ORDER BY i.{position})"
+        f" UNION ALL (SELECT i.* FROM {tables['indicator']} i"
+        f" WHERE i.project_id = prj.id{indicator_where} ORDER BY i.{position})) i"
         ") TO STDOUT (FORMAT csv)"
     )
-    return statement, params + rep_params + rep_params + project_params + indicator_params
+    return statement, params + project_params + indicator_params + indicator_params, reports_at
 
 
-def copy_bytes(header: str, **filters) -> Iterator[bytes]:
+def copy_bytes(header: str, *, reports: QuerySet | None = None, **filters) -> Iterator[bytes]:
     """The CSV records of the export as COPY writes them, in pieces of about 256 kB.
 
-    ``filters`` are copy_statement's. The statement (labels included) is built now, in the
-    caller's language; rows are read lazily.
+    ``reports`` narrows the export to those reports (None: all); the other ``filters`` are
+    copy_statement's. The statement (labels included) is built now, in the caller's language;
+    the reports and rows are read lazily.
     """
     alias = filters.setdefault("alias", Indicator.objects.db)
-    statement, params = copy_statement(header, **filters)
-    return _copy(alias, statement, params)
+    statement, params, reports_at = copy_statement(header, **filters)
+    reports = Report.objects.using(alias).all() if reports is None else reports.using(alias)
+    return _copy(alias, statement, params, reports_at, reports)
 
 
-def _copy(alias: str, statement: str, params: list) -> Iterator[bytes]:
+# The planner settings of the export statement: its order comes from its loops (copy_statement),
+# so no sort and no parallel workers; and no JIT: a million rows cost enough to trigger JIT
+# compilation of the formatting expressions, which took longer (about 4 s) than running them.
+_SETTINGS = {"jit": "off", "enable_sort": "off", "max_parallel_workers_per_gather": "0"}
+
+
+def _copy(
+    alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
+) -> Iterator[bytes]:
     connection = connections[alias]
+    ids, years, codes = report_order(reports)
+    if not ids:
+        return
+    params = [*params[:reports_at], ids, years, codes, *params[reports_at:]]
     with connection.cursor() as cursor:
-        # A million rows cost enough to trigger JIT compilation of the formatting expressions,
-        # which took longer (about 4 s) than running them; this query is better off without.
-        cursor.execute("SET jit = off")
+        names = list(_SETTINGS)
+        cursor.execute(
+            "SELECT " + ", ".join(["set_config(%s, %s, false)"] * len(names)),
+            [v for name in names for v in (name, _SETTINGS[name])],
+        )
         if connection.queries_logged:
             # COPY bypasses Django's cursor wrapper; record it so query counts stay honest.
             connection.queries_log.append({"sql": statement, "time": "0.000"})
         try:
-            with cursor.cursor.copy(statement, params) as copy:
-                pieces: list = []
-                size = 0
-                for data in copy:
-                    pieces.append(bytes(data))
-                    size += len(data)
-                    if size >= COPY_CHUNK_BYTES:
-                        yield b"".join(pieces)
-                        pieces, size = [], 0
-                if pieces:
-                    yield b"".join(pieces)
+            with cursor.cursor.copy(statement, params):  # psycopg starts it, and cancels it on exit
+                yield from _read_copy(cursor.cursor.connection)
         finally:
-            cursor.execute("RESET jit")
+            if cursor.cursor.connection.info.transaction_status != pq.TransactionStatus.INERROR:
+                cursor.execute("; ".join(f"RESET {name}" for name in names))
+            # else a cancel failed the enclosing transaction; its rollback undoes the SET.
+
+
+def _read_copy(conn) -> Iterator[bytes]:
+    """The rows of the COPY under way on the psycopg connection ``conn``, gathered into pieces of about 256 kB.
+
+    psycopg's Copy hands over one row per call through a generator and its wait loop: 1.3 s of
+    client CPU a million rows, as much as the database spends on the whole COPY (RESULTS.md).
+    This loop takes every row libpq already holds with one call each, and waits on the socket
+    only when it holds none. At the end it reads the final result as psycopg's own copy_from
+    does, so an error raised by the statement midway is raised here, not lost; if the caller
+    stops early, leaving the Copy block cancels the statement (psycopg's own clean-up).
+    """
+    pgconn = conn.pgconn
+    get = pgconn.get_copy_data
+    buffer = bytearray()
+    with selectors.DefaultSelector() as selector:
+        selector.register(pgconn.socket, selectors.EVENT_READ)
+        while True:
+            size, data = get(1)  # 1: do not block; 0 when no whole row has arrived yet
+            if size > 0:
+                buffer += data
+                if len(buffer) >= COPY_CHUNK_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
+            elif size == 0:
+                selector.select()
+                pgconn.consume_input()
+            else:
+                break
+    results = []
+    while (result := pgconn.get_result()) is not None:
+        results.append(result)
+    for result in results:
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise psycopg_errors.error_from_result(result, encoding=conn.info.encoding)
+    if buffer:
+        yield bytes(buffer)

@@ -8,8 +8,10 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from psycopg import pq
+from psycopg.errors import DivisionByZero
 
 from evaluations import datasets as ds
 from evaluations import pg_export
@@ -47,12 +49,13 @@ def _d(text):
     return None if text is None else Decimal(text)
 
 
-def _indicators(count: int, seed: int = 7) -> None:
+def _indicators(count: int, seed: int = 7, reports: int = 3) -> None:
     rng = random.Random(seed)
+    named = (("d-one", 2023), ("=d2", 2024), ("d-three", 2024))
     reports = [
         ReportFactory(department=DepartmentFactory(code=code), fiscal_year__year=year)
-        for code, year in (("d-one", 2023), ("=d2", 2024), ("d-three", 2024))
-    ]
+        for code, year in named
+    ] + [ReportFactory(fiscal_year__year=2024) for _ in range(reports - len(named))]
     projects = [
         ProjectFactory(report=reports[0], code="p-1"),
         ProjectFactory(report=reports[1], code="-p2", funding_source=source("fund")),
@@ -78,7 +81,7 @@ def _indicators(count: int, seed: int = 7) -> None:
             nature, weight, target, actual = exact[i]
             tier, applicable = "", True
         rows.append(Indicator(
-            report=reports[i % 3],
+            report=projects[i % 3].report if i % 2 else reports[i % len(reports)],
             project=projects[i % 3] if i % 2 else None,
             level1=rng.choice(LEVEL1), level2=rng.choice(LEVEL2),
             name=rng.choice(TEXTS) + str(i) if i % 5 else rng.choice(TEXTS),
@@ -155,15 +158,67 @@ def test_fast_path_keeps_filters_and_staff_scope():
     ).count()
 
 
-def test_fast_path_is_one_query_and_lazy():
-    _indicators(50)
+def _export_queries() -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
         pieces = stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="labels")
     assert len(ctx.captured_queries) == 0  # the statement is built, nothing read yet
     with CaptureQueriesContext(connection) as ctx:
         body = b"".join(pieces)
-    assert [q["sql"][:6] for q in ctx.captured_queries] == ["SET ji", "COPY (", "RESET "]
     assert body.startswith("年度,部门编码".encode())
+    assert len(list(csv.reader(io.StringIO(body.decode())))) == Indicator.objects.count() + 1
+    return [q["sql"][:13] for q in ctx.captured_queries]
+
+
+def test_fast_path_is_four_queries_however_large_and_lazy():
+    _indicators(50)
+    small = _export_queries()
+    for report in ReportFactory.create_batch(40, fiscal_year__year=2022):
+        project = ProjectFactory(report=report)
+        Indicator.objects.bulk_create(
+            Indicator(report=report, project=project if n % 2 else None, name=f"n{n}", position=n)
+            for n in range(20)
+        )
+    large = _export_queries()
+    # The reports in order, the planner settings, the COPY, the settings back.
+    assert small == large == ['SELECT "evalu', "SELECT set_co", "COPY (SELECT ", "RESET jit; RE"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_sort")
+        assert cursor.fetchone() == ("on",)
+
+
+def test_copy_reader_raises_an_error_met_midway_and_leaves_the_connection_usable():
+    statement = "COPY (SELECT 10 / (g - 30000) FROM generate_series(1, 60000) g) TO STDOUT"
+    pieces = []
+    with pytest.raises(DivisionByZero), transaction.atomic(), connection.cursor() as cursor:
+        with cursor.cursor.copy(statement):
+            pieces.extend(pg_export._read_copy(cursor.cursor.connection))
+    assert pieces == []  # the rows before it (≈ 100 kB) never make a whole piece
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_stopped_early_cancels_the_statement_and_restores_the_settings():
+    report = ReportFactory()
+    with connection.cursor() as cursor:  # enough rows that the server is still sending
+        cursor.execute(
+            "INSERT INTO indicators_indicator (report_id, level1, level2, name, nature, unit,"
+            " target_text, actual_text, tier, applicable, deviation, position)"
+            " SELECT %s, 'output', 'quantity', 'n' || g, 'gte', '', '', '', '', true, '', g"
+            " FROM generate_series(1, 300000) g",
+            [report.pk],
+        )
+    pieces = stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys")
+    assert next(pieces).startswith(b"year,")
+    assert next(pieces)  # a first piece of the COPY: the statement is under way
+    with connection.cursor() as cursor:
+        assert cursor.connection.info.transaction_status == pq.TransactionStatus.ACTIVE
+    pieces.close()
+    with connection.cursor() as cursor:
+        assert cursor.connection.info.transaction_status == pq.TransactionStatus.IDLE
+        cursor.execute("SHOW enable_sort")
+        assert cursor.fetchone() == ("on",)
 
 
 INT4_MAX = 2**31 - 1
