@@ -24,11 +24,14 @@ delimiter, quote, CR or LF, which is what csv.writer with QUOTE_MINIMAL does.
 
 from __future__ import annotations
 
+import itertools
 import re
 import selectors
+import tempfile
+import threading
 from collections.abc import Iterator
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Expression, F, QuerySet, TextField, Value
 from django.db.models.sql import Query
 from psycopg import errors as psycopg_errors
@@ -336,6 +339,9 @@ def _copy(
     alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
 ) -> Iterator[bytes]:
     connection = connections[alias]
+    if SPLIT_PARTS > 1 and not connection.in_atomic_block:
+        yield from _copy_split(alias, statement, params, reports_at, reports)
+        return
     ids, years, codes = report_order(reports)
     if not ids:
         return
@@ -346,16 +352,118 @@ def _copy(
             "SELECT " + ", ".join(["set_config(%s, %s, false)"] * len(names)),
             [v for name in names for v in (name, _SETTINGS[name])],
         )
-        if connection.queries_logged:
-            # COPY bypasses Django's cursor wrapper; record it so query counts stay honest.
-            connection.queries_log.append({"sql": statement, "time": "0.000"})
         try:
-            with cursor.cursor.copy(statement, params):  # psycopg starts it, and cancels it on exit
-                yield from _read_copy(cursor.cursor.connection)
+            yield from _copy_on(connection, cursor, statement, params)
         finally:
             if cursor.cursor.connection.info.transaction_status != pq.TransactionStatus.INERROR:
                 cursor.execute("; ".join(f"RESET {name}" for name in names))
             # else a cancel failed the enclosing transaction; its rollback undoes the SET.
+
+
+def _copy_on(connection, cursor, statement: str, params: list) -> Iterator[bytes]:
+    if connection.queries_logged:
+        # COPY bypasses Django's cursor wrapper; record it so query counts stay honest.
+        connection.queries_log.append({"sql": statement, "time": "0.000"})
+    with cursor.cursor.copy(statement, params):  # psycopg starts it, and cancels it on exit
+        yield from _read_copy(cursor.cursor.connection)
+
+
+# A large export runs as this many statements at once, each over a run of the reports on its
+# own connection, all reading one snapshot (pg_export_snapshot): the same rows, in the same
+# order, as one statement would give, on as many cores. 1 turns it off. The first run streams
+# to the caller; the later ones wait in temporary files (in memory up to SPOOL_BYTES).
+SPLIT_PARTS = 2
+SPLIT_MIN_REPORTS = 100  # below this the helper connection costs more than it saves
+SPOOL_BYTES = 8 * 1024 * 1024
+_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
+
+
+class _Stopped(Exception):
+    """The caller stopped reading: a helper leaves its COPY (which cancels it)."""
+
+
+def _begin_snapshot(cursor, snapshot: str | None = None) -> None:
+    """Start a repeatable-read transaction (in ``snapshot``, when given) set for the export."""
+    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    if snapshot is not None:  # before any query of the transaction; the id was checked
+        cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+    cursor.execute(
+        "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(_SETTINGS)),
+        [v for item in _SETTINGS.items() for v in item],
+    )
+
+
+def _copy_split(
+    alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
+) -> Iterator[bytes]:
+    connection = connections[alias]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        _begin_snapshot(cursor)
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        ids, years, codes = report_order(reports)  # in the snapshot the helpers will share
+        parts = SPLIT_PARTS if len(ids) >= SPLIT_MIN_REPORTS else 1
+        cuts = [len(ids) * k // parts for k in range(parts + 1)]
+        runs = [
+            [*params[:reports_at], ids[lo:hi], years[lo:hi], codes[lo:hi], *params[reports_at:]]
+            for lo, hi in itertools.pairwise(cuts)
+        ]
+        if not ids:
+            return
+        stop = threading.Event()
+        helpers = [_Helper(alias, snapshot, statement, run, stop) for run in runs[1:]]
+        try:
+            for helper in helpers:
+                helper.start()
+            yield from _copy_on(connection, cursor, statement, runs[0])
+            for helper in helpers:
+                yield from helper.pieces()
+        finally:
+            stop.set()
+            for helper in helpers:
+                helper.close()
+
+
+class _Helper(threading.Thread):
+    """One later run of a split export, written to a temporary file on its own connection."""
+
+    def __init__(self, alias: str, snapshot: str, statement: str, params: list, stop) -> None:
+        super().__init__(name="export-helper", daemon=True)
+        if not _SNAPSHOT_ID.match(snapshot):  # it goes into the SQL text: check its form
+            raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        self.alias, self.snapshot, self.statement, self.params = alias, snapshot, statement, params
+        self.stop = stop
+        self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        connection = connections[self.alias]  # this thread's own connection (from the pool)
+        try:
+            with transaction.atomic(using=self.alias), connection.cursor() as cursor:
+                _begin_snapshot(cursor, self.snapshot)
+                for piece in _copy_on(connection, cursor, self.statement, self.params):
+                    if self.stop.is_set():
+                        raise _Stopped
+                    self.file.write(piece)
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the caller's thread by pieces()
+            self.error = error
+        finally:
+            connection.close()
+
+    def pieces(self) -> Iterator[bytes]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        self.file.seek(0)
+        while piece := self.file.read(COPY_CHUNK_BYTES):
+            yield piece
+
+    def close(self) -> None:
+        if self.is_alive():
+            self.join()
+        self.file.close()
 
 
 def _read_copy(conn) -> Iterator[bytes]:

@@ -5,6 +5,7 @@ import csv
 import io
 import itertools
 import random
+import threading
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from psycopg.errors import DivisionByZero
 from evaluations import datasets as ds
 from evaluations import pg_export
 from evaluations.exports import ExportFilters, stream_csv_bytes
-from evaluations.models import Department
+from evaluations.models import Department, FundingSource
 from indicators import scoring
 from indicators.models import Indicator
 from tests.factories import DepartmentFactory, ProjectFactory, ReportFactory, UserFactory, source
@@ -284,3 +285,105 @@ def test_fast_path_keeps_document_order_when_ids_do_not():
         assert fast == slow, filters
         if keep is not None:
             assert _names(fast) == [n for n in expected if keep(n)]
+
+
+# A large export is split over two connections reading one snapshot (pg_export._copy_split).
+# These tests commit their rows (transaction=True): other connections see nothing uncommitted.
+
+
+@pytest.fixture
+def split_small_exports(monkeypatch):
+    """Split every export of two or more reports, and count the helpers that ran."""
+    monkeypatch.setattr(pg_export, "SPLIT_MIN_REPORTS", 2)
+    runs = []
+    run = pg_export._Helper.run
+
+    def counted(helper):
+        runs.append(len(helper.params[len(helper.params) - 3]))
+        run(helper)
+
+    monkeypatch.setattr(pg_export._Helper, "run", counted)
+    return runs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split_export_bytes_equal_python_path_in_document_order(split_small_exports):
+    for code in ("fund", "general"):  # a flushed database has lost the seeded sources
+        FundingSource.objects.get_or_create(code=code, defaults={"name": code, "kind": "budget"})
+    expected_ids = _scrambled_order()
+    _indicators(400)
+    for header in ("labels", "keys"):
+        fast, slow = _both(header=header, bom=True)
+        assert fast == slow
+    assert len(split_small_exports) == 2  # one helper per export, each with its reports
+    names = dict(Indicator.objects.values_list("id", "name"))
+    scrambled = [n for n in _names(fast) if n in {names[i] for i in expected_ids}]
+    assert scrambled == [names[i] for i in expected_ids]
+    for filters in (ExportFilters(funding_sources=["fund"]), ExportFilters(years=[2024])):
+        fast, slow = _both(filters, header="keys")
+        assert fast == slow, filters
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split_helper_reads_the_snapshot_it_is_given():
+    report = ReportFactory()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+
+        def late_row():  # committed by another connection after the snapshot was taken
+            Indicator.objects.create(report=report, name="late", position=1)
+            connection.close()
+
+        writer = threading.Thread(target=late_row)
+        writer.start()
+        writer.join()
+        count = "COPY (SELECT count(*) FROM indicators_indicator) TO STDOUT"
+        helper = pg_export._Helper("default", snapshot, count, [], threading.Event())
+        helper.start()
+        assert b"".join(helper.pieces()) == b"0\n"
+        helper.close()
+    assert Indicator.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split_helper_error_reaches_the_caller():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        failing = "COPY (SELECT 1 / (g - 3) FROM generate_series(1, 5) g) TO STDOUT"
+        helper = pg_export._Helper("default", snapshot, failing, [], threading.Event())
+        helper.start()
+        with pytest.raises(DivisionByZero):
+            b"".join(helper.pieces())
+        helper.close()
+    with pytest.raises(ValueError, match="snapshot"):
+        pg_export._Helper("default", "x'; DROP TABLE y; --", failing, [], threading.Event())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split_export_stopped_early_cancels_both_runs(split_small_exports):
+    reports = ReportFactory.create_batch(4)
+    with connection.cursor() as cursor:
+        for report in reports:
+            cursor.execute(
+                "INSERT INTO indicators_indicator (report_id, level1, level2, name, nature, unit,"
+                " target_text, actual_text, tier, applicable, deviation, position)"
+                " SELECT %s, 'output', 'quantity', 'n' || g, 'gte', '', '', '', '', true, '', g"
+                " FROM generate_series(1, 100000) g",
+                [report.pk],
+            )
+    pieces = stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys")
+    next(pieces)
+    assert next(pieces)
+    pieces.close()
+    assert split_small_exports == [2]
+    with connection.cursor() as cursor:
+        assert cursor.connection.info.transaction_status == pq.TransactionStatus.IDLE
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND state = 'active'"
+        )
+        assert cursor.fetchone() == (0,)
