@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import filecmp
 import json
 import os
 import platform
@@ -185,39 +186,108 @@ def step_sizes() -> dict:
     }
 
 
+AUDITOR_SESSION = """
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+user, _ = get_user_model().objects.get_or_create(username="bench-auditor")
+user.is_staff = user.is_superuser = True
+user.set_unusable_password()
+user.save()
+session = import_module(settings.SESSION_ENGINE).SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(settings.SESSION_COOKIE_NAME + "=" + session.session_key)
+"""
+
+
+def _workers_peak_mb(master: int) -> float:
+    """The largest peak resident memory (VmHWM) among a gunicorn master's worker processes."""
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    peaks = []
+    for pid in children:
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+    return round(max(peaks, default=0.0), 1)
+
+
 def step_export(repeat: int = 3) -> dict:
     """The export against COPY, each run ``repeat`` times in turn; the best of each is the figure.
 
-    On this shared two-core machine one run of either varies by a third from the next; taking
-    the best of alternating runs compares the two commands, not the neighbours' load.
+    Two exports are timed: ``manage.py export_data`` (a new Python process: Django's start-up
+    included) and the download an auditor makes, ``/exports/indicators.csv`` from the running
+    gunicorn with curl (the same stream_csv_bytes). On this shared two-core machine one run of
+    any of them varies by a third from the next; taking the best of alternating runs compares
+    the commands, not the neighbours' load.
     """
     if not has_command("export_data"):
         return {"skipped": "manage.py export_data is not on this branch yet"}
     rows = int(psql_value(DB, "SELECT count(*) FROM indicators_indicator"))
-    log(f"export: COPY TO STDOUT anchor, then export_data of {rows} indicators, {repeat} times each")
-    out = OUT / "export.csv"
-    anchors, exports = [], []
-    for _ in range(repeat):
-        anchors.append(run(["psql", "-X", f"{PG}/{DB}", "-c",
-                            "COPY indicators_indicator TO STDOUT (FORMAT csv, HEADER)"],
-                           stdout=OUT / "anchor.csv"))
-        exports.append(manage(DB, "export_data", "indicators", "--header", "keys", "--output", str(out)))
+    log(f"export: COPY TO STDOUT anchor, export_data and the download of {rows} indicators, {repeat} times each")
+    out, download = OUT / "export.csv", OUT / "download.csv"
+    env = django_env(DB, BIND=f"127.0.0.1:{PORT}")  # one SECRET_KEY: the session must verify
+    cookie = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-v0", "-c", AUDITOR_SESSION], cwd=ROOT, env=env,
+        check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]
+    server = subprocess.Popen(
+        [str(Path(PYTHON).with_name("gunicorn")), "-c", "config/gunicorn.conf.py", "--access-logfile", "/dev/null"],
+        cwd=ROOT, env=env,
+        stdout=open(OUT / "gunicorn.txt", "wb"), stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    url = f"{base}/exports/indicators.csv?header=keys"
+    anchors, exports, downloads = [], [], []
+    try:
+        for _ in range(60):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 - loopback
+                break
+            time.sleep(0.5)
+        # --max-redirs 0: a login redirect (a session that did not verify) is a failure, not a file.
+        curl = ["curl", "-sS", "--fail", "--max-redirs", "0", "-w", "%{http_code}", "-b", cookie,
+                "-o", str(download), url]
+        run(curl)  # warm-up: the worker's connections and imports
+        with open(download, "rb") as f:  # not read_bytes(): a forked child's peak RSS counts
+            start = f.read(200)             # the parent's memory before exec
+        if not start.startswith(b"year,"):
+            raise SystemExit(f"the download did not return the export: {start!r}")
+        for _ in range(repeat):
+            anchors.append(run(["psql", "-X", f"{PG}/{DB}", "-c",
+                                "COPY indicators_indicator TO STDOUT (FORMAT csv, HEADER)"],
+                               stdout=OUT / "anchor.csv"))
+            exports.append(manage(DB, "export_data", "indicators", "--header", "keys", "--output", str(out)))
+            downloads.append(run(curl))
+        workers_mb = _workers_peak_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    same = filecmp.cmp(out, download, shallow=False)
     with open(out, "rb") as f:
         lines = sum(1 for _ in f)
     size = out.stat().st_size
-    out.unlink()
-    (OUT / "anchor.csv").unlink()
+    for path in (out, download, OUT / "anchor.csv"):
+        path.unlink()
     anchor = min(anchors, key=lambda r: r["seconds"])
     result = min(exports, key=lambda r: r["seconds"])
     result["peak_mb"] = max(r["peak_mb"] for r in exports)
+    fetched = min(downloads, key=lambda r: r["seconds"])
+    fetched["peak_mb"] = workers_mb  # the gunicorn workers' peak RSS, not curl's
     speed = ratio(anchor["seconds"], result["seconds"])  # export speed as a share of COPY's
+    download_speed = ratio(anchor["seconds"], fetched["seconds"])
     return {
         "indicators": rows, "export": result, "export_lines": lines, "export_mb": round(size / 2**20, 1),
-        "anchor_copy_to_stdout": anchor, "speed_vs_copy": speed,
+        "download": fetched, "download_same_bytes_as_export": same,
+        "anchor_copy_to_stdout": anchor, "speed_vs_copy": speed, "download_speed_vs_copy": download_speed,
         "all_runs_seconds": {"export": [r["seconds"] for r in exports],
+                             "download": [r["seconds"] for r in downloads],
                              "anchor": [r["seconds"] for r in anchors]},
         "target": "speed ≥ 0.5 × COPY, peak memory < 200 MB",
         "met": speed >= 0.5 and result["peak_mb"] < 200 and lines >= rows + 1,
+        "download_met": download_speed >= 0.5 and same and fetched["peak_mb"] < 200,
     }
 
 
