@@ -25,13 +25,15 @@ delimiter, quote, CR or LF, which is what csv.writer with QUOTE_MINIMAL does.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import selectors
 import tempfile
 import threading
 from collections.abc import Iterator
 
-from django.db import connections, transaction
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Expression, F, QuerySet, TextField, Value
 from django.db.models.sql import Query
 from psycopg import errors as psycopg_errors
@@ -42,6 +44,8 @@ from indicators.models import Indicator
 
 from . import datasets as ds
 from .models import Department, FiscalYear, Project, Report
+
+logger = logging.getLogger(__name__)
 
 COPY_CHUNK_BYTES = 256 * 1024  # COPY output gathered into pieces of about this size
 
@@ -339,7 +343,7 @@ def _copy(
     alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
 ) -> Iterator[bytes]:
     connection = connections[alias]
-    if SPLIT_PARTS > 1 and not connection.in_atomic_block:
+    if settings.EXPORT_SPLIT_PARTS > 1 and not connection.in_atomic_block:
         yield from _copy_split(alias, statement, params, reports_at, reports)
         return
     ids, years, codes = report_order(reports)
@@ -368,11 +372,11 @@ def _copy_on(connection, cursor, statement: str, params: list) -> Iterator[bytes
         yield from _read_copy(cursor.cursor.connection)
 
 
-# A large export runs as this many statements at once, each over a run of the reports on its
-# own connection, all reading one snapshot (pg_export_snapshot): the same rows, in the same
-# order, as one statement would give, on as many cores. 1 turns it off. The first run streams
-# to the caller; the later ones wait in temporary files (in memory up to SPOOL_BYTES).
-SPLIT_PARTS = 2
+# A large export runs as settings.EXPORT_SPLIT_PARTS statements at once, each over a run of the
+# reports on its own connection, all reading one snapshot (pg_export_snapshot): the same rows,
+# in the same order, as one statement would give, on as many cores. 1 turns it off. The first
+# run streams to the caller; the later ones wait in temporary files (in memory up to
+# SPOOL_BYTES).
 SPLIT_MIN_REPORTS = 100  # below this the helper connection costs more than it saves
 SPOOL_BYTES = 8 * 1024 * 1024
 _SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
@@ -402,7 +406,7 @@ def _copy_split(
         cursor.execute("SELECT pg_export_snapshot()")
         (snapshot,) = cursor.fetchone()
         ids, years, codes = report_order(reports)  # in the snapshot the helpers will share
-        parts = SPLIT_PARTS if len(ids) >= SPLIT_MIN_REPORTS else 1
+        parts = settings.EXPORT_SPLIT_PARTS if len(ids) >= SPLIT_MIN_REPORTS else 1
         cuts = [len(ids) * k // parts for k in range(parts + 1)]
         runs = [
             [*params[:reports_at], ids[lo:hi], years[lo:hi], codes[lo:hi], *params[reports_at:]]
@@ -417,7 +421,7 @@ def _copy_split(
                 helper.start()
             yield from _copy_on(connection, cursor, statement, runs[0])
             for helper in helpers:
-                yield from helper.pieces()
+                yield from helper.pieces(connection, cursor)
         finally:
             stop.set()
             for helper in helpers:
@@ -435,9 +439,15 @@ class _Helper(threading.Thread):
         self.stop = stop
         self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
         self.error: BaseException | None = None
+        self.unavailable: DatabaseError | None = None
 
     def run(self) -> None:
         connection = connections[self.alias]  # this thread's own connection (from the pool)
+        try:
+            connection.ensure_connection()
+        except DatabaseError as error:  # no connection to spare: the caller runs this part
+            self.unavailable = error
+            return
         try:
             with transaction.atomic(using=self.alias), connection.cursor() as cursor:
                 _begin_snapshot(cursor, self.snapshot)
@@ -452,10 +462,17 @@ class _Helper(threading.Thread):
         finally:
             connection.close()
 
-    def pieces(self) -> Iterator[bytes]:
+    def pieces(self, connection, cursor) -> Iterator[bytes]:
+        """This part's rows: from the file, or, when the helper got no connection (a full
+        pool), run now on the caller's ``connection``, in the same snapshot."""
         self.join()
         if self.error is not None:
             raise self.error
+        if self.unavailable is not None:
+            logger.warning("export helper had no connection (%s); running its part in turn",
+                           self.unavailable)
+            yield from _copy_on(connection, cursor, self.statement, self.params)
+            return
         self.file.seek(0)
         while piece := self.file.read(COPY_CHUNK_BYTES):
             yield piece

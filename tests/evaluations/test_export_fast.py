@@ -9,7 +9,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from psycopg import pq
 from psycopg.errors import DivisionByZero
@@ -294,6 +294,8 @@ def test_fast_path_keeps_document_order_when_ids_do_not():
 @pytest.fixture
 def split_small_exports(monkeypatch):
     """Split every export of two or more reports, and count the helpers that ran."""
+    for code in ("fund", "general"):  # a flushed database has lost the seeded sources
+        FundingSource.objects.get_or_create(code=code, defaults={"name": code, "kind": "budget"})
     monkeypatch.setattr(pg_export, "SPLIT_MIN_REPORTS", 2)
     runs = []
     run = pg_export._Helper.run
@@ -308,8 +310,6 @@ def split_small_exports(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_split_export_bytes_equal_python_path_in_document_order(split_small_exports):
-    for code in ("fund", "general"):  # a flushed database has lost the seeded sources
-        FundingSource.objects.get_or_create(code=code, defaults={"name": code, "kind": "budget"})
     expected_ids = _scrambled_order()
     _indicators(400)
     for header in ("labels", "keys"):
@@ -342,7 +342,7 @@ def test_split_helper_reads_the_snapshot_it_is_given():
         count = "COPY (SELECT count(*) FROM indicators_indicator) TO STDOUT"
         helper = pg_export._Helper("default", snapshot, count, [], threading.Event())
         helper.start()
-        assert b"".join(helper.pieces()) == b"0\n"
+        assert b"".join(helper.pieces(connection, cursor)) == b"0\n"
         helper.close()
     assert Indicator.objects.count() == 1
 
@@ -357,7 +357,7 @@ def test_split_helper_error_reaches_the_caller():
         helper = pg_export._Helper("default", snapshot, failing, [], threading.Event())
         helper.start()
         with pytest.raises(DivisionByZero):
-            b"".join(helper.pieces())
+            b"".join(helper.pieces(connection, cursor))
         helper.close()
     with pytest.raises(ValueError, match="snapshot"):
         pg_export._Helper("default", "x'; DROP TABLE y; --", failing, [], threading.Event())
@@ -387,3 +387,31 @@ def test_split_export_stopped_early_cancels_both_runs(split_small_exports):
             " AND pid <> pg_backend_pid() AND state = 'active'"
         )
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split_turned_off_by_setting(split_small_exports, settings):
+    settings.EXPORT_SPLIT_PARTS = 1
+    _indicators(60)
+    fast, slow = _both(header="keys")
+    assert fast == slow
+    assert split_small_exports == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_split_export_runs_the_part_itself_when_the_helper_gets_no_connection(
+    split_small_exports, monkeypatch
+):
+    connect = type(connections["default"]).ensure_connection
+
+    def no_connection(wrapper):  # in the helper's thread: the pool has nothing to spare
+        if threading.current_thread() is not threading.main_thread():
+            raise OperationalError("pool timeout")
+        return connect(wrapper)
+
+    _indicators(300)
+    monkeypatch.setattr(type(connections["default"]), "ensure_connection", no_connection)
+    fast = b"".join(stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys"))
+    monkeypatch.undo()
+    assert split_small_exports == [2]
+    assert fast == b"".join(stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys", fast=False))
