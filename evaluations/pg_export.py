@@ -24,6 +24,7 @@ delimiter, quote, CR or LF, which is what csv.writer with QUOTE_MINIMAL does.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
@@ -343,9 +344,11 @@ def _copy(
     alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
 ) -> Iterator[bytes]:
     connection = connections[alias]
-    if settings.EXPORT_SPLIT_PARTS > 1 and not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         yield from _copy_split(alias, statement, params, reports_at, reports)
         return
+    # Inside the caller's transaction: one statement, whose settings are undone after it (a
+    # SET LOCAL would last to the end of the caller's transaction).
     ids, years, codes = report_order(reports)
     if not ids:
         return
@@ -372,14 +375,17 @@ def _copy_on(connection, cursor, statement: str, params: list) -> Iterator[bytes
         yield from _read_copy(cursor.cursor.connection)
 
 
-# A large export runs as settings.EXPORT_SPLIT_PARTS statements at once, each over a run of the
-# reports on its own connection, all reading one snapshot (pg_export_snapshot): the same rows,
-# in the same order, as one statement would give, on as many cores. 1 turns it off. The first
-# run streams to the caller; the later ones wait in temporary files (in memory up to
-# SPOOL_BYTES).
+# Outside a transaction the export is one repeatable-read transaction of its own: the report
+# order and the rows come from one snapshot, and its planner settings are SET LOCAL (also
+# right behind PgBouncer's transaction pooling). A large export runs there as
+# settings.EXPORT_SPLIT_PARTS statements at once, each over a run of the reports on its own
+# connection, all reading that snapshot (pg_export_snapshot): the same rows, in the same
+# order, as one statement would give, on as many cores. The first run streams to the caller;
+# the later ones are spooled to temporary files (in memory up to SPOOL_BYTES), streamed once
+# the transaction has ended.
 SPLIT_MIN_REPORTS = 100  # below this the helper connection costs more than it saves
 SPOOL_BYTES = 8 * 1024 * 1024
-_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?")
 
 
 class _Stopped(Exception):
@@ -401,31 +407,36 @@ def _copy_split(
     alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
 ) -> Iterator[bytes]:
     connection = connections[alias]
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        _begin_snapshot(cursor)
-        cursor.execute("SELECT pg_export_snapshot()")
-        (snapshot,) = cursor.fetchone()
-        ids, years, codes = report_order(reports)  # in the snapshot the helpers will share
-        parts = settings.EXPORT_SPLIT_PARTS if len(ids) >= SPLIT_MIN_REPORTS else 1
-        cuts = [len(ids) * k // parts for k in range(parts + 1)]
-        runs = [
-            [*params[:reports_at], ids[lo:hi], years[lo:hi], codes[lo:hi], *params[reports_at:]]
-            for lo, hi in itertools.pairwise(cuts)
-        ]
-        if not ids:
-            return
-        stop = threading.Event()
-        helpers = [_Helper(alias, snapshot, statement, run, stop) for run in runs[1:]]
-        try:
-            for helper in helpers:
-                helper.start()
+    stop = threading.Event()
+    helpers: list[_Helper] = []
+    try:
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            _begin_snapshot(cursor)
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+            ids, years, codes = report_order(reports)  # in the snapshot the helpers share
+            if not ids:
+                return
+            parts = 1 if len(ids) < SPLIT_MIN_REPORTS else settings.EXPORT_SPLIT_PARTS
+            parts = max(1, min(parts, len(ids)))
+            cuts = [len(ids) * k // parts for k in range(parts + 1)]
+            runs = [
+                [*params[:reports_at], ids[lo:hi], years[lo:hi], codes[lo:hi],
+                 *params[reports_at:]]
+                for lo, hi in itertools.pairwise(cuts)
+            ]
+            for run in runs[1:]:
+                helpers.append(_Helper(alias, snapshot, statement, run, stop))
+                helpers[-1].start()
             yield from _copy_on(connection, cursor, statement, runs[0])
-            for helper in helpers:
-                yield from helper.pieces(connection, cursor)
-        finally:
-            stop.set()
-            for helper in helpers:
-                helper.close()
+            for helper in helpers:  # all read before the snapshot's transaction ends
+                helper.finish(connection, cursor)
+        for helper in helpers:
+            yield from helper.pieces()
+    finally:
+        stop.set()
+        for helper in helpers:
+            helper.close()
 
 
 class _Helper(threading.Thread):
@@ -433,13 +444,14 @@ class _Helper(threading.Thread):
 
     def __init__(self, alias: str, snapshot: str, statement: str, params: list, stop) -> None:
         super().__init__(name="export-helper", daemon=True)
-        if not _SNAPSHOT_ID.match(snapshot):  # it goes into the SQL text: check its form
+        if not _SNAPSHOT_ID.fullmatch(snapshot):  # it goes into the SQL text: check its form
             raise ValueError(f"unexpected snapshot id {snapshot!r}")
         self.alias, self.snapshot, self.statement, self.params = alias, snapshot, statement, params
         self.stop = stop
         self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
         self.error: BaseException | None = None
         self.unavailable: DatabaseError | None = None
+        self.pg = None  # the psycopg connection while its COPY may run, for close() to cancel
 
     def run(self) -> None:
         connection = connections[self.alias]  # this thread's own connection (from the pool)
@@ -451,34 +463,48 @@ class _Helper(threading.Thread):
         try:
             with transaction.atomic(using=self.alias), connection.cursor() as cursor:
                 _begin_snapshot(cursor, self.snapshot)
-                for piece in _copy_on(connection, cursor, self.statement, self.params):
-                    if self.stop.is_set():
-                        raise _Stopped
-                    self.file.write(piece)
+                if self.stop.is_set():
+                    raise _Stopped
+                self.pg = connection.connection
+                pieces = _copy_on(connection, cursor, self.statement, self.params)
+                with contextlib.closing(pieces):  # leaving early cancels the COPY
+                    for piece in pieces:
+                        if self.stop.is_set():
+                            raise _Stopped
+                        self.file.write(piece)
         except _Stopped:
             pass
-        except BaseException as error:  # handed to the caller's thread by pieces()
+        except BaseException as error:  # handed to the caller's thread by finish()
             self.error = error
         finally:
+            self.pg = None
             connection.close()
 
-    def pieces(self, connection, cursor) -> Iterator[bytes]:
-        """This part's rows: from the file, or, when the helper got no connection (a full
-        pool), run now on the caller's ``connection``, in the same snapshot."""
+    def finish(self, connection, cursor) -> None:
+        """Wait for this part; when the helper got no connection (a full pool), run it now on
+        the caller's ``connection``, in the same snapshot, into the same file."""
         self.join()
         if self.error is not None:
             raise self.error
         if self.unavailable is not None:
-            logger.warning("export helper had no connection (%s); running its part in turn",
-                           self.unavailable)
-            yield from _copy_on(connection, cursor, self.statement, self.params)
-            return
+            logger.warning(
+                "export helper had no connection (%s); running its part in turn", self.unavailable
+            )
+            for piece in _copy_on(connection, cursor, self.statement, self.params):
+                self.file.write(piece)
+
+    def pieces(self) -> Iterator[bytes]:
         self.file.seek(0)
         while piece := self.file.read(COPY_CHUNK_BYTES):
             yield piece
+        self.file.close()
 
     def close(self) -> None:
         if self.is_alive():
+            pg = self.pg
+            if pg is not None:  # stop a COPY that may be waiting on the server, not on us
+                with contextlib.suppress(Exception):
+                    pg.cancel_safe()
             self.join()
         self.file.close()
 
@@ -511,8 +537,15 @@ def _read_copy(conn) -> Iterator[bytes]:
             else:
                 break
     results = []
-    while (result := pgconn.get_result()) is not None:
-        results.append(result)
+    with selectors.DefaultSelector() as selector:
+        selector.register(pgconn.socket, selectors.EVENT_READ)
+        while True:
+            while pgconn.is_busy():  # get_result() would block, perhaps holding the GIL
+                selector.select()
+                pgconn.consume_input()
+            if (result := pgconn.get_result()) is None:
+                break
+            results.append(result)
     for result in results:
         if result.status != pq.ExecStatus.COMMAND_OK:
             raise psycopg_errors.error_from_result(result, encoding=conn.info.encoding)

@@ -342,7 +342,8 @@ def test_split_helper_reads_the_snapshot_it_is_given():
         count = "COPY (SELECT count(*) FROM indicators_indicator) TO STDOUT"
         helper = pg_export._Helper("default", snapshot, count, [], threading.Event())
         helper.start()
-        assert b"".join(helper.pieces(connection, cursor)) == b"0\n"
+        helper.finish(connection, cursor)
+        assert b"".join(helper.pieces()) == b"0\n"
         helper.close()
     assert Indicator.objects.count() == 1
 
@@ -357,7 +358,7 @@ def test_split_helper_error_reaches_the_caller():
         helper = pg_export._Helper("default", snapshot, failing, [], threading.Event())
         helper.start()
         with pytest.raises(DivisionByZero):
-            b"".join(helper.pieces(connection, cursor))
+            helper.finish(connection, cursor)
         helper.close()
     with pytest.raises(ValueError, match="snapshot"):
         pg_export._Helper("default", "x'; DROP TABLE y; --", failing, [], threading.Event())
@@ -415,3 +416,27 @@ def test_split_export_runs_the_part_itself_when_the_helper_gets_no_connection(
     monkeypatch.undo()
     assert split_small_exports == [2]
     assert fast == b"".join(stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys", fast=False))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_outside_a_transaction_is_one_snapshot_and_flat_in_queries():
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            body = b"".join(stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys"))
+        assert len(list(csv.reader(io.StringIO(body.decode())))) == Indicator.objects.count() + 1
+        return [q["sql"][:13] for q in ctx.captured_queries]
+
+    report = ReportFactory()
+    Indicator.objects.create(report=report, name="one", position=0)
+    small = queries()
+    for report in ReportFactory.create_batch(30, fiscal_year__year=2022):
+        Indicator.objects.bulk_create(
+            Indicator(report=report, name=f"n{n}", position=n) for n in range(20)
+        )
+    assert queries() == small == [
+        "BEGIN", "SET TRANSACTI", "SELECT set_co", "SELECT pg_exp", 'SELECT "evalu',
+        "COPY (SELECT ", "COMMIT",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_sort")  # SET LOCAL: gone with the export's transaction
+        assert cursor.fetchone() == ("on",)
