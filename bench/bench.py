@@ -214,7 +214,7 @@ def _workers_peak_mb(master: int) -> float:
     return round(max(peaks, default=0.0), 1)
 
 
-def step_export(repeat: int = 3) -> dict:
+def step_export(repeat: int = 5) -> dict:
     """The export against COPY, each run ``repeat`` times in turn; the best of each is the figure.
 
     Two exports are timed: ``manage.py export_data`` (a new Python process: Django's start-up
