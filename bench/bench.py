@@ -186,6 +186,26 @@ def step_sizes() -> dict:
     }
 
 
+@contextlib.contextmanager
+def gunicorn(env: dict):
+    """gunicorn on PORT with ``env``, answering /healthz; yields (base URL, master process)."""
+    server = subprocess.Popen(
+        [str(Path(PYTHON).with_name("gunicorn")), "-c", "config/gunicorn.conf.py", "--access-logfile", "/dev/null"],
+        cwd=ROOT, env=env, stdout=open(OUT / "gunicorn.txt", "wb"), stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    try:
+        for _ in range(60):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 - loopback
+                break
+            time.sleep(0.5)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 AUDITOR_SESSION = """
 from importlib import import_module
 from django.conf import settings
@@ -233,23 +253,11 @@ def step_export(repeat: int = 5) -> dict:
         [PYTHON, "manage.py", "shell", "-v0", "-c", AUDITOR_SESSION], cwd=ROOT, env=env,
         check=True, capture_output=True, text=True,
     ).stdout.strip().splitlines()[-1]
-    server = subprocess.Popen(
-        [str(Path(PYTHON).with_name("gunicorn")), "-c", "config/gunicorn.conf.py", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env,
-        stdout=open(OUT / "gunicorn.txt", "wb"), stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{PORT}"
-    url = f"{base}/exports/indicators.csv?header=keys"
     anchors, exports, downloads = [], [], []
-    try:
-        for _ in range(60):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 - loopback
-                break
-            time.sleep(0.5)
+    with gunicorn(env) as (base, server):
         # --max-redirs 0: a login redirect (a session that did not verify) is a failure, not a file.
-        curl = ["curl", "-sS", "--fail", "--max-redirs", "0", "-w", "%{http_code}", "-b", cookie,
-                "-o", str(download), url]
+        curl = ["curl", "-sS", "--fail", "--max-redirs", "0", "-b", cookie, "-o", str(download),
+                f"{base}/exports/indicators.csv?header=keys"]
         run(curl)  # warm-up: the worker's connections and imports
         with open(download, "rb") as f:  # not read_bytes(): a forked child's peak RSS counts
             start = f.read(200)             # the parent's memory before exec
@@ -262,9 +270,6 @@ def step_export(repeat: int = 5) -> dict:
             exports.append(manage(DB, "export_data", "indicators", "--header", "keys", "--output", str(out)))
             downloads.append(run(curl))
         workers_mb = _workers_peak_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     same = filecmp.cmp(out, download, shallow=False)
     with open(out, "rb") as f:
         lines = sum(1 for _ in f)
@@ -377,6 +382,24 @@ def parse_wrk(text: str) -> dict:
     }
 
 
+def _wrk_all(base: str, pages: dict, results: dict, duration: int, connections: int) -> None:
+    """wrk against each page and its static copy, into results["wrk"]."""
+    targets = {}
+    for name, info in pages.items():
+        targets[name] = info["url"]
+        targets[f"static_{name}"] = f"/static/bench/{name}.html"
+    for name, url in targets.items():
+        # A short warm-up so every worker has its pool and templates loaded.
+        subprocess.run(["wrk", "-t2", "-c4", "-d3s", base + url], capture_output=True, check=False)
+        text = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", base + url],
+            capture_output=True, text=True, check=False,
+        ).stdout
+        (OUT / f"wrk-{name}.txt").write_text(text)
+        results["wrk"][name] = {"url": url, **parse_wrk(text)}
+        log(f"  {name}: {results['wrk'][name]}")
+
+
 def step_http(duration: int, connections: int) -> dict:
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
@@ -399,36 +422,11 @@ def step_http(duration: int, connections: int) -> dict:
         env=django_env(DB, PUBLIC_PAGE_CACHE_SECONDS="0"), stdout=probe_file)
     pages = json.loads(probe_file.read_text().strip().splitlines()[-1])
     # The same bytes as a static file: WhiteNoise indexes STATIC_ROOT when gunicorn starts.
-    env = django_env(DB, BIND=f"127.0.0.1:{PORT}")
-    server = subprocess.Popen(
-        [str(Path(PYTHON).with_name("gunicorn")), "-c", "config/gunicorn.conf.py", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, stdout=open(OUT / "gunicorn.txt", "wb"), stderr=subprocess.STDOUT,
-    )
     results = {"year": year, "published_reports_in_year": departments, "pages": pages, "wrk": {}}
     try:
-        base = f"http://127.0.0.1:{PORT}"
-        for _ in range(60):
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310 - loopback
-                break
-            time.sleep(0.5)
-        targets = {}
-        for name, info in pages.items():
-            targets[name] = info["url"]
-            targets[f"static_{name}"] = f"/static/bench/{name}.html"
-        for name, url in targets.items():
-            # A short warm-up so every worker has its pool and templates loaded.
-            subprocess.run(["wrk", "-t2", "-c4", "-d3s", base + url], capture_output=True, check=False)
-            text = subprocess.run(
-                ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", base + url],
-                capture_output=True, text=True, check=False,
-            ).stdout
-            (OUT / f"wrk-{name}.txt").write_text(text)
-            results["wrk"][name] = {"url": url, **parse_wrk(text)}
-            log(f"  {name}: {results['wrk'][name]}")
+        with gunicorn(django_env(DB, BIND=f"127.0.0.1:{PORT}")) as (base, _server):
+            _wrk_all(base, pages, results, duration, connections)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         shutil.rmtree(static_dir, ignore_errors=True)
     met = True
     for name in pages:

@@ -113,17 +113,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": envint("DB_POOL_MAX", 8),
         "timeout": envint("DB_POOL_TIMEOUT", 10),
     }
-# A large indicators export on PostgreSQL runs as this many statements at once, each on its own
-# pooled connection, over one snapshot (evaluations/pg_export.py); 1 turns that off. Up to the
-# cores the database may give one export; each export holds this many pool connections.
-EXPORT_SPLIT_PARTS = envint("EXPORT_SPLIT_PARTS", 2)
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets gunicorn's threads read while one writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+# A large indicators export on PostgreSQL runs as this many statements at once, each on its own
+# pooled connection, over one snapshot (evaluations/pg_export.py); 1 turns that off. Up to the
+# cores the database may give one export; each export holds this many pool connections.
+EXPORT_SPLIT_PARTS = envint("EXPORT_SPLIT_PARTS", 2)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

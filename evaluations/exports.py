@@ -157,7 +157,7 @@ def indicators_queryset(filters: ExportFilters) -> QuerySet:
 
 
 def indicators_base_queryset(filters: ExportFilters) -> QuerySet:
-    """The filtered indicators in document order (pg_export's key sorts them the same way)."""
+    """The filtered indicators in document order, the order pg_export's statement writes."""
     qs = Indicator.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
     if filters.funding_sources:
         qs = qs.filter(project__funding_source__code__in=filters.funding_sources)

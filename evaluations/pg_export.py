@@ -44,7 +44,7 @@ from indicators import scoring
 from indicators.models import Indicator
 
 from . import datasets as ds
-from .models import Department, FiscalYear, Project, Report
+from .models import Project, Report
 
 logger = logging.getLogger(__name__)
 
@@ -239,11 +239,7 @@ def indicator_cells(header: str) -> dict[str, Expression]:
 
 def _tables(alias: str) -> dict[str, str]:
     quote = connections[alias].ops.quote_name
-    return {
-        "indicator": quote(Indicator._meta.db_table), "report": quote(Report._meta.db_table),
-        "project": quote(Project._meta.db_table), "year": quote(FiscalYear._meta.db_table),
-        "department": quote(Department._meta.db_table),
-    }
+    return {"indicator": quote(Indicator._meta.db_table), "project": quote(Project._meta.db_table)}
 
 
 def _ids(qs: QuerySet | None, column: str) -> tuple[str, list]:
@@ -263,11 +259,7 @@ def report_order(reports: QuerySet) -> tuple[list[int], list[int], list[str]]:
     rows = reports.order_by("fiscal_year__year", "department__code").values_list(
         "id", "fiscal_year__year", "department__code"
     )
-    ids, years, codes = [], [], []
-    for report_id, year, code in rows:
-        ids.append(report_id)
-        years.append(year)
-        codes.append(code)
+    ids, years, codes = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
     return ids, years, codes
 
 
@@ -340,6 +332,14 @@ def copy_bytes(header: str, *, reports: QuerySet | None = None, **filters) -> It
 _SETTINGS = {"jit": "off", "enable_sort": "off", "max_parallel_workers_per_gather": "0"}
 
 
+def _set_planner(cursor, *, local: bool) -> None:
+    """Apply _SETTINGS for this transaction (``local``) or for the session."""
+    cursor.execute(
+        "SELECT " + ", ".join([f"set_config(%s, %s, {str(local).lower()})"] * len(_SETTINGS)),
+        [v for item in _SETTINGS.items() for v in item],
+    )
+
+
 def _copy(
     alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
 ) -> Iterator[bytes]:
@@ -354,16 +354,12 @@ def _copy(
         return
     params = [*params[:reports_at], ids, years, codes, *params[reports_at:]]
     with connection.cursor() as cursor:
-        names = list(_SETTINGS)
-        cursor.execute(
-            "SELECT " + ", ".join(["set_config(%s, %s, false)"] * len(names)),
-            [v for name in names for v in (name, _SETTINGS[name])],
-        )
+        _set_planner(cursor, local=False)
         try:
             yield from _copy_on(connection, cursor, statement, params)
         finally:
             if cursor.cursor.connection.info.transaction_status != pq.TransactionStatus.INERROR:
-                cursor.execute("; ".join(f"RESET {name}" for name in names))
+                cursor.execute("; ".join(f"RESET {name}" for name in _SETTINGS))
             # else a cancel failed the enclosing transaction; its rollback undoes the SET.
 
 
@@ -397,10 +393,7 @@ def _begin_snapshot(cursor, snapshot: str | None = None) -> None:
     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     if snapshot is not None:  # before any query of the transaction; the id was checked
         cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-    cursor.execute(
-        "SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(_SETTINGS)),
-        [v for item in _SETTINGS.items() for v in item],
-    )
+    _set_planner(cursor, local=True)
 
 
 def _copy_split(
@@ -510,7 +503,7 @@ class _Helper(threading.Thread):
 
 
 def _read_copy(conn) -> Iterator[bytes]:
-    """The rows of the COPY under way on the psycopg connection ``conn``, gathered into pieces of about 256 kB.
+    """The rows of the COPY under way on psycopg connection ``conn``, in pieces of about 256 kB.
 
     psycopg's Copy hands over one row per call through a generator and its wait loop: 1.3 s of
     client CPU a million rows, as much as the database spends on the whole COPY (RESULTS.md).
@@ -522,6 +515,7 @@ def _read_copy(conn) -> Iterator[bytes]:
     pgconn = conn.pgconn
     get = pgconn.get_copy_data
     buffer = bytearray()
+    results = []
     with selectors.DefaultSelector() as selector:
         selector.register(pgconn.socket, selectors.EVENT_READ)
         while True:
@@ -536,9 +530,6 @@ def _read_copy(conn) -> Iterator[bytes]:
                 pgconn.consume_input()
             else:
                 break
-    results = []
-    with selectors.DefaultSelector() as selector:
-        selector.register(pgconn.socket, selectors.EVENT_READ)
         while True:
             while pgconn.is_busy():  # get_result() would block, perhaps holding the GIL
                 selector.select()

@@ -199,17 +199,21 @@ def test_copy_reader_raises_an_error_met_midway_and_leaves_the_connection_usable
         assert cursor.fetchone() == (1,)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_export_stopped_early_cancels_the_statement_and_restores_the_settings():
-    report = ReportFactory()
-    with connection.cursor() as cursor:  # enough rows that the server is still sending
+def _many_indicators(report, count: int) -> None:
+    """``count`` plain report-level indicators, written by the database itself (fast)."""
+    with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO indicators_indicator (report_id, level1, level2, name, nature, unit,"
             " target_text, actual_text, tier, applicable, deviation, position)"
             " SELECT %s, 'output', 'quantity', 'n' || g, 'gte', '', '', '', '', true, '', g"
-            " FROM generate_series(1, 300000) g",
-            [report.pk],
+            " FROM generate_series(1, %s) g",
+            [report.pk, count],
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_stopped_early_cancels_the_statement_and_restores_the_settings():
+    _many_indicators(ReportFactory(), 300000)  # enough that the server is still sending
     pieces = stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys")
     assert next(pieces).startswith(b"year,")
     assert next(pieces)  # a first piece of the COPY: the statement is under way
@@ -367,15 +371,8 @@ def test_split_helper_error_reaches_the_caller():
 @pytest.mark.django_db(transaction=True)
 def test_split_export_stopped_early_cancels_both_runs(split_small_exports):
     reports = ReportFactory.create_batch(4)
-    with connection.cursor() as cursor:
-        for report in reports:
-            cursor.execute(
-                "INSERT INTO indicators_indicator (report_id, level1, level2, name, nature, unit,"
-                " target_text, actual_text, tier, applicable, deviation, position)"
-                " SELECT %s, 'output', 'quantity', 'n' || g, 'gte', '', '', '', '', true, '', g"
-                " FROM generate_series(1, 100000) g",
-                [report.pk],
-            )
+    for report in reports:
+        _many_indicators(report, 100000)
     pieces = stream_csv_bytes(ds.INDICATORS, ExportFilters(), header="keys")
     next(pieces)
     assert next(pieces)
