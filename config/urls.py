@@ -6,6 +6,9 @@ from django.urls import include, path
 
 from evaluations.admin import scoped_view_on_site
 
+# The admin modules are imported here, with the URLconf, not at start-up (config/apps.py).
+admin.autodiscover()
+
 urlpatterns = [
     # Ahead of the admin's own /admin/r/ shortcut, which checks no department.
     path(

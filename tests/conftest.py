@@ -7,6 +7,16 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
+def admin_site():
+    """The admin site as a request finds it: config/urls.py discovers its modules."""
+    from django.contrib import admin
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (loading the URLconf is the point)
+    return admin.site
+
+
+@pytest.fixture
 def sample_report(db):
     from evaluations.sample import load_sample_report
 

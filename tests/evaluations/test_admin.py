@@ -1,7 +1,6 @@
 """Every admin changelist, add form and change form renders for a superuser."""
 
 import pytest
-from django.contrib import admin
 from django.urls import reverse
 
 from tests.factories import IndicatorFactory, ProjectFactory, ProjectFundFactory
@@ -17,17 +16,17 @@ def full_data(sample_report):
     return sample_report
 
 
-def _registered():
+def _registered(admin_site):
     return [
         (model._meta.app_label, model._meta.model_name, model)
-        for model in admin.site._registry
+        for model in admin_site._registry
         if model._meta.app_label in {"evaluations", "indicators"}
     ]
 
 
-def test_every_changelist_and_form_renders(client, superuser, full_data):
+def test_every_changelist_and_form_renders(client, superuser, full_data, admin_site):
     client.force_login(superuser)
-    registered = _registered()
+    registered = _registered(admin_site)
     assert len(registered) >= 6
     for app, name, model in registered:
         response = client.get(reverse(f"admin:{app}_{name}_changelist"))

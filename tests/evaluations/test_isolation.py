@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from django.contrib import admin
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -53,9 +52,9 @@ def admin_url(obj, view, *args):
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk, *args])
 
 
-def test_every_scoped_model_is_probed():
+def test_every_scoped_model_is_probed(admin_site):
     scoped = {
-        m._meta.label_lower for m in admin.site._registry
+        m._meta.label_lower for m in admin_site._registry
         if m._meta.label_lower not in {"evaluations.fiscalyear", "evaluations.fundingsource"}
         and m._meta.app_label in {"evaluations", "indicators"}
     }
@@ -142,19 +141,19 @@ def test_autocomplete_offers_only_own_department(
             assert any("甲部门" in t for t in texts), (field_name, term, texts)
 
 
-def test_foreign_key_choices_of_add_forms(world, data_entry_user):
+def test_foreign_key_choices_of_add_forms(world, data_entry_user, admin_site):
     request = RequestFactory().get("/admin/")
     request.user = data_entry_user
     forms = {
         Project: ["report"], OutcomeNarrative: ["report"], Indicator: ["report", "project"],
     }
     for model, fields in forms.items():
-        form = admin.site._registry[model].get_form(request)()
+        form = admin_site._registry[model].get_form(request)()
         for name in fields:
             choices = list(form.fields[name].queryset)
             assert choices, (model, name)
             assert all(OTHER not in str(c) for c in choices), (model, name)
-    report_form = admin.site._registry[Report].get_form(request)()
+    report_form = admin_site._registry[Report].get_form(request)()
     assert [d.name for d in report_form.fields["department"].queryset] == ["甲部门"]
 
 
