@@ -440,13 +440,19 @@ def step_http(duration: int, connections: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("steps", nargs="*", choices=["generate", "sizes", "export", "import", "http"])
+    every = ["generate", "sizes", "export", "import", "http"]
+    # No choices= here: Python 3.11's argparse rejects an empty list against them, and no
+    # steps at all means every step.
+    parser.add_argument("steps", nargs="*", metavar="STEP", help=f"any of {', '.join(every)} (default: all)")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of the departments, for a quick trial of the scripts")
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=50)
     options = parser.parse_args()
-    steps = options.steps or ["generate", "sizes", "export", "import", "http"]
+    unknown = set(options.steps) - set(every)
+    if unknown:
+        parser.error(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(every)}")
+    steps = options.steps or every
     OUT.mkdir(parents=True, exist_ok=True)
     # Every manage.py run below is a new process. Where PYTHONDONTWRITEBYTECODE is set (this
     # sandbox sets it), each would compile the project's modules again (0.3 s); a deployment
