@@ -556,9 +556,19 @@ class Importer:
         return report
 
     def year_takes_reports(self, number: int, year: int) -> bool:
-        """New reports only in open years, as in the admin (missing years are created open)."""
+        """New reports only in open years, as in the admin. A missing year is created open,
+        unless it lies beyond next year: 2204 for 2024 is a slip of the keyboard, not a plan."""
         fiscal_year = self.years.get(year)
-        if fiscal_year is not None and not fiscal_year.is_open and not self.is_admin:
+        if fiscal_year is None:
+            latest = timezone.localdate().year + 1
+            if year > latest:
+                self.error(
+                    number, "year",
+                    _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或先在“预算年度”中新增。")
+                    % {"year": year, "latest": latest},
+                )
+                return False
+        elif not fiscal_year.is_open and not self.is_admin:
             self.error(number, "year", _("%(year)s 年度已停止填报，不能新建报告。") % {"year": year})
             return False
         return True

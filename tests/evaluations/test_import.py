@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from evaluations import datasets as ds
 from evaluations.importing import import_file
@@ -427,6 +427,25 @@ def test_staff_cannot_open_a_report_in_a_closed_year_by_import(d1, data_entry_us
     assert [str(e) for e in result.errors][0] == "第 2 行，“年度”列：2024 年度已停止填报，不能新建报告。"
     assert not Report.objects.exists() and not Project.objects.exists()
     assert import_file(ds.PROJECTS, PROJECTS_CSV.encode()).ok  # the command line may
+
+
+def test_an_import_creates_no_year_beyond_next_year(d1):
+    """A mistyped year (2204 for 2024) is refused, row and column named, and nothing written;
+    next year may be created, and a year an administrator set up takes reports."""
+    latest = timezone.localdate().year + 1
+    typo = PROJECTS_CSV.replace("\r\n2024,d1,p2,", f"\r\n{latest + 1},d1,p2,")
+    result = import_file(ds.PROJECTS, typo.encode())
+    assert [str(e) for e in result.errors] == [
+        f"第 3 行，“年度”列：{latest + 1} 年度尚未设立，且晚于{latest} 年度；"
+        "请核对年度，或先在“预算年度”中新增。"
+    ]
+    assert not FiscalYear.objects.exists() and not Report.objects.exists()
+    assert not Project.objects.exists()
+
+    assert import_file(ds.PROJECTS, PROJECTS_CSV.replace("2024,", f"{latest},").encode()).ok
+    FiscalYear.objects.create(year=latest + 1)
+    assert import_file(ds.PROJECTS, typo.encode()).ok
+    assert set(Report.objects.values_list("fiscal_year__year", flat=True)) == {2024, latest, latest + 1}
 
 
 def test_staff_import_keeps_a_qualitative_score_within_its_tier(d1, data_entry_user):
