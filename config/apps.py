@@ -2,13 +2,14 @@
 
 ``django.contrib.admin``'s own AppConfig imports every application's ``admin`` module in
 ``ready()`` and, through django-import-export's admin, openpyxl: a tenth of a second of every
-``manage.py`` run, every test process and every gunicorn worker, whether or not it will
-ever show an admin page. Here ``config/urls.py`` discovers the admin modules when the URLconf
-is first loaded, which every request and every ``reverse()`` does first, so commands such as
-``export_data`` and ``import_data`` start without them.
+process start, whether or not it will ever show an admin page. Here ``config/urls.py``
+discovers the admin modules when the URLconf is first loaded, which every request, every
+``reverse()`` and the URL system check do first; ``config/wsgi.py`` loads it as a gunicorn
+worker starts. A command that runs no system checks, such as ``export_data``, starts without
+the admin (0.46 → 0.36 s for an empty export).
 
-The system checks discover them too, before checking: ``manage.py check`` still checks every
-ModelAdmin whether or not the URLconf check happened to run first.
+The admin system check discovers them too, before checking: ``manage.py check`` still checks
+every ModelAdmin whether or not the URL check happened to run first.
 """
 
 from django.contrib import admin

@@ -538,6 +538,7 @@ class Importer:
             ).select_related("fiscal_year")
         }
         self.new_reports: dict[tuple[int, int], Report] = {}
+        self.refused_years: set[int] = set()
 
     def report_for(self, number: int, record: dict, *, create: bool = True) -> Report | None:
         department = self.check_department(number, record, self.departments)
@@ -562,11 +563,13 @@ class Importer:
         if fiscal_year is None:
             latest = timezone.localdate().year + 1
             if year > latest:
-                self.error(
-                    number, "year",
-                    _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或先在“预算年度”中新增。")
-                    % {"year": year, "latest": latest},
-                )
+                if year not in self.refused_years:  # once, at its first row: not every row
+                    self.refused_years.add(year)
+                    if self.is_admin or self.user.has_perm("evaluations.add_fiscalyear"):
+                        message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或先在“预算年度”中新增。")
+                    else:
+                        message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或请审核人先新增该年度。")
+                    self.error(number, "year", message % {"year": year, "latest": latest})
                 return False
         elif not fiscal_year.is_open and not self.is_admin:
             self.error(number, "year", _("%(year)s 年度已停止填报，不能新建报告。") % {"year": year})

@@ -52,3 +52,8 @@ def test_admin_checks_see_every_model_admin():
         "print('django.urls.resolvers' in sys.modules and 'config.urls' in sys.modules)\n"
     )
     assert out == ["True", "True", "False"]
+
+
+def test_a_gunicorn_worker_loads_the_urlconf_as_it_starts():
+    # config.wsgi calls django.setup() itself; the in-process setup above is harmless.
+    assert _in_new_process("import config.wsgi\n" + _loaded()) == ["True"] * len(ADMIN_MODULES)

@@ -448,6 +448,17 @@ def test_an_import_creates_no_year_beyond_next_year(d1):
     assert set(Report.objects.values_list("fiscal_year__year", flat=True)) == {2024, latest, latest + 1}
 
 
+def test_a_year_beyond_next_year_is_named_once_and_staff_are_sent_to_a_reviewer(d1, data_entry_user):
+    d1.staff.add(data_entry_user)
+    year = timezone.localdate().year + 2
+    rows = "".join(f"{year},d1,p{n},项目{n},一般公共预算,,,1,,\r\n" for n in range(30))
+    result = import_file(ds.PROJECTS, (PROJECTS_CSV.splitlines(True)[0] + rows).encode(), user=data_entry_user)
+    assert [str(e) for e in result.errors] == [
+        f"第 2 行，“年度”列：{year} 年度尚未设立，且晚于{year - 1} 年度；请核对年度，或请审核人先新增该年度。"
+    ]
+    assert not FiscalYear.objects.exists() and not Project.objects.exists()
+
+
 def test_staff_import_keeps_a_qualitative_score_within_its_tier(d1, data_entry_user):
     """The indicator form refuses a 部分达成 score above its band; so does the import."""
     d1.staff.add(data_entry_user)
