@@ -444,7 +444,9 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
 - **Matching.** Rows are matched on the readable key listed for each dataset, never on
   database ids; importing the same file twice changes nothing. New projects and indicators
   are appended after the existing ones in file order (that order is their 顺序).
-  Missing fiscal years are created; a row for a department and year without a report
+  Missing fiscal years up to next year are created (a later one is taken for a typing
+  slip and refused: create it under 预算年度 first, also before importing an export that
+  holds one); a row for a department and year without a report
   creates a draft report (except project funds and project indicators, whose project must
   exist).
 - **All or nothing.** Any bad row (unknown department or project, negative or malformed

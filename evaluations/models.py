@@ -71,7 +71,16 @@ class Department(models.Model):
         help_text=_("可以填报本部门数据的用户。"),
     )
 
+    # When what the public pages print of the department last changed (code, names, 归口):
+    # the pages' version stamp reads it, so assigning staff, which history records as a
+    # change of the department too, leaves every cached page valid.
+    public_changed_at = models.DateTimeField(
+        _("公开信息更新时间"), default=timezone.now, editable=False, db_index=True
+    )
+
     history = HistoricalRecords(m2m_fields=[staff])
+
+    PUBLIC_FIELDS = ("code", "name", "short_name", "parent_id")
 
     class Meta:
         verbose_name = _("部门")
@@ -81,8 +90,25 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        if self._public_values() != getattr(self, "_public_as_loaded", None):
+            self.public_changed_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "public_changed_at"}
+        super().save(*args, **kwargs)
+        self._public_as_loaded = self._public_values()
+
     def get_absolute_url(self) -> str:
         return reverse("evaluations:department", args=[self.code])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        department = super().from_db(db, field_names, values)
+        department._public_as_loaded = department._public_values()
+        return department
+
+    def _public_values(self) -> tuple:
+        return tuple(self.__dict__.get(name) for name in self.PUBLIC_FIELDS)
 
     def clean(self) -> None:
         """A department cannot be its own 归口管理部门, directly or through others."""

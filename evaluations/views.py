@@ -84,9 +84,11 @@ def _stamp(scope: Q) -> Stamp | None:
         changed=Max("updated_at"),
         revisions=Sum("revision"),
         # Department and funding-source names are printed on the pages too; a rename
-        # leaves the reports untouched, so their latest history entries count as well:
-        # any department's, as one index lookup, not each report's own department.
-        departments=Max(_latest_change(Department)),
+        # leaves the reports untouched, so their latest changes count as well: any
+        # department's (one index lookup, not one per report), and any funding source's.
+        departments=Max(Subquery(
+            Department.objects.order_by("-public_changed_at").values("public_changed_at")[:1]
+        )),
         sources=Max(_latest_change(FundingSource)),
     )
     if not row["published"]:
