@@ -424,10 +424,14 @@ def step_http(duration: int, connections: int) -> dict:
     # The same bytes as a static file: WhiteNoise indexes STATIC_ROOT when gunicorn starts.
     results = {"year": year, "published_reports_in_year": departments, "pages": pages, "wrk": {}}
     try:
-        with gunicorn(django_env(DB, BIND=f"127.0.0.1:{PORT}")) as (base, _server):
+        with gunicorn(django_env(DB, BIND=f"127.0.0.1:{PORT}")) as (base, server):
             _wrk_all(base, pages, results, duration, connections)
+            results["workers_peak_mb"] = _workers_peak_mb(server.pid)
     finally:
         shutil.rmtree(static_dir, ignore_errors=True)
+    # Each restart (max_requests) costs a worker's start while the other serves alone.
+    log_text = (OUT / "gunicorn.txt").read_text(errors="replace")
+    results["worker_starts"] = log_text.count("Booting worker")
     met = True
     for name in pages:
         page, static = results["wrk"][name], results["wrk"][f"static_{name}"]
