@@ -8,16 +8,41 @@ the stamp — so nothing has to be invalidated by hand and nothing stale is ever
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 KEY_PREFIX = "public-page"
+
+# What a page is rendered from besides the data: the templates, the code that lays out and
+# formats the figures, the translations, and the hashed names of the static files it links.
+# Their digest is part of every page's stamp (and ETag), so a release that changes any of
+# them renders each page again once, with no version to bump by hand.
+RENDERED_FROM = ("templates", "evaluations", "indicators", "config", "locale")
+RENDERED_SUFFIXES = frozenset({".py", ".html", ".txt", ".mo"})
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the files under RENDERED_FROM and of the static files' manifest."""
+    base = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for top in RENDERED_FROM:
+        for path in sorted((base / top).rglob("*")):
+            if path.suffix in RENDERED_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
+                digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
+    return digest.hexdigest()[:16]
 
 # A few pages also stay in this process, so a hit on a busy page skips the shared cache's
 # round trip and unpickling. The key holds the stamp, so this copy can never be stale.

@@ -51,13 +51,11 @@ from .models import (
     ProjectFund,
     Report,
 )
-from .page_cache import cached_page
+from .page_cache import cached_page, code_version
 from .services import published_revisions
 
 ZERO = Decimal("0")
 SEARCH_LIMIT = 50
-# Bump when templates change in a way that should invalidate cached pages.
-PAGE_VERSION = "1"
 DATASETS = ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
 
 
@@ -98,7 +96,7 @@ def _stamp(scope: Q) -> Stamp | None:
         default=None,
     )
     key = "|".join([
-        PAGE_VERSION, get_language() or "", str(row["count"]), str(row["published"]),
+        code_version(), get_language() or "", str(row["count"]), str(row["published"]),
         str(row["revisions"]),
         *(row[k].isoformat() if row[k] else "" for k in ("changed", "departments", "sources")),
     ])

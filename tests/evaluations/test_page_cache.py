@@ -127,3 +127,49 @@ def test_public_report_page_renders_once_then_costs_two_queries(
     sample_report.problems += "更正。"
     sample_report.save()
     assert "更正。" in client.get(url).content.decode()
+
+
+@pytest.fixture
+def fresh_code_version():
+    page_cache.code_version.cache_clear()
+    yield page_cache.code_version
+    page_cache.code_version.cache_clear()
+
+
+def test_the_code_version_follows_templates_code_translations_and_static_names(
+    settings, tmp_path, fresh_code_version
+):
+    settings.BASE_DIR, settings.STATIC_ROOT = tmp_path, tmp_path / "staticfiles"
+    (tmp_path / "templates").mkdir()
+    template = tmp_path / "templates" / "year.html"
+    template.write_text("<h1>{{ year }}</h1>")
+    versions = [fresh_code_version()]
+
+    def changed() -> bool:
+        fresh_code_version.cache_clear()
+        versions.append(fresh_code_version())
+        return versions[-1] != versions[-2]
+
+    assert not changed()  # the same files, the same version
+    template.write_text("<h1>{{ year }} 年</h1>")
+    assert changed()
+    (tmp_path / "evaluations").mkdir()
+    (tmp_path / "evaluations" / "formatting.py").write_text("PLACES = 2\n")
+    assert changed()
+    (tmp_path / "evaluations" / "notes.md").write_text("not rendered")
+    assert not changed()
+    settings.STATIC_ROOT.mkdir()
+    (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {"site.css": "site.1a2b.css"}}')
+    assert changed()
+
+
+def test_a_release_renders_the_public_pages_again(client, sample_report, monkeypatch):
+    from evaluations import views
+
+    url = "/reports/2022/"
+    monkeypatch.setattr(views, "code_version", lambda: "release-1")
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    monkeypatch.setattr(views, "code_version", lambda: "release-2")
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
