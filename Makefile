@@ -42,7 +42,7 @@ lint: $(VENV)/.dev
 
 messages: $(VENV)/.dev
 	DEBUG=1 $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=bench --no-obsolete
-	DEBUG=1 $(BIN)/python manage.py compilemessages -l en --ignore=.venv
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l en -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -162,6 +163,9 @@ def test_admin_sign_in_locks_out_after_five_failures(client, data_entry_user, re
     locked = sign_in("clerk", PASSWORD)
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+    page = locked.content.decode()
+    assert "<h1>暂时无法登录</h1>" in page and "绩效自评报告管理" in page  # the admin's own page
+    assert "连续 5 次登录失败" in page and "请在 15 分钟后再试。" in page
     # Another account from the same address is not locked.
     assert sign_in("reviewer", PASSWORD).status_code == 302
 
@@ -228,3 +232,24 @@ def test_behind_a_proxy_lockouts_go_by_the_forwarded_client_address(client, data
     assert client.post(login, {"username": "clerk", "password": PASSWORD}, **attacker).status_code == 429
     colleague = {"HTTP_X_FORWARDED_FOR": "198.51.100.4"}
     assert client.post(login, {"username": "clerk", "password": PASSWORD}, **colleague).status_code == 302
+
+
+def test_the_lockout_page_speaks_the_visitors_language(client, data_entry_user):
+    login = reverse("admin:login")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for _ in range(6):
+        response = client.post(login, {"username": "clerk", "password": "guess"})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "5 failed sign-ins in a row" in page and "Try again in 15 minutes." in page
+    assert "暂时" not in page
+
+
+def test_the_lockout_records_are_labelled_in_chinese_in_the_admin(client, superuser):
+    """django-axes ships no Chinese; locale/zh_Hans holds its labels."""
+    client.force_login(superuser)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "访问尝试" in index and "登录日志" in index
+    assert "Access attempts" not in index
+    changelist = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert "尝试时间" in changelist and "Attempt Time" not in changelist
