@@ -164,7 +164,8 @@ def test_admin_sign_in_locks_out_after_five_failures(client, data_entry_user, re
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
     page = locked.content.decode()
-    assert "<h1>暂时无法登录</h1>" in page and "绩效自评报告管理" in page  # the admin's own page
+    assert page.count("<h1>暂时无法登录</h1>") == 1 and "绩效自评报告管理" in page  # the admin's page
+    assert 'id="nav-sidebar"' not in page  # laid out as the sign-in page, no navigation
     assert "连续 5 次登录失败" in page and "请在 15 分钟后再试。" in page
     # Another account from the same address is not locked.
     assert sign_in("reviewer", PASSWORD).status_code == 302
