@@ -14,6 +14,8 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .formatting import join_names
+
 HISTORY_FIELDS = {
     "history_id", "history_date", "history_change_reason", "history_type", "history_user",
     "history_relation",
@@ -68,7 +70,7 @@ def _m2m_members(model, history_model) -> list[tuple[str, dict[int, frozenset[st
 
 
 def _names(members: frozenset[str]) -> str:
-    return "、".join(sorted(members)) or "—"
+    return join_names(sorted(members)) or "—"
 
 
 def rows() -> Iterator[list[str]]:

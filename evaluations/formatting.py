@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+
+from django.utils.translation import pgettext
 
 TWO_PLACES = Decimal("0.01")
 
@@ -26,3 +29,13 @@ def percent(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"{Decimal(value):.2f}%"
+
+
+def join_names(names: Iterable[str]) -> str:
+    """Names listed in a sentence: 甲、乙 in Chinese, "A, B" in English."""
+    return pgettext("list separator", "、").join(names)
+
+
+def with_reason(name: str, reason: str) -> str:
+    """A name followed by its reason in brackets: 甲（原因） in Chinese, "A (reason)" in English."""
+    return pgettext("name with reason", "%(name)s（%(reason)s）") % {"name": name, "reason": reason}

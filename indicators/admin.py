@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations.admin_mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
+from evaluations.formatting import join_names, with_reason
 
 from . import scoring
 from .models import Grade, Indicator
@@ -127,7 +128,7 @@ def warn_about_tables(request, tables: Iterable[tuple[str, SelfEvaluationTable]]
                 gettext("%(table)s：以下定性指标的得分超出其档次区间，未计分：%(names)s。")
                 % {
                     "table": label,
-                    "names": "、".join(f"{s.indicator.name}（{s.error}）" for s in out_of_band),
+                    "names": join_names(with_reason(s.indicator.name, s.error) for s in out_of_band),
                 },
             )
         missed = missing_deviation(table)
@@ -135,7 +136,7 @@ def warn_about_tables(request, tables: Iterable[tuple[str, SelfEvaluationTable]]
             messages.warning(
                 request,
                 gettext("%(table)s：以下指标未完成目标，提交前须填写偏差原因分析及改进措施：%(names)s。")
-                % {"table": label, "names": "、".join(i.name for i in missed)},
+                % {"table": label, "names": join_names(i.name for i in missed)},
             )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from evaluations.formatting import join_names
 from indicators import scoring
 
 
@@ -158,7 +159,7 @@ class Indicator(models.Model):
             errors["level2"] = _("“%(level2)s”不属于“%(level1)s”，请选择%(choices)s。") % {
                 "level2": Level2(self.level2).label,
                 "level1": Level1(self.level1).label,
-                "choices": "、".join(
+                "choices": join_names(
                     f"“{choice.label}”" for choice in Level2 if choice in allowed
                 ),
             }

@@ -205,3 +205,29 @@ def test_clean_requires_level2_under_its_level1():
     assert list(exc.value.message_dict) == ["level2"]
     assert "“社会效益指标”不属于“产出指标”" in exc.value.message_dict["level2"][0]
     IndicatorFactory.build(level1="outcome", level2="social").clean()
+
+
+def test_listed_names_follow_the_language():
+    from django.utils import translation
+
+    indicator = IndicatorFactory.build(level1="output", level2="social")
+    with pytest.raises(ValidationError) as exc:
+        indicator.clean()
+    assert "请选择“数量指标”、“质量指标”、“时效指标”、“成本指标”。" in exc.value.message_dict["level2"][0]
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        indicator.clean()
+    message = exc.value.message_dict["level2"][0]
+    assert "、" not in message and "”, “" in message, message
+
+
+def test_a_name_with_its_reason_follows_the_language():
+    from django.utils import translation
+
+    from evaluations.formatting import join_names, with_reason
+
+    names = [with_reason("满意度", "超出档次"), "覆盖率"]
+    assert join_names(names) == "满意度（超出档次）、覆盖率"
+    with translation.override("en"):
+        assert join_names([with_reason("Satisfaction", "out of band"), "Coverage"]) == (
+            "Satisfaction (out of band), Coverage"
+        )
