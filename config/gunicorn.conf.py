@@ -25,7 +25,7 @@ keepalive = 5
 # worker's start (Django, the URLconf and admin, a new pool, the pages' local copies) costs
 # about 0.6 s of a core. At 2,000 requests the bench's year index (600 req/s) restarted a
 # worker every few seconds: 58 starts in 2 minutes, p99 590 ms, against 212 ms without.
-# The workers' memory stays flat at about 80 MB (bench/RESULTS.md).
+# The workers' memory stayed flat at 69–71 MB over 60,000 requests (bench/RESULTS.md).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50_000))
 max_requests_jitter = max_requests // 10
 # Not preloaded: the database pool must be created in each worker, never shared by fork.

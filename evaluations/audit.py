@@ -19,6 +19,8 @@ from .formatting import join_names
 HISTORY_FIELDS = {
     "history_id", "history_date", "history_change_reason", "history_type", "history_user",
     "history_relation",
+    # Bookkeeping that moves with the change it follows (Department.public_changed_at).
+    "public_changed_at",
 }
 CHUNK = 2000
 INERT_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

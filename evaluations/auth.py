@@ -6,9 +6,10 @@ lock out and go straight to the model backend instead of failing.
 """
 
 from axes.backends import AxesStandaloneBackend
-from axes.helpers import get_cool_off
+from axes.helpers import get_cool_off, get_cool_off_iso8601, get_failure_limit
 from django.conf import settings
 from django.contrib import admin
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -35,13 +36,20 @@ def forwarded_client_ip(request) -> str | None:
 
 def lockout_response(request, original_response=None, credentials=None):
     """The admin's own page, in the visitor's language, where django-axes would answer with
-    a line of English text: what happened, how long to wait, whom to ask."""
+    a line of English text: what happened, how long to wait, whom to ask. A script's request
+    (X-Requested-With) gets JSON, as django-axes gives it."""
+    status = settings.AXES_HTTP_RESPONSE_CODE
+    failure_limit = get_failure_limit(request, credentials)
     cool_off = get_cool_off(request)
-    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+        body = {"failure_limit": failure_limit}
+        if cool_off:
+            body["cooloff_time"] = get_cool_off_iso8601(cool_off)
+        return JsonResponse(body, status=status)
     context = {
         **admin.site.each_context(request),
         "title": _("暂时无法登录"),
-        "minutes": minutes,
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
+        "failure_limit": failure_limit,
     }
-    return render(request, "admin/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+    return render(request, "admin/locked_out.html", context, status=status)

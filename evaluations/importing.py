@@ -3,7 +3,8 @@
 Rows are matched on readable keys (department code + year + project code …), never on ids, so
 importing a file twice changes nothing the second time. Headers may be keys or Chinese labels,
 values codes or labels; CSV may be UTF-8 (with or without BOM) or GB18030 as Excel saves it.
-The admin (resources.py) and ``manage.py import_data`` both call :func:`import_file`.
+``manage.py import_data`` calls :func:`import_file`; the admin (resources.py) reads the file
+with :func:`read_table` and calls :func:`import_table`, keeping the rows for its preview.
 """
 
 from __future__ import annotations
@@ -493,8 +494,8 @@ class Importer:
                 self.error(number, "", _("第 %(column)s 列有内容，但没有表头（逗号未加引号或单元格错位？）。")
                            % {"column": stray[0] + 1})
                 valid = False
-            for key, index in positions.items():
-                text = cells[index] if index < len(cells) else ""
+            for key, column in positions.items():
+                text = cells[column] if column < len(cells) else ""
                 try:
                     record[key] = parsers[key](text)
                 except CellError as exc:

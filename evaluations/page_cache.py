@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,7 +27,9 @@ KEY_PREFIX = "public-page"
 # Their digest is part of every page's stamp (and ETag), so a release that changes any of
 # them renders each page again once, with no version to bump by hand.
 RENDERED_FROM = ("templates", "evaluations", "indicators", "config", "locale")
-RENDERED_SUFFIXES = frozenset({".py", ".html", ".txt", ".mo"})
+# .po, not .mo: each app server compiles its own .mo (docs/deployment.md), byte for byte
+# perhaps not the same; the .po files are the release's.
+RENDERED_SUFFIXES = frozenset({".py", ".html", ".txt", ".po"})
 
 
 @functools.cache
@@ -41,7 +44,10 @@ def code_version() -> str:
                 digest.update(path.read_bytes())
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
     if manifest.is_file():
-        digest.update(manifest.read_bytes())
+        # Sorted: collectstatic writes the names in the order the file system lists them,
+        # which differs between servers holding the same files.
+        paths = json.loads(manifest.read_text(encoding="utf-8")).get("paths", {})
+        digest.update(json.dumps(sorted(paths.items())).encode())
     return digest.hexdigest()[:16]
 
 # A few pages also stay in this process, so a hit on a busy page skips the shared cache's

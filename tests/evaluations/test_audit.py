@@ -137,6 +137,17 @@ def test_auditor_exports_the_history_as_csv(client, world, data_entry_user, revi
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
 
 
+def test_the_audit_csv_shows_a_rename_not_its_bookkeeping(client, world, auditor):
+    department = world.report_a.department
+    department.name = "更名后的部门"
+    department.save()
+    client.force_login(auditor)
+    rows = _audit_rows(client.get(reverse("admin:evaluations_report_audit_log")))
+    [renamed] = [r for r in rows if r[3] == "部门" and "→ 更名后的部门" in r[7]]
+    assert renamed[2] == "修改"
+    assert "公开信息更新时间" not in "".join(cell for r in rows for cell in r)
+
+
 def test_audit_export_query_count_stays_flat(client, world, auditor, django_assert_num_queries):
     client.force_login(auditor)
     url = reverse("admin:evaluations_report_audit_log")
@@ -254,3 +265,13 @@ def test_the_lockout_records_are_labelled_in_chinese_in_the_admin(client, superu
     assert "Access attempts" not in index
     changelist = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "尝试时间" in changelist and "Attempt Time" not in changelist
+
+
+def test_a_script_locked_out_gets_json(client, data_entry_user):
+    login = reverse("admin:login")
+    for _ in range(6):
+        response = client.post(
+            login, {"username": "clerk", "password": "guess"}, HTTP_X_REQUESTED_WITH="XMLHttpRequest"
+        )
+    assert response.status_code == 429
+    assert response.json() == {"failure_limit": 5, "cooloff_time": "PT15M"}

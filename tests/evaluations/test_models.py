@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from evaluations.models import BudgetExecution, Report
+from evaluations.models import BudgetExecution, Department, Report
 from tests.factories import (
     BudgetExecutionFactory,
     DepartmentFactory,
@@ -121,3 +121,52 @@ def test_a_department_cannot_manage_itself_through_others():
     top.parent = top
     with pytest.raises(ValidationError, match="甲 → 甲"):
         top.full_clean()
+
+
+def _moved(department, action) -> bool:
+    before = Department.objects.get(pk=department.pk).public_changed_at
+    action()
+    return Department.objects.get(pk=department.pk).public_changed_at != before
+
+
+def test_public_changed_at_moves_only_with_what_the_pages_print():
+    """Code, names and 归口 are printed on public pages; staff and unchanged saves are not."""
+    from tests.factories import UserFactory
+
+    parent = DepartmentFactory()
+    department = Department.objects.get(pk=DepartmentFactory().pk)
+    assert not _moved(department, department.save)
+    assert not _moved(department, lambda: department.staff.add(UserFactory()))
+
+    def rename():
+        department.name = "新名称"
+        department.save()
+
+    assert _moved(department, rename)
+
+    def attach():
+        department.parent = parent
+        department.save(update_fields=["parent"])
+
+    assert _moved(department, attach)
+
+
+def test_public_changed_at_follows_the_database_not_a_stale_copy():
+    department = Department.objects.get(pk=DepartmentFactory(name="甲").pk)
+    elsewhere = Department.objects.get(pk=department.pk)
+    elsewhere.name = "乙"
+    elsewhere.save()
+    department.refresh_from_db()
+
+    def back_to_jia():
+        department.name = "甲"
+        department.save()
+
+    assert _moved(department, back_to_jia)
+
+    # A name changed in memory but left out of update_fields is still unsaved afterwards.
+    department.name = "丙"
+    department.short_name = "丙简"
+    department.save(update_fields=["short_name"])
+    assert Department.objects.get(pk=department.pk).name == "甲"
+    assert _moved(department, department.save)

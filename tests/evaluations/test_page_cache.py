@@ -159,7 +159,18 @@ def test_the_code_version_follows_templates_code_translations_and_static_names(
     (tmp_path / "evaluations" / "notes.md").write_text("not rendered")
     assert not changed()
     settings.STATIC_ROOT.mkdir()
-    (settings.STATIC_ROOT / "staticfiles.json").write_text('{"paths": {"site.css": "site.1a2b.css"}}')
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    manifest.write_text('{"paths": {"site.css": "site.1a2b.css", "app.js": "app.9f8e.js"}}')
+    assert changed()
+    # Another server's collectstatic may list the same files in another order.
+    manifest.write_text('{"paths": {"app.js": "app.9f8e.js", "site.css": "site.1a2b.css"}}')
+    assert not changed()
+    manifest.write_text('{"paths": {"app.js": "app.0000.js", "site.css": "site.1a2b.css"}}')
+    assert changed()
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "django.mo").write_bytes(b"compiled on this server")
+    assert not changed()  # each server compiles its own; the .po is the release's
+    (tmp_path / "locale" / "django.po").write_text('msgid "年度"\nmsgstr "Year"\n')
     assert changed()
 
 
