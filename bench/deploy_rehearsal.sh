@@ -101,6 +101,12 @@ check "HSTS header" "grep -qi '^strict-transport-security: max-age=31536000' <<<
 check "CSP header" "grep -qi \"^content-security-policy: .*script-src 'self'\" <<<\"\$headers\""
 for _ in $(seq 1 20); do curl -sk -o /dev/null "$base/"; done
 check "both app servers answered" "[ -s $WORK/access-$A.log ] && [ -s $WORK/access-$B.log ]"
+# One release, one page version: both app servers give a public page the same ETag, so a
+# browser's or nginx's revalidation gets a 304 whichever server answers.
+etag_of() { curl -s -D - -o /dev/null -H 'X-Forwarded-Proto: https' -H 'Host: localhost' \
+    "http://127.0.0.1:$1/reports/2022/" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r'; }
+etag_a="$(etag_of $A)"; etag_b="$(etag_of $B)"
+check "the same ETag from both app servers ($etag_a)" "[ -n \"$etag_a\" ] && [ \"$etag_a\" = \"$etag_b\" ]"
 # A session made on one app server is honoured by the other: sessions live in PostgreSQL.
 "$PY" manage.py shell -v0 -c "
 from django.contrib.auth import get_user_model
