@@ -576,7 +576,7 @@ class Importer:
             if year > latest:
                 if year not in self.refused_years:  # once, at its first row: not every row
                     self.refused_years.add(year)
-                    if self.is_admin or self.user.has_perm("evaluations.add_fiscalyear"):
+                    if self.may_save(NEW, FiscalYear):
                         message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或先在“预算年度”中新增。")
                     else:
                         message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或请审核人先新增该年度。")

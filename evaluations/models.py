@@ -91,46 +91,25 @@ class Department(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
+        # Compared with the stored row, not with a copy kept since loading: departments are
+        # saved a few at a time, and the database cannot be stale.
         update_fields = kwargs.get("update_fields")
-        saved = self._attnames(update_fields)
-        loaded = getattr(self, "_public_as_loaded", None) or {}
-        now = self._public_values()
-        if any(name in saved and now[name] != loaded.get(name, object()) for name in now):
+        fields = [
+            name for name in self.PUBLIC_FIELDS
+            if update_fields is None
+            or any(self._meta.get_field(f).attname == name for f in update_fields)
+        ]
+        stored = None
+        if fields and not self._state.adding:
+            stored = type(self)._default_manager.filter(pk=self.pk).values(*fields).first()
+        if fields and (stored is None or any(stored[f] != getattr(self, f) for f in fields)):
             self.public_changed_at = timezone.now()
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "public_changed_at"}
         super().save(*args, **kwargs)
-        self._loaded(saved, now, loaded)
 
     def get_absolute_url(self) -> str:
         return reverse("evaluations:department", args=[self.code])
-
-    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
-        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
-        self._loaded(self._attnames(fields), self._public_values(),
-                     getattr(self, "_public_as_loaded", None) or {})
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        department = super().from_db(db, field_names, values)
-        department._public_as_loaded = department._public_values()
-        return department
-
-    def _public_values(self) -> dict:
-        return {name: self.__dict__.get(name) for name in self.PUBLIC_FIELDS}
-
-    def _attnames(self, fields) -> set[str]:
-        """The public attnames among ``fields`` (names or attnames; None: all of them)."""
-        if fields is None:
-            return set(self.PUBLIC_FIELDS)
-        return {
-            f.attname for f in self._meta.concrete_fields
-            if (f.name in fields or f.attname in fields) and f.attname in self.PUBLIC_FIELDS
-        }
-
-    def _loaded(self, written: set[str], now: dict, before: dict) -> None:
-        """Note what the database holds: ``now``'s values of ``written``, the rest as before."""
-        self._public_as_loaded = {n: now[n] if n in written else before.get(n) for n in now}
 
     def clean(self) -> None:
         """A department cannot be its own 归口管理部门, directly or through others."""
