@@ -121,7 +121,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 # A large indicators export on PostgreSQL runs as this many statements at once, each on its own
-# pooled connection, over one snapshot (evaluations/pg_export.py); 1 turns that off. Up to the
+# pooled connection, over one snapshot (evaluations/exports/pg.py); 1 turns that off. Up to the
 # cores the database may give one export; each export holds this many pool connections.
 EXPORT_SPLIT_PARTS = envint("EXPORT_SPLIT_PARTS", 2)
 
@@ -169,7 +169,7 @@ else:
         }
     }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Rendered public pages are cached under their data's version stamp (evaluations/page_cache.py);
+# Rendered public pages are cached under their data's version stamp (evaluations/public/page_cache.py);
 # a change to the data changes the stamp, so this only bounds how long unused pages linger.
 PUBLIC_PAGE_CACHE_SECONDS = envint("PUBLIC_PAGE_CACHE_SECONDS", 3600)
 

@@ -4,7 +4,7 @@ from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future 
 from django.contrib import admin
 from django.urls import include, path
 
-from evaluations.admin import scoped_view_on_site
+from evaluations.admin.reports import scoped_view_on_site
 
 # The admin modules are imported here, with the URLconf, not at start-up (config/apps.py).
 admin.autodiscover()
@@ -17,7 +17,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("evaluations.urls")),
+    path("", include("evaluations.public.urls")),
 ]
 
 # A database outage outside a view still gets the friendly 503 page (config/middleware.py).

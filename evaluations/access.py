@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Department
+from evaluations.models import Department
 
 # How to reach the department from each model's rows ("" is the Department itself).
 DEPARTMENT_PATHS: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""Consistency checks of a report (DESIGN.md): what a reviewer would otherwise catch by hand.
+"""Consistency checks of a report (docs/design.md, "Consistency checks"): what a reviewer would otherwise catch by hand.
 
 Each finding has a stable ``code``, a ``severity`` (errors block submission, warnings are
 shown to reviewers), a message in the active language and the figures it compared.
@@ -16,11 +16,10 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from common.formatting import amount, percent
+from evaluations.models import BudgetExecution, Project, ProjectFund, Report
 from indicators import scoring, tables
 from indicators.models import Indicator
-
-from .formatting import amount, percent
-from .models import BudgetExecution, Project, ProjectFund, Report
 
 ERROR = "error"
 WARNING = "warning"

@@ -22,9 +22,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from evaluations.models import BudgetExecution, FiscalYear, Project, ProjectFund, Report
 from indicators.models import Indicator
-
-from .models import BudgetExecution, FiscalYear, Project, ProjectFund, Report
 
 
 def _change_reason(report: Report) -> str:

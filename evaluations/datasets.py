@@ -1,6 +1,6 @@
 """The seven open datasets: one registry of columns shared by imports, exports and the dictionary.
 
-Each column has its key (DESIGN.md, fixed), a Chinese label (the default CSV header), a type
+Each column has its key (docs/design.md, "Interfaces", fixed), a Chinese label (the default CSV header), a type
 that decides how a cell is parsed and written, a unit, a meaning, and, for coded columns, the
 codes with their labels. Imports, exports, the template download, `/data/` and
 `docs/data-dictionary.md` all read this module, so they cannot drift apart.
@@ -14,9 +14,7 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Indicator, Level1, Level2, Nature, Tier
-
-from .models import (
+from evaluations.models import (
     BudgetExecution,
     Department,
     FundingSource,
@@ -25,6 +23,7 @@ from .models import (
     ProjectFund,
     Report,
 )
+from indicators.models import Indicator, Level1, Level2, Nature, Tier
 
 # Column types. The canonical written form of each is documented in docs/data-dictionary.md.
 TEXT = "text"  # free text

@@ -13,9 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from indicators.models import Indicator
-
-from .models import (
+from evaluations.models import (
     BudgetExecution,
     Department,
     FiscalYear,
@@ -24,6 +22,7 @@ from .models import (
     Project,
     Report,
 )
+from indicators.models import Indicator
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 SAMPLE_JSON = SAMPLE_DIR / "sample_report_2022.json"

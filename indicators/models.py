@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from evaluations.formatting import join_names
+from common.formatting import join_names
 from indicators import scoring
 
 

@@ -1,6 +1,6 @@
 """Scoring rules for 绩效自评 tables: indicator scores, execution rate, total and grade.
 
-Pure functions over ``decimal.Decimal`` (no Django) so the rules in DESIGN.md can be tested alone.
+Pure functions over ``decimal.Decimal`` (no Django) so the rules in docs/design.md ("Scoring") can be tested alone.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from . import scoring
+from indicators import scoring
 
 ZERO = Decimal("0")
 

@@ -62,7 +62,7 @@ def _default_language_after_each_test():
 @pytest.fixture(autouse=True)
 def _empty_local_page_cache():
     """Rendered pages kept in this process must not leak from one test into the next."""
-    from evaluations import page_cache
+    from evaluations.public import page_cache
 
     page_cache._local.clear()
     yield

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_MODULES = ("evaluations.admin", "indicators.admin", "import_export.admin", "openpyxl")
+ADMIN_MODULES = ("evaluations.admin.reports", "evaluations.admin.indicators", "import_export.admin", "openpyxl")
 
 
 def _in_new_process(code: str) -> list[str]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import get_language, gettext, gettext_noop
 
-from evaluations import formatting
+from common import formatting
 from indicators.scoring import GRADE_LABELS
 
 register = template.Library()

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evaluations import services
+from evaluations import workflow
 from evaluations.models import FundingSource, OutcomeNarrative, Report
 from indicators.models import Indicator
 from tests.evaluations.workflow_setup import build_world, report_form_data
@@ -65,8 +65,8 @@ def test_admin_edits_are_recorded_with_the_user(client, world, data_entry_user):
 
 def test_workflow_changes_are_recorded_with_the_user_and_reason(world, data_entry_user, reviewer):
     report = world.report_a
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer, "同意。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer, "同意。")
     record = report.history.latest()
     assert record.history_user == reviewer
     assert record.history_change_reason == "审核通过"
@@ -77,7 +77,7 @@ def test_workflow_changes_are_recorded_with_the_user_and_reason(world, data_entr
 
 
 def test_acting_as_attributes_writes_outside_a_request(reviewer):
-    with services.acting_as(reviewer):
+    with workflow.acting_as(reviewer):
         report = ReportFactory()
         ProjectFactory(report=report)
     assert report.history.get().history_user == reviewer
@@ -99,8 +99,8 @@ def test_load_sample_records_the_user_given(superuser):
 
 def test_history_page_shows_who_changed_what(client, world, data_entry_user, reviewer):
     report = world.report_a
-    services.submit_report(report, data_entry_user)
-    services.return_report(report, reviewer, "请补充。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.return_report(report, reviewer, "请补充。")
     client.force_login(data_entry_user)
     page = client.get(reverse("admin:evaluations_report_history", args=[report.pk]))
     content = page.content.decode()
@@ -117,7 +117,7 @@ def _audit_rows(response) -> list[list[str]]:
 
 def test_auditor_exports_the_history_as_csv(client, world, data_entry_user, reviewer, auditor):
     report = world.report_a
-    services.submit_report(report, data_entry_user)
+    workflow.submit_report(report, data_entry_user)
     OutcomeNarrativeFactory(report=world.report_b, headline="=HYPERLINK(\"x\")")
     client.force_login(auditor)
     changelist = client.get(reverse("admin:evaluations_report_changelist")).content.decode()

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import datasets as ds
-from evaluations.exports import ExportFilters, stream_csv
+from evaluations.exports.streams import ExportFilters, stream_csv
 from evaluations.models import Report
 from indicators import tables
 from tests.evaluations.data_helpers import DATASET_ORDER, export, rich_report

@@ -15,8 +15,8 @@ from psycopg import pq
 from psycopg.errors import DivisionByZero
 
 from evaluations import datasets as ds
-from evaluations import pg_export
-from evaluations.exports import ExportFilters, stream_csv_bytes
+from evaluations.exports import pg as pg_export
+from evaluations.exports.streams import ExportFilters, stream_csv_bytes
 from evaluations.models import Department, FundingSource
 from indicators import scoring
 from indicators.models import Indicator

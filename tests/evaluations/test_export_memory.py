@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from evaluations import datasets as ds
-from evaluations.exports import ExportFilters, stream_csv, stream_csv_bytes
+from evaluations.exports.streams import ExportFilters, stream_csv, stream_csv_bytes
 from indicators.models import Indicator
 from tests.factories import ReportFactory
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from evaluations import synthetic
+from bench import synthetic
 from evaluations.models import (
     BudgetExecution,
     Department,

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
 from evaluations import datasets as ds
-from evaluations.importing import import_file
+from evaluations.imports.importer import import_file
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -546,7 +546,7 @@ def test_an_import_from_a_file_lets_go_of_each_rows_text_once_read(d1):
     """import_file owns the table it read: its text cells are not held through planning
     (they were a third of a 100,000-row import's memory). A caller that shows the rows
     afterwards, the admin's preview, keeps them."""
-    from evaluations.importing import import_table, read_table
+    from evaluations.imports.importer import import_table, read_table
 
     kept = read_table(PROJECTS_CSV.encode())
     assert import_table(ds.PROJECTS, kept, dry_run=True).ok

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evaluations import services
+from evaluations import workflow
 from evaluations.models import OutcomeNarrative, Project, Report, ReportEvent
 from indicators.models import Indicator
 from tests.evaluations.workflow_setup import build_world, passing_report
@@ -28,9 +28,9 @@ def _fast_passwords(settings):
 def world(data_entry_user, reviewer):
     world = build_world(data_entry_user)
     # Workflow events on both sides; 甲's report is back in draft with a comment.
-    services.submit_report(world.report_a, data_entry_user)
-    services.return_report(world.report_a, reviewer, "请修改。")
-    services.submit_report(world.report_b, world.clerk_b)
+    workflow.submit_report(world.report_a, data_entry_user)
+    workflow.return_report(world.report_a, reviewer, "请修改。")
+    workflow.submit_report(world.report_b, world.clerk_b)
     return world
 
 
@@ -243,6 +243,6 @@ def test_changelist_query_counts_stay_flat(
         client.get(url)
     for year in range(2010, 2014):
         report = passing_report(world.report_b.department, fiscal_year=FiscalYearFactory(year=year))
-        services.submit_report(report, world.clerk_b)
+        workflow.submit_report(report, world.clerk_b)
     with django_assert_num_queries(len(queries)):
         client.get(url)

@@ -5,8 +5,8 @@ from django.core.cache.backends.db import DatabaseCache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from evaluations import page_cache
-from evaluations.page_cache import cached_page, page_key
+from evaluations.public import page_cache
+from evaluations.public.page_cache import cached_page, page_key
 
 pytestmark = pytest.mark.django_db
 
@@ -175,7 +175,7 @@ def test_the_code_version_follows_templates_code_translations_and_static_names(
 
 
 def test_a_release_renders_the_public_pages_again(client, sample_report, monkeypatch):
-    from evaluations import views
+    from evaluations.public import views
 
     url = "/reports/2022/"
     monkeypatch.setattr(views, "code_version", lambda: "release-1")

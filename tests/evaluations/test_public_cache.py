@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations import datasets as ds
-from evaluations.importing import import_file
+from evaluations.imports.importer import import_file
 from evaluations.models import Department, FundingSource
 from tests.factories import DepartmentFactory, UserFactory
 

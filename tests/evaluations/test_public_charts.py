@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from evaluations.charts import Point, bar_chart, line_chart
+from evaluations.public.charts import Point, bar_chart, line_chart
 
 
 def test_bar_chart_is_an_accessible_image_with_every_figure():

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .public_helpers import compile_messages, page_text
+from tests.evaluations.public_helpers import compile_messages, page_text
 
 pytestmark = pytest.mark.django_db
 

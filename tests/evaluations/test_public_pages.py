@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations.models import Report
+from tests.evaluations.public_helpers import page_text, published_report
 from tests.factories import (
     BudgetExecutionFactory,
     DepartmentFactory,
@@ -18,8 +19,6 @@ from tests.factories import (
     ReportFactory,
     source,
 )
-
-from .public_helpers import page_text, published_report
 
 pytestmark = pytest.mark.django_db
 

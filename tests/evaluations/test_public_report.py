@@ -11,14 +11,19 @@ from django.urls import reverse
 
 from evaluations.models import Report
 from evaluations.sample import SAMPLE_TEXT
+from tests.evaluations.public_helpers import (
+    grow_report,
+    normalise,
+    numbers,
+    page_text,
+    published_report,
+)
 from tests.factories import (
     BudgetExecutionFactory,
     IndicatorFactory,
     ProjectFactory,
     source,
 )
-
-from .public_helpers import grow_report, normalise, numbers, page_text, published_report
 
 pytestmark = pytest.mark.django_db
 
@@ -295,16 +300,16 @@ def test_assets_come_only_from_static_and_print_has_its_stylesheet(client, sampl
 def test_republished_report_shows_its_revision_history(
     client, sample_report, reviewer, data_entry_user
 ):
-    from evaluations import services
+    from evaluations import workflow
 
-    services.reopen_report(sample_report, reviewer, "更正项目支出。")
+    workflow.reopen_report(sample_report, reviewer, "更正项目支出。")
     sample_report.refresh_from_db()
     url = sample_report.get_absolute_url()
     assert client.get(url).status_code == 404  # reopened for correction: not public
     sample_report.department.staff.add(data_entry_user)
-    services.submit_report(sample_report, data_entry_user)
-    services.approve_report(sample_report, reviewer)
-    services.publish_report(sample_report, reviewer, "更正军民融合支出金额。<script>")
+    workflow.submit_report(sample_report, data_entry_user)
+    workflow.approve_report(sample_report, reviewer)
+    workflow.publish_report(sample_report, reviewer, "更正军民融合支出金额。<script>")
     content = client.get(url).content.decode()
     assert "修订记录" in content
     assert "第 1 版" in content and "第 2 版" in content

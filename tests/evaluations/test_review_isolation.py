@@ -49,7 +49,7 @@ def test_malformed_ids_in_history_addresses_answer_404(client, data_entry_user):
 
 
 def test_view_on_site_button_only_for_published_reports(client, reviewer):
-    from evaluations import services
+    from evaluations import workflow
     from evaluations.models import Report
     from tests.evaluations.workflow_setup import passing_report
     from tests.factories import DepartmentFactory
@@ -59,5 +59,5 @@ def test_view_on_site_button_only_for_published_reports(client, reviewer):
     url = f"/admin/evaluations/report/{report.pk}/change/"
     assert "/reports/2023/pub/" not in client.get(url).content.decode()
     Report.objects.filter(pk=report.pk).update(status="approved")
-    services.publish_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
     assert 'href="/reports/2023/pub/"' in client.get(url).content.decode()

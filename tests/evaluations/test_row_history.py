@@ -68,13 +68,13 @@ def test_report_history_query_count_stays_flat(client, data_entry_user):
 
 
 def test_history_differences_read_as_labels_and_local_times(client, data_entry_user, reviewer):
-    from evaluations import services
+    from evaluations import workflow
 
     world = build_world(data_entry_user)
     report = world.report_a
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
-    services.publish_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
     client.force_login(data_entry_user)
 
     content = client.get(reverse("admin:evaluations_report_history", args=[report.pk])).content.decode()

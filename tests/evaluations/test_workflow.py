@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evaluations import services
+from evaluations import workflow
 from evaluations.models import Project, Report, ReportEvent
 from tests.evaluations.workflow_setup import build_world, report_form_data
 from tests.factories import IndicatorFactory, OutcomeNarrativeFactory, ProjectFactory
@@ -50,19 +50,19 @@ def status_of(report) -> str:
 
 
 def test_full_cycle_records_who_when_and_why(report, data_entry_user, reviewer):
-    services.submit_report(report, data_entry_user)
-    services.return_report(report, reviewer, "请补充项目绩效。")
-    services.submit_report(report, data_entry_user, "已补充。")
-    services.approve_report(report, reviewer)
-    first = services.publish_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.return_report(report, reviewer, "请补充项目绩效。")
+    workflow.submit_report(report, data_entry_user, "已补充。")
+    workflow.approve_report(report, reviewer)
+    first = workflow.publish_report(report, reviewer)
     assert (report.status, report.revision) == (Status.PUBLISHED, 1)
     assert report.published_at == first.created_at
 
-    services.reopen_report(report, reviewer, "更正项目支出。")
+    workflow.reopen_report(report, reviewer, "更正项目支出。")
     assert status_of(report) == Status.DRAFT
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
-    services.publish_report(report, reviewer, "更正了项目支出金额。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer, "更正了项目支出金额。")
     report.refresh_from_db()
     assert (report.status, report.revision) == (Status.PUBLISHED, 2)
 
@@ -79,19 +79,19 @@ def test_full_cycle_records_who_when_and_why(report, data_entry_user, reviewer):
         ("publish", "approved", "published", "reviewer", 2),
     ]
     assert report.events.get(action="return").comment == "请补充项目绩效。"
-    revisions = services.published_revisions(report)
+    revisions = workflow.published_revisions(report)
     assert [(r.revision, r.note) for r in revisions] == [(1, ""), (2, "更正了项目支出金额。")]
 
 
 def test_republishing_requires_a_revision_note(report, data_entry_user, reviewer):
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
-    services.publish_report(report, reviewer)
-    services.reopen_report(report, reviewer, "更正。")
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
+    workflow.reopen_report(report, reviewer, "更正。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
     with pytest.raises(ValidationError) as excinfo:
-        services.publish_report(report, reviewer, "   ")
+        workflow.publish_report(report, reviewer, "   ")
     assert "修订说明" in str(excinfo.value)
     report.refresh_from_db()
     assert (report.status, report.revision) == (Status.APPROVED, 1)
@@ -100,7 +100,7 @@ def test_republishing_requires_a_revision_note(report, data_entry_user, reviewer
 def test_submission_is_blocked_by_check_errors(report, data_entry_user):
     Project.objects.filter(report=report).update(outcome="")
     with pytest.raises(ValidationError) as excinfo:
-        services.submit_report(report, data_entry_user)
+        workflow.submit_report(report, data_entry_user)
     assert "未填写专项资金支出绩效情况" in " ".join(excinfo.value.messages)
     assert status_of(report) == Status.DRAFT
     assert not report.events.exists()
@@ -108,44 +108,44 @@ def test_submission_is_blocked_by_check_errors(report, data_entry_user):
 
 @pytest.mark.parametrize("action", ["approve", "publish", "return", "reopen"])
 def test_data_entry_cannot_review_or_publish(report, data_entry_user, reviewer, action):
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
     if action == "reopen":
-        services.publish_report(report, reviewer)
+        workflow.publish_report(report, reviewer)
     before = status_of(report)
     with pytest.raises(PermissionDenied):
-        services.perform(action, report, data_entry_user, "我自己来。")
+        workflow.perform(action, report, data_entry_user, "我自己来。")
     assert status_of(report) == before
 
 
 def test_other_departments_staff_and_auditors_cannot_submit(world, auditor):
     for user in (world.clerk_b, auditor):
         with pytest.raises(PermissionDenied) as excinfo:
-            services.submit_report(world.report_a, user)
+            workflow.submit_report(world.report_a, user)
         assert "没有权限" in str(excinfo.value)
     assert status_of(world.report_a) == Status.DRAFT
 
 
 def test_reviewer_cannot_submit_on_behalf_of_a_department(report, reviewer):
     with pytest.raises(PermissionDenied):
-        services.submit_report(report, reviewer)
+        workflow.submit_report(report, reviewer)
 
 
 def test_transitions_only_from_their_statuses(report, data_entry_user, reviewer):
     with pytest.raises(ValidationError, match="草稿"):
-        services.approve_report(report, reviewer)
+        workflow.approve_report(report, reviewer)
     with pytest.raises(ValidationError):
-        services.publish_report(report, reviewer)
-    services.submit_report(report, data_entry_user)
+        workflow.publish_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
     with pytest.raises(ValidationError):
-        services.submit_report(report, data_entry_user)
+        workflow.submit_report(report, data_entry_user)
     with pytest.raises(ValidationError, match="意见"):
-        services.return_report(report, reviewer, "")
+        workflow.return_report(report, reviewer, "")
     assert status_of(report) == Status.SUBMITTED
 
 
 def test_events_are_immutable(report, data_entry_user):
-    event = services.submit_report(report, data_entry_user)
+    event = workflow.submit_report(report, data_entry_user)
     event.comment = "改写历史"
     with pytest.raises(ValueError, match="immutable"):
         event.save()
@@ -155,38 +155,38 @@ def test_events_are_immutable(report, data_entry_user):
 
 def test_revision_history_partial(report, data_entry_user, reviewer):
     assert render_to_string("evaluations/_revision_history.html", {"revisions": []}).strip() == ""
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
-    services.publish_report(report, reviewer)
-    services.reopen_report(report, reviewer, "更正。")
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
-    services.publish_report(report, reviewer, "更正<b>金额</b>。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
+    workflow.reopen_report(report, reviewer, "更正。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer, "更正<b>金额</b>。")
     html = render_to_string(
         "evaluations/_revision_history.html",
-        {"revisions": services.published_revisions(report)},
+        {"revisions": workflow.published_revisions(report)},
     )
     assert "修订记录" in html and "第 2 版" in html and "首次公开" in html
     assert "更正&lt;b&gt;金额&lt;/b&gt;。" in html
 
 
 def test_revisions_of_the_sample_published_by_the_loader(sample_report, reviewer, superuser):
-    first = services.published_revisions(sample_report)
+    first = workflow.published_revisions(sample_report)
     assert [(r.revision, r.date, r.note) for r in first] == [
         (1, sample_report.published_at, "")
     ]
-    services.reopen_report(sample_report, reviewer, "更正。")
-    assert services.published_revisions(sample_report) == first  # nothing new is public
-    services.submit_report(sample_report, superuser)
-    services.approve_report(sample_report, reviewer)
-    services.publish_report(sample_report, reviewer, "补充了项目明细。")
-    assert [(r.revision, r.note) for r in services.published_revisions(sample_report)] == [
+    workflow.reopen_report(sample_report, reviewer, "更正。")
+    assert workflow.published_revisions(sample_report) == first  # nothing new is public
+    workflow.submit_report(sample_report, superuser)
+    workflow.approve_report(sample_report, reviewer)
+    workflow.publish_report(sample_report, reviewer, "补充了项目明细。")
+    assert [(r.revision, r.note) for r in workflow.published_revisions(sample_report)] == [
         (1, ""), (2, "补充了项目明细。"),
     ]
 
 
 def test_drafts_have_no_revisions(report):
-    assert services.published_revisions(report) == []
+    assert workflow.published_revisions(report) == []
 
 
 # --- Admin: buttons on the report page ----------------------------------------------
@@ -205,7 +205,7 @@ def test_clerk_submits_with_the_button_and_the_page_turns_read_only(client, repo
 
 
 def test_reviewers_return_comment_reaches_the_department(client, report, data_entry_user, reviewer):
-    services.submit_report(report, data_entry_user)
+    workflow.submit_report(report, data_entry_user)
     client.force_login(reviewer)
     page = client.get(change_url(report)).content.decode()
     assert 'value="return"' in page and 'value="approve"' in page
@@ -219,8 +219,8 @@ def test_reviewers_return_comment_reaches_the_department(client, report, data_en
 
 
 def test_clerk_cannot_publish_through_the_button(client, report, data_entry_user, reviewer):
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
     client.force_login(data_entry_user)
     response = client.post(workflow_url(report), {"action": "publish"}, follow=True)
     assert "没有权限" in response.content.decode()
@@ -259,7 +259,7 @@ def test_clerk_cannot_edit_a_submitted_report(client, report, data_entry_user):
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.profile == "草稿时修改。"
-    services.submit_report(report, data_entry_user)
+    workflow.submit_report(report, data_entry_user)
     # ... once submitted nothing changes, not the report nor its inline rows.
     response = client.post(change_url(report), report_form_data(report, profile="提交后偷偷修改。"))
     assert response.status_code == 403
@@ -277,7 +277,7 @@ def test_clerk_cannot_edit_a_submitted_report(client, report, data_entry_user):
 
 
 def test_clerk_cannot_attach_new_rows_to_a_submitted_report(client, report, data_entry_user):
-    services.submit_report(report, data_entry_user)
+    workflow.submit_report(report, data_entry_user)
     client.force_login(data_entry_user)
     response = client.post(
         reverse("admin:evaluations_outcomenarrative_add"),
@@ -289,9 +289,9 @@ def test_clerk_cannot_attach_new_rows_to_a_submitted_report(client, report, data
 
 
 def test_reviewer_cannot_delete_a_published_report(client, report, data_entry_user, reviewer):
-    services.submit_report(report, data_entry_user)
-    services.approve_report(report, reviewer)
-    services.publish_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
     client.force_login(reviewer)
     delete_url = reverse("admin:evaluations_report_delete", args=[report.pk])
     assert client.get(delete_url).status_code == 403
@@ -410,8 +410,8 @@ def test_report_page_query_count_stays_flat(
 def test_a_report_with_a_workflow_trail_cannot_be_deleted_in_the_admin(
     client, report, data_entry_user, reviewer
 ):
-    services.submit_report(report, data_entry_user)
-    services.return_report(report, reviewer, "请修改。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.return_report(report, reviewer, "请修改。")
     client.force_login(data_entry_user)
     delete_url = reverse("admin:evaluations_report_delete", args=[report.pk])
     assert "审核记录" in client.get(delete_url).content.decode()  # named as what blocks it
@@ -451,5 +451,5 @@ def test_closing_the_year_stops_entry_into_its_drafts(client, report, data_entry
     report.refresh_from_db()
     assert report.profile == "管理员更正。"
     # Handing the draft in is not entry: the clerk may still submit it for review.
-    services.submit_report(report, data_entry_user)
+    workflow.submit_report(report, data_entry_user)
     assert status_of(report) == Status.SUBMITTED

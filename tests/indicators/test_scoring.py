@@ -1,4 +1,4 @@
-"""Tests for indicators.scoring: hand-worked tables for each DESIGN.md rule plus properties."""
+"""Tests for indicators.scoring: hand-worked tables for each docs/design.md rule plus properties."""
 
 from __future__ import annotations
 

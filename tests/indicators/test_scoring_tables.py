@@ -223,7 +223,7 @@ def test_listed_names_follow_the_language():
 def test_a_name_with_its_reason_follows_the_language():
     from django.utils import translation
 
-    from evaluations.formatting import join_names, with_reason
+    from common.formatting import join_names, with_reason
 
     names = [with_reason("满意度", "超出档次"), "覆盖率"]
     assert join_names(names) == "满意度（超出档次）、覆盖率"

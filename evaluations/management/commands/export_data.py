@@ -7,7 +7,7 @@ import codecs
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.datasets import DATASETS
-from evaluations.exports import ExportFilters, stream_csv_bytes
+from evaluations.exports.streams import ExportFilters, stream_csv_bytes
 
 
 class Command(BaseCommand):

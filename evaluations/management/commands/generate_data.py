@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluations import synthetic
+from bench import synthetic
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.datasets import DATASETS
-from evaluations.importing import import_file
+from evaluations.imports.importer import import_file
 
 
 class Command(BaseCommand):

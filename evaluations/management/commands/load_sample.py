@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.sample import load_sample_report
-from evaluations.services import acting_as
+from evaluations.workflow import acting_as
 
 
 class Command(BaseCommand):

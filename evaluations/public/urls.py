@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from evaluations.public import views
 
 app_name = "evaluations"
 
@@ -13,5 +13,5 @@ urlpatterns = [
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
     path("departments/<slug:department_code>/", views.department_detail, name="department"),
     path("language/", views.set_language, name="set_language"),
-    path("", include("evaluations.data_urls")),
+    path("", include("evaluations.public.data_urls")),
 ]

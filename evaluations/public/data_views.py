@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import datasets as ds
-from .exports import ExportFilters, stream_csv_bytes, template_csv
-from .models import FundingSource, Report
+from evaluations import datasets as ds
+from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
+from evaluations.models import FundingSource, Report
 
 CSV_TYPE = "text/csv; charset=utf-8"
 

@@ -21,9 +21,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from indicators.models import Indicator
-
-from .models import (
+from evaluations.models import (
     BudgetExecution,
     Department,
     FiscalYear,
@@ -33,6 +31,7 @@ from .models import (
     ProjectFund,
     Report,
 )
+from indicators.models import Indicator
 
 CODE_PREFIX = "syn-"
 FIRST_YEAR = 2020

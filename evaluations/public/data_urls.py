@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import data_views
+from evaluations.public import data_views
 
 urlpatterns = [
     path("exports/templates/<slug:dataset>.csv", data_views.template, name="data_template"),

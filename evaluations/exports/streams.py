@@ -2,7 +2,7 @@
 
 Rows are read in chunks (`.iterator(chunk_size=…)`, or psycopg 3's COPY on PostgreSQL for
 the flat datasets), written one CSV line at a time and handed out in blocks, so a million
-indicator rows never sit in memory. Columns come from `datasets.py`: the keys of DESIGN.md,
+indicator rows never sit in memory. Columns come from `datasets.py`: the keys of docs/design.md,
 then the derived columns, computed with `indicators.tables` so scores match the public page.
 """
 
@@ -19,13 +19,10 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import translation
 
-from indicators import scoring, tables
-from indicators.models import Indicator
-
-from . import datasets as ds
-from . import pg_export
-from .access import sees_all_departments
-from .models import (
+from evaluations import datasets as ds
+from evaluations.access import sees_all_departments
+from evaluations.exports import pg as pg_export
+from evaluations.models import (
     BudgetExecution,
     Department,
     FundingSource,
@@ -34,6 +31,8 @@ from .models import (
     ProjectFund,
     Report,
 )
+from indicators import scoring, tables
+from indicators.models import Indicator
 
 CHUNK_SIZE = 2000  # rows fetched per database round trip
 PREFETCH_CHUNK_SIZE = 500  # reports or projects per round trip when their indicators are needed

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from . import checks
-from .access import may_access_department
-from .models import Report, ReportEvent
+from evaluations import checks
+from evaluations.access import may_access_department
+from evaluations.models import Report, ReportEvent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as User

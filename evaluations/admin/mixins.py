@@ -23,8 +23,8 @@ from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from .access import department_path, scope, sees_all_departments
-from .models import Project, ProjectFund, Report
+from evaluations.access import department_path, scope, sees_all_departments
+from evaluations.models import Project, ProjectFund, Report
 
 
 def report_of(obj) -> Report | None:

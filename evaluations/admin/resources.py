@@ -1,4 +1,4 @@
-"""django-import-export resources for the admin: one per dataset, delegating to importing.py.
+"""django-import-export resources for the admin: one per dataset, delegating to importer.py.
 
 The admin keeps django-import-export's upload → preview (dry run) → confirm steps, but every
 row is checked and written by the same code as ``manage.py import_data``, and exports write
@@ -17,15 +17,22 @@ from import_export.resources import Resource
 from import_export.results import Result, RowResult
 from tablib import Dataset as TablibDataset
 
+from evaluations import datasets as ds
+from evaluations.exports import streams as exports
+from evaluations.imports import importer
+from evaluations.models import (
+    BudgetExecution,
+    Department,
+    OutcomeNarrative,
+    Project,
+    ProjectFund,
+    Report,
+)
 from indicators.models import Indicator
 
-from . import datasets as ds
-from . import exports, importing
-from .models import BudgetExecution, Department, OutcomeNarrative, Project, ProjectFund, Report
 
-
-class UploadedTable(importing.Table):
-    """A file read by importing.read_table, passed through django-import-export untouched."""
+class UploadedTable(importer.Table):
+    """A file read by importer.read_table, passed through django-import-export untouched."""
 
     def __len__(self) -> int:
         return len(self.rows) + 1  # the header row alone is still a (possibly empty) table
@@ -42,13 +49,13 @@ class DetectedCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream, **kwargs):
         data = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
-        table = importing.read_table(data, filename="upload.csv")
+        table = importer.read_table(data, filename="upload.csv")
         return UploadedTable(table.headers, table.rows)
 
 
 class DetectedXLSX(base_formats.XLSX):
     def create_dataset(self, in_stream, **kwargs):
-        table = importing.read_table(in_stream, filename="upload.xlsx")
+        table = importer.read_table(in_stream, filename="upload.xlsx")
         return UploadedTable(table.headers, table.rows)
 
 
@@ -110,11 +117,11 @@ class DatasetResource(Resource):
     # Import ----------------------------------------------------------------------------
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
                     collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        if isinstance(dataset, importing.Table):
+        if isinstance(dataset, importer.Table):
             table = dataset
         else:  # a tablib Dataset, from code that builds one
-            table = importing.rows_to_table([dataset.headers or [], *dataset])
-        outcome = importing.import_table(
+            table = importer.rows_to_table([dataset.headers or [], *dataset])
+        outcome = importer.import_table(
             self.dataset, table, user=kwargs.get("user"), dry_run=dry_run
         )
         return build_result(self.dataset, table, outcome)
@@ -135,7 +142,7 @@ class DatasetResource(Resource):
         return data
 
 
-def build_result(dataset: ds.Dataset, table: importing.Table, outcome: importing.ImportResult):
+def build_result(dataset: ds.Dataset, table: importer.Table, outcome: importer.ImportResult):
     """django-import-export's Result (for the preview page) from an ImportResult."""
     result = Result()
     result.import_outcome = outcome  # for DataAdminMixin.process_result
@@ -154,9 +161,9 @@ def build_result(dataset: ds.Dataset, table: importing.Table, outcome: importing
             )
         return result
     import_types = {
-        importing.NEW: RowResult.IMPORT_TYPE_NEW,
-        importing.UPDATE: RowResult.IMPORT_TYPE_UPDATE,
-        importing.SKIP: RowResult.IMPORT_TYPE_SKIP,
+        importer.NEW: RowResult.IMPORT_TYPE_NEW,
+        importer.UPDATE: RowResult.IMPORT_TYPE_UPDATE,
+        importer.SKIP: RowResult.IMPORT_TYPE_SKIP,
     }
     for row in outcome.rows:
         row_result = RowResult()

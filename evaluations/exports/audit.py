@@ -14,7 +14,7 @@ from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .formatting import join_names
+from common.formatting import join_names
 
 HISTORY_FIELDS = {
     "history_id", "history_date", "history_change_reason", "history_type", "history_user",
@@ -131,7 +131,7 @@ def rows() -> Iterator[list[str]]:
 
 def event_rows() -> Iterator[list[str]]:
     """The workflow trail (审核记录), which is append-only and so has no history of its own."""
-    from .models import ReportEvent
+    from evaluations.models import ReportEvent
 
     events = ReportEvent.objects.select_related("actor").order_by("created_at", "pk")
     for event in events.iterator(chunk_size=CHUNK):
@@ -167,7 +167,7 @@ def row_history(report_id) -> list[RowChange]:
     Budget execution rows and project fund rows are edited only as inlines, so their
     changes are shown on the report's history page. A fixed number of queries.
     """
-    from .models import BudgetExecution, FundingSource, Project, ProjectFund
+    from evaluations.models import BudgetExecution, FundingSource, Project, ProjectFund
 
     kinds = {"+": _("新增"), "-": _("删除")}
     sources = dict(FundingSource.objects.values_list("pk", "name"))

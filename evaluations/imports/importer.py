@@ -3,7 +3,7 @@
 Rows are matched on readable keys (department code + year + project code …), never on ids, so
 importing a file twice changes nothing the second time. Headers may be keys or Chinese labels,
 values codes or labels; CSV may be UTF-8 (with or without BOM) or GB18030 as Excel saves it.
-``manage.py import_data`` calls :func:`import_file`; the admin (resources.py) reads the file
+``manage.py import_data`` calls :func:`import_file`; the admin (admin/resources.py) reads the file
 with :func:`read_table` and calls :func:`import_table`, keeping the rows for its preview.
 """
 
@@ -25,11 +25,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from indicators.models import LEVEL2_BY_LEVEL1, Indicator
-
-from . import datasets as ds
-from .access import allowed_department_ids
-from .models import (
+from evaluations import datasets as ds
+from evaluations.access import allowed_department_ids
+from evaluations.models import (
     BudgetExecution,
     Department,
     FiscalYear,
@@ -40,7 +38,8 @@ from .models import (
     Report,
     parent_loop,
 )
-from .services import acting_as
+from evaluations.workflow import acting_as
+from indicators.models import LEVEL2_BY_LEVEL1, Indicator
 
 BATCH_SIZE = 2000
 SQLITE_EXACT_DIGITS = 15  # significant digits a REAL (double) keeps exactly
@@ -736,7 +735,7 @@ class Importer:
 
     def plan_reports(self) -> None:
         self.load_reports()
-        # Status moves through the workflow (services.py: checks, events, revisions); only
+        # Status moves through the workflow (workflow.py: checks, events, revisions); only
         # restoring an export (superuser or the command line) sets it directly.
         may_change_status = self.is_admin
         for number, record in self.records:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .formatting import amount
+from common.formatting import amount
 
 WIDTH = 640
 BAR_HEIGHT = 22

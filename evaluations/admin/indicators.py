@@ -19,12 +19,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from evaluations.admin_mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
-from evaluations.formatting import join_names, with_reason
-
-from . import scoring
-from .models import Grade, Indicator
-from .tables import SelfEvaluationTable, department_table, project_table
+from common.formatting import join_names, with_reason
+from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
+from indicators import scoring
+from indicators.models import Grade, Indicator
+from indicators.tables import SelfEvaluationTable, department_table, project_table
 
 if TYPE_CHECKING:
     from evaluations.models import Project, Report

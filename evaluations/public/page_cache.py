@@ -26,7 +26,7 @@ KEY_PREFIX = "public-page"
 # formats the figures, the translations, and the hashed names of the static files it links.
 # Their digest is part of every page's stamp (and ETag), so a release that changes any of
 # them renders each page again once, with no version to bump by hand.
-RENDERED_FROM = ("templates", "evaluations", "indicators", "config", "locale")
+RENDERED_FROM = ("templates", "common", "evaluations", "indicators", "config", "locale")
 # .po, not .mo: each app server compiles its own .mo (docs/deployment.md), byte for byte
 # perhaps not the same; the .po files are the release's.
 RENDERED_SUFFIXES = frozenset({".py", ".html", ".txt", ".po"})

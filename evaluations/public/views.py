@@ -37,12 +37,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition
 from django.views.i18n import set_language as django_set_language
 
-from indicators.models import Indicator
-from indicators.tables import SelfEvaluationTable, department_table, project_table
-
-from . import charts
-from .formatting import amount
-from .models import (
+from common.formatting import amount
+from evaluations.models import (
     BudgetExecution,
     Department,
     FundingSource,
@@ -51,8 +47,11 @@ from .models import (
     ProjectFund,
     Report,
 )
-from .page_cache import cached_page, code_version
-from .services import published_revisions
+from evaluations.public import charts
+from evaluations.public.page_cache import cached_page, code_version
+from evaluations.workflow import published_revisions
+from indicators.models import Indicator
+from indicators.tables import SelfEvaluationTable, department_table, project_table
 
 ZERO = Decimal("0")
 SEARCH_LIMIT = 50

@@ -19,7 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators.admin import (
+from common.formatting import amount, percent
+from evaluations import checks, workflow
+from evaluations.access import sees_all_departments
+from evaluations.admin.indicators import (
     ProjectIndicatorInline,
     ProjectScoreInlineMixin,
     ProjectScoringMixin,
@@ -27,14 +30,20 @@ from indicators.admin import (
     ReportScoringMixin,
     cached_report_tables,
 )
-from indicators.models import Indicator
-
-from . import audit, checks, services
-from .access import sees_all_departments
-from .admin_mixins import ScopedAdminMixin, ScopedInlineMixin
-from .copying import copy_report_forward
-from .formatting import amount, percent
-from .models import (
+from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
+from evaluations.admin.resources import (
+    BudgetExecutionsResource,
+    DataAdminMixin,
+    DepartmentsResource,
+    IndicatorsResource,
+    NarrativesResource,
+    ProjectFundsResource,
+    ProjectsResource,
+    ReportsResource,
+)
+from evaluations.copying import copy_report_forward
+from evaluations.exports import audit
+from evaluations.models import (
     BudgetExecution,
     Department,
     FiscalYear,
@@ -45,16 +54,7 @@ from .models import (
     Report,
     ReportEvent,
 )
-from .resources import (
-    BudgetExecutionsResource,
-    DataAdminMixin,
-    DepartmentsResource,
-    IndicatorsResource,
-    NarrativesResource,
-    ProjectFundsResource,
-    ProjectsResource,
-    ReportsResource,
-)
+from indicators.models import Indicator
 
 
 def scoped_view_on_site(request, content_type_id, object_id):
@@ -172,7 +172,7 @@ class WorkflowActionForm(ActionForm):
 def _run_transition(model_admin, request, report: Report, action: str, comment: str, prefix: str = "") -> bool:
     """Run one workflow step and tell the user how it went; False when it was refused."""
     try:
-        event = services.perform(action, report, request.user, comment)
+        event = workflow.perform(action, report, request.user, comment)
     except PermissionDenied as exc:
         model_admin.message_user(request, prefix + str(exc), messages.ERROR)
         return False
@@ -191,7 +191,7 @@ def _run_transition(model_admin, request, report: Report, action: str, comment: 
 
 def _comment_help(report: Report) -> str:
     Status = Report.Status
-    if report.status == Status.APPROVED and services.is_republication(report):
+    if report.status == Status.APPROVED and workflow.is_republication(report):
         return gettext("再次公开时必须填写修订说明，它将显示在公开页面的修订记录中。")
     if report.status == Status.APPROVED:
         return gettext("公开时填写的说明将显示在公开页面的修订记录中。")
@@ -307,13 +307,13 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
             "errors": checks.errors(findings),
             "warnings": checks.warnings(findings),
             "events": events,
-            "pending_return": services.latest_return(events)
+            "pending_return": workflow.latest_return(events)
             if report.status == Report.Status.DRAFT else None,
             "actions": [
                 (action, ReportEvent.Action(action).label)
-                for action in services.available_actions(report, request.user)
+                for action in workflow.available_actions(report, request.user)
             ],
-            "blocked_by_errors": services.BLOCKED_BY_ERRORS,
+            "blocked_by_errors": workflow.BLOCKED_BY_ERRORS,
             "comment_help": _comment_help(report),
             "year_closed": report.status == Report.Status.DRAFT and not report.fiscal_year.is_open,
         }

@@ -40,11 +40,10 @@ from django.db.models.sql import Query
 from psycopg import errors as psycopg_errors
 from psycopg import pq
 
+from evaluations import datasets as ds
+from evaluations.models import Project, Report
 from indicators import scoring
 from indicators.models import Indicator
-
-from . import datasets as ds
-from .models import Project, Report
 
 logger = logging.getLogger(__name__)
 

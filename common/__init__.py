@@ -1,0 +1,1 @@
+"""Shared helpers with no models: how figures and lists of names read."""
