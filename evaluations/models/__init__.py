@@ -1,0 +1,15 @@
+"""Departments, fiscal years and the self-evaluation report (绩效自评报告) with its figures.
+
+One module per group of models; every model is importable from ``evaluations.models``.
+"""
+
+from evaluations.models.fields import AMOUNT, ZERO, amount_field, non_negative
+from evaluations.models.figures import BudgetExecution, OutcomeNarrative, Project, ProjectFund
+from evaluations.models.reference import Department, FiscalYear, FundingSource, parent_loop
+from evaluations.models.report import Report, ReportEvent, ReportQuerySet
+
+__all__ = [
+    "AMOUNT", "ZERO", "BudgetExecution", "Department", "FiscalYear", "FundingSource",
+    "OutcomeNarrative", "Project", "ProjectFund", "Report", "ReportEvent", "ReportQuerySet",
+    "amount_field", "non_negative", "parent_loop",
+]

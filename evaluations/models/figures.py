@@ -1,0 +1,198 @@
+"""A report's figures: budget execution per budget, projects with their fund rows, numbered narratives.
+
+Amounts are stored in 万元 with four decimal places; figures that can be derived (basic
+spending, total expenditure, execution rate) are computed, never stored."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from evaluations.models.fields import ZERO, amount_field, non_negative
+from evaluations.models.reference import FundingSource
+from evaluations.models.report import Report
+from indicators import scoring
+
+
+class BudgetExecution(models.Model):
+    """预算支出情况: one budget's income and spending in a report (basic = personnel + public)."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="budget_executions"
+    )
+    funding_source = models.ForeignKey(
+        FundingSource, verbose_name=_("预算类别"), on_delete=models.PROTECT,
+        limit_choices_to={"kind": FundingSource.Kind.BUDGET}, related_name="+",
+    )
+    initial_budget = amount_field(_("年初预算数"), null=True, blank=True)
+    adjusted_budget = amount_field(_("全年预算数"), null=True, blank=True)
+    income = amount_field(_("财政拨款收入"), null=True, blank=True)
+    personnel = amount_field(_("人员经费"), default=ZERO)
+    public = amount_field(_("公用经费"), default=ZERO)
+    project = amount_field(_("项目支出"), default=ZERO)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预算支出情况")
+        verbose_name_plural = pgettext_lazy("plural", "预算支出情况")
+        ordering = ["funding_source__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "funding_source"],
+                name="budget_execution_one_per_budget",
+                violation_error_message=_("同一报告中每类预算只能填写一行。"),
+            ),
+            non_negative(
+                "budget_execution_amounts_non_negative",
+                ["initial_budget", "adjusted_budget", "income", "personnel", "public", "project"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.funding_source}"
+
+    @property
+    def basic(self) -> Decimal:
+        """基本支出 = 人员经费 + 公用经费."""
+        return (self.personnel or ZERO) + (self.public or ZERO)
+
+    @property
+    def expenditure(self) -> Decimal:
+        """财政拨款支出 = 基本支出 + 项目支出."""
+        return self.basic + (self.project or ZERO)
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        """执行率 in percent, against the adjusted budget."""
+        return scoring.execution_rate(self.expenditure, self.adjusted_budget)
+
+
+class Project(models.Model):
+    """项目支出 / 专项资金: a project of a report, with its own 自评表."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="projects"
+    )
+    funding_source = models.ForeignKey(
+        FundingSource, verbose_name=_("预算类别"), on_delete=models.PROTECT,
+        limit_choices_to={"kind": FundingSource.Kind.BUDGET}, related_name="+",
+    )
+    code = models.SlugField(_("项目编码"), max_length=40)
+    name = models.CharField(_("项目名称"), max_length=200)
+    initial_budget = amount_field(_("年初预算数"), null=True, blank=True)
+    adjusted_budget = amount_field(_("全年预算数"), null=True, blank=True)
+    expenditure = amount_field(_("全年执行数"), default=ZERO)
+    goal = models.TextField(_("年度总体目标"), blank=True)
+    outcome = models.TextField(
+        _("专项资金支出绩效情况"), blank=True, help_text=_("全年实际完成情况与绩效。")
+    )
+    execution_weight = models.DecimalField(
+        _("预算执行率分值"), max_digits=6, decimal_places=2, default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    execution_explanation = models.TextField(_("执行率偏低说明"), blank=True)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = pgettext_lazy("plural", "项目")
+        ordering = ["report", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "code"],
+                name="project_unique_code_per_report",
+                violation_error_message=_("同一报告中项目编码不能重复。"),
+            ),
+            models.UniqueConstraint(
+                fields=["report", "position"],
+                name="project_unique_position_per_report",
+                violation_error_message=_("同一报告中项目顺序不能重复。"),
+            ),
+            non_negative(
+                "project_amounts_non_negative",
+                ["initial_budget", "adjusted_budget", "expenditure"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        return scoring.execution_rate(self.expenditure, self.adjusted_budget)
+
+
+class ProjectFund(models.Model):
+    """项目资金来源: the 其中 rows of a project's table (当年财政拨款, 上年结转资金, 其他资金)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="funds"
+    )
+    funding_source = models.ForeignKey(
+        FundingSource, verbose_name=_("资金来源"), on_delete=models.PROTECT,
+        limit_choices_to={"kind": FundingSource.Kind.PROJECT_FUND}, related_name="+",
+    )
+    initial_budget = amount_field(_("年初预算数"), null=True, blank=True)
+    adjusted_budget = amount_field(_("全年预算数"), null=True, blank=True)
+    expenditure = amount_field(_("全年执行数"), default=ZERO)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目资金来源")
+        verbose_name_plural = pgettext_lazy("plural", "项目资金来源")
+        ordering = ["project", "funding_source__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "funding_source"],
+                name="project_fund_one_per_source",
+                violation_error_message=_("同一项目中每种资金来源只能填写一行。"),
+            ),
+            non_negative(
+                "project_fund_amounts_non_negative",
+                ["initial_budget", "adjusted_budget", "expenditure"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.funding_source}"
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        return scoring.execution_rate(self.expenditure, self.adjusted_budget)
+
+
+class OutcomeNarrative(models.Model):
+    """绩效情况: a numbered paragraph of 部门整体支出绩效情况 (headline, then body)."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="narratives"
+    )
+    position = models.PositiveIntegerField(_("序号"))
+    headline = models.CharField(_("标题句"), max_length=300)
+    body = models.TextField(_("正文"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("绩效情况")
+        verbose_name_plural = pgettext_lazy("plural", "绩效情况")
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "position"],
+                name="narrative_unique_position_per_report",
+                violation_error_message=_("同一报告中绩效情况序号不能重复。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.headline}"

@@ -1,0 +1,188 @@
+"""The self-evaluation report (绩效自评报告): its narrative sections, status and workflow events."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from evaluations.models.reference import Department, FiscalYear
+
+
+class ReportQuerySet(models.QuerySet):
+    def published(self) -> ReportQuerySet:
+        return self.filter(status=Report.Status.PUBLISHED)
+
+    def for_user(self, user) -> ReportQuerySet:
+        """Reports a user may see in the admin: all for reviewers and auditors, else their departments'."""
+        if user.is_superuser or user.has_perm("evaluations.view_all_departments"):
+            return self
+        return self.filter(department__staff=user)
+
+
+class Report(models.Model):
+    """自评报告: one department's performance self-evaluation for one fiscal year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        APPROVED = "approved", _("已审核")
+        PUBLISHED = "published", _("已公开")
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="reports"
+    )
+    fiscal_year = models.ForeignKey(
+        FiscalYear, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="reports"
+    )
+    title = models.CharField(
+        _("标题"), max_length=300, blank=True,
+        help_text=_("留空则为“某年度某部门整体支出绩效自评报告”。"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    revision = models.PositiveIntegerField(_("修订版本"), default=1)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    profile = models.TextField(_("部门基本情况"), blank=True)
+    goals = models.TextField(
+        _("年度整体支出绩效目标"), blank=True,
+        help_text=_("部门（单位）年度整体支出绩效目标、部门专项资金绩效目标和其他项目支出的说明；可量化的目标另作为绩效指标填写。"),
+    )
+    overall_summary = models.TextField(
+        _("部门整体支出绩效情况"), blank=True, help_text=_("绩效情况编号段落前的导语。")
+    )
+    problems = models.TextField(_("存在的问题及原因分析"), blank=True)
+    improvements = models.TextField(_("下一步改进措施"), blank=True)
+    result_application = models.TextField(_("绩效自评结果拟应用和公开情况"), blank=True)
+    other_matters = models.TextField(_("其他需要说明的情况"), blank=True)
+
+    execution_weight = models.DecimalField(
+        _("预算执行率分值"), max_digits=6, decimal_places=2, default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    execution_explanation = models.TextField(
+        _("执行率偏低说明"), blank=True, help_text=_("预算执行率低于90%时必须说明原因。")
+    )
+
+    index_number = models.CharField(_("索引号"), max_length=100, blank=True)
+    publisher = models.CharField(
+        _("发布机构"), max_length=200, blank=True, help_text=_("留空则为部门名称。")
+    )
+    document_number = models.CharField(_("文号"), max_length=100, blank=True)
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("自评报告")
+        verbose_name_plural = pgettext_lazy("plural", "自评报告")
+        ordering = ["-fiscal_year__year", "department__code"]
+        indexes = [
+            # What a public page's version stamp reads of a year's reports (views._stamp).
+            models.Index(
+                fields=["fiscal_year", "status", "updated_at", "revision"], name="report_page_stamp"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "fiscal_year"],
+                name="report_one_per_department_year",
+                violation_error_message=_("该部门本年度已有自评报告。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "approved", "published"]),
+                name="report_status_valid",
+                violation_error_message=_("报告状态无效。"),
+            ),
+        ]
+        permissions = [
+            ("view_all_departments", _("可查看所有部门的数据")),
+            ("submit_report", _("可提交报告")),
+            ("review_report", _("可审核、退回报告")),
+            ("publish_report", _("可公开、撤回报告")),
+            ("import_data", _("可导入数据")),
+            ("export_data", _("可导出数据")),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluations:report", args=[self.fiscal_year.year, self.department.code])
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        return _("%(year)s年度%(department)s整体支出绩效自评报告") % {
+            "year": self.fiscal_year.year,
+            "department": self.department.name,
+        }
+
+    @property
+    def display_publisher(self) -> str:
+        return self.publisher or self.department.name
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class ReportEvent(models.Model):
+    """审核记录: one step of a report's workflow — who moved it, when, from where to where, why.
+
+    Written only by ``evaluations.services`` and never changed afterwards: the comment of a
+    return is what the department reads, the note of a publication is the public 修订说明.
+    """
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("提交")
+        RETURN = "return", _("退回")
+        APPROVE = "approve", _("审核通过")
+        PUBLISH = "publish", _("公开")
+        REOPEN = "reopen", _("撤回修订")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Report.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Report.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.TextField(_("意见或说明"), blank=True)
+    revision = models.PositiveIntegerField(_("修订版本"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("审核记录")
+        verbose_name_plural = pgettext_lazy("plural", "审核记录")
+        ordering = ["report", "created_at", "id"]
+        indexes = [models.Index(fields=["report", "action"], name="report_event_report_action")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.report_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # The trail is append-only: a recorded step is evidence, not data to edit.
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("ReportEvent rows are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("ReportEvent rows are immutable")
