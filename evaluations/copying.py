@@ -13,6 +13,11 @@ cleared so nothing from the old year can be submitted by mistake as the new one'
   cleared.
 - indicators (department and project): headings, name, nature, unit, target, weight,
   applicability and position kept; actual value, tier, entered score and deviation cleared.
+
+The target year follows the import's rules (``evaluations.access``): an existing year must
+take new reports (open), a missing one is created only by a user who may create years and
+never beyond next year. The rows are written through ``workflow.editing``, as every write
+to a report's rows is.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from evaluations import access
 from evaluations.models import BudgetExecution, FiscalYear, Project, ProjectFund, Report
+from evaluations.workflow import editing
 from indicators.models import Indicator
 
 
@@ -33,8 +40,10 @@ def _change_reason(report: Report) -> str:
 def copy_report_forward(report: Report, fiscal_year: FiscalYear | int, *, user) -> Report:
     """Create ``report``'s department's draft for ``fiscal_year`` from ``report``.
 
-    Creates the fiscal year when it does not exist yet. Raises ValidationError when the
-    department already has a report for that year or the year is closed for entry.
+    Creates the fiscal year when it does not exist yet and ``user`` may create it. Raises
+    ValidationError when the department already has a report for that year, the year is
+    closed for entry, or it is missing and may not be created (no permission, or beyond
+    next year).
     """
     year = fiscal_year.year if isinstance(fiscal_year, FiscalYear) else int(fiscal_year)
     try:
@@ -52,11 +61,30 @@ def _already_exists(report: Report, year: int) -> ValidationError:
     )
 
 
+def _target_year(year: int, user) -> FiscalYear:
+    target_year = FiscalYear.objects.filter(year=year).first()
+    if target_year is None:
+        refusal = access.why_not_create_year(user, year)
+        if refusal == access.YearRefusal.BEYOND:
+            raise ValidationError(
+                _("%(year)s年度尚未设立，且晚于%(latest)s年度，不能复制到该年度。")
+                % {"year": year, "latest": access.latest_new_year()},
+                code="year_beyond",
+            )
+        if refusal == access.YearRefusal.PERMISSION:
+            raise ValidationError(
+                _("%(year)s年度尚未设立；请审核人先新增该年度。") % {"year": year},
+                code="year_missing",
+            )
+        target_year, _created = FiscalYear.objects.get_or_create(year=year)
+    if not access.takes_new_reports(target_year, user):
+        raise ValidationError(_("%(year)s年度未开放填报。") % {"year": year}, code="year_closed")
+    return target_year
+
+
 @transaction.atomic
 def _copy(report: Report, year: int, user) -> Report:
-    target_year, _created = FiscalYear.objects.get_or_create(year=year)
-    if not target_year.is_open:
-        raise ValidationError(_("%(year)s年度未开放填报。") % {"year": year}, code="year_closed")
+    target_year = _target_year(year, user)
     if Report.objects.filter(department_id=report.department_id, fiscal_year=target_year).exists():
         raise _already_exists(report, year)
 
@@ -72,7 +100,12 @@ def _copy(report: Report, year: int, user) -> Report:
     new_report._history_user = user
     new_report._change_reason = reason
     new_report.save()
+    with editing(new_report.pk, user):
+        _copy_rows(report, new_report, user, reason)
+    return new_report
 
+
+def _copy_rows(report: Report, new_report: Report, user, reason: str) -> None:
     history = {"default_user": user, "default_change_reason": reason}
     bulk_create_with_history(
         [
@@ -121,4 +154,3 @@ def _copy(report: Report, year: int, user) -> Report:
         ],
         Indicator, **history,
     )
-    return new_report

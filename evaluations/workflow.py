@@ -2,6 +2,9 @@
 
 Each transition checks who may make it, locks the report, moves it, and records who did it,
 when and why in a ``ReportEvent``; the report's own history row carries the same user.
+Transitions own the status fields (``Report.WORKFLOW_FIELDS``): no form, import or other
+save writes them. Edits take the same row lock through ``editing()``, so an edit and a
+transition never interleave (docs/design.md, "Workflow and permissions").
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import router, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from evaluations import checks
+from evaluations import access, checks
 from evaluations.access import may_access_department
 from evaluations.models import Report, ReportEvent
 
@@ -31,11 +35,11 @@ Action = ReportEvent.Action
 
 # The permission each action needs, and the statuses it may start from.
 RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    Action.SUBMIT: ("evaluations.submit_report", (Status.DRAFT,), Status.SUBMITTED),
-    Action.RETURN: ("evaluations.review_report", (Status.SUBMITTED, Status.APPROVED), Status.DRAFT),
-    Action.APPROVE: ("evaluations.review_report", (Status.SUBMITTED,), Status.APPROVED),
-    Action.PUBLISH: ("evaluations.publish_report", (Status.APPROVED,), Status.PUBLISHED),
-    Action.REOPEN: ("evaluations.publish_report", (Status.PUBLISHED,), Status.DRAFT),
+    Action.SUBMIT: (access.SUBMIT_REPORT, (Status.DRAFT,), Status.SUBMITTED),
+    Action.RETURN: (access.REVIEW_REPORT, (Status.SUBMITTED, Status.APPROVED), Status.DRAFT),
+    Action.APPROVE: (access.REVIEW_REPORT, (Status.SUBMITTED,), Status.APPROVED),
+    Action.PUBLISH: (access.PUBLISH_REPORT, (Status.APPROVED,), Status.PUBLISHED),
+    Action.REOPEN: (access.PUBLISH_REPORT, (Status.PUBLISHED,), Status.DRAFT),
 }
 
 # Transitions refused while a consistency check reports an error.
@@ -67,20 +71,148 @@ def is_republication(report: Report) -> bool:
     return report.published_at is not None
 
 
-def may(user: User, action: str, report: Report) -> bool:
-    """Whether ``user`` could take ``action`` on ``report`` in its current status."""
-    permission, sources, _target = RULES[action]
+# Separation of duties: whoever submitted a report does not approve or publish it, even when
+# they hold both roles (a user in data_entry and reviewer).
+SEPARATED_FROM_SUBMISSION = (Action.APPROVE, Action.PUBLISH)
+
+PERMISSION, STATUS, OWN_SUBMISSION = "permission", "status", "own_submission"
+
+
+def submitted_by(report: Report, events: list[ReportEvent] | None = None) -> int | None:
+    """The id of the user whose submission is under review: the report's latest submit.
+
+    ``events`` (the report's trail, oldest first) saves the query when the caller has it.
+    """
+    if events is not None:
+        submitters = [e.actor_id for e in events if e.action == Action.SUBMIT]
+        return submitters[-1] if submitters else None
     return (
-        report.status in sources
-        and user.is_active
-        and user.has_perm(permission)
-        and may_access_department(user, report.department_id)
+        ReportEvent.objects.filter(report=report, action=Action.SUBMIT)
+        .order_by("-created_at", "-pk")
+        .values_list("actor_id", flat=True)
+        .first()
     )
 
 
-def available_actions(report: Report, user: User) -> list[str]:
+def refusal(
+    user: User, action: str, report: Report, events: list[ReportEvent] | None = None
+) -> str | None:
+    """Why ``user`` may not take ``action`` on ``report`` now (PERMISSION, STATUS or
+    OWN_SUBMISSION), or None when they may: the one rule behind the buttons and the moves."""
+    permission, sources, _target = RULES[action]
+    if not (
+        user.is_active
+        and user.has_perm(permission)
+        and may_access_department(user, report.department_id)
+    ):
+        return PERMISSION
+    if report.status not in sources:
+        return STATUS
+    if action in SEPARATED_FROM_SUBMISSION and submitted_by(report, events) == user.pk:
+        return OWN_SUBMISSION
+    return None
+
+
+def may_set_status(user: User | None, report: Report) -> bool:
+    """Whether a report takes its status as given rather than through a transition: only a
+    report being created by the command line or a superuser, restoring an export into an
+    empty database. Every other status change is a transition (Report.save refuses it)."""
+    return report.pk is None and (user is None or user.is_superuser)
+
+
+def may(user: User, action: str, report: Report, events: list[ReportEvent] | None = None) -> bool:
+    """Whether ``user`` could take ``action`` on ``report`` in its current status."""
+    # The status first: it needs no query, and most actions fail on it.
+    return report.status in RULES[action][1] and refusal(user, action, report, events) is None
+
+
+def available_actions(
+    report: Report, user: User, events: list[ReportEvent] | None = None
+) -> list[str]:
     """The transitions the user may take now, in workflow order."""
-    return [action for action in RULES if may(user, action, report)]
+    return [action for action in RULES if may(user, action, report, events)]
+
+
+def withheld_as_submitter(
+    report: Report, user: User, events: list[ReportEvent] | None = None
+) -> list[str]:
+    """Transitions the user would have but for having submitted the report themselves."""
+    return [
+        action for action in SEPARATED_FROM_SUBMISSION
+        if report.status in RULES[action][1]
+        and refusal(user, action, report, events) == OWN_SUBMISSION
+    ]
+
+
+# --- Editing: the one way into a report's rows ------------------------------------------------
+
+
+class ReportLocked(ValidationError):
+    """The report takes no changes now; ``lock`` (an ``access.Lock``) says why."""
+
+    def __init__(self, report: Report, lock: access.Lock) -> None:
+        self.report, self.lock = report, lock
+        super().__init__(lock.label, code=lock.value)
+
+
+def hold_for_editing(report_ids, user: User | None) -> dict[int, Report]:
+    """Lock the reports' rows until the current transaction ends and recheck, on the rows as
+    they are now, that each still takes changes from ``user``; returns them by id.
+
+    Raises ``ReportLocked`` (a ValidationError) when one does not, ``PermissionDenied`` when
+    the user may not see its department, ``Report.DoesNotExist`` when it is gone. Must run
+    inside a transaction (the admin's change and delete views are one); ``editing()`` is
+    the same as a block. Reports are locked in id order, so two writers never deadlock.
+    """
+    ids = sorted({pk for pk in report_ids if pk is not None})
+    if not ids:
+        return {}
+    if not transaction.get_connection(router.db_for_write(Report)).in_atomic_block:
+        raise TransactionManagementError("hold_for_editing() outside a transaction locks nothing")
+    found = {
+        report.pk: report
+        for report in Report.objects.select_for_update(of=("self",))
+        .select_related("fiscal_year", "department")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    for pk in ids:
+        report = found.get(pk)
+        if report is None:
+            raise Report.DoesNotExist(f"Report {pk} does not exist")
+        if user is not None and not may_access_department(user, report.department_id):
+            raise PermissionDenied
+        lock = access.why_locked(report, user)
+        if lock is not None:
+            raise ReportLocked(report, lock)
+    return found
+
+
+def mark_edited(report_ids) -> None:
+    """Move the reports' ``updated_at`` (the change form's version token) after their rows
+    changed, so a page loaded before any change to the report or its rows is stale."""
+    Report.objects.filter(pk__in=set(report_ids) - {None}).update(updated_at=timezone.now())
+
+
+@contextlib.contextmanager
+def editing(report_id: int, user: User | None) -> Iterator[Report]:
+    """Every write to a report's rows, as one block (issue 15: imports, admin, copy-forward)::
+
+        with editing(report.pk, request.user) as report:
+            ...  # write the report's rows
+
+    One transaction; the report row is locked first (``SELECT … FOR UPDATE``), so a workflow
+    transition waits for the block or the block for it, and whether the report takes
+    changes is rechecked on the row as it is now (``access.why_locked``: a draft, in an open
+    year unless a superuser; the command line, ``user`` None, is never locked). Raises
+    ``ReportLocked`` before anything is written; the yielded report is the locked row, with
+    its fiscal year and department. On leaving the block normally the report's
+    ``updated_at`` moves (``mark_edited``).
+    """
+    with transaction.atomic(using=router.db_for_write(Report)):
+        report = hold_for_editing([report_id], user)[report_id]
+        yield report
+        mark_edited([report_id])
 
 
 def submit_report(report: Report, user: User, comment: str = "") -> ReportEvent:
@@ -113,23 +245,25 @@ def reopen_report(report: Report, user: User, comment: str) -> ReportEvent:
 def _transition(
     report: Report, user: User, action: str, comment: str, *, comment_required: bool = False
 ) -> ReportEvent:
-    permission, sources, target = RULES[action]
+    target = RULES[action][2]
     comment = (comment or "").strip()
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
-        if not (
-            user.is_active
-            and user.has_perm(permission)
-            and may_access_department(user, locked.department_id)
-        ):
+        reason = refusal(user, action, locked)
+        if reason == PERMISSION:
             raise PermissionDenied(
                 _("您没有权限对该报告执行“%(action)s”。") % {"action": Action(action).label}
             )
-        if locked.status not in sources:
+        if reason == STATUS:
             raise ValidationError(
                 _("报告当前状态为“%(status)s”，不能%(action)s。")
                 % {"status": locked.get_status_display(), "action": Action(action).label},
                 code="invalid_status",
+            )
+        if reason == OWN_SUBMISSION:
+            raise PermissionDenied(
+                _("这份报告是您提交的，不能由您%(action)s：提交与审核、公开须由不同的人完成。")
+                % {"action": Action(action).label}
             )
         if comment_required and not comment:
             raise ValidationError(

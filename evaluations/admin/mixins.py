@@ -1,10 +1,11 @@
 """What every admin of the project shares: department scoping and read-only-unless-draft.
 
 ``ScopedAdminMixin`` narrows each changelist, change form, history page, autocomplete and
-foreign-key choice to the departments the user may see (``evaluations.access``), and makes
-anything belonging to a report that is no longer a draft read-only, inlines included; so is
-a draft whose fiscal year has stopped taking entry (``FiscalYear.is_open``), except to
-superusers, who may need to correct one without reopening the year to everyone.
+foreign-key choice to the departments the user may see, and makes anything belonging to a
+report that takes no changes read-only, inlines included: both rules are
+``evaluations.access``'s. Every save and delete of a report's rows holds the report row
+locked and rechecks the lock (``workflow.hold_for_editing``) in the view's one transaction,
+so a submission made while a form was open is never undone by saving it.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from evaluations.access import department_path, scope, sees_all_departments
-from evaluations.models import Project, ProjectFund, Report
+from evaluations import access
+from evaluations.access import department_path, restrict, sees_all_departments
+from evaluations.models import ProjectFund, Report
+from evaluations.workflow import ReportLocked, hold_for_editing, mark_edited
 
 
 def report_of(obj) -> Report | None:
@@ -39,23 +43,24 @@ def report_of(obj) -> Report | None:
 
 
 def is_locked(obj, user=None) -> bool:
-    """Whether ``obj`` belongs to a report past draft (submitted, approved or published), or
-    to a draft of a closed fiscal year and ``user`` is not a superuser."""
+    """Whether ``obj`` belongs to a report that takes no changes from ``user`` now
+    (``access.why_locked``: past draft, or a closed year's draft to all but superusers)."""
     report = report_of(obj) if obj is not None else None
-    if report is None:
-        return False
-    if not report.is_editable:
-        return True
-    return not report.fiscal_year.is_open and not getattr(user, "is_superuser", False)
+    return report is not None and access.why_locked(report, user) is not None
 
 
-def open_drafts(user, prefix: str = "") -> dict:
-    """Lookups of the reports that take new rows from ``user``: drafts, in open years unless
-    the user is a superuser (as ``is_locked``)."""
-    lookups = {f"{prefix}status": Report.Status.DRAFT}
-    if not getattr(user, "is_superuser", False):
-        lookups[f"{prefix}fiscal_year__is_open"] = True
-    return lookups
+def reports_written(obj) -> set[int]:
+    """The reports whose rows a save or delete of ``obj`` changes: the one it belongs to as
+    stored, and the one the form gives it (a project moved to another report)."""
+    path = access.report_path(type(obj))
+    if path is None:
+        return set()
+    if path == "pk":
+        return {obj.pk} - {None}
+    ids = {report.pk} if (report := report_of(obj)) is not None else set()
+    if obj.pk is not None:
+        ids.update(type(obj)._default_manager.filter(pk=obj.pk).values_list(path, flat=True))
+    return ids - {None}
 
 
 class MultilineField(forms.CharField):
@@ -79,19 +84,19 @@ class _ScopeMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
-        return scope(super().get_queryset(request), request.user)
+        return restrict(super().get_queryset(request), request.user)
 
     # -- Choices --------------------------------------------------------------------
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.remote_field.model
         if "queryset" not in kwargs and department_path(related) is not None:
-            queryset = scope(related._default_manager.all(), request.user)
-            # New rows may only be attached to a report still in draft, in an open year.
-            if related is Report:
-                queryset = queryset.filter(**open_drafts(request.user))
-            elif related is Project:
-                queryset = queryset.filter(**open_drafts(request.user, "report__"))
+            queryset = related._default_manager.all()
+            # New rows may only be attached to a report that takes changes (or its projects).
+            if access.report_path(related) is not None:
+                queryset = access.takes_new_rows(queryset, request.user)
+            else:
+                queryset = restrict(queryset, request.user)
             kwargs["queryset"] = queryset
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.name not in self.get_autocomplete_fields(request):
@@ -101,12 +106,9 @@ class _ScopeMixin:
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Autocomplete feeds the "report" and "project" fields of forms that add rows, and
-        # only a draft takes new rows; the forms refuse the rest anyway.
-        if request.path.endswith("/autocomplete/"):
-            if self.model is Report:
-                queryset = queryset.filter(**open_drafts(request.user))
-            elif self.model is Project:
-                queryset = queryset.filter(**open_drafts(request.user, "report__"))
+        # only a report that takes changes takes new rows; the forms refuse the rest anyway.
+        if request.path.endswith("/autocomplete/") and access.report_path(self.model) is not None:
+            queryset = access.takes_new_rows(queryset, request.user)
         return queryset, may_have_duplicates
 
     def _share_choices(self, request, db_field, field) -> None:
@@ -148,9 +150,79 @@ class ReadableChanges(HistoricalRecordContextHelper):
 
 
 class ScopedAdminMixin(_ScopeMixin):
-    """For a ModelAdmin: also guards its (simple-history) history pages."""
+    """For a ModelAdmin: also holds the report row through each save and delete, and guards
+    its (simple-history) history pages."""
 
     object_history_list_template = "admin/evaluations/object_history_list.html"
+
+    # -- Writes: the report row locked, its lock rechecked ------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        return self._holding(
+            request, object_id, super().changeform_view, request, object_id, form_url, extra_context
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method != "POST":
+            return super().delete_view(request, object_id, extra_context)
+        return self._holding(request, object_id, super().delete_view, request, object_id, extra_context)
+
+    def _holding(self, request, object_id, view, *args):
+        """Run ``view`` in one transaction that first locks the stored object's report, so
+        the form is read, checked and saved against the report as it is now."""
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                if object_id is not None:
+                    try:
+                        hold_for_editing(self._stored_reports(request, object_id), request.user)
+                    except ReportLocked:
+                        pass  # the view reads the locked row and refuses the post itself (403)
+                return view(*args)
+        except ReportLocked as exc:
+            # The report the form chose stopped taking changes meanwhile: nothing was saved.
+            self.message_user(
+                request, gettext("未保存：%(reason)s") % {"reason": exc.message}, messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _stored_reports(self, request, object_id) -> set[int]:
+        path = access.report_path(self.model)
+        if path is None:
+            return set()
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except (ValueError, ValidationError):
+            return set()  # Django answers a malformed id itself
+        rows = self.get_queryset(request).filter(pk=unquote(object_id))
+        return set(rows.values_list(path, flat=True))
+
+    def save_model(self, request, obj, form, change):
+        # The stored report is held already (_holding); this adds the one the form chose.
+        hold_for_editing(reports_written(obj), request.user)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        mark_edited(reports_written(form.instance))
+
+    def delete_model(self, request, obj):
+        written = reports_written(obj)
+        hold_for_editing(written, request.user)
+        super().delete_model(request, obj)
+        mark_edited(written - {obj.pk} if isinstance(obj, Report) else written)
+
+    def delete_queryset(self, request, queryset):
+        path = access.report_path(self.model)
+        written = set(queryset.values_list(path, flat=True)) if path else set()
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                hold_for_editing(written, request.user)
+                super().delete_queryset(request, queryset)
+        except ReportLocked as exc:
+            raise PermissionDenied(exc.message) from exc
+        mark_edited(written)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableChanges(self.model, historical_record)

@@ -20,8 +20,8 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import amount, percent
-from evaluations import checks, workflow
-from evaluations.access import sees_all_departments
+from evaluations import access, checks, workflow
+from evaluations.access import restrict, sees_all_departments
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
     ProjectScoreInlineMixin,
@@ -31,6 +31,7 @@ from evaluations.admin.indicators import (
     cached_report_tables,
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
+from evaluations.admin.report_form import ReportForm
 from evaluations.admin.resources import (
     BudgetExecutionsResource,
     DataAdminMixin,
@@ -221,9 +222,13 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
     search_fields = ["department__name", "department__code", "title", "projects__name"]
     autocomplete_fields = ["department"]
     date_hierarchy = "published_at"
-    readonly_fields = ["status", "revision", "published_at", "totals", "self_evaluation"]
+    form = ReportForm
+    # The workflow's fields (Report.WORKFLOW_FIELDS) are shown, never posted.
+    readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation"]
     fieldsets = [
-        (None, {"fields": [("department", "fiscal_year"), "title", ("status", "revision", "published_at")]}),
+        (None, {"fields": [
+            ("department", "fiscal_year"), "title", ("status", "revision", "published_at"), "edit_token",
+        ]}),
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
         (_("一、基本情况"), {"fields": ["profile", "goals"]}),
         (_("二至五、预算支出情况（合计）"), {"fields": ["totals"]}),
@@ -254,10 +259,11 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
         form = super().get_form(request, obj, change=change, **kwargs)
         field = form.base_fields.get("fiscal_year")
         if field is not None:
-            # Entry happens only in open years (FiscalYear.is_open); a report already in a
-            # closed year keeps its year.
+            # New reports only in years that take them (access.takes_new_reports); a report
+            # already in a closed year keeps its year.
             keep = obj.fiscal_year_id if obj is not None else None
-            field.queryset = field.queryset.filter(Q(is_open=True) | Q(pk=keep))
+            years = Q(**access.new_report_year_lookups(request.user)) | Q(pk=keep)
+            field.queryset = field.queryset.filter(years)
         return form
 
     def history_view(self, request, object_id, extra_context=None):
@@ -302,6 +308,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
     def _workflow_context(self, request, report: Report) -> dict:
         findings = checks.check_report(report)
         events = list(report.events.select_related("actor"))
+        withheld = workflow.withheld_as_submitter(report, request.user, events)
         return {
             "url": reverse("admin:evaluations_report_workflow", args=[report.pk]),
             "errors": checks.errors(findings),
@@ -311,8 +318,10 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
             if report.status == Report.Status.DRAFT else None,
             "actions": [
                 (action, ReportEvent.Action(action).label)
-                for action in workflow.available_actions(report, request.user)
+                for action in workflow.available_actions(report, request.user, events)
             ],
+            # Shown, so a reviewer who submitted the report knows why the buttons are missing.
+            "withheld_as_submitter": [ReportEvent.Action(a).label for a in withheld],
             "blocked_by_errors": workflow.BLOCKED_BY_ERRORS,
             "comment_help": _comment_help(report),
             "year_closed": report.status == Report.Status.DRAFT and not report.fiscal_year.is_open,
@@ -321,13 +330,13 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
     # -- Workflow: changelist actions (the comment box sits next to the action menu) ---
 
     def has_submit_permission(self, request):
-        return request.user.has_perm("evaluations.submit_report")
+        return request.user.has_perm(access.SUBMIT_REPORT)
 
     def has_review_permission(self, request):
-        return request.user.has_perm("evaluations.review_report")
+        return request.user.has_perm(access.REVIEW_REPORT)
 
     def has_publish_permission(self, request):
-        return request.user.has_perm("evaluations.publish_report")
+        return request.user.has_perm(access.PUBLISH_REPORT)
 
     def _bulk(self, request, queryset, action):
         comment = request.POST.get("comment", "")
@@ -359,7 +368,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
     def audit_log_view(self, request):
         """Every history record as CSV, for auditors (export permission, all departments)."""
         user = request.user
-        if not (user.has_perm("evaluations.export_data") and sees_all_departments(user)):
+        if not (user.has_perm(access.EXPORT_DATA) and sees_all_departments(user)):
             raise PermissionDenied
         response = StreamingHttpResponse(audit.csv_lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
@@ -370,7 +379,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
         user = request.user
         extra_context["audit_log_url"] = (
             reverse("admin:evaluations_report_audit_log")
-            if user.has_perm("evaluations.export_data") and sees_all_departments(user)
+            if user.has_perm(access.EXPORT_DATA) and sees_all_departments(user)
             else None
         )
         return super().changelist_view(request, extra_context)
@@ -401,7 +410,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
     @admin.action(description=_("复制到下一年度"), permissions=["add"])
     def copy_to_next_year(self, request, queryset):
         # Only departments the user enters data for, even if the list were not scoped.
-        allowed = Report.objects.for_user(request.user).values("pk")
+        allowed = restrict(Report.objects.all(), request.user).values("pk")
         for report in queryset.filter(pk__in=allowed).select_related("department", "fiscal_year"):
             try:
                 copy = copy_report_forward(report, report.fiscal_year.year + 1, user=request.user)

@@ -17,6 +17,7 @@ from import_export.resources import Resource
 from import_export.results import Result, RowResult
 from tablib import Dataset as TablibDataset
 
+from evaluations import access
 from evaluations import datasets as ds
 from evaluations.exports import streams as exports
 from evaluations.imports import importer
@@ -225,10 +226,10 @@ class DataAdminMixin:
         return ExportForm  # the columns are fixed; no field picking
 
     def has_import_permission(self, request) -> bool:
-        return request.user.has_perm("evaluations.import_data")
+        return request.user.has_perm(access.IMPORT_DATA)
 
     def has_export_permission(self, request) -> bool:
-        return request.user.has_perm("evaluations.export_data")
+        return request.user.has_perm(access.EXPORT_DATA)
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}

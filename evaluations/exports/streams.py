@@ -20,7 +20,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import translation
 
 from evaluations import datasets as ds
-from evaluations.access import sees_all_departments
+from evaluations.access import department_lookups
 from evaluations.exports import pg as pg_export
 from evaluations.models import (
     BudgetExecution,
@@ -69,8 +69,8 @@ def _report_q(filters: ExportFilters, prefix: str) -> dict:
         q[f"{prefix}status"] = Report.Status.PUBLISHED
     elif filters.statuses:
         q[f"{prefix}status__in"] = filters.statuses
-    if filters.user is not None and not sees_all_departments(filters.user):
-        q[f"{prefix}department__staff"] = filters.user
+    if filters.user is not None:
+        q.update(department_lookups(filters.user, f"{prefix}department"))
     return q
 
 
@@ -82,8 +82,8 @@ def departments_queryset(filters: ExportFilters) -> QuerySet:
     qs = Department.objects.filter(**filters.lookups)
     if filters.departments:
         qs = qs.filter(code__in=filters.departments)
-    if filters.user is not None and not sees_all_departments(filters.user):
-        qs = qs.filter(staff=filters.user)
+    if filters.user is not None:
+        qs = qs.filter(**department_lookups(filters.user, ""))
     report_filters = ExportFilters(
         years=filters.years, statuses=filters.statuses, published_only=filters.published_only
     )

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
+from evaluations import access, workflow
 from evaluations import datasets as ds
 from evaluations.access import allowed_department_ids
 from evaluations.models import (
@@ -404,7 +405,7 @@ class Importer:
 
     # Steps -----------------------------------------------------------------------------
     def run(self) -> ImportResult:
-        if not self.is_admin and not self.user.has_perm("evaluations.import_data"):
+        if not access.has_permission(self.user, access.IMPORT_DATA):
             # The admin checks this too; the importer holds the rule for every caller.
             self.result.errors.append(RowError(None, "", _("无权导入数据。")))
             return self.result
@@ -567,21 +568,24 @@ class Importer:
         return report
 
     def year_takes_reports(self, number: int, year: int) -> bool:
-        """New reports only in open years, as in the admin. A missing year is created open,
-        unless it lies beyond next year: 2204 for 2024 is a slip of the keyboard, not a plan."""
+        """New reports only in years that take them, as in the admin (access.takes_new_reports).
+        A missing year is created open by a user who may create years, and not beyond next
+        year: 2204 for 2024 is a slip of the keyboard, not a plan (access.why_not_create_year)."""
         fiscal_year = self.years.get(year)
         if fiscal_year is None:
-            latest = timezone.localdate().year + 1
-            if year > latest:
+            refusal = access.why_not_create_year(self.user, year)
+            if refusal is not None:
                 if year not in self.refused_years:  # once, at its first row: not every row
                     self.refused_years.add(year)
-                    if self.may_save(NEW, FiscalYear):
+                    if refusal == access.YearRefusal.PERMISSION:
+                        message = _("%(year)s 年度尚未设立；请审核人先新增该年度。")
+                    elif self.may_save(NEW, FiscalYear):
                         message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或先在“预算年度”中新增。")
                     else:
                         message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或请审核人先新增该年度。")
-                    self.error(number, "year", message % {"year": year, "latest": latest})
+                    self.error(number, "year", message % {"year": year, "latest": access.latest_new_year()})
                 return False
-        elif not fiscal_year.is_open and not self.is_admin:
+        elif not access.takes_new_reports(fiscal_year, self.user):
             self.error(number, "year", _("%(year)s 年度已停止填报，不能新建报告。") % {"year": year})
             return False
         return True
@@ -590,9 +594,8 @@ class Importer:
         """Whether the user holds the model permission a create (add) or update (change) needs."""
         if self.is_admin:
             return True
-        opts = model._meta
-        verb = "add" if action == NEW else "change"
-        return self.user.has_perm(f"{opts.app_label}.{verb}_{opts.model_name}")
+        verb = access.ADD if action == NEW else access.CHANGE
+        return self.user.has_perm(access.model_permission(model, verb))
 
     def check_may_save(self, number: int, action: str, model) -> bool:
         if self.may_save(action, model):
@@ -602,25 +605,24 @@ class Importer:
         return False
 
     def check_editable(self, number: int, report: Report) -> bool:
-        """Submitted, approved and published reports are read-only, and so are the drafts of
-        a year closed to entry (FiscalYear.is_open), except to superusers."""
-        if report.pk is None or self.is_admin:
+        """The edit lock (access.why_locked): only drafts take changes, and only in open years
+        except to superusers; the command line restores what it is given."""
+        lock = access.why_locked(report, self.user) if report.pk is not None else None
+        if lock is None:
             return True
-        if report.status != Report.Status.DRAFT:
+        if lock == access.Lock.STATUS:
             self.error(
                 number, "",
                 _("报告状态为“%(status)s”，不能通过导入修改；请先退回或撤回为草稿。")
                 % {"status": report.get_status_display()},
             )
             return False
-        if not report.fiscal_year.is_open:
-            self.error(
-                number, "year",
-                _("%(year)s 年度已停止填报，不能修改该年度的报告。")
-                % {"year": report.fiscal_year.year},
-            )
-            return False
-        return True
+        self.error(
+            number, "year",
+            _("%(year)s 年度已停止填报，不能修改该年度的报告。")
+            % {"year": report.fiscal_year.year},
+        )
+        return False
 
     # Planning ----------------------------------------------------------------------------
     def plan_row(self, number: int, record: dict, obj, values: dict, key_text: str,
@@ -736,8 +738,7 @@ class Importer:
     def plan_reports(self) -> None:
         self.load_reports()
         # Status moves through the workflow (workflow.py: checks, events, revisions); only
-        # restoring an export (superuser or the command line) sets it directly.
-        may_change_status = self.is_admin
+        # a report restored from an export is created with it (workflow.may_set_status).
         for number, record in self.records:
             if not self.check_unique(number, (record["year"], record["department_code"]), "year"):
                 continue
@@ -747,7 +748,7 @@ class Importer:
             values = self.field_values(record)
             status = record.get("status")
             if status is not None and status != report.status:
-                if not may_change_status:
+                if not workflow.may_set_status(self.user, report):
                     self.error(number, "status", _("无权通过导入更改报告状态。"))
                     continue
                 values["status"] = status

@@ -21,15 +21,17 @@ class ReportQuerySet(models.QuerySet):
     def published(self) -> ReportQuerySet:
         return self.filter(status=Report.Status.PUBLISHED)
 
-    def for_user(self, user) -> ReportQuerySet:
-        """Reports a user may see in the admin: all for reviewers and auditors, else their departments'."""
-        if user.is_superuser or user.has_perm("evaluations.view_all_departments"):
-            return self
-        return self.filter(department__staff=user)
-
 
 class Report(models.Model):
-    """自评报告: one department's performance self-evaluation for one fiscal year."""
+    """自评报告: one department's performance self-evaluation for one fiscal year.
+
+    Its status fields (``WORKFLOW_FIELDS``) belong to ``evaluations.workflow``: a save of a
+    stored report writes every other field and leaves them as the database has them, so a
+    form loaded before a submission cannot take the report back to draft; changing one in
+    memory and saving without naming it in ``update_fields`` is refused.
+    """
+
+    WORKFLOW_FIELDS = ("status", "revision", "published_at")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -120,6 +122,26 @@ class Report(models.Model):
     def __str__(self) -> str:
         return self.display_title
 
+    # The workflow owns the status fields (WORKFLOW_FIELDS).
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            stored = self.__dict__.get("_stored_workflow", {})
+            moved = [name for name, value in stored.items() if getattr(self, name) != value]
+            if moved:
+                raise ValueError(
+                    f"Report {', '.join(moved)} move only through evaluations.workflow; "
+                    "name them in update_fields to write them on purpose."
+                )
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in WORKFLOW_FIELDS_SET
+                and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+        written = kwargs.get("update_fields")
+        self._remember_workflow(WORKFLOW_FIELDS_SET if written is None else set(written))
+
     def get_absolute_url(self) -> str:
         return reverse("evaluations:report", args=[self.fiscal_year.year, self.department.code])
 
@@ -139,6 +161,26 @@ class Report(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._remember_workflow(WORKFLOW_FIELDS_SET)
+        return instance
+
+    def _remember_workflow(self, names) -> None:
+        stored = self.__dict__.setdefault("_stored_workflow", {})
+        for name in WORKFLOW_FIELDS_SET.intersection(names):
+            attname = self._meta.get_field(name).attname
+            if attname in self.__dict__:
+                stored[name] = self.__dict__[attname]
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        self._remember_workflow(WORKFLOW_FIELDS_SET if fields is None else set(fields))
+
+
+WORKFLOW_FIELDS_SET = frozenset(Report.WORKFLOW_FIELDS)
 
 
 class ReportEvent(models.Model):

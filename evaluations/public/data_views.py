@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from evaluations import access
 from evaluations import datasets as ds
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
 from evaluations.models import FundingSource, Report
@@ -49,7 +50,7 @@ def _csv_response(pieces, filename: str) -> StreamingHttpResponse:
 @login_required
 def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     """`/exports/<dataset>.csv`: every matching row, for users with evaluations.export_data."""
-    if not request.user.has_perm("evaluations.export_data"):
+    if not request.user.has_perm(access.EXPORT_DATA):
         raise PermissionDenied
     data = _dataset(dataset)
     try:
@@ -75,7 +76,7 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
 def template(request: HttpRequest, dataset: str) -> HttpResponse:
     """An empty import file for a dataset: its header row (with a BOM, for Excel)."""
     user = request.user
-    if not (user.has_perm("evaluations.import_data") or user.has_perm("evaluations.export_data")):
+    if not (user.has_perm(access.IMPORT_DATA) or user.has_perm(access.EXPORT_DATA)):
         raise PermissionDenied
     data = _dataset(dataset)
     response = HttpResponse(

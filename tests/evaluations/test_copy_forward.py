@@ -162,6 +162,7 @@ def test_admin_action_copies_only_the_users_departments(client, data_entry_user)
     own = ReportFactory(fiscal_year=FiscalYearFactory(year=2023))
     own.department.staff.add(data_entry_user)
     other = ReportFactory(fiscal_year=FiscalYearFactory(year=2023))
+    FiscalYearFactory(year=2024)  # a clerk may not create years (access.why_not_create_year)
     client.force_login(data_entry_user)
 
     _run_action(client, [own, other])

@@ -4,7 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
@@ -187,6 +187,7 @@ def test_staff_import_only_their_departments_checked_per_row(d1):
     user = UserFactory(username="clerk2")
     user.groups.add(Group.objects.get(name="data_entry"))
     d1.staff.add(user)
+    FiscalYear.objects.create(year=2024)  # a clerk may not create years (access.why_not_create_year)
     mixed = PROJECTS_CSV + "2024,d2,p3,别人的,general,,,1,,\r\n"
     result = import_file(ds.PROJECTS, mixed.encode(), user=user)
     assert [str(e) for e in result.errors] == [
@@ -407,6 +408,7 @@ def test_reviewers_publish_through_the_workflow_not_through_an_import(d1, review
 
 def test_import_data_as_a_user_applies_their_rights_and_records_them(d1, data_entry_user):
     d1.staff.add(data_entry_user)
+    FiscalYear.objects.create(year=2024)  # a clerk may not create years (access.why_not_create_year)
     DepartmentFactory(code="d2")
     out = run("projects", PROJECTS_CSV, "--user", data_entry_user.username)
     assert "新增 2 行" in out
@@ -462,6 +464,7 @@ def test_a_year_beyond_next_year_is_named_once_and_staff_are_sent_to_a_reviewer(
 def test_staff_import_keeps_a_qualitative_score_within_its_tier(d1, data_entry_user):
     """The indicator form refuses a 部分达成 score above its band; so does the import."""
     d1.staff.add(data_entry_user)
+    FiscalYear.objects.create(year=2024)  # a clerk may not create years (access.why_not_create_year)
     header = "year,department_code,level1,level2,name,nature,weight,tier,score\r\n"
     inflated = header + "2024,d1,satisfaction,satisfaction,满意度,qualitative,20,partial,20\r\n"
     result = import_file(ds.INDICATORS, inflated.encode(), user=data_entry_user)
@@ -508,6 +511,8 @@ def test_a_file_cut_off_says_so(d1, bom):
 def test_history_names_the_user_whoever_calls_the_importer(d1, data_entry_user):
     """No request, no --user: code that calls import_file with a user still gets it recorded."""
     d1.staff.add(data_entry_user)
+    # The year too, created by a clerk who may create years (access.ADD_FISCAL_YEAR).
+    data_entry_user.user_permissions.add(Permission.objects.get(codename="add_fiscalyear"))
     assert import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=data_entry_user).ok
     for model in (FiscalYear, Report, Project):
         assert {h.history_user for h in model.history.all()} == {data_entry_user}, model
@@ -516,6 +521,7 @@ def test_history_names_the_user_whoever_calls_the_importer(d1, data_entry_user):
 def test_staff_cannot_change_a_draft_of_a_closed_year_by_import(d1, data_entry_user, superuser):
     """Closing a year stops entry into its drafts too; the admin and the import agree."""
     d1.staff.add(data_entry_user)
+    FiscalYear.objects.create(year=2024)  # a clerk may not create years (access.why_not_create_year)
     assert import_file(ds.PROJECTS, PROJECTS_CSV.encode(), user=data_entry_user).ok
     FiscalYear.objects.filter(year=2024).update(is_open=False)
     renamed = PROJECTS_CSV.replace("项目一", "改名的项目一")

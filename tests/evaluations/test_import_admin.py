@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from evaluations.models import Project
-from tests.factories import DepartmentFactory, ProjectFactory, ReportFactory
+from evaluations.models import Project, Report
+from tests.factories import DepartmentFactory, FiscalYearFactory, ProjectFactory, ReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def upload(client, content: str, encoding: str = "utf-8", resource: int = PROJEC
 
 
 def test_preview_then_confirm(client, data_entry_user, mine):
+    FiscalYearFactory(year=2024)  # a clerk may not create years (access.why_not_create_year)
     client.force_login(data_entry_user)
     assert client.get(reverse("admin:evaluations_report_import")).status_code == 200
     response = upload(client, GOOD, encoding="gb18030")
@@ -133,8 +134,7 @@ def test_confirm_refused_after_the_preview_says_so(client, data_entry_user, mine
     client.force_login(data_entry_user)
     content = upload(client, GOOD).content.decode()
     fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', content))
-    report.status = "submitted"
-    report.save()
+    Report.objects.filter(pk=report.pk).update(status="submitted")  # workflow fields: not by save()
     response = client.post(reverse("admin:evaluations_report_process_import"), fields, follow=True)
     page = response.content.decode()
     assert "不能通过导入修改" in page
@@ -144,8 +144,12 @@ def test_confirm_refused_after_the_preview_says_so(client, data_entry_user, mine
 
 def test_every_write_of_a_confirmed_import_records_the_user(client, data_entry_user, mine):
     """A new year, the report the rows need, the rows (bulk), then their update (bulk)."""
+    from django.contrib.auth.models import Permission
+
     from evaluations.models import FiscalYear, Report
 
+    # The new year too, created by a clerk who may create years (access.ADD_FISCAL_YEAR).
+    data_entry_user.user_permissions.add(Permission.objects.get(codename="add_fiscalyear"))
     client.force_login(data_entry_user)
 
     def confirm(text, resource=PROJECTS):
