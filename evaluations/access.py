@@ -115,6 +115,11 @@ def may_access_department(user, department_id: int) -> bool:
     return user.departments.filter(pk=department_id).exists()
 
 
+def may_read_audit_log(user) -> bool:
+    """The whole audit trail spans every department: exporters who see them all."""
+    return has_permission(user, EXPORT_DATA) and sees_all_departments(user)
+
+
 def allowed_department_ids(user) -> set[int] | None:
     """Departments a user may import into or export; None means all of them."""
     if sees_all_departments(user):

@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import amount, percent
 from evaluations import access, checks, workflow
-from evaluations.access import restrict, sees_all_departments
+from evaluations.access import restrict
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
     ProjectScoreInlineMixin,
@@ -262,8 +262,9 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
             # New reports only in years that take them (access.takes_new_reports); a report
             # already in a closed year keeps its year.
             keep = obj.fiscal_year_id if obj is not None else None
-            years = Q(**access.new_report_year_lookups(request.user)) | Q(pk=keep)
-            field.queryset = field.queryset.filter(years)
+            field.queryset = field.queryset.filter(
+                Q(**access.new_report_year_lookups(request.user)) | Q(pk=keep)
+            )
         return form
 
     def history_view(self, request, object_id, extra_context=None):
@@ -367,8 +368,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
 
     def audit_log_view(self, request):
         """Every history record as CSV, for auditors (export permission, all departments)."""
-        user = request.user
-        if not (user.has_perm(access.EXPORT_DATA) and sees_all_departments(user)):
+        if not access.may_read_audit_log(request.user):
             raise PermissionDenied
         response = StreamingHttpResponse(audit.csv_lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
@@ -376,11 +376,9 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
-        user = request.user
         extra_context["audit_log_url"] = (
             reverse("admin:evaluations_report_audit_log")
-            if user.has_perm(access.EXPORT_DATA) and sees_all_departments(user)
-            else None
+            if access.may_read_audit_log(request.user) else None
         )
         return super().changelist_view(request, extra_context)
 

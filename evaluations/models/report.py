@@ -186,7 +186,7 @@ WORKFLOW_FIELDS_SET = frozenset(Report.WORKFLOW_FIELDS)
 class ReportEvent(models.Model):
     """审核记录: one step of a report's workflow — who moved it, when, from where to where, why.
 
-    Written only by ``evaluations.services`` and never changed afterwards: the comment of a
+    Written only by ``evaluations.workflow`` and never changed afterwards: the comment of a
     return is what the department reads, the note of a publication is the public 修订说明.
     """
 
