@@ -1,46 +1,27 @@
 """Public views: only published reports exist here.
 
 Every page fetches what it shows in a fixed number of queries (prefetches, no per-row
-lookups) and answers conditional requests from one cheap query over the reports in scope.
+lookups); how pages are stamped, revalidated and cached is stamp.py's and page_cache.py's.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from functools import wraps
 
 from django.db import connection
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    Max,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.utils import Error as DatabaseError  # also InterfaceError: a dead connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import condition
 from django.views.i18n import set_language as django_set_language
 
 from common.formatting import amount
 from evaluations.models import (
     BudgetExecution,
-    Department,
     FundingSource,
     OutcomeNarrative,
     Project,
@@ -48,7 +29,7 @@ from evaluations.models import (
     Report,
 )
 from evaluations.public import charts
-from evaluations.public.page_cache import cached_page, code_version
+from evaluations.public.stamp import public_page
 from evaluations.workflow import published_revisions
 from indicators.models import Indicator
 from indicators.tables import SelfEvaluationTable, department_table, project_table
@@ -56,103 +37,6 @@ from indicators.tables import SelfEvaluationTable, department_table, project_tab
 ZERO = Decimal("0")
 SEARCH_LIMIT = 50
 DATASETS = ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
-
-
-# --- Conditional GET ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stamp:
-    etag: str
-    last_modified: datetime | None
-
-
-def _stamp(scope: Q) -> Stamp | None:
-    """One aggregate over the reports in scope, whatever their status.
-
-    Counting published reports and summing revisions catches a report leaving or joining
-    the published set even when its ``updated_at`` did not move.
-    """
-    row = Report.objects.filter(scope).aggregate(
-        # Only columns of the index report_page_stamp, so PostgreSQL answers a year's stamp
-        # from the index alone (the year index page of 2,000 reports: 3.9 → 0.5 ms).
-        count=Count("*"),
-        published=Count("status", filter=Q(status=Report.Status.PUBLISHED)),
-        changed=Max("updated_at"),
-        revisions=Sum("revision"),
-        # Department and funding-source names are printed on the pages too; a rename
-        # leaves the reports untouched, so their latest changes count as well: any
-        # department's (one index lookup, not one per report), and any funding source's.
-        departments=Max(Subquery(
-            Department.objects.order_by("-public_changed_at").values("public_changed_at")[:1]
-        )),
-        sources=Max(_latest_change(FundingSource)),
-    )
-    if not row["published"]:
-        return None
-    changed = max(
-        (row[k] for k in ("changed", "departments", "sources") if row[k] is not None),
-        default=None,
-    )
-    key = "|".join([
-        code_version(), get_language() or "", str(row["count"]), str(row["published"]),
-        str(row["revisions"]),
-        *(row[k].isoformat() if row[k] else "" for k in ("changed", "departments", "sources")),
-    ])
-    return Stamp(hashlib.sha256(key.encode()).hexdigest()[:32], changed)
-
-
-@functools.cache
-def _history_model(model):
-    # simple-history builds a new manager class at every ``model.history`` (0.4 ms a page).
-    return model.history.model
-
-
-def _latest_change(model) -> Subquery:
-    """When any of ``model``'s rows last changed, from its history (indexed history_date)."""
-    changes = _history_model(model).objects.order_by("-history_date")
-    return Subquery(changes.values("history_date")[:1])
-
-
-def public_page(scope: Callable[..., Q]):
-    """Cacheable by browsers and proxies, revalidated against the reports in ``scope``.
-
-    ``no-cache`` lets shared caches keep the page but ask every time; the answer to that
-    question is a 304 from a single query. Pages vary by language (cookie or header).
-    """
-
-    def decorator(view):
-        def stamp(request, *args, **kwargs) -> Stamp | None:
-            if not hasattr(request, "_public_stamp"):
-                request._public_stamp = _stamp(scope(*args, **kwargs))
-            return request._public_stamp
-
-        def etag(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            return s.etag if s else None
-
-        def last_modified(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            return s.last_modified if s else None
-
-        def cached_view(request, *args, **kwargs):
-            # Rendered once per stamp and shared by every app server (evaluations.page_cache).
-            return cached_page(
-                request, etag(request, *args, **kwargs), lambda: view(request, *args, **kwargs)
-            )
-
-        conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
-
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            response = conditional(request, *args, **kwargs)
-            patch_cache_control(response, public=True, no_cache=True)
-            patch_vary_headers(response, ["Cookie"])
-            return response
-
-        return wrapped
-
-    return decorator
 
 
 # The language switcher posts here. Django's own view, without the CSRF token, because a
