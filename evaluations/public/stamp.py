@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import wraps
 
 from django.db.models import Count, Max, Q, Subquery, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
@@ -80,11 +80,23 @@ def _latest_change(model) -> Subquery:
     return Subquery(changes.values("history_date")[:1])
 
 
-def public_page(scope: Callable[..., Q]):
+def no_query(get: QueryDict, stamp: Stamp) -> dict[str, str]:
+    """A page that reads no query parameter: every query string is the same page."""
+    return {}
+
+
+# Cleans a page's query: the parameters it reads, validated (Http404 for a malformed value),
+# defaults left out; None when this answer should not be kept in the page cache at all.
+QueryCleaner = Callable[[QueryDict, Stamp], "dict[str, str] | None"]
+
+
+def public_page(scope: Callable[..., Q], query: QueryCleaner = no_query):
     """Cacheable by browsers and proxies, revalidated against the reports in ``scope``.
 
     ``no-cache`` lets shared caches keep the page but ask every time; the answer to that
     question is a 304 from a single query. Pages vary by language (cookie or header).
+    The view reads its parameters from ``request.public_query``, the output of ``query``,
+    which is also what the page cache keys the page by (page_cache.page_key).
     """
 
     def decorator(view):
@@ -102,10 +114,16 @@ def public_page(scope: Callable[..., Q]):
             return s.last_modified if s else None
 
         def cached_view(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            if s is None:  # nothing published in scope: the view answers (a 404, or "none yet")
+                request.public_query = query(request.GET, Stamp("", None)) or {}
+                return view(request, *args, **kwargs)
+            cleaned = query(request.GET, s)
+            request.public_query = cleaned or {}
+            if cleaned is None:
+                return view(request, *args, **kwargs)
             # Rendered once per stamp and shared by every app server (page_cache.py).
-            return cached_page(
-                request, etag(request, *args, **kwargs), lambda: view(request, *args, **kwargs)
-            )
+            return cached_page(request, s.etag, lambda: view(request, *args, **kwargs), cleaned)
 
         conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
 
@@ -116,7 +134,11 @@ def public_page(scope: Callable[..., Q]):
             patch_vary_headers(response, ["Cookie"])
             return response
 
-        wrapped.stamp_scope = scope  # the publish-time warm-up renders pages by it
         return wrapped
 
     return decorator
+
+
+def current_stamp(request: HttpRequest) -> Stamp | None:
+    """The stamp public_page computed for this request (views key their own memos by it)."""
+    return getattr(request, "_public_stamp", None)
