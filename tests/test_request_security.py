@@ -154,3 +154,53 @@ def test_auditors_files_are_never_stored(client, superuser, url):
 def test_there_is_no_i18n_mount_the_switcher_posts_to_language(client):
     assert client.post("/i18n/setlang/", {"language": "en"}).status_code == 404
     assert reverse("evaluations:set_language") == "/language/"
+
+
+# --- NUL characters (15.9) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "data"), [
+    ("get", "/", {"q": "董家\x00塅"}),
+    ("get", "/reports/2022/", {"sort": "\x00"}),
+    ("get", "/data/2022/reports.csv", {"department": "\x00"}),
+    ("get", "/admin/evaluations/report/", {"q": "\x00"}),
+    ("get", "/admin/autocomplete/", {"term": "\x00", "app_label": "evaluations",
+                                     "model_name": "report", "field_name": "department"}),
+    ("post", "/language/", {"language": "en\x00", "next": "/"}),
+    ("post", LOGIN, {"username": "clerk\x00", "password": "x"}),
+])
+def test_a_nul_anywhere_in_the_request_is_a_400(client, superuser, method, path, data):
+    client.force_login(superuser)
+    assert getattr(client, method)(path, data).status_code == 400
+
+
+def test_a_nul_in_a_cookie_or_the_path_is_a_400(client, sample_report):
+    assert client.get("/reports/2022/dong%00jiaduan/").status_code == 400
+    client.cookies["sessionid"] = "\x00" * 32
+    assert client.get("/").status_code == 400
+
+
+def test_uploaded_files_may_hold_nul_bytes(client, superuser):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(superuser)
+    upload = SimpleUploadedFile("book.xlsx", b"PK\x03\x04\x00\x00binary", "application/octet-stream")
+    response = client.post("/admin/evaluations/report/import/", {"import_file": upload, "format": "0"})
+    assert response.status_code != 400
+
+
+def test_admin_guard_answers_empty_to_field_and_huge_ids_without_a_500(
+    client, superuser, sample_report, data_entry_user
+):
+    from tests.evaluations.workflow_setup import build_world
+
+    build_world(data_entry_user)
+    client.force_login(superuser)
+    change = f"/admin/evaluations/report/{sample_report.pk}/change/"
+    assert client.get(change, {"_to_field": ""}).status_code == 400
+    assert client.get(f"/admin/evaluations/report/{'9' * 25}/history/").status_code == 404
+    assert client.get(f"/admin/evaluations/report/{'9' * 25}/change/").status_code in (302, 404)
+    for bad in ("", "abc"):
+        export = f"/admin/evaluations/report/export/?fiscal_year__id__exact={bad}"
+        assert client.get(export).status_code == 400
+        assert client.post(export, {"format": "0"}).status_code == 400
