@@ -175,6 +175,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Rendered public pages are cached under their data's version stamp (evaluations/public/page_cache.py);
 # a change to the data changes the stamp, so this only bounds how long unused pages linger.
 PUBLIC_PAGE_CACHE_SECONDS = envint("PUBLIC_PAGE_CACHE_SECONDS", 3600)
+# Publishing renders the report's pages once it commits: thread | now | off (public/warm.py).
+PUBLIC_PAGE_WARM = os.environ.get("PUBLIC_PAGE_WARM", "thread")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
