@@ -40,7 +40,7 @@ def after_publication(report_id: int) -> None:
 
 
 def pages_of(report_id: int) -> list[str]:
-    """The public pages that list or show the report, the busiest last."""
+    """The public pages that list or show the report."""
     from evaluations.models import Report
 
     report = Report.objects.select_related("department", "fiscal_year").get(pk=report_id)
@@ -71,14 +71,16 @@ def _schedule(report_id: int, mode: str) -> None:
 
 
 def _drain() -> None:
+    global _worker
     try:
         while True:
             time.sleep(GATHER_SECONDS)
             with _pending_lock:
                 paths = sorted(_pending)
                 _pending.clear()
-            if not paths:
-                return
+                if not paths:
+                    _worker = None  # under the lock: a publication now starts a new thread
+                    return
             close_old_connections()
             warm(paths)
     finally:

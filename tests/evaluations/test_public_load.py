@@ -243,3 +243,24 @@ def test_another_sort_or_page_reuses_the_years_rows(client, sample_report, cache
     data = [q["sql"] for q in queries if "django_cache" not in q["sql"]
             and not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     assert len(data) == 1 and data[0].startswith("SELECT COUNT(*) AS \"published\"")  # the stamp
+
+
+def test_bulk_publications_are_rendered_once_each_by_a_background_thread(
+    sample_report, monkeypatch, settings
+):
+    from evaluations.public import warm
+
+    rendered = []
+    monkeypatch.setattr(warm, "GATHER_SECONDS", 0.05)
+    monkeypatch.setattr(warm, "warm", lambda paths: rendered.append(paths))
+    monkeypatch.setattr(warm, "pages_of", lambda report_id: [f"/reports/{report_id}/", "/"])
+    for report_id in (1, 2, 3):
+        warm._schedule(report_id, "thread")
+    deadline = time.monotonic() + 5
+    while warm._worker is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert rendered == [["/", "/reports/1/", "/reports/2/", "/reports/3/"]]
+    warm._schedule(4, "thread")  # after the thread ended, a new one starts
+    while warm._worker is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert rendered[-1] == ["/", "/reports/4/"]
