@@ -26,6 +26,9 @@ def discover_and_check_admin(app_configs, **kwargs):
 
 
 class AdminConfig(SimpleAdminConfig):
+    # Django's site behind one guard against hostile parameters (config/admin_site.py).
+    default_site = "config.admin_site.AdminSite"
+
     def ready(self):
         # SimpleAdminConfig.ready() registers these two; the second is wrapped here.
         checks.register(check_dependencies, checks.Tags.admin)

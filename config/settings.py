@@ -5,6 +5,7 @@ SQLite is the default so a fresh clone runs; PostgreSQL is production (``DATABAS
 
 import os
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a cookie or a parameter into a query (config/request_limits.py).
+    "config.request_limits.RejectNulMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,6 +175,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Rendered public pages are cached under their data's version stamp (evaluations/public/page_cache.py);
 # a change to the data changes the stamp, so this only bounds how long unused pages linger.
 PUBLIC_PAGE_CACHE_SECONDS = envint("PUBLIC_PAGE_CACHE_SECONDS", 3600)
+# Publishing renders the report's pages once it commits: thread | now | off (public/warm.py).
+PUBLIC_PAGE_WARM = os.environ.get("PUBLIC_PAGE_WARM", "thread")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -195,6 +200,9 @@ STORAGES = {
 }
 
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its ?next= is missing or points off the site: the admin, not
+# Django's /accounts/profile/, which this site does not have.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Security: HTTPS behaviour is switched on by the environment of a real deployment
 # (docs/deployment.md); `manage.py check --deploy --fail-level WARNING` passes with it.
@@ -207,10 +215,31 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 # The site owns its host name, so HSTS covers its subdomains too unless told otherwise.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
+# Preload is never implied: a listed domain stays HTTPS-only in browsers for months after
+# leaving the list, so it is a decision of its own (issue 15.16). Deciding against it
+# (SECURE_HSTS_PRELOAD=0) also quiets the deploy check's reminder; leaving it unset keeps it.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = (
+    ["security.W021"] if os.environ.get("SECURE_HSTS_PRELOAD", "").strip() != "" and not SECURE_HSTS_PRELOAD
+    else []
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The proxies whose X-Forwarded-For is believed: addresses or networks, the same variable
+# gunicorn reads for X-Forwarded-Proto, so one list says who is our proxy. A request from any
+# other address is judged by that address (evaluations/auth.py).
+TRUSTED_PROXIES = envlist("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        # "*" included: it would let anyone who reaches an app server choose the address
+        # sign-in lock-outs go by.
+        raise ImproperlyConfigured(
+            f"FORWARDED_ALLOW_IPS: {_proxy!r} is not an address or network; list the "
+            "proxies' addresses (10.0.0.10) or networks (10.0.0.0/24)."
+        ) from None
 if envbool("BEHIND_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Lock-outs go by the client's address, not the proxy's.

@@ -1,6 +1,8 @@
-"""URL map: the public site, the admin, exports and the health check."""
+"""URL map: the public site, the admin, exports and the health check.
 
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future prefixed URLs)
+The language switcher posts to evaluations:set_language (/language/); there is no /i18n/.
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,7 +18,6 @@ urlpatterns = [
         admin.site.admin_view(scoped_view_on_site),
     ),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("evaluations.public.urls")),
 ]
 

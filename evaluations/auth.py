@@ -5,6 +5,9 @@ Guessing passwords takes requests, and every sign-in form passes its request to
 lock out and go straight to the model backend instead of failing.
 """
 
+import functools
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off, get_cool_off_iso8601, get_failure_limit
 from django.conf import settings
@@ -23,15 +26,42 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def forwarded_client_ip(request) -> str | None:
-    """The client address behind our one reverse proxy: the last X-Forwarded-For entry.
+@functools.cache
+def _networks(entries: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(entry, strict=False) for entry in entries)
 
-    The proxy appends the address it saw; anything before it came from the client and could
-    be forged to dodge or spread a lock-out, so it is ignored.
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def forwarded_client_ip(request) -> str | None:
+    """The client's address: the right-most X-Forwarded-For hop no trusted proxy stands for.
+
+    Only a proxy in ``TRUSTED_PROXIES`` (``FORWARDED_ALLOW_IPS``) may speak for a client:
+    a request reaching the app server directly is judged by its own address, whatever
+    X-Forwarded-For it sends, so a new header per try neither dodges a lock-out nor locks
+    out someone else (issue 15.6). Behind trusted proxies each appends the address it saw,
+    so the chain is read from the right and everything left of the first untrusted hop,
+    which the client wrote itself, is ignored.
     """
+    address = request.META.get("REMOTE_ADDR")
+    if not address or not _trusted(address):
+        return address
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    return hops[-1] if hops else request.META.get("REMOTE_ADDR")
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        try:
+            ip_address(hop)
+        except ValueError:
+            return address  # not written by a proxy of ours: the last hop we could trust
+        address = hop
+        if not _trusted(hop):
+            break
+    return address
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -26,6 +26,7 @@ from simple_history.models import HistoricalRecords
 from evaluations import access, checks
 from evaluations.access import may_access_department
 from evaluations.models import Report, ReportEvent
+from evaluations.public import warm as public_pages
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser as User
@@ -298,6 +299,8 @@ def _transition(
             report=locked, action=action, from_status=from_status, to_status=target,
             actor=user, comment=comment, revision=locked.revision, created_at=now,
         )
+        if Status.PUBLISHED in (from_status, target):
+            public_pages.after_publication(locked.pk)  # rendered once this commits
     report.status, report.revision, report.published_at, report.updated_at = (
         locked.status, locked.revision, locked.published_at, locked.updated_at,
     )

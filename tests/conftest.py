@@ -62,8 +62,10 @@ def _default_language_after_each_test():
 @pytest.fixture(autouse=True)
 def _empty_local_page_cache():
     """Rendered pages kept in this process must not leak from one test into the next."""
-    from evaluations.public import page_cache
+    from evaluations.public import page_cache, year_index
 
     page_cache._local.clear()
+    year_index._tables.clear()
     yield
     page_cache._local.clear()
+    year_index._tables.clear()

@@ -22,6 +22,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "example.org",
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_PRELOAD": "0",  # decided, as docs/deployment.md's environment does
 }
 
 

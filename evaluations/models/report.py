@@ -93,7 +93,7 @@ class Report(models.Model):
         verbose_name_plural = pgettext_lazy("plural", "自评报告")
         ordering = ["-fiscal_year__year", "department__code"]
         indexes = [
-            # What a public page's version stamp reads of a year's reports (views._stamp).
+            # What a public page's version stamp reads of a year's reports (public/stamp.py).
             models.Index(
                 fields=["fiscal_year", "status", "updated_at", "revision"], name="report_page_stamp"
             ),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from evaluations import access
@@ -46,6 +47,8 @@ def _csv_response(pieces, filename: str) -> StreamingHttpResponse:
     return response
 
 
+# Auditors' files hold drafts: no browser or proxy may keep a copy (issue 15.16).
+@never_cache
 @require_GET
 @login_required
 def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
@@ -71,6 +74,7 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     )
 
 
+@never_cache
 @require_GET
 @login_required
 def template(request: HttpRequest, dataset: str) -> HttpResponse:

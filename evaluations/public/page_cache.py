@@ -12,9 +12,11 @@ import functools
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -81,25 +83,50 @@ def _recall(key: str) -> HttpResponse | None:
     return response
 
 
-def page_key(request: HttpRequest, stamp: str) -> str:
-    """The cache key of this URL (with its query string) at this stamp."""
-    raw = f"{stamp}|{request.get_full_path()}"
+def page_key(request: HttpRequest, stamp: str, query: Mapping[str, str] | None = None) -> str:
+    """The cache key of this page at this stamp: its path and its *cleaned* query.
+
+    ``query`` holds only the parameters the page reads, already validated and without their
+    defaults, so ``?utm=N`` or ``?page=1`` finds the same entry as the bare URL and a
+    visitor cannot add cache rows by inventing query strings (issue 15.8). Every public
+    page passes one (stamp.public_page).
+    """
+    if query is None:  # a caller that has not cleaned its query: the URL as asked for
+        raw = f"{stamp}|{request.get_full_path()}"
+    else:
+        raw = f"{stamp}|{request.path}?{urlencode(sorted(query.items()))}"
     return f"{KEY_PREFIX}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def _keep(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Set-Cookie")
+    )
+
+
 def cached_page(
-    request: HttpRequest, stamp: str | None, render: Callable[[], HttpResponse]
+    request: HttpRequest,
+    stamp: str | None,
+    render: Callable[[], HttpResponse],
+    query: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     """The cached response for ``stamp``, or ``render()`` stored for the next request.
 
     ``stamp`` must change whenever the page would: it should cover the data shown, the
-    language and the templates' version. Only complete 200 answers to GET or HEAD that set
-    no cookie are kept; ``PUBLIC_PAGE_CACHE_SECONDS = 0`` turns the cache off.
+    language and the templates' version; ``query`` is the page's cleaned query (page_key).
+    Only complete 200 answers to GET or HEAD that set no cookie are kept;
+    ``PUBLIC_PAGE_CACHE_SECONDS = 0`` turns the cache off.
+
+    A page is rendered once per stamp however many visitors ask for it at once: one renders,
+    the others wait for its result (render_once).
     """
     timeout = getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 0)
     if not stamp or timeout <= 0 or request.method not in ("GET", "HEAD"):
         return render()
-    key = page_key(request, stamp)
+    key = page_key(request, stamp, query)
     response = _recall(key)
     if response is not None:
         return response
@@ -107,13 +134,56 @@ def cached_page(
     if response is not None:
         _remember(key, response)
         return response
+    return render_once(key, render, timeout)
+
+
+# How long a visitor waits for someone else's render of the same page before rendering it
+# too; longer than the slowest page takes (the year index of 2,000 reports, cold: ~2 s).
+RENDER_WAIT_SECONDS = 10
+POLL_SECONDS = 0.05
+_rendering: dict[str, threading.Event] = {}
+
+
+def render_once(key: str, render: Callable[[], HttpResponse], timeout: int) -> HttpResponse:
+    """Render ``key``'s page here, or wait for the render already in progress.
+
+    Threads of this process wait on an event; other app servers see a lock in the shared
+    cache (``cache.add`` is atomic on every backend) and poll for the page. Either wait is
+    bounded: after RENDER_WAIT_SECONDS the visitor renders the page itself rather than fail.
+    """
+    with _local_lock:
+        event = _rendering.get(key)
+        leader = event is None
+        if leader:
+            event = _rendering[key] = threading.Event()
+    if not leader:
+        event.wait(RENDER_WAIT_SECONDS)
+        response = _recall(key)
+        return response if response is not None else _render_and_store(key, render, timeout)
+    try:
+        lock = f"{key}:rendering"
+        if cache.add(lock, 1, RENDER_WAIT_SECONDS):
+            try:
+                return _render_and_store(key, render, timeout)
+            finally:
+                cache.delete(lock)
+        deadline = time.monotonic() + RENDER_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            response = cache.get(key)
+            if response is not None:
+                _remember(key, response)
+                return response
+        return _render_and_store(key, render, timeout)
+    finally:
+        with _local_lock:
+            _rendering.pop(key, None)
+        event.set()
+
+
+def _render_and_store(key: str, render: Callable[[], HttpResponse], timeout: int) -> HttpResponse:
     response = render()
-    if (
-        response.status_code == 200
-        and not response.streaming
-        and not response.cookies
-        and not response.has_header("Set-Cookie")
-    ):
+    if _keep(response):
         cache.set(key, response, timeout)
         _remember(key, response)
     return response

@@ -1,46 +1,29 @@
 """Public views: only published reports exist here.
 
 Every page fetches what it shows in a fixed number of queries (prefetches, no per-row
-lookups) and answers conditional requests from one cheap query over the reports in scope.
+lookups); how pages are stamped, revalidated and cached is stamp.py's and page_cache.py's.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
+from urllib.parse import urlencode
 
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    Max,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.utils import Error as DatabaseError  # also InterfaceError: a dead connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import condition
 from django.views.i18n import set_language as django_set_language
 
 from common.formatting import amount
 from evaluations.models import (
     BudgetExecution,
-    Department,
     FundingSource,
     OutcomeNarrative,
     Project,
@@ -48,168 +31,23 @@ from evaluations.models import (
     Report,
 )
 from evaluations.public import charts
-from evaluations.public.page_cache import cached_page, code_version
+from evaluations.public.stamp import Stamp, current_stamp, public_page
+from evaluations.public.summaries import ZERO, published, summaries, with_summary
+from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, year_table
+from evaluations.public.year_index import clean_query as clean_year_query
 from evaluations.workflow import published_revisions
 from indicators.models import Indicator
 from indicators.tables import SelfEvaluationTable, department_table, project_table
 
-ZERO = Decimal("0")
 SEARCH_LIMIT = 50
+SEARCH_LENGTH = 100  # the search box's maxlength
 DATASETS = ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
-
-
-# --- Conditional GET ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stamp:
-    etag: str
-    last_modified: datetime | None
-
-
-def _stamp(scope: Q) -> Stamp | None:
-    """One aggregate over the reports in scope, whatever their status.
-
-    Counting published reports and summing revisions catches a report leaving or joining
-    the published set even when its ``updated_at`` did not move.
-    """
-    row = Report.objects.filter(scope).aggregate(
-        # Only columns of the index report_page_stamp, so PostgreSQL answers a year's stamp
-        # from the index alone (the year index page of 2,000 reports: 3.9 → 0.5 ms).
-        count=Count("*"),
-        published=Count("status", filter=Q(status=Report.Status.PUBLISHED)),
-        changed=Max("updated_at"),
-        revisions=Sum("revision"),
-        # Department and funding-source names are printed on the pages too; a rename
-        # leaves the reports untouched, so their latest changes count as well: any
-        # department's (one index lookup, not one per report), and any funding source's.
-        departments=Max(Subquery(
-            Department.objects.order_by("-public_changed_at").values("public_changed_at")[:1]
-        )),
-        sources=Max(_latest_change(FundingSource)),
-    )
-    if not row["published"]:
-        return None
-    changed = max(
-        (row[k] for k in ("changed", "departments", "sources") if row[k] is not None),
-        default=None,
-    )
-    key = "|".join([
-        code_version(), get_language() or "", str(row["count"]), str(row["published"]),
-        str(row["revisions"]),
-        *(row[k].isoformat() if row[k] else "" for k in ("changed", "departments", "sources")),
-    ])
-    return Stamp(hashlib.sha256(key.encode()).hexdigest()[:32], changed)
-
-
-@functools.cache
-def _history_model(model):
-    # simple-history builds a new manager class at every ``model.history`` (0.4 ms a page).
-    return model.history.model
-
-
-def _latest_change(model) -> Subquery:
-    """When any of ``model``'s rows last changed, from its history (indexed history_date)."""
-    changes = _history_model(model).objects.order_by("-history_date")
-    return Subquery(changes.values("history_date")[:1])
-
-
-def public_page(scope: Callable[..., Q]):
-    """Cacheable by browsers and proxies, revalidated against the reports in ``scope``.
-
-    ``no-cache`` lets shared caches keep the page but ask every time; the answer to that
-    question is a 304 from a single query. Pages vary by language (cookie or header).
-    """
-
-    def decorator(view):
-        def stamp(request, *args, **kwargs) -> Stamp | None:
-            if not hasattr(request, "_public_stamp"):
-                request._public_stamp = _stamp(scope(*args, **kwargs))
-            return request._public_stamp
-
-        def etag(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            return s.etag if s else None
-
-        def last_modified(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            return s.last_modified if s else None
-
-        def cached_view(request, *args, **kwargs):
-            # Rendered once per stamp and shared by every app server (evaluations.page_cache).
-            return cached_page(
-                request, etag(request, *args, **kwargs), lambda: view(request, *args, **kwargs)
-            )
-
-        conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
-
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            response = conditional(request, *args, **kwargs)
-            patch_cache_control(response, public=True, no_cache=True)
-            patch_vary_headers(response, ["Cookie"])
-            return response
-
-        return wrapped
-
-    return decorator
 
 
 # The language switcher posts here. Django's own view, without the CSRF token, because a
 # token in every page would set a per-visitor cookie and stop proxies caching the public
 # pages; forcing someone's display language is the worst a forged request can do.
 set_language = csrf_exempt(django_set_language)
-
-
-# --- Shared querying ---------------------------------------------------------------
-
-
-def _published() -> QuerySet[Report]:
-    return Report.objects.published().select_related("department", "fiscal_year")
-
-
-def _with_summary(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """What a summary row needs: budgets (with their names) and department indicators."""
-    return reports.prefetch_related(
-        Prefetch(
-            "budget_executions",
-            queryset=BudgetExecution.objects.select_related("funding_source"),
-        ),
-        Prefetch(
-            "indicators",
-            queryset=Indicator.objects.filter(project__isnull=True).order_by("position", "id"),
-            to_attr="department_indicators",
-        ),
-    )
-
-
-@dataclass
-class SummaryRow:
-    """A report as one row of a year or department table."""
-
-    report: Report
-    by_source: dict[int, Decimal]
-    total: Decimal
-    table: SelfEvaluationTable
-    cells: list[Decimal | None] = field(default_factory=list)
-
-
-def _summaries(reports: list[Report]) -> tuple[list[FundingSource], list[SummaryRow]]:
-    sources: dict[int, FundingSource] = {}
-    rows = []
-    for report in reports:
-        executions = list(report.budget_executions.all())
-        for execution in executions:
-            sources.setdefault(execution.funding_source_id, execution.funding_source)
-        by_source = {e.funding_source_id: e.expenditure for e in executions}
-        rows.append(SummaryRow(
-            report=report, by_source=by_source, total=sum(by_source.values(), ZERO),
-            table=department_table(report, executions, report.department_indicators),
-        ))
-    columns = sorted(sources.values(), key=lambda s: (s.position, s.code))
-    for row in rows:
-        row.cells = [row.by_source.get(source.id) for source in columns]
-    return columns, rows
 
 
 # --- Pages -------------------------------------------------------------------------
@@ -229,7 +67,7 @@ def _search(query: str) -> QuerySet[Report]:
         Q(headline__icontains=query) | Q(body__icontains=query)
     )
     return (
-        _published()
+        published()
         .filter(text | Exists(projects) | Exists(narratives))
         .order_by("-fiscal_year__year", "department__code")
     )
@@ -242,9 +80,15 @@ def _total_expenditure():
     )
 
 
-@public_page(lambda: Q())
+def clean_home_query(get: QueryDict, stamp: Stamp) -> dict[str, str] | None:
+    """A search is answered afresh and not kept: each one would be a cache row (issue 15.8)."""
+    query = get.get("q", "").strip()[:SEARCH_LENGTH]
+    return None if query else {}
+
+
+@public_page(lambda: Q(), query=clean_home_query)
 def home(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
     years = list(
         Report.objects.published().order_by("-fiscal_year__year")
         .values_list("fiscal_year__year", flat=True).distinct()
@@ -253,7 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
     reports = []
     if latest is not None:
         reports = list(
-            _published().filter(fiscal_year__year=latest)
+            published().filter(fiscal_year__year=latest)
             .annotate(total=_total_expenditure()).order_by("department__code")
         )
     results = list(_search(query)[:SEARCH_LIMIT]) if query else None
@@ -263,33 +107,21 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-SORT_KEYS = {"department", "total", "score"}
-
-
-@public_page(lambda year: Q(fiscal_year__year=year))
+@public_page(lambda year: Q(fiscal_year__year=year), query=clean_year_query)
 def year_index(request: HttpRequest, year: int) -> HttpResponse:
-    reports = list(_with_summary(_published().filter(fiscal_year__year=year)))
-    if not reports:
+    """`/reports/<year>/`: the year's reports a page at a time, sorted on the server."""
+    table = year_table(year, current_stamp(request))
+    if table is None:
         raise Http404
-    columns, rows = _summaries(reports)
-
-    sort = request.GET.get("sort", "department")
-    codes = {f"budget-{s.code}": s.id for s in columns}
-    if sort not in SORT_KEYS and sort not in codes:
-        sort = "department"
-    descending = request.GET.get("order") == "desc"
-
-    def key(row: SummaryRow):
-        if sort == "total":
-            return row.total
-        if sort == "score":
-            return row.table.total if row.table.total is not None else Decimal("-1")
-        if sort in codes:
-            return row.by_source.get(codes[sort], Decimal("-1"))
-        return row.report.department.code
-
-    rows.sort(key=key, reverse=descending)
-    totals = [sum((r.by_source.get(s.id, ZERO) for r in rows), ZERO) for s in columns]
+    query = request.public_query
+    descending = query.get("order") == "desc"
+    sort, rows = table.sorted_rows(query.get("sort", DEFAULT_SORT), descending)
+    paginator = Paginator(rows, PAGE_SIZE)
+    try:
+        page = paginator.page(int(query.get("page", "1")))
+    except EmptyPage:
+        raise Http404("page") from None
+    columns, totals = table.columns, table.totals
     chart = charts.bar_chart(
         "spending-by-budget",
         title=gettext("%(year)s年度各类预算支出（万元）") % {"year": year},
@@ -299,12 +131,33 @@ def year_index(request: HttpRequest, year: int) -> HttpResponse:
     headers = [("department", gettext("部门"))]
     headers += [(f"budget-{s.code}", gettext(s.name)) for s in columns]
     headers += [("total", gettext("合计")), ("score", gettext("自评得分"))]
+    order = {"sort": sort, "order": "desc"} if descending else {"sort": sort}
     return render(request, "evaluations/year.html", {
-        "year": year, "columns": columns, "rows": rows, "totals": totals,
-        "grand_total": sum(totals, ZERO), "chart": chart, "chart_rows": list(zip(columns, totals, strict=True)),
+        "year": year, "columns": columns, "rows": page.object_list, "count": len(rows),
+        "page": page, "page_links": _page_links(page, order),
+        "totals": totals, "grand_total": sum(totals, ZERO), "chart": chart,
+        "chart_rows": list(zip(columns, totals, strict=True)),
         "headers": headers, "sort": sort, "descending": descending,
-        "any_scored": any(r.table.is_scored for r in rows),
+        "any_scored": table.any_scored,
     })
+
+
+def _page_links(page, order: dict[str, str]) -> dict:
+    """Hrefs for the pagination: each page (None marks a gap), the previous and the next."""
+
+    def href(number: int) -> str:
+        params = {k: v for k, v in order.items() if (k, v) != ("sort", DEFAULT_SORT)}
+        if number != 1:
+            params["page"] = str(number)
+        return "?" + urlencode(params)
+
+    paginator = page.paginator
+    numbers = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return {
+        "pages": [(None, "") if n == paginator.ELLIPSIS else (n, href(n)) for n in numbers],
+        "previous": href(page.number - 1) if page.has_previous() else None,
+        "next": href(page.number + 1) if page.has_next() else None,
+    }
 
 
 @dataclass
@@ -388,7 +241,7 @@ class ProjectTable:
 ))
 def report_detail(request: HttpRequest, year: int, department_code: str) -> HttpResponse:
     report = get_object_or_404(
-        _published().prefetch_related(
+        published().prefetch_related(
             "budget_executions",
             Prefetch("projects", queryset=Project.objects.order_by("position", "id")),
             Prefetch(
@@ -454,20 +307,21 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         "department_table": department_table(report, executions, department_indicators),
         "project_tables": project_tables,
         "datasets": DATASETS,
-        "page_url": request.build_absolute_uri(),
+        # Without the query string: the page is cached for every query string (page_cache.py).
+        "page_url": request.build_absolute_uri(request.path),
     })
 
 
 @public_page(lambda department_code: Q(department__code=department_code))
 def department_detail(request: HttpRequest, department_code: str) -> HttpResponse:
     reports = list(
-        _with_summary(_published().filter(department__code=department_code))
+        with_summary(published().filter(department__code=department_code))
         .order_by("fiscal_year__year")
     )
     if not reports:
         raise Http404
     department = reports[0].department
-    columns, rows = _summaries(reports)
+    columns, rows = summaries(reports)
     spending_chart = charts.bar_chart(
         "spending-by-year",
         title=gettext("%(department)s历年财政拨款支出（万元）") % {"department": department.name},

@@ -209,7 +209,7 @@ def test_listing_pages_revalidate_and_change_with_reports_in_scope(client, sampl
 
 def test_a_report_elsewhere_does_not_invalidate_a_department_page(client, sample_report):
     # The other department exists first: any department's edit (a rename, a new one)
-    # revalidates every page, as the stamp reads the latest department change (views._stamp).
+    # revalidates every page, as the stamp reads the latest department change (public/stamp.py).
     elsewhere = DepartmentFactory()
     url = "/departments/dongjiaduan/"
     etag = client.get(url)["ETag"]

@@ -1,0 +1,144 @@
+"""A public page's version stamp (ETag, Last-Modified) and the decorator that serves pages by it.
+
+The stamp reads published data only (issue 15.13): saving a draft moves neither the ETag nor
+Last-Modified of any public page. page_cache.py keeps the rendered page under the stamp.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from django.db.models import Count, Max, Q, Subquery, Sum
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+from django.views.decorators.http import condition
+
+from evaluations.models import Department, FundingSource, Report, ReportEvent
+from evaluations.public.page_cache import cached_page, code_version
+
+
+@dataclass(frozen=True)
+class Stamp:
+    etag: str
+    last_modified: datetime | None
+
+
+def page_stamp(scope: Q) -> Stamp | None:
+    """One aggregate over the published reports in scope; None when there are none.
+
+    Counting the published reports and summing their revisions catches a report leaving or
+    joining the published set even when its ``updated_at`` did not move; the latest reopening
+    in scope dates a withdrawal, which leaves nothing else behind to date it by.
+    """
+    published = Q(status=Report.Status.PUBLISHED)
+    row = Report.objects.filter(scope, published).aggregate(
+        # Only columns of the index report_page_stamp, so PostgreSQL answers a year's stamp
+        # from the index alone.
+        published=Count("*"),
+        changed=Max("updated_at"),
+        revisions=Sum("revision"),
+        # Department and funding-source names are printed on the pages too; a rename
+        # leaves the reports untouched, so their latest changes count as well: any
+        # department's (one index lookup, not one per report), and any funding source's.
+        departments=Max(Subquery(
+            Department.objects.order_by("-public_changed_at").values("public_changed_at")[:1]
+        )),
+        sources=Max(_latest_change(FundingSource)),
+        withdrawn=Max(Subquery(
+            ReportEvent.objects.filter(
+                action=ReportEvent.Action.REOPEN,
+                report__in=Report.objects.filter(scope).values("pk"),
+            ).order_by("-created_at").values("created_at")[:1]
+        )),
+    )
+    if not row["published"]:
+        return None
+    dates = ("changed", "departments", "sources", "withdrawn")
+    changed = max((row[k] for k in dates if row[k] is not None), default=None)
+    key = "|".join([
+        code_version(), get_language() or "", str(row["published"]), str(row["revisions"]),
+        *(row[k].isoformat() if row[k] else "" for k in dates),
+    ])
+    return Stamp(hashlib.sha256(key.encode()).hexdigest()[:32], changed)
+
+
+@functools.cache
+def _history_model(model):
+    # simple-history builds a new manager class at every ``model.history`` (0.4 ms a page).
+    return model.history.model
+
+
+def _latest_change(model) -> Subquery:
+    """When any of ``model``'s rows last changed, from its history (indexed history_date)."""
+    changes = _history_model(model).objects.order_by("-history_date")
+    return Subquery(changes.values("history_date")[:1])
+
+
+def no_query(get: QueryDict, stamp: Stamp) -> dict[str, str]:
+    """A page that reads no query parameter: every query string is the same page."""
+    return {}
+
+
+# Cleans a page's query: the parameters it reads, validated (Http404 for a malformed value),
+# defaults left out; None when this answer should not be kept in the page cache at all.
+QueryCleaner = Callable[[QueryDict, Stamp], "dict[str, str] | None"]
+
+
+def public_page(scope: Callable[..., Q], query: QueryCleaner = no_query):
+    """Cacheable by browsers and proxies, revalidated against the reports in ``scope``.
+
+    ``no-cache`` lets shared caches keep the page but ask every time; the answer to that
+    question is a 304 from a single query. Pages vary by language (cookie or header).
+    The view reads its parameters from ``request.public_query``, the output of ``query``,
+    which is also what the page cache keys the page by (page_cache.page_key).
+    """
+
+    def decorator(view):
+        def stamp(request, *args, **kwargs) -> Stamp | None:
+            if not hasattr(request, "_public_stamp"):
+                request._public_stamp = page_stamp(scope(*args, **kwargs))
+            return request._public_stamp
+
+        def etag(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            return s.etag if s else None
+
+        def last_modified(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            return s.last_modified if s else None
+
+        def cached_view(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            if s is None:  # nothing published in scope: the view answers (a 404, or "none yet")
+                request.public_query = query(request.GET, Stamp("", None)) or {}
+                return view(request, *args, **kwargs)
+            cleaned = query(request.GET, s)
+            request.public_query = cleaned or {}
+            if cleaned is None:
+                return view(request, *args, **kwargs)
+            # Rendered once per stamp and shared by every app server (page_cache.py).
+            return cached_page(request, s.etag, lambda: view(request, *args, **kwargs), cleaned)
+
+        conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
+
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = conditional(request, *args, **kwargs)
+            patch_cache_control(response, public=True, no_cache=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def current_stamp(request: HttpRequest) -> Stamp | None:
+    """The stamp public_page computed for this request (views key their own memos by it)."""
+    return getattr(request, "_public_stamp", None)
