@@ -23,12 +23,7 @@ from indicators import scoring
 from indicators.models import Indicator
 from tests.factories import DepartmentFactory, ProjectFactory, ReportFactory, UserFactory, source
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the COPY fast path exists on PostgreSQL only"
-    ),
-]
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql_only]  # the COPY fast path
 
 NATURES = ("gte", "lte", "eq", "qualitative", "", "=odd")
 TIERS = ("", "achieved", "partial", "not_achieved")
