@@ -122,3 +122,26 @@ def test_export_output_keeps_the_permissions_open_would_give(sample_report, tmp_
     kept.chmod(0o640)
     call_command("export_data", "departments", "--output", str(kept))
     assert kept.stat().st_mode & 0o777 == 0o640
+
+
+def test_export_output_through_a_link_or_into_a_pipe(sample_report, tmp_path):
+    import os
+    import threading
+
+    real = tmp_path / "real.csv"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    call_command("export_data", "departments", "--header", "keys", "--output", str(link))
+    assert link.is_symlink() and real.read_bytes().startswith(b"code,")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # like /dev/null: not a file to rename over
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    call_command("export_data", "departments", "--header", "keys", "--output", str(pipe))
+    reader.join(10)
+    assert received == [real.read_bytes()]
+    assert not pipe.is_file() and sorted(p.name for p in tmp_path.iterdir()) == [
+        "link.csv", "pipe", "real.csv",
+    ]

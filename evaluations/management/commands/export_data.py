@@ -65,7 +65,18 @@ class Command(BaseCommand):
 
 def _write_file(target: Path, pieces) -> None:
     """Write to a temporary file beside ``target`` and rename it over the target when every
-    piece is written: a failure leaves the previous file as it was and no partial one."""
+    piece is written: a failure leaves the previous file as it was and no partial one.
+
+    A symbolic link is followed (the file it names is replaced, as open() would write it); a
+    target that is not a regular file (/dev/null, a pipe) is written directly: it keeps no
+    previous contents, and renaming over it would replace the device or pipe itself.
+    """
+    target = Path(os.path.realpath(target))
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as out:
+            for piece in pieces:
+                out.write(piece)
+        return
     with tempfile.NamedTemporaryFile(
         "wb", dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
     ) as out:
