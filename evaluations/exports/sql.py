@@ -10,7 +10,6 @@ test_export_fast.py, test_export_recorded.py) hold both paths to the same bytes.
 
 from __future__ import annotations
 
-import itertools
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -76,42 +75,62 @@ QUOTED = "'''' || {v}"  # the cell behind make_inert's apostrophe
 
 
 def _guard_sql() -> str:
-    """common.formula_guard.make_inert over the cell {v}; an empty text becomes NULL.
+    """common.formula_guard.make_inert over the cell {v} whose first code point is {a}
+    (ascii(): 0 for '', as PostgreSQL text holds no NUL); an empty text becomes NULL.
 
-    Most cells are settled by their first character's code point (ascii(): 0 for '', as
-    PostgreSQL text holds no NUL) without reading further: first the widest run of code points
-    that start no guarded text (CJK among them), then any code point that is none of the
-    guard's characters. Only text starting with one of those reaches the trim and the regular
-    expressions.
+    Most cells are settled by {a} alone: a Chinese character or a Latin letter (the runs of
+    code points around them that hold none of the guard's characters), an empty text, or any
+    other code point that is none of the guard's characters. Only text starting with one of
+    them reaches the trim and the regular expressions.
     """
     triggers = sorted(
         {ord(c) for c in guard.ALWAYS_GUARDED + guard.LEADING_BLANKS + guard.FORMULA_STARTS}
     )
-    below, above = max(itertools.pairwise(triggers), key=lambda pair: pair[1] - pair[0])
+    runs = " ".join(
+        f"WHEN {{a}} BETWEEN {low} AND {high} THEN {{v}}"
+        for low, high in (_run_around(ord(c), triggers) for c in ("中", "A"))
+    )
     always = ", ".join(str(ord(c)) for c in guard.ALWAYS_GUARDED)
     starts = "".join(sorted(guard.FORMULA_STARTS, key=lambda c: c == "-"))  # "-" last: literal
     return (
-        f"CASE WHEN ascii({{v}}) BETWEEN {below + 1} AND {above - 1} THEN {{v}}"
-        f" WHEN ascii({{v}}) NOT IN ({', '.join(map(str, triggers))}) THEN nullif({{v}}, '')"
-        f" WHEN ascii({{v}}) IN ({always}) THEN {QUOTED}"
+        f"CASE {runs} WHEN {{a}} = 0 THEN NULL"
+        f" WHEN {{a}} NOT IN ({', '.join(map(str, triggers))}) THEN {{v}}"
+        f" WHEN {{a}} IN ({always}) THEN {QUOTED}"
         f" WHEN ltrim({{v}}, {_literal(guard.LEADING_BLANKS)}) ~ {_literal(f'^[{starts}]')}"
         f" AND {{v}} !~ {_literal(f'^({guard.NUMBER_PATTERN})$')} THEN {QUOTED}"
         " ELSE {v} END"
     )
 
 
+def _run_around(point: int, triggers: list[int]) -> tuple[int, int]:
+    """The widest run of code points around ``point`` that holds none of ``triggers``."""
+    low = max((t for t in triggers if t < point), default=-1) + 1
+    high = min((t for t in triggers if t > point), default=0x110000) - 1
+    return low, high
+
+
 _INERT_SQL = _guard_sql()
 
 
-def inert(expr) -> SqlTemplate:
-    """make_inert() of a text cell; an empty text becomes NULL (an unquoted empty cell)."""
-    return SqlTemplate(_INERT_SQL, v=expr)
+def inert(expr, first=None) -> SqlTemplate:
+    """make_inert() of a text cell; an empty text becomes NULL (an unquoted empty cell).
+
+    ``first`` is the cell's first code point when the statement computes it once per row
+    (first_of); otherwise each test calls ascii() again, and a million rows with a dozen text
+    cells each show the cost.
+    """
+    return SqlTemplate(_INERT_SQL, v=expr, a=first or SqlTemplate("ascii({v})", v=expr))
 
 
-def choice(expr, column: ds.Column, header: str) -> SqlTemplate:
+def first_of(column: Column) -> Column:
+    """Where the statement keeps the first code point of ``column`` (see first_code_points)."""
+    return Column(column.table, f"csv_first_{column.column}")
+
+
+def choice(expr, column: ds.Column, header: str, first=None) -> SqlTemplate:
     """A coded cell: its label (or code) made inert; an unknown code as inert text."""
     labels = header != "keys"
-    parts: dict = {"v": expr}
+    parts: dict = {"v": expr, "a": first or SqlTemplate("ascii({v})", v=expr)}
     whens = []
     for i, (code, label) in enumerate(column.choices):
         cell = ds.make_inert(str(label) if labels else code)
@@ -243,7 +262,19 @@ def indicator_cells(header: str) -> dict[str, Expression]:
         elif kind == ds.BOOLEAN:
             cells[column.key] = boolean(expr, column, header)
         elif kind == ds.CHOICE:
-            cells[column.key] = choice(expr, column, header)
+            cells[column.key] = choice(expr, column, header, first_of(expr))
         else:
-            cells[column.key] = inert(expr)
+            cells[column.key] = inert(expr, first_of(expr))
     return cells
+
+
+def first_code_points() -> dict[str, list[str]]:
+    """For each table of the statement (rep, prj, i), its columns whose cells read first_of:
+    the statement selects ``ascii(column) AS csv_first_<column>`` for each."""
+    columns = {f.name: Column("i", f.column) for f in Indicator._meta.concrete_fields}
+    tables: dict[str, list[str]] = {"rep": [], "prj": [], "i": []}
+    for column in ds.INDICATORS.columns:
+        if column.type in (ds.TEXT, ds.CODE, ds.CHOICE):
+            expr = INDICATOR_SOURCES.get(column.key) or columns[column.key]
+            tables[expr.table].append(expr.column)
+    return tables
