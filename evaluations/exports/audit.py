@@ -195,28 +195,12 @@ def row_history(report_id) -> list[RowChange]:
         for record in records.select_related("history_user").order_by("id", "history_date", "history_id"):
             if previous is not None and previous.id != record.id:
                 previous = None
-            changes = []
-            for f in fields:
-                new = getattr(record, f.attname)
-                old = getattr(previous, f.attname) if previous is not None else None
-                if previous is not None and old == new:
-                    continue
-                if previous is None and record.history_type != "+":
-                    continue
-                if f.attname == "funding_source_id":
-                    old, new = sources.get(old, old), sources.get(new, new)
-                shown_old = "" if old is None else old
-                shown_new = "" if new is None else new
-                changes.append(
-                    f"{f.verbose_name}: {shown_new}" if previous is None
-                    else f"{f.verbose_name}: {shown_old} → {shown_new}"
-                )
             result.append(RowChange(
                 date=record.history_date,
                 user=record.history_user,
                 kind=kinds.get(record.history_type, _("修改")),
                 row=f"{model._meta.verbose_name}：{label(record)}",
-                changes=changes,
+                changes=_field_changes(record, previous, fields, sources),
             ))
             previous = record
     result.sort(key=lambda change: change.date, reverse=True)
@@ -236,3 +220,25 @@ def csv_lines() -> Iterator[str]:
         yield writer.writerow(row)
     for row in event_rows():
         yield writer.writerow(row)
+
+
+def _field_changes(record, previous, fields, sources: dict) -> list[str]:
+    """"field: old → new" for each field that differs from the row's previous record; every
+    field of a new row; nothing for a row first seen other than by its creation."""
+    changes = []
+    for f in fields:
+        new = getattr(record, f.attname)
+        old = getattr(previous, f.attname) if previous is not None else None
+        if previous is not None and old == new:
+            continue
+        if previous is None and record.history_type != "+":
+            continue
+        if f.attname == "funding_source_id":
+            old, new = sources.get(old, old), sources.get(new, new)
+        shown_old = "" if old is None else old
+        shown_new = "" if new is None else new
+        changes.append(
+            f"{f.verbose_name}: {shown_new}" if previous is None
+            else f"{f.verbose_name}: {shown_old} → {shown_new}"
+        )
+    return changes
