@@ -34,8 +34,11 @@ run: $(VENV)/.runtime var/secret_key
 	@echo "Public site: http://$(HOST):$(PORT)/   (Ctrl-C stops the server)"
 	$(RUN_ENV) BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
 
+# The suite on the default database (SQLite), then the tests marked postgresql on a throwaway
+# PostgreSQL when one answers (tests/postgresql.sh; TEST_POSTGRES_URL picks another server).
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	tests/postgresql.sh $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+# The formula guard, here too because every cell's text is written and read through this module.
+from common.formula_guard import looks_like_number, make_inert, strip_inert  # noqa: F401
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -341,8 +343,6 @@ def get_dataset(name: str) -> Dataset:
 
 # --- Canonical cell text ------------------------------------------------------------
 
-_INERT_START = ("=", "+", "-", "@", "\t", "\r", "'")
-
 
 def _plain(value: Decimal) -> str:
     text = format(value.normalize(), "f")
@@ -359,30 +359,6 @@ def format_decimal(column_type: str, value: Decimal) -> str:
     exponent = value.normalize().as_tuple().exponent
     places = max(2, -exponent if isinstance(exponent, int) else 2)
     return f"{value:.{places}f}"
-
-
-def looks_like_number(text: str) -> bool:
-    """A plain decimal such as -3.50: a spreadsheet reads it as a number, never a formula."""
-    body = text[1:] if text[:1] in "+-" else text
-    if not body or body.count(".") > 1:
-        return False
-    return body.replace(".", "", 1).isdigit() and body.isascii()
-
-
-def make_inert(text: str) -> str:
-    """Prefix a quote to text a spreadsheet could run as a formula.
-
-    Text beginning with ' is quoted too, so importing strips exactly one quote and an
-    export imported again reads back the same text.
-    """
-    if text.startswith(_INERT_START) and not looks_like_number(text):
-        return "'" + text
-    return text
-
-
-def strip_inert(text: str) -> str:
-    """Undo make_inert on a cell read from a file."""
-    return text[1:] if text.startswith("'") else text
 
 
 def choice_label(column: Column, code: str) -> str:

@@ -5,23 +5,28 @@ Pure functions over ``decimal.Decimal`` (no Django) so the rules in docs/design.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from math import floor
 
 __all__ = [
+    "COMPARISONS",
+    "FULL_BY_DEFAULT",
     "GRADE_LABELS",
     "LEVEL1_CODES",
-    "NATIONAL_DEFAULT",
     "NATURES",
+    "PLACES",
+    "QUALITATIVE",
+    "QUALITATIVE_BANDS",
+    "QUANTITATIVE",
+    "TERMS",
+    "Proportional",
     "TIERS",
-    "IndicatorInput",
     "ScoreOutOfBand",
     "ScoredRow",
-    "TableResult",
-    "TableWeights",
     "execution_rate",
     "execution_score",
     "grade",
@@ -29,14 +34,11 @@ __all__ = [
     "needs_execution_explanation",
     "qualitative_band",
     "round2",
-    "score_table",
     "target_missed",
     "total_score",
     "weights_mismatch",
 ]
 
-NATURES: tuple[str, ...] = ("gte", "lte", "eq", "qualitative")
-TIERS: tuple[str, ...] = ("achieved", "partial", "not_achieved")
 LEVEL1_CODES: tuple[str, ...] = ("output", "outcome", "satisfaction")
 
 GRADE_LABELS: dict[str, str] = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
@@ -45,14 +47,56 @@ HUNDRED = Decimal("100")
 DEFAULT_EXECUTION_WEIGHT = Decimal("10")
 EXECUTION_EXPLANATION_BELOW = Decimal("90")
 
-_CENT = Decimal("0.01")
+# --- The rules as data ---------------------------------------------------------------
+# The functions below read these, and the fast export (evaluations/exports/pg.py) compiles
+# them to SQL, so the two cannot drift apart (docs/design.md, "Scoring").
+
+PLACES = 2  # every score, rate and total is rounded half up to this many places
+_CENT = Decimal(1).scaleb(-PLACES)
+
+QUALITATIVE = "qualitative"
 
 # Fractions of the weight, inclusive at both ends, so adjacent bands share their edge.
-_BANDS: dict[str, tuple[Fraction, Fraction]] = {
+QUALITATIVE_BANDS: dict[str, tuple[Fraction, Fraction]] = {
     "achieved": (Fraction(4, 5), Fraction(1)),
     "partial": (Fraction(3, 5), Fraction(4, 5)),
     "not_achieved": (Fraction(0), Fraction(3, 5)),
 }
+# The tier that scores the full weight when no score is entered; the others need a judgement.
+FULL_BY_DEFAULT = "achieved"
+
+
+@dataclass(frozen=True)
+class Proportional:
+    """How a quantitative nature scores.
+
+    The full weight when ``actual <met> target``; otherwise weight × numerator ÷ denominator
+    when both are positive, else 0. Where the proportional formula stops meaning anything
+    (a zero or negative term, or signs that would flip the ratio) the indicator is thus
+    scored all or nothing. Each rule's ratio is below 1 whenever its target is missed, so
+    no cap is needed.
+    """
+
+    met: str  # the comparison of actual with target that meets it: one of COMPARISONS
+    numerator: str  # one of TERMS
+    denominator: str
+
+
+COMPARISONS = {">=": operator.ge, "<=": operator.le, "==": operator.eq}
+# Terms of a ratio, from (target, actual).
+TERMS: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
+    "target": lambda target, actual: target,
+    "actual": lambda target, actual: actual,
+    "smaller": min,
+    "larger": max,
+}
+QUANTITATIVE: dict[str, Proportional] = {
+    "gte": Proportional(">=", numerator="actual", denominator="target"),
+    "lte": Proportional("<=", numerator="target", denominator="actual"),
+    "eq": Proportional("==", numerator="smaller", denominator="larger"),
+}
+NATURES: tuple[str, ...] = (*QUANTITATIVE, QUALITATIVE)
+TIERS: tuple[str, ...] = tuple(QUALITATIVE_BANDS)
 
 
 class ScoreOutOfBand(ValueError):
@@ -76,8 +120,8 @@ def _round_fraction(x: Fraction) -> Decimal:
     # that is exactly x.xx5 on paper rounds up instead of depending on how many
     # digits the Decimal context kept for a repeating quotient.
     sign = -1 if x < 0 else 1
-    cents = floor(abs(x) * 100 + Fraction(1, 2))
-    return round2(Decimal(sign * cents).scaleb(-2))
+    units = floor(abs(x) * 10**PLACES + Fraction(1, 2))
+    return round2(Decimal(sign * units).scaleb(-PLACES))
 
 
 # --- Execution rate -------------------------------------------------------------
@@ -127,39 +171,25 @@ def _check_tier(tier: str) -> None:
 def qualitative_band(tier: str, weight: Decimal) -> tuple[Decimal, Decimal]:
     """Inclusive (low, high) score bounds for a qualitative tier, rounded to 2 places."""
     _check_tier(tier)
-    low, high = _BANDS[tier]
+    low, high = QUALITATIVE_BANDS[tier]
     w = Fraction(weight)
     return _round_fraction(w * low), _round_fraction(w * high)
 
 
-def _quantitative_ratio(nature: str, target: Fraction, actual: Fraction) -> Fraction:
-    """Share of the weight earned, in [0, 1].
+def _meets(nature: str, target, actual) -> bool:
+    return COMPARISONS[QUANTITATIVE[nature].met](actual, target)
 
-    Where the proportional formula stops meaning anything (a zero or negative
-    denominator, or signs that would flip the ratio), the indicator is scored
-    all-or-nothing on whether the target was met.
-    """
-    if nature == "gte":
-        if target <= 0:
-            return Fraction(1) if actual >= target else Fraction(0)
-        ratio = actual / target
-    elif nature == "lte":
-        if actual <= target:
-            return Fraction(1)
-        if actual <= 0:
-            # actual > target here, so both are ≤ 0 and target/actual would exceed 1.
-            return Fraction(0)
-        ratio = target / actual
-    else:  # eq
-        if actual == target:
-            return Fraction(1)
-        lo, hi = min(actual, target), max(actual, target)
-        if lo <= 0:
-            # With a zero or negative value min/max is 0, negative or (both
-            # negative) above 1; none of those is a partial match.
-            return Fraction(0)
-        ratio = lo / hi
-    return min(max(ratio, Fraction(0)), Fraction(1))
+
+def _quantitative_ratio(nature: str, target: Fraction, actual: Fraction) -> Fraction:
+    """Share of the weight earned, in [0, 1], by the nature's rule in QUANTITATIVE."""
+    if _meets(nature, target, actual):
+        return Fraction(1)
+    rule = QUANTITATIVE[nature]
+    numerator = TERMS[rule.numerator](target, actual)
+    denominator = TERMS[rule.denominator](target, actual)
+    if numerator <= 0 or denominator <= 0:
+        return Fraction(0)
+    return numerator / denominator
 
 
 def indicator_score(
@@ -188,12 +218,12 @@ def indicator_score(
     if weight < 0:
         raise ValueError(f"negative weight {weight}")
 
-    if nature == "qualitative":
+    if nature == QUALITATIVE:
         if tier == "":
             return None
         _check_tier(tier)
         if entered is None:
-            return round2(weight) if tier == "achieved" else None
+            return round2(weight) if tier == FULL_BY_DEFAULT else None
         score = round2(entered)
         low, high = qualitative_band(tier, weight)
         # Compared as displayed, so a value the form shows as the band edge is accepted.
@@ -215,18 +245,14 @@ def target_missed(
     False while values are missing (a qualitative indicator with no tier yet counts as missing).
     """
     _check_nature(nature)
-    if nature == "qualitative":
+    if nature == QUALITATIVE:
         if tier == "":
             return False
         _check_tier(tier)
-        return tier != "achieved"
+        return tier != FULL_BY_DEFAULT
     if target is None or actual is None:
         return False
-    if nature == "gte":
-        return actual < target
-    if nature == "lte":
-        return actual > target
-    return actual != target
+    return not _meets(nature, target, actual)
 
 
 # --- Totals and grade -----------------------------------------------------------
@@ -279,26 +305,6 @@ def grade(total: Decimal | None) -> str | None:
 # --- Weights --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TableWeights:
-    """Weights of the level-1 indicator groups and the execution row for one table."""
-
-    output: Decimal = Decimal("50")
-    outcome: Decimal = Decimal("30")
-    satisfaction: Decimal = Decimal("10")
-    execution: Decimal = DEFAULT_EXECUTION_WEIGHT
-
-    @property
-    def total(self) -> Decimal:
-        return self.output + self.outcome + self.satisfaction + self.execution
-
-    def by_level1(self) -> dict[str, Decimal]:
-        return {"output": self.output, "outcome": self.outcome, "satisfaction": self.satisfaction}
-
-
-NATIONAL_DEFAULT = TableWeights()
-
-
 def weights_mismatch(
     entered_by_level1: Mapping[str, Decimal],
     execution_weight: Decimal,
@@ -314,58 +320,3 @@ def weights_mismatch(
     entered = sum(entered_by_level1.values(), Decimal(0)) + execution_weight
     difference = entered - expected_total
     return difference if difference != 0 else None
-
-
-# --- Whole table ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorInput:
-    """The fields of one indicator row that scoring needs (build it from a model or a dict)."""
-
-    nature: str
-    weight: Decimal | None
-    target: Decimal | None = None
-    actual: Decimal | None = None
-    tier: str = ""
-    entered: Decimal | None = None
-    applicable: bool = True
-
-
-@dataclass
-class TableResult:
-    execution_score: Decimal | None
-    scores: list[Decimal | None]  # same order as the indicator rows given
-    total: Decimal | None
-    grade: str | None
-
-
-def score_table(
-    indicator_rows: Iterable[IndicatorInput],
-    execution_rate: Decimal | None,
-    execution_weight: Decimal = DEFAULT_EXECUTION_WEIGHT,
-) -> TableResult:
-    """Score every indicator and the execution row, then total and grade the table.
-
-    The execution row always applies; with no rate it scores None and counts as 0
-    in the total. ScoreOutOfBand from any indicator propagates.
-    """
-    rows = list(indicator_rows)
-    scores = [
-        indicator_score(
-            nature=r.nature,
-            weight=r.weight,
-            target=r.target,
-            actual=r.actual,
-            tier=r.tier,
-            entered=r.entered,
-            applicable=r.applicable,
-        )
-        for r in rows
-    ]
-    exec_score = execution_score(execution_rate, execution_weight)
-    total = total_score(
-        [ScoredRow(s, r.weight, r.applicable) for s, r in zip(scores, rows, strict=True)]
-        + [ScoredRow(exec_score, execution_weight)]
-    )
-    return TableResult(execution_score=exec_score, scores=scores, total=total, grade=grade(total))

@@ -62,9 +62,12 @@ def score_indicators(indicators: Sequence) -> list[ScoredIndicator]:
             score, error = None, f"{exc.low}–{exc.high}"
         except ValueError:
             score = None
-        missed = ind.applicable and scoring.target_missed(
-            nature=ind.nature, target=ind.target_value, actual=ind.actual_value, tier=ind.tier
-        )
+        try:
+            missed = ind.applicable and scoring.target_missed(
+                nature=ind.nature, target=ind.target_value, actual=ind.actual_value, tier=ind.tier
+            )
+        except ValueError:  # an unknown nature or tier (written around the forms): not scored
+            missed = False
         scored.append(ScoredIndicator(ind, score, error, missed))
     return scored
 

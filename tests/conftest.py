@@ -69,3 +69,19 @@ def _empty_local_page_cache():
     yield
     page_cache._local.clear()
     year_index._tables.clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgresql_only are skipped on another database (and count as postgresql:
+    `make test` runs those again on a throwaway PostgreSQL when one answers)."""
+    from django.db import connection
+
+    on_postgresql = connection.vendor == "postgresql"
+    skip = pytest.mark.skip(
+        reason="PostgreSQL only: `make test` runs it on a throwaway PostgreSQL when one answers"
+    )
+    for item in items:
+        if item.get_closest_marker("postgresql_only"):
+            item.add_marker(pytest.mark.postgresql)
+            if not on_postgresql:
+                item.add_marker(skip)

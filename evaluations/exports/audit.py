@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.formatting import join_names
+from common.formula_guard import make_inert
 
 HISTORY_FIELDS = {
     "history_id", "history_date", "history_change_reason", "history_type", "history_user",
@@ -23,7 +24,6 @@ HISTORY_FIELDS = {
     "public_changed_at",
 }
 CHUNK = 2000
-INERT_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _tracked_models() -> list:
@@ -34,11 +34,6 @@ def _tracked_models() -> list:
         if manager and model._meta.app_label in {"evaluations", "indicators"}:
             models.append(model)
     return sorted(models, key=lambda m: m._meta.label)
-
-
-def _inert(value: str) -> str:
-    # A cell starting with = + - @ would be a formula in a spreadsheet.
-    return "'" + value if value.startswith(INERT_PREFIXES) else value
 
 
 def header() -> list[str]:
@@ -118,13 +113,13 @@ def rows() -> Iterator[list[str]]:
             user = record.history_user
             yield [
                 timezone.localtime(record.history_date).isoformat(timespec="seconds"),
-                _inert(user.get_username()) if user else "",
+                make_inert(user.get_username()) if user else "",
                 kinds.get(record.history_type, record.history_type),
                 str(model._meta.verbose_name),
                 str(getattr(record, pk)),
                 str(getattr(record, "report_id", "") or ""),
-                _inert(record.history_change_reason or ""),
-                _inert("; ".join(changes)),
+                make_inert(record.history_change_reason or ""),
+                make_inert("; ".join(changes)),
             ]
             previous = record
 
@@ -140,13 +135,13 @@ def event_rows() -> Iterator[list[str]]:
             change += "; " + _("意见: %(comment)s") % {"comment": event.comment}
         yield [
             timezone.localtime(event.created_at).isoformat(timespec="seconds"),
-            _inert(event.actor.get_username()),
+            make_inert(event.actor.get_username()),
             _("新增"),
             str(ReportEvent._meta.verbose_name),
             str(event.pk),
             str(event.report_id),
             str(event.get_action_display()),
-            _inert(change),
+            make_inert(change),
         ]
 
 
@@ -200,28 +195,12 @@ def row_history(report_id) -> list[RowChange]:
         for record in records.select_related("history_user").order_by("id", "history_date", "history_id"):
             if previous is not None and previous.id != record.id:
                 previous = None
-            changes = []
-            for f in fields:
-                new = getattr(record, f.attname)
-                old = getattr(previous, f.attname) if previous is not None else None
-                if previous is not None and old == new:
-                    continue
-                if previous is None and record.history_type != "+":
-                    continue
-                if f.attname == "funding_source_id":
-                    old, new = sources.get(old, old), sources.get(new, new)
-                shown_old = "" if old is None else old
-                shown_new = "" if new is None else new
-                changes.append(
-                    f"{f.verbose_name}: {shown_new}" if previous is None
-                    else f"{f.verbose_name}: {shown_old} → {shown_new}"
-                )
             result.append(RowChange(
                 date=record.history_date,
                 user=record.history_user,
                 kind=kinds.get(record.history_type, _("修改")),
                 row=f"{model._meta.verbose_name}：{label(record)}",
-                changes=changes,
+                changes=_field_changes(record, previous, fields, sources),
             ))
             previous = record
     result.sort(key=lambda change: change.date, reverse=True)
@@ -241,3 +220,25 @@ def csv_lines() -> Iterator[str]:
         yield writer.writerow(row)
     for row in event_rows():
         yield writer.writerow(row)
+
+
+def _field_changes(record, previous, fields, sources: dict) -> list[str]:
+    """"field: old → new" for each field that differs from the row's previous record; every
+    field of a new row; nothing for a row first seen other than by its creation."""
+    changes = []
+    for f in fields:
+        new = getattr(record, f.attname)
+        old = getattr(previous, f.attname) if previous is not None else None
+        if previous is not None and old == new:
+            continue
+        if previous is None and record.history_type != "+":
+            continue
+        if f.attname == "funding_source_id":
+            old, new = sources.get(old, old), sources.get(new, new)
+        shown_old = "" if old is None else old
+        shown_new = "" if new is None else new
+        changes.append(
+            f"{f.verbose_name}: {shown_new}" if previous is None
+            else f"{f.verbose_name}: {shown_old} → {shown_new}"
+        )
+    return changes

@@ -1,11 +1,10 @@
 """The fast exact CSV path for the indicators dataset on PostgreSQL.
 
 One ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` whose SELECT writes every cell exactly as the
-Python path (`exports.formatted_rows` + csv.writer) would: codes or labels from the registry in
-`datasets.py`, `make_inert` on text, the number forms of `format_decimal`, and `final_score`
-computed with the rules of `indicators.scoring`. The filters (years, departments, statuses,
-staff scoping, funding sources, admin lookups) arrive as the export's own querysets, compiled by
-Django into subqueries. The output bytes go to the caller untouched; a differential test keeps
+Python path (`exports.streams` + csv.writer) would, with the cells compiled in `exports.sql`
+from the rules they apply. The filters (years, departments, statuses, staff scoping, funding
+sources, admin lookups) arrive as the export's own querysets, compiled by Django into
+subqueries. The output bytes go to the caller untouched; a differential test keeps
 both paths byte-equal, order included.
 
 Document order (year, department code, the report's own indicators, then each project by
@@ -35,205 +34,18 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Expression, F, QuerySet, TextField, Value
+from django.db.models import QuerySet
 from django.db.models.sql import Query
 from psycopg import errors as psycopg_errors
 from psycopg import pq
 
-from evaluations import datasets as ds
+from evaluations.exports.sql import first_code_points, indicator_cells
 from evaluations.models import Project, Report
-from indicators import scoring
 from indicators.models import Indicator
 
 logger = logging.getLogger(__name__)
 
 COPY_CHUNK_BYTES = 256 * 1024  # COPY output gathered into pieces of about this size
-
-
-# datasets._INERT_START and looks_like_number, as SQL over the cell {v}. Every character that
-# can start a formula is below code point 65, so most text (Chinese, letters) is settled by one
-# comparison of ascii() (0 for '': PostgreSQL text holds no NUL). Over a million rows with a
-# dozen text cells each, comparing left(v, 1) with seven texts took a visible share of the time.
-_INERT_FIRST = ", ".join(str(ord(c)) for c in ds._INERT_START)
-_NUMBER_RE = r"^[+-]([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-_INERT_ABOVE = max(ord(c) for c in ds._INERT_START)
-_INERT_SQL = (
-    f"CASE WHEN ascii({{v}}) > {_INERT_ABOVE} THEN {{v}}"
-    f" WHEN ascii({{v}}) IN ({_INERT_FIRST}) AND {{v}} !~ '{_NUMBER_RE}'"
-    " THEN '''' || {v} ELSE nullif({v}, '') END"
-)
-
-
-class SqlTemplate(Expression):
-    """SQL text with ``{name}`` placeholders, each replaced by a compiled expression.
-
-    A part may appear several times; its parameters are repeated in order with it.
-    """
-
-    def __init__(self, template: str, **parts) -> None:
-        super().__init__(output_field=TextField())
-        if "%" in template:
-            raise ValueError("a template cannot hold %, the parameter marker")
-        self.template = template
-        self.names = list(parts)
-        self.parts = [p if hasattr(p, "resolve_expression") else Value(p) for p in parts.values()]
-
-    def get_source_expressions(self):
-        return self.parts
-
-    def set_source_expressions(self, exprs):
-        self.parts = list(exprs)
-
-    def as_sql(self, compiler, connection):
-        compiled = {n: compiler.compile(p) for n, p in zip(self.names, self.parts, strict=True)}
-        params: list = []
-
-        def part(match: re.Match) -> str:
-            sql, part_params = compiled[match.group(1)]
-            params.extend(part_params)
-            return sql
-
-        return "(" + re.sub(r"\{(\w+)\}", part, self.template) + ")", params
-
-
-class Column(Expression):
-    """``table.column`` of a table the statement names itself (a column, quoted; no values)."""
-
-    def __init__(self, table: str, column: str) -> None:
-        super().__init__(output_field=TextField())
-        self.table, self.column = table, column
-
-    def as_sql(self, compiler, connection):
-        return f"{self.table}.{connection.ops.quote_name(self.column)}", []
-
-
-def inert(expr) -> SqlTemplate:
-    """make_inert() of a text cell; an empty text becomes NULL (an unquoted empty cell)."""
-    return SqlTemplate(_INERT_SQL, v=expr)
-
-
-def choice(expr, column: ds.Column, header: str) -> SqlTemplate:
-    """A coded cell: its label (or code) made inert; an unknown code as inert text."""
-    labels = header != "keys"
-    parts: dict = {"v": expr}
-    whens = []
-    for i, (code, label) in enumerate(column.choices):
-        cell = ds.make_inert(str(label) if labels else code)
-        if code == "" or cell == code:
-            # '' is an empty cell whatever its label, as the Python path writes it; a code
-            # written as itself is what the ELSE (the cell made inert) writes anyway.
-            continue
-        parts[f"c{i}"] = Value(code)
-        parts[f"l{i}"] = Value(cell)
-        whens.append(f"WHEN {{v}} = {{c{i}}} THEN {{l{i}}}")
-    template = f"CASE {' '.join(whens)} ELSE {_INERT_SQL} END" if whens else _INERT_SQL
-    return SqlTemplate(template, **parts)
-
-
-def boolean(expr, column: ds.Column, header: str) -> SqlTemplate:
-    yes, no = (str(label) for _, label in column.choices) if header != "keys" else ("true", "false")
-    return SqlTemplate("CASE WHEN {v} THEN {yes} WHEN NOT {v} THEN {no} END", v=expr, yes=yes, no=no)
-
-
-def number(expr, column_type: str, places: int | None = None) -> Expression:
-    """format_decimal(): VALUE without trailing zeros, RATE with 2 places, others ≥ 2 places.
-
-    ``places`` is the column's declared scale when known: a numeric(p, 2) column already
-    prints with exactly two places, which is what every type but VALUE writes of it.
-    """
-    if places == 2 and column_type != ds.VALUE:
-        return expr
-    if column_type == ds.VALUE:
-        return SqlTemplate("trim_scale({v})", v=expr)
-    if column_type == ds.RATE:
-        return SqlTemplate("round({v}, 2)", v=expr)
-    return SqlTemplate(
-        "CASE WHEN scale(trim_scale({v})) > 2 THEN trim_scale({v}) ELSE round({v}, 2) END", v=expr
-    )
-
-
-def _band(low, high) -> str:
-    # qualitative_band(): weight × the band's fractions, rounded half up (round() rounds half
-    # away from zero, the same for the non-negative weights that reach here).
-    lo = f"round({{w}} * {float(low)!r}, 2)" if low else "0"
-    hi = f"round({{w}} * {float(high)!r}, 2)"
-    return f"round({{s}}, 2) BETWEEN {lo} AND {hi}"
-
-
-def _cents(numerator: str, denominator: str) -> str:
-    # round2(weight × n ÷ d) exactly, for n, d > 0: floor(100·w·n/d + ½) with div(), which
-    # truncates an exact quotient, so no digits of a repeating quotient are lost.
-    return f"div(200 * {{w}} * {numerator} + {denominator}, 2 * {denominator}) * 0.01"
-
-
-def final_score(columns: dict | None = None) -> SqlTemplate:
-    """indicators.scoring.indicator_score() as the export writes it (None → NULL).
-
-    ``columns`` maps the indicator's field names to expressions (model paths by default).
-    """
-    col = (lambda name: columns[name]) if columns is not None else F
-    bands = scoring._BANDS  # the fractions the Python rules use, so both stay one rule
-    qualitative = (
-        "CASE WHEN {s} IS NULL THEN (CASE WHEN {tier} = 'achieved' THEN round({w}, 2) END)"
-        + "".join(
-            f" WHEN {{tier}} = '{tier}' THEN (CASE WHEN {_band(*bands[tier])} THEN round({{s}}, 2) END)"
-            for tier in scoring.TIERS
-        )
-        + " END"
-    )
-    full = "round({w}, 2)"
-    template = (
-        "CASE WHEN NOT {applicable} OR {w} IS NULL OR {w} < 0 THEN NULL"
-        f" WHEN {{nature}} = 'qualitative' THEN ({qualitative})"
-        " WHEN {nature} NOT IN ('gte', 'lte', 'eq') OR {t} IS NULL OR {a} IS NULL THEN NULL"
-        # gte: all or nothing when the target is ≤ 0, else actual ÷ target capped to [0, 1].
-        f" WHEN {{nature}} = 'gte' THEN (CASE WHEN {{a}} >= {{t}} THEN {full}"
-        f" WHEN {{t}} <= 0 OR {{a}} <= 0 THEN 0.00 ELSE {_cents('{a}', '{t}')} END)"
-        # lte: met when actual ≤ target; else target ÷ actual, 0 when either is ≤ 0.
-        f" WHEN {{nature}} = 'lte' THEN (CASE WHEN {{a}} <= {{t}} THEN {full}"
-        f" WHEN {{a}} <= 0 OR {{t}} <= 0 THEN 0.00 ELSE {_cents('{t}', '{a}')} END)"
-        # eq: met when equal; else min ÷ max, 0 when the smaller is ≤ 0.
-        f" WHEN {{nature}} = 'eq' THEN (CASE WHEN {{a}} = {{t}} THEN {full}"
-        " WHEN least({a}, {t}) <= 0 THEN 0.00"
-        f" ELSE {_cents('least({a}, {t})', 'greatest({a}, {t})')} END)"
-        " END"
-    )
-    return SqlTemplate(
-        template, applicable=col("applicable"), w=col("weight"), nature=col("nature"),
-        tier=col("tier"), s=col("score"), t=col("target_value"), a=col("actual_value"),
-    )
-
-
-# Where each column of the indicators dataset comes from in the statement: the report slots
-# (rep), the project slots (prj), or else the indicator row (i).
-INDICATOR_SOURCES = {
-    "year": Column("rep", "year"), "department_code": Column("rep", "code"),
-    "project_code": Column("prj", "code"),
-}
-
-
-def indicator_cells(header: str) -> dict[str, Expression]:
-    """One formatted SQL expression per column of the indicators dataset, in order."""
-    columns = {f.name: Column("i", f.column) for f in Indicator._meta.concrete_fields}
-    cells = {}
-    for column in ds.INDICATORS.columns:
-        kind = column.type
-        if column.key == "final_score":
-            cells[column.key] = final_score(columns)
-            continue
-        expr = INDICATOR_SOURCES.get(column.key) or columns[column.key]
-        if kind == ds.YEAR or kind == ds.INTEGER:
-            cells[column.key] = expr
-        elif kind in (ds.VALUE, ds.AMOUNT, ds.POINTS, ds.RATE):
-            places = Indicator._meta.get_field(column.key).decimal_places
-            cells[column.key] = number(expr, kind, places)
-        elif kind == ds.BOOLEAN:
-            cells[column.key] = boolean(expr, column, header)
-        elif kind == ds.CHOICE:
-            cells[column.key] = choice(expr, column, header)
-        else:
-            cells[column.key] = inert(expr)
-    return cells
 
 
 def _tables(alias: str) -> dict[str, str]:
@@ -294,22 +106,44 @@ def copy_statement(
 
     project_where, project_params = _ids(projects, "p.id")
     indicator_where, indicator_params = _ids(indicators, "i.id")
+    first = _first_code_points(quote)
     # Before a report's projects, one row standing for its own indicators (no project).
-    own = "" if projects is not None else "SELECT NULL::bigint AS id, NULL::text AS code UNION ALL "
+    own = "" if projects is not None else (
+        f"SELECT NULL::bigint AS id, NULL::text AS code{first['prj_null']} UNION ALL "
+    )
     position = quote("position")
     statement = (  # identifiers from model metadata; every value is a parameter
         f"COPY (SELECT {', '.join(cell_sql)}"  # noqa: S608
-        " FROM unnest(%s::bigint[], %s::integer[], %s::text[]) AS rep(id, year, code)"
-        f" CROSS JOIN LATERAL ({own}(SELECT p.id, p.code FROM {tables['project']} p"
+        f" FROM (SELECT r.*{first['rep']}"
+        " FROM unnest(%s::bigint[], %s::integer[], %s::text[]) AS r(id, year, code)) rep"
+        f" CROSS JOIN LATERAL ({own}(SELECT p.id, p.code{first['prj']} FROM {tables['project']} p"
         f" WHERE p.report_id = rep.id{project_where} ORDER BY p.{position})) prj"
-        f" CROSS JOIN LATERAL ((SELECT i.* FROM {tables['indicator']} i"
+        f" CROSS JOIN LATERAL ((SELECT i.*{first['i']} FROM {tables['indicator']} i"
         f" WHERE prj.id IS NULL AND i.report_id = rep.id AND i.project_id IS NULL{indicator_where}"
         f" ORDER BY i.{position})"
-        f" UNION ALL (SELECT i.* FROM {tables['indicator']} i"
+        f" UNION ALL (SELECT i.*{first['i']} FROM {tables['indicator']} i"
         f" WHERE i.project_id = prj.id{indicator_where} ORDER BY i.{position})) i"
         ") TO STDOUT (FORMAT csv)"
     )
     return statement, params + project_params + indicator_params + indicator_params, reports_at
+
+
+def _first_code_points(quote) -> dict[str, str]:
+    """The select-list additions that compute each text cell's first code point once a row
+    (exports.sql.first_of); the formula guard tests it several times (RESULTS.md: one ascii()
+    call per test cost about a tenth of the statement's time)."""
+    tables = {"rep": "r", "prj": "p", "i": "i"}
+    added = {
+        table: "".join(
+            f", ascii({alias}.{quote(c)}) AS {quote('csv_first_' + c)}"
+            for c in first_code_points()[table]
+        )
+        for table, alias in tables.items()
+    }
+    added["prj_null"] = "".join(
+        f", NULL::integer AS {quote('csv_first_' + c)}" for c in first_code_points()["prj"]
+    )
+    return added
 
 
 def copy_bytes(header: str, *, reports: QuerySet | None = None, **filters) -> Iterator[bytes]:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from evaluations import access
 from evaluations import datasets as ds
+from evaluations.exports.delivery import failing_loudly
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
 from evaluations.models import FundingSource, Report
 
@@ -40,8 +41,8 @@ def _bom(request: HttpRequest, default: bool = False) -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
-def _csv_response(pieces, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(pieces, content_type=CSV_TYPE)
+def _csv_response(request: HttpRequest, pieces, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(failing_loudly(pieces, request.META), content_type=CSV_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -70,7 +71,8 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     suffix = "-".join(str(y) for y in years) if years else ""
     filename = f"{data.name}{'-' + suffix if suffix else ''}.csv"
     return _csv_response(
-        stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)), filename
+        request, stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
+        filename,
     )
 
 
@@ -135,6 +137,6 @@ def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResp
         years=[year], departments=_values(request, "department"), published_only=True
     )
     return _csv_response(
-        stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
+        request, stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
         f"{data.name}-{year}.csv",
     )

@@ -27,7 +27,8 @@ from tests.factories import (
     source,
 )
 
-pytestmark = pytest.mark.django_db
+# Exports read through COPY on PostgreSQL (streams._read_flat): `make test` runs both.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
 
 def rows_of(text: str) -> list[dict]:

@@ -16,18 +16,14 @@ from psycopg.errors import DivisionByZero
 
 from evaluations import datasets as ds
 from evaluations.exports import pg as pg_export
+from evaluations.exports import sql as export_sql
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes
 from evaluations.models import Department, FundingSource
 from indicators import scoring
 from indicators.models import Indicator
 from tests.factories import DepartmentFactory, ProjectFactory, ReportFactory, UserFactory, source
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the COPY fast path exists on PostgreSQL only"
-    ),
-]
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql_only]  # the COPY fast path
 
 NATURES = ("gte", "lte", "eq", "qualitative", "", "=odd")
 TIERS = ("", "achieved", "partial", "not_achieved")
@@ -117,7 +113,7 @@ def test_fast_path_scores_every_branch():
     """The grid reaches every scoring branch: scores, blanks, zeros, full weights, bands."""
     _indicators(2500)
     scores = Indicator.objects.annotate(
-        s=pg_export.final_score()
+        s=export_sql.final_score()
     ).values_list("s", flat=True)
     values = [Decimal(s) if s is not None else None for s in scores]
     assert None in values and Decimal("0.00") in values

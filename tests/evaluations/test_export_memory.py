@@ -10,7 +10,8 @@ from evaluations.exports.streams import ExportFilters, stream_csv, stream_csv_by
 from indicators.models import Indicator
 from tests.factories import ReportFactory
 
-pytestmark = pytest.mark.django_db
+# Exports read through COPY on PostgreSQL (streams._read_flat): `make test` runs both.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
 ROWS = 20_000
 DEVIATION = "偏差原因分析及改进措施。" * 20  # ~700 bytes a row once written

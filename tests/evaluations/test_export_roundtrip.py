@@ -9,7 +9,8 @@ from evaluations.models import Report
 from indicators.models import Indicator
 from tests.evaluations.data_helpers import DATASET_ORDER, export, rich_report, wipe_domain_data
 
-pytestmark = pytest.mark.django_db
+# Exports read through COPY on PostgreSQL (streams._read_flat): `make test` runs both.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
 
 @pytest.mark.parametrize("header", ["labels", "keys"])

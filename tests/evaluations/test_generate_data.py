@@ -145,6 +145,7 @@ def test_generated_reports_are_consistent_and_scored():
             assert sum(f.adjusted_budget for f in funds) == project.adjusted_budget
 
 
+@pytest.mark.postgresql
 def test_queries_stay_flat_as_the_plan_grows():
     """Bulk paths: more rows, not more statements."""
     def statements(plan):

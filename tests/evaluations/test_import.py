@@ -475,6 +475,7 @@ def test_staff_import_keeps_a_qualitative_score_within_its_tier(d1, data_entry_u
     assert import_file(ds.INDICATORS, fair.encode(), user=data_entry_user).ok
 
 
+@pytest.mark.postgresql
 def test_the_largest_amount_is_exact_or_refused_never_rounded(d1):
     """PostgreSQL stores 99999999999999.9999; SQLite (REAL) cannot, so it is refused there."""
     from django.db import connection

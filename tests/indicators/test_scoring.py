@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import assume, given
@@ -11,11 +12,8 @@ from hypothesis import strategies as st
 
 from indicators.scoring import (
     GRADE_LABELS,
-    NATIONAL_DEFAULT,
-    IndicatorInput,
     ScoredRow,
     ScoreOutOfBand,
-    TableWeights,
     execution_rate,
     execution_score,
     grade,
@@ -23,11 +21,11 @@ from indicators.scoring import (
     needs_execution_explanation,
     qualitative_band,
     round2,
-    score_table,
     target_missed,
     total_score,
     weights_mismatch,
 )
+from indicators.tables import build_table
 
 D = Decimal
 
@@ -431,24 +429,6 @@ def test_grade_none_and_labels() -> None:
 # --- weights ------------------------------------------------------------------------
 
 
-def test_national_default_weights() -> None:
-    assert NATIONAL_DEFAULT == TableWeights(D("50"), D("30"), D("10"), D("10"))
-    assert NATIONAL_DEFAULT.total == D("100")
-    assert NATIONAL_DEFAULT.by_level1() == {
-        "output": D("50"),
-        "outcome": D("30"),
-        "satisfaction": D("10"),
-    }
-
-
-def test_table_weights_configurable_and_frozen() -> None:
-    custom = TableWeights(output=D("60"), outcome=D("20"), satisfaction=D("5"), execution=D("15"))
-    assert custom.total == D("100")
-    assert TableWeights(output=D("40")).total == D("90")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        custom.output = D("1")  # type: ignore[misc]
-
-
 @pytest.mark.parametrize(
     ("entered", "execution", "expected_total", "expected"),
     [
@@ -481,49 +461,48 @@ def test_weights_mismatch_rejects_unknown_level1() -> None:
         weights_mismatch({"output": D("90"), "budget": D("0")}, D("10"))
 
 
-# --- whole table --------------------------------------------------------------------
+# --- whole table (as indicators.tables composes the rules) ----------------------------
 
 
-def test_score_table_hand_worked() -> None:
+def _row(nature, weight, target=None, actual=None, *, tier="", score=None, applicable=True):
+    return SimpleNamespace(
+        nature=nature, weight=weight, target_value=target, actual_value=actual, tier=tier,
+        score=score, applicable=applicable,
+    )
+
+
+def test_table_hand_worked() -> None:
     indicators = [
-        IndicatorInput("gte", D("20"), D("15"), D("12")),  # 16.00
-        IndicatorInput("lte", D("10"), D("5"), D("8")),  # 6.25
-        IndicatorInput("eq", D("10"), D("8"), D("8")),  # 10.00
-        IndicatorInput("qualitative", D("10"), tier="achieved"),  # 10.00
-        IndicatorInput("gte", D("20"), D("90"), D("81")),  # 18.00
-        IndicatorInput("gte", D("10"), D("5"), D("1"), applicable=False),  # drops out
-        IndicatorInput("qualitative", D("10"), tier="partial", entered=D("7")),  # 7.00
-        IndicatorInput("gte", None, D("100"), D("3")),  # target only
+        _row("gte", D("20"), D("15"), D("12")),  # 16.00
+        _row("lte", D("10"), D("5"), D("8")),  # 6.25
+        _row("eq", D("10"), D("8"), D("8")),  # 10.00
+        _row("qualitative", D("10"), tier="achieved"),  # 10.00
+        _row("gte", D("20"), D("90"), D("81")),  # 18.00
+        _row("gte", D("10"), D("5"), D("1"), applicable=False),  # drops out
+        _row("qualitative", D("10"), tier="partial", score=D("7")),  # 7.00
+        _row("gte", None, D("100"), D("3")),  # target only
     ]
-    result = score_table(indicators, execution_rate(D("9853"), D("10000")), D("10"))
-    assert result.execution_score == D("9.85")
-    assert result.scores == [
-        D("16.00"),
-        D("6.25"),
-        D("10.00"),
-        D("10.00"),
-        D("18.00"),
-        None,
-        D("7.00"),
-        None,
+    table = build_table(
+        indicators=indicators, initial_budget=None, adjusted_budget=D("10000"),
+        expenditure=D("9853"), execution_weight=D("10"),
+    )
+    assert table.execution_score == D("9.85")
+    assert [s.score for s in table.indicators] == [
+        D("16.00"), D("6.25"), D("10.00"), D("10.00"), D("18.00"), None, D("7.00"), None,
     ]
     # 77.10 of the 90 points that apply → 85.666… → 85.67
-    assert result.total == D("85.67")
-    assert result.grade == "good"
+    assert table.total == D("85.67")
+    assert table.grade == "good"
 
 
-def test_score_table_without_execution_rate_counts_execution_as_zero() -> None:
-    result = score_table([IndicatorInput("gte", D("90"), D("1"), D("1"))], None)
-    assert result.execution_score is None
-    assert result.total == D("90.00")
-    assert result.grade == "excellent"
-
-
-def test_score_table_propagates_out_of_band() -> None:
-    with pytest.raises(ScoreOutOfBand):
-        score_table(
-            [IndicatorInput("qualitative", D("10"), tier="achieved", entered=D("5"))], D("100")
-        )
+def test_table_without_execution_rate_counts_execution_as_zero() -> None:
+    table = build_table(
+        indicators=[_row("gte", D("90"), D("1"), D("1"))], initial_budget=None,
+        adjusted_budget=None, expenditure=None, execution_weight=D("10"),
+    )
+    assert table.execution_score is None
+    assert table.total == D("90.00")
+    assert table.grade == "excellent"
 
 
 # --- properties ---------------------------------------------------------------------

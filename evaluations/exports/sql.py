@@ -1,0 +1,280 @@
+"""The indicators dataset's cells as SQL expressions, compiled from the rules they format.
+
+Each cell is what the Python path (`exports.streams`) writes: codes or labels from the registry
+in `datasets.py`, the formula guard of `common.formula_guard`, the number forms of
+`format_decimal`, and `final_score` from the rules as data in `indicators.scoring`
+(docs/design.md, "Scoring"). Nothing here restates a rule: each function reads the rule's own
+definition and writes it as SQL; the differential and property tests (tests/evaluations/
+test_export_fast.py, test_export_recorded.py) hold both paths to the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Expression, F, TextField, Value
+
+from common import formula_guard as guard
+from evaluations import datasets as ds
+from indicators import scoring
+from indicators.models import Indicator
+
+
+class SqlTemplate(Expression):
+    """SQL text with ``{name}`` placeholders, each replaced by a compiled expression.
+
+    A part may appear several times; its parameters are repeated in order with it.
+    """
+
+    def __init__(self, template: str, **parts) -> None:
+        super().__init__(output_field=TextField())
+        if "%" in template:
+            raise ValueError("a template cannot hold %, the parameter marker")
+        self.template = template
+        self.names = list(parts)
+        self.parts = [p if hasattr(p, "resolve_expression") else Value(p) for p in parts.values()]
+
+    def get_source_expressions(self):
+        return self.parts
+
+    def set_source_expressions(self, exprs):
+        self.parts = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        compiled = {n: compiler.compile(p) for n, p in zip(self.names, self.parts, strict=True)}
+        params: list = []
+
+        def part(match: re.Match) -> str:
+            sql, part_params = compiled[match.group(1)]
+            params.extend(part_params)
+            return sql
+
+        return "(" + re.sub(r"\{(\w+)\}", part, self.template) + ")", params
+
+
+class Column(Expression):
+    """``table.column`` of a table the statement names itself (a column, quoted; no values)."""
+
+    def __init__(self, table: str, column: str) -> None:
+        super().__init__(output_field=TextField())
+        self.table, self.column = table, column
+
+    def as_sql(self, compiler, connection):
+        return f"{self.table}.{connection.ops.quote_name(self.column)}", []
+
+
+def _literal(text: str) -> str:
+    """A rule's constant as an SQL string literal (standard_conforming_strings, PostgreSQL's
+    default that Django relies on: only ' is doubled, a backslash is itself)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+QUOTED = "'''' || {v}"  # the cell behind make_inert's apostrophe
+
+
+def _guard_sql() -> str:
+    """common.formula_guard.make_inert over the cell {v} whose first code point is {a}
+    (ascii(): 0 for '', as PostgreSQL text holds no NUL); an empty text becomes NULL.
+
+    Most cells are settled by {a} alone: a Chinese character or a Latin letter (the runs of
+    code points around them that hold none of the guard's characters), an empty text, or any
+    other code point that is none of the guard's characters. Only text starting with one of
+    them reaches the trim and the regular expressions.
+    """
+    triggers = sorted(
+        {ord(c) for c in guard.ALWAYS_GUARDED + guard.LEADING_BLANKS + guard.FORMULA_STARTS}
+    )
+    runs = " ".join(
+        f"WHEN {{a}} BETWEEN {low} AND {high} THEN {{v}}"
+        for low, high in (_run_around(ord(c), triggers) for c in ("中", "A"))
+    )
+    always = ", ".join(str(ord(c)) for c in guard.ALWAYS_GUARDED)
+    starts = "".join(sorted(guard.FORMULA_STARTS, key=lambda c: c == "-"))  # "-" last: literal
+    return (
+        f"CASE {runs} WHEN {{a}} = 0 THEN NULL"
+        f" WHEN {{a}} NOT IN ({', '.join(map(str, triggers))}) THEN {{v}}"
+        f" WHEN {{a}} IN ({always}) THEN {QUOTED}"
+        f" WHEN ltrim({{v}}, {_literal(guard.LEADING_BLANKS)}) ~ {_literal(f'^[{starts}]')}"
+        f" AND {{v}} !~ {_literal(f'^({guard.NUMBER_PATTERN})$')} THEN {QUOTED}"
+        " ELSE {v} END"
+    )
+
+
+def _run_around(point: int, triggers: list[int]) -> tuple[int, int]:
+    """The widest run of code points around ``point`` that holds none of ``triggers``."""
+    low = max((t for t in triggers if t < point), default=-1) + 1
+    high = min((t for t in triggers if t > point), default=0x110000) - 1
+    return low, high
+
+
+_INERT_SQL = _guard_sql()
+
+
+def inert(expr, first=None) -> SqlTemplate:
+    """make_inert() of a text cell; an empty text becomes NULL (an unquoted empty cell).
+
+    ``first`` is the cell's first code point when the statement computes it once per row
+    (first_of); otherwise each test calls ascii() again, and a million rows with a dozen text
+    cells each show the cost.
+    """
+    return SqlTemplate(_INERT_SQL, v=expr, a=first or SqlTemplate("ascii({v})", v=expr))
+
+
+def first_of(column: Column) -> Column:
+    """Where the statement keeps the first code point of ``column`` (see first_code_points)."""
+    return Column(column.table, f"csv_first_{column.column}")
+
+
+def choice(expr, column: ds.Column, header: str, first=None) -> SqlTemplate:
+    """A coded cell: its label (or code) made inert; an unknown code as inert text."""
+    labels = header != "keys"
+    parts: dict = {"v": expr, "a": first or SqlTemplate("ascii({v})", v=expr)}
+    whens = []
+    for i, (code, label) in enumerate(column.choices):
+        cell = ds.make_inert(str(label) if labels else code)
+        if code == "" or cell == code:
+            # '' is an empty cell whatever its label, as the Python path writes it; a code
+            # written as itself is what the ELSE (the cell made inert) writes anyway.
+            continue
+        parts[f"c{i}"] = Value(code)
+        parts[f"l{i}"] = Value(cell)
+        whens.append(f"WHEN {{v}} = {{c{i}}} THEN {{l{i}}}")
+    template = f"CASE {' '.join(whens)} ELSE {_INERT_SQL} END" if whens else _INERT_SQL
+    return SqlTemplate(template, **parts)
+
+
+def boolean(expr, column: ds.Column, header: str) -> SqlTemplate:
+    yes, no = (str(label) for _, label in column.choices) if header != "keys" else ("true", "false")
+    return SqlTemplate("CASE WHEN {v} THEN {yes} WHEN NOT {v} THEN {no} END", v=expr, yes=yes, no=no)
+
+
+def number(expr, column_type: str, places: int | None = None) -> Expression:
+    """format_decimal(): VALUE without trailing zeros, RATE with 2 places, others ≥ 2 places.
+
+    ``places`` is the column's declared scale when known: a numeric(p, 2) column already
+    prints with exactly two places, which is what every type but VALUE writes of it.
+    """
+    if places == 2 and column_type != ds.VALUE:
+        return expr
+    if column_type == ds.VALUE:
+        return SqlTemplate("trim_scale({v})", v=expr)
+    if column_type == ds.RATE:
+        return SqlTemplate("round({v}, 2)", v=expr)
+    return SqlTemplate(
+        "CASE WHEN scale(trim_scale({v})) > 2 THEN trim_scale({v}) ELSE round({v}, 2) END", v=expr
+    )
+
+
+_SQL_COMPARISONS = {">=": ">=", "<=": "<=", "==": "="}
+_SQL_TERMS = {
+    "target": "{t}", "actual": "{a}", "smaller": "least({a}, {t})", "larger": "greatest({a}, {t})",
+}
+_UNIT = str(Decimal(1).scaleb(-scoring.PLACES))  # 0.01: the product has the score's scale
+_ZERO = str(Decimal(0).scaleb(-scoring.PLACES))  # 0.00
+_FULL = f"round({{w}}, {scoring.PLACES})"  # half away from zero: half up for weights ≥ 0
+
+
+def _share(numerator: str, denominator: str) -> str:
+    """scoring's rounding of weight × numerator ÷ denominator, both terms > 0, done exactly:
+    floor(10^PLACES · w · n ÷ d + ½) by div(), which truncates an exact quotient, so no digit
+    of a repeating quotient is lost before rounding."""
+    twice = 2 * 10**scoring.PLACES
+    return f"div({twice} * {{w}} * {numerator} + {denominator}, 2 * {denominator}) * {_UNIT}"
+
+
+def _band_edge(fraction: Fraction) -> str:
+    if fraction == 0:
+        return "0"
+    if fraction == 1:
+        return _FULL
+    return _share(str(fraction.numerator), str(fraction.denominator))
+
+
+def _qualitative() -> str:
+    """The default score when none is entered; else the entered score as displayed, when it
+    lies in its tier's band (scoring.qualitative_band), or NULL (ScoreOutOfBand)."""
+    shown = f"round({{s}}, {scoring.PLACES})"
+    tiers = "".join(
+        f" WHEN {{tier}} = {_literal(tier)} THEN (CASE WHEN {shown}"
+        f" BETWEEN {_band_edge(low)} AND {_band_edge(high)} THEN {shown} END)"
+        for tier, (low, high) in scoring.QUALITATIVE_BANDS.items()
+    )
+    default = f"CASE WHEN {{tier}} = {_literal(scoring.FULL_BY_DEFAULT)} THEN {_FULL} END"
+    return f"CASE WHEN {{s}} IS NULL THEN ({default}){tiers} END"
+
+
+def _quantitative(nature: str, rule: scoring.Proportional) -> str:
+    """One nature of scoring.QUANTITATIVE: the full weight when met, else its share or 0."""
+    numerator, denominator = _SQL_TERMS[rule.numerator], _SQL_TERMS[rule.denominator]
+    return (
+        f" WHEN {{nature}} = {_literal(nature)} THEN (CASE"
+        f" WHEN {{a}} {_SQL_COMPARISONS[rule.met]} {{t}} THEN {_FULL}"
+        f" WHEN {numerator} <= 0 OR {denominator} <= 0 THEN {_ZERO}"
+        f" ELSE {_share(numerator, denominator)} END)"
+    )
+
+
+def final_score(columns: dict | None = None) -> SqlTemplate:
+    """indicators.scoring.indicator_score() as the export writes it (None → NULL).
+
+    ``columns`` maps the indicator's field names to expressions (model paths by default).
+    """
+    col = (lambda name: columns[name]) if columns is not None else F
+    quantitative = ", ".join(_literal(n) for n in scoring.QUANTITATIVE)
+    template = (
+        "CASE WHEN NOT {applicable} OR {w} IS NULL OR {w} < 0 THEN NULL"
+        f" WHEN {{nature}} = {_literal(scoring.QUALITATIVE)} THEN ({_qualitative()})"
+        f" WHEN {{nature}} NOT IN ({quantitative}) OR {{t}} IS NULL OR {{a}} IS NULL THEN NULL"
+        + "".join(_quantitative(n, rule) for n, rule in scoring.QUANTITATIVE.items())
+        + " END"
+    )
+    return SqlTemplate(
+        template, applicable=col("applicable"), w=col("weight"), nature=col("nature"),
+        tier=col("tier"), s=col("score"), t=col("target_value"), a=col("actual_value"),
+    )
+
+
+# Where each column of the indicators dataset comes from in the statement: the report slots
+# (rep), the project slots (prj), or else the indicator row (i).
+INDICATOR_SOURCES = {
+    "year": Column("rep", "year"), "department_code": Column("rep", "code"),
+    "project_code": Column("prj", "code"),
+}
+
+
+def indicator_cells(header: str) -> dict[str, Expression]:
+    """One formatted SQL expression per column of the indicators dataset, in order."""
+    columns = {f.name: Column("i", f.column) for f in Indicator._meta.concrete_fields}
+    cells = {}
+    for column in ds.INDICATORS.columns:
+        kind = column.type
+        if column.key == "final_score":
+            cells[column.key] = final_score(columns)
+            continue
+        expr = INDICATOR_SOURCES.get(column.key) or columns[column.key]
+        if kind == ds.YEAR or kind == ds.INTEGER:
+            cells[column.key] = expr
+        elif kind in (ds.VALUE, ds.AMOUNT, ds.POINTS, ds.RATE):
+            places = Indicator._meta.get_field(column.key).decimal_places
+            cells[column.key] = number(expr, kind, places)
+        elif kind == ds.BOOLEAN:
+            cells[column.key] = boolean(expr, column, header)
+        elif kind == ds.CHOICE:
+            cells[column.key] = choice(expr, column, header, first_of(expr))
+        else:
+            cells[column.key] = inert(expr, first_of(expr))
+    return cells
+
+
+def first_code_points() -> dict[str, list[str]]:
+    """For each table of the statement (rep, prj, i), its columns whose cells read first_of:
+    the statement selects ``ascii(column) AS csv_first_<column>`` for each."""
+    columns = {f.name: Column("i", f.column) for f in Indicator._meta.concrete_fields}
+    tables: dict[str, list[str]] = {"rep": [], "prj": [], "i": []}
+    for column in ds.INDICATORS.columns:
+        if column.type in (ds.TEXT, ds.CODE, ds.CHOICE):
+            expr = INDICATOR_SOURCES.get(column.key) or columns[column.key]
+            tables[expr.table].append(expr.column)
+    return tables
