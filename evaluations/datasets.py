@@ -101,10 +101,6 @@ class Dataset:
     def import_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if not c.derived)
 
-    @property
-    def derived_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.derived)
-
     def column(self, key: str) -> Column:
         for column in self.columns:
             if column.key == key:
