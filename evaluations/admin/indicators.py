@@ -22,8 +22,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.formatting import join_names, with_reason
 from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
 from indicators import scoring
-from indicators.models import Grade, Indicator
+from indicators.models import Indicator
 from indicators.tables import SelfEvaluationTable, department_table, project_table
+from indicators.vocabulary import Grade
 
 if TYPE_CHECKING:
     from evaluations.models import Project, Report
