@@ -320,7 +320,7 @@ class ReportIndicatorInline(IndicatorInlineBase):
 
 
 class ProjectIndicatorInline(IndicatorInlineBase):
-    """A project's own indicators; they belong to the project's report too (set on save)."""
+    """A project's own indicators; they belong to the project's report too (Indicator.save)."""
 
     fk_name = "project"
     formset = ProjectIndicatorFormSet
@@ -403,9 +403,3 @@ class IndicatorAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         ("nature", "unit"), ("target_value", "target_text"), ("actual_value", "actual_text"),
         ("weight", "tier", "score", "applicable"), "deviation",
     ]
-
-    def save_model(self, request, obj, form, change):
-        # A project's indicator belongs to that project's report.
-        if obj.project_id is not None:
-            obj.report_id = obj.project.report_id
-        super().save_model(request, obj, form, change)

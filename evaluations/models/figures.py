@@ -125,6 +125,16 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if not adding and (update_fields is None or "report" in update_fields):
+            # A project moved to another report takes its indicators along, one by one so
+            # each move is in their history (Indicator.save takes the report from here).
+            for indicator in self.indicators.exclude(report_id=self.report_id):
+                indicator.save(update_fields=["report"])
+
     @property
     def execution_rate(self) -> Decimal | None:
         return scoring.execution_rate(self.expenditure, self.adjusted_budget)
