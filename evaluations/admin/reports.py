@@ -307,7 +307,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_context(self, request, report: Report) -> dict:
-        findings = checks.check_report(report)
+        findings = cached_report_tables(report).findings  # loaded once with the page's tables
         events = list(report.events.select_related("actor"))
         withheld = workflow.withheld_as_submitter(report, request.user, events)
         return {
