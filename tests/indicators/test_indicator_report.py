@@ -4,9 +4,11 @@ write, or a project moved to another report (docs/design.md, "Domain model")."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from indicators.models import Indicator
 from tests.factories import IndicatorFactory, ProjectFactory, ReportFactory
+from tests.indicators.test_admin_indicators import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +70,16 @@ def test_a_project_moved_to_another_report_takes_its_indicators():
     assert _stored_report(indicator) == target.pk
     assert _stored_report(department_level) != target.pk
     assert indicator.history.first().report_id == target.pk  # the move is in its history
+
+
+def test_the_project_page_moves_a_project_with_its_indicators(client, superuser):
+    project = ProjectFactory()
+    indicator = IndicatorFactory(report=project.report, project=project)
+    target = ReportFactory()
+    client.force_login(superuser)
+    url = reverse("admin:evaluations_project_change", args=[project.pk])
+    data = form_data(client.get(url))
+    data["report"] = str(target.pk)
+    assert client.post(url, data).status_code == 302
+    assert _stored_report(indicator) == target.pk
+    assert indicator.history.first().history_user == superuser
