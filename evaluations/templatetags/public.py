@@ -8,9 +8,11 @@ from django import template
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from common import formatting
-from indicators.vocabulary import grade_label as _grade_label
+from indicators.vocabulary import grade_label
 
 register = template.Library()
+# The grade's label (优/良/中/差) in the reader's language, as the vocabulary gives it.
+register.filter("grade_label", grade_label)
 
 # Marked here so makemessages extracts them: the budget names live in a data migration,
 # which does not use gettext.
@@ -56,12 +58,6 @@ def percent(value: Decimal | None) -> str:
 @register.filter
 def score(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.2f}"
-
-
-@register.filter
-def grade_label(code: str | None) -> str:
-    """The grade's label (优/良/中/差) in the reader's language."""
-    return _grade_label(code)
 
 
 @register.filter
