@@ -359,24 +359,32 @@ def _table_findings(
                 project_id=project_id, indicator_id=indicator.pk,
             ))
     if table.is_scored:
-        by_level1: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for scored in table.indicators:
-            indicator = scored.indicator
-            if indicator.weight is not None and indicator.level1 in scoring.LEVEL1_CODES:
-                by_level1[indicator.level1] += indicator.weight
-        difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight)
-        if difference is not None:
-            entered = sum(by_level1.values(), ZERO) + table.execution_weight
-            found.append(Finding(
-                WEIGHTS_MISMATCH, ERROR,
-                _("%(subject)s各指标分值与预算执行率分值合计 %(entered)s，应为 100。")
-                % {"subject": subject, "entered": scoring.round2(entered)},
-                {
-                    "entered_total": entered, "expected_total": Decimal("100"),
-                    "difference": difference, **{k: v for k, v in by_level1.items()},
-                    "execution": table.execution_weight,
-                },
-                subject,
-                project_id=project_id,
-            ))
+        found += _weights_add_up(table, subject, project_id)
     return found
+
+
+def _weights_add_up(
+    table: tables.SelfEvaluationTable, subject: str, project_id: int | None,
+) -> list[Finding]:
+    """A scored table's weights and the execution weight add up to 100."""
+    by_level1: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for scored in table.indicators:
+        indicator = scored.indicator
+        if indicator.weight is not None and indicator.level1 in scoring.LEVEL1_CODES:
+            by_level1[indicator.level1] += indicator.weight
+    difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight)
+    if difference is not None:
+        entered = sum(by_level1.values(), ZERO) + table.execution_weight
+        return [Finding(
+            WEIGHTS_MISMATCH, ERROR,
+            _("%(subject)s各指标分值与预算执行率分值合计 %(entered)s，应为 100。")
+            % {"subject": subject, "entered": scoring.round2(entered)},
+            {
+                "entered_total": entered, "expected_total": Decimal("100"),
+                "difference": difference, **{k: v for k, v in by_level1.items()},
+                "execution": table.execution_weight,
+            },
+            subject,
+            project_id=project_id,
+        )]
+    return []
