@@ -3,7 +3,9 @@
 Each finding has a stable ``code``, a ``severity`` (errors block submission, warnings are
 shown to reviewers), a message in the active language and the figures it compared.
 ``check_report`` reads a report with a fixed number of queries; ``run_checks`` works on rows
-already in memory, so unsaved or crafted data can be checked too.
+already in memory, so unsaved or crafted data can be checked too. This module alone decides a
+finding: submission (workflow.py) refuses the errors, and the admin's report and project pages
+render the same findings (evaluations/admin/indicators.py), never a check of their own.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -52,6 +55,10 @@ class Finding:
     message: str
     figures: dict[str, Any] = field(default_factory=dict)
     subject: str = ""  # what it is about: a budget, a project, an indicator
+    # The project (and indicator) it is about, so a page of one project or one indicator row
+    # shows its own findings; None for what belongs to the report as a whole.
+    project_id: int | None = None
+    indicator_id: int | None = None
 
     @property
     def is_error(self) -> bool:
@@ -60,13 +67,43 @@ class Finding:
 
 @dataclass
 class ReportData:
-    """The rows of one report the checks read; ``indicators`` holds the department's and projects'."""
+    """The rows of one report the checks read; ``indicators`` holds the department's and projects'.
 
-    report: Report
+    ``report`` is None for the rows of one project alone (``load_project``). The 自评表s are
+    computed once, on first use, from the rows as they are then: pages show the same tables
+    the checks read.
+    """
+
+    report: Report | None
     budget_executions: Sequence[BudgetExecution]
     projects: Sequence[Project]
     project_funds: Sequence[ProjectFund] = ()
     indicators: Sequence[Indicator] = ()
+
+    @cached_property
+    def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
+        by_project: dict[int | None, list[Indicator]] = defaultdict(list)
+        for indicator in self.indicators:
+            by_project[indicator.project_id].append(indicator)
+        return by_project
+
+    @cached_property
+    def department_table(self) -> tables.SelfEvaluationTable:
+        """部门整体支出绩效自评表, from the budgets and the department-level indicators."""
+        return tables.department_table(
+            self.report, self.budget_executions, self._indicators_by_project.get(None, [])
+        )
+
+    @cached_property
+    def _project_tables(self) -> dict[int, tables.SelfEvaluationTable]:
+        return {
+            project.pk: tables.project_table(project, self._indicators_by_project.get(project.pk, []))
+            for project in self.projects
+        }
+
+    def project_table(self, project: Project) -> tables.SelfEvaluationTable:
+        """项目支出绩效自评表 of one of ``projects``."""
+        return self._project_tables[project.pk]
 
 
 def load(report: Report) -> ReportData:
@@ -86,8 +123,31 @@ def load(report: Report) -> ReportData:
     )
 
 
+def load_project(project: Project) -> ReportData:
+    """The rows of one project (its fund rows and indicators), in two queries."""
+    return ReportData(
+        report=None,
+        budget_executions=(),
+        projects=[project],
+        project_funds=list(project.funds.select_related("funding_source")),
+        indicators=list(project.indicators.order_by("position", "pk")),
+    )
+
+
 def check_report(report: Report) -> list[Finding]:
     return run_checks(load(report))
+
+
+def check_project(project: Project) -> list[Finding]:
+    """The findings about one project: those check_report gives with its ``project_id``."""
+    return project_findings(load_project(project), project.pk)
+
+
+def project_findings(data: ReportData, project_id: int) -> list[Finding]:
+    # A project's findings read only its own rows (its amounts, funds, outcome and table),
+    # so the rows of that project alone give them; what needs the whole report (the
+    # budgets' project sums) has no project_id.
+    return [f for f in run_checks(data) if f.project_id == project_id]
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:
@@ -102,11 +162,20 @@ def run_checks(data: ReportData) -> list[Finding]:
     """Every check over one report's rows, errors and warnings in document order."""
     findings: list[Finding] = []
     findings += _negative_amounts(data)
-    findings += _projects_add_up(data)
+    if data.report is not None:  # the budgets' sums need the whole report's projects
+        findings += _projects_add_up(data)
     findings += _project_funds_add_up(data)
     findings += _outcomes_present(data)
     findings += _tables(data)
     return findings
+
+
+def _project_id(row) -> int | None:
+    if isinstance(row, Project):
+        return row.pk
+    if isinstance(row, ProjectFund):
+        return row.project_id
+    return None
 
 
 # --- The checks -----------------------------------------------------------------
@@ -134,6 +203,7 @@ def _negative_amounts(data: ReportData) -> list[Finding]:
                     % {"subject": _label(row), "field": verbose, "value": amount(value)},
                     {"field": name, "value": value},
                     _label(row),
+                    project_id=_project_id(row),
                 ))
     return found
 
@@ -203,6 +273,7 @@ def _project_funds_add_up(data: ReportData) -> list[Finding]:
                 % {"project": project.name, "funds": amount(total), "expenditure": amount(project.expenditure)},
                 {"funds_total": total, "expenditure": project.expenditure},
                 project.name,
+                project_id=project.pk,
             ))
     return found
 
@@ -214,6 +285,7 @@ def _outcomes_present(data: ReportData) -> list[Finding]:
             _("项目“%(project)s”未填写专项资金支出绩效情况。") % {"project": project.name},
             {},
             project.name,
+            project_id=project.pk,
         )
         for project in data.projects
         if not (project.outcome or "").strip()
@@ -222,29 +294,21 @@ def _outcomes_present(data: ReportData) -> list[Finding]:
 
 def _tables(data: ReportData) -> list[Finding]:
     """Execution explanation, deviation reasons, score bands and weights, table by table."""
-    report = data.report
-    by_project: dict[int | None, list[Indicator]] = defaultdict(list)
-    for indicator in data.indicators:
-        by_project[indicator.project_id].append(indicator)
-
     found = []
-    department_table = tables.department_table(report, data.budget_executions, by_project[None])
-    found += _table_findings(
-        department_table, by_project[None], _("部门整体"), report.execution_explanation,
-    )
-    for project in data.projects:
-        indicators = by_project.get(project.pk, [])
-        table = tables.project_table(project, indicators)
+    if data.report is not None:
         found += _table_findings(
-            table, indicators, _("项目“%(project)s”") % {"project": project.name},
-            project.execution_explanation,
+            data.department_table, _("部门整体"), data.report.execution_explanation, None,
+        )
+    for project in data.projects:
+        found += _table_findings(
+            data.project_table(project), _("项目“%(project)s”") % {"project": project.name},
+            project.execution_explanation, project.pk,
         )
     return found
 
 
 def _table_findings(
-    table: tables.SelfEvaluationTable, indicators: Sequence[Indicator], subject: str,
-    explanation: str,
+    table: tables.SelfEvaluationTable, subject: str, explanation: str, project_id: int | None,
 ) -> list[Finding]:
     found = []
     if scoring.needs_execution_explanation(table.execution_rate) and not explanation.strip():
@@ -261,6 +325,7 @@ def _table_findings(
                 "adjusted_budget": table.adjusted_budget,
             },
             subject,
+            project_id=project_id,
         ))
     for scored in table.indicators:
         indicator = scored.indicator
@@ -279,6 +344,7 @@ def _table_findings(
                     "tier": indicator.tier,
                 },
                 f"{subject} · {indicator.name}",
+                project_id=project_id, indicator_id=indicator.pk,
             ))
         if scored.error:
             found.append(Finding(
@@ -290,24 +356,35 @@ def _table_findings(
                 },
                 {"score": indicator.score, "weight": indicator.weight, "tier": indicator.tier},
                 f"{subject} · {indicator.name}",
+                project_id=project_id, indicator_id=indicator.pk,
             ))
     if table.is_scored:
-        by_level1: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for indicator in indicators:
-            if indicator.weight is not None and indicator.level1 in scoring.LEVEL1_CODES:
-                by_level1[indicator.level1] += indicator.weight
-        difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight)
-        if difference is not None:
-            entered = sum(by_level1.values(), ZERO) + table.execution_weight
-            found.append(Finding(
-                WEIGHTS_MISMATCH, ERROR,
-                _("%(subject)s各指标分值与预算执行率分值合计 %(entered)s，应为 100。")
-                % {"subject": subject, "entered": scoring.round2(entered)},
-                {
-                    "entered_total": entered, "expected_total": Decimal("100"),
-                    "difference": difference, **{k: v for k, v in by_level1.items()},
-                    "execution": table.execution_weight,
-                },
-                subject,
-            ))
+        found += _weights_add_up(table, subject, project_id)
     return found
+
+
+def _weights_add_up(
+    table: tables.SelfEvaluationTable, subject: str, project_id: int | None,
+) -> list[Finding]:
+    """A scored table's weights and the execution weight add up to 100."""
+    by_level1: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for scored in table.indicators:
+        indicator = scored.indicator
+        if indicator.weight is not None and indicator.level1 in scoring.LEVEL1_CODES:
+            by_level1[indicator.level1] += indicator.weight
+    difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight)
+    if difference is not None:
+        entered = sum(by_level1.values(), ZERO) + table.execution_weight
+        return [Finding(
+            WEIGHTS_MISMATCH, ERROR,
+            _("%(subject)s各指标分值与预算执行率分值合计 %(entered)s，应为 100。")
+            % {"subject": subject, "entered": scoring.round2(entered)},
+            {
+                "entered_total": entered, "expected_total": Decimal("100"),
+                "difference": difference, **{k: v for k, v in by_level1.items()},
+                "execution": table.execution_weight,
+            },
+            subject,
+            project_id=project_id,
+        )]
+    return []

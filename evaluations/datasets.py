@@ -25,7 +25,8 @@ from evaluations.models import (
     ProjectFund,
     Report,
 )
-from indicators.models import Indicator, Level1, Level2, Nature, Tier
+from indicators.models import Indicator
+from indicators.vocabulary import Grade, Level1, Level2, Nature, Tier
 
 # Column types. The canonical written form of each is documented in docs/data-dictionary.md.
 TEXT = "text"  # free text
@@ -55,7 +56,6 @@ TYPE_LABELS = {
 }
 
 BOOLEAN_CHOICES = (("true", _("是")), ("false", _("否")))
-GRADE_CHOICES = (("excellent", _("优")), ("good", _("良")), ("fair", _("中")), ("poor", _("差")))
 WAN_YUAN = _("万元")
 POINTS_UNIT = _("分")
 
@@ -100,10 +100,6 @@ class Dataset:
     @property
     def import_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if not c.derived)
-
-    @property
-    def derived_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.derived)
 
     def column(self, key: str) -> Column:
         for column in self.columns:
@@ -163,7 +159,7 @@ def _score_columns(what) -> tuple[Column, ...]:
         ),
         Column(
             "grade", _("评价等级"), CHOICE, _("≥90 优，≥80 良，≥60 中，其余为差；无总分时为空。"),
-            choices=GRADE_CHOICES, derived=True,
+            choices=_choices(Grade.choices), derived=True,
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -14,59 +15,26 @@ from simple_history.models import HistoricalRecords
 
 from common.formatting import join_names
 from indicators import scoring
-
-
-class Level1(models.TextChoices):
-    OUTPUT = "output", _("产出指标")
-    OUTCOME = "outcome", _("效益指标")
-    SATISFACTION = "satisfaction", _("满意度指标")
-
-
-class Level2(models.TextChoices):
-    QUANTITY = "quantity", _("数量指标")
-    QUALITY = "quality", _("质量指标")
-    TIMELINESS = "timeliness", _("时效指标")
-    COST = "cost", _("成本指标")
-    ECONOMIC = "economic", _("经济效益指标")
-    SOCIAL = "social", _("社会效益指标")
-    ECOLOGICAL = "ecological", _("生态效益指标")
-    SUSTAINABILITY = "sustainability", _("可持续影响指标")
-    SATISFACTION = "satisfaction", _("服务对象满意度指标")
-
-
-# Which level-2 headings belong under each level-1 heading of the national form.
-LEVEL2_BY_LEVEL1 = {
-    Level1.OUTPUT: {Level2.QUANTITY, Level2.QUALITY, Level2.TIMELINESS, Level2.COST},
-    Level1.OUTCOME: {
-        Level2.ECONOMIC, Level2.SOCIAL, Level2.ECOLOGICAL, Level2.SUSTAINABILITY,
-    },
-    Level1.SATISFACTION: {Level2.SATISFACTION},
-}
-
-
-class Nature(models.TextChoices):
-    GTE = "gte", "≥"
-    LTE = "lte", "≤"
-    EQ = "eq", "="
-    QUALITATIVE = "qualitative", _("定性")
-
-
-class Tier(models.TextChoices):
-    ACHIEVED = "achieved", _("达成")
-    PARTIAL = "partial", _("部分达成")
-    NOT_ACHIEVED = "not_achieved", _("未达成")
-
-
-class Grade(models.TextChoices):
-    """评价等级 of a scored table; the codes are those of scoring.grade()."""
-
-    EXCELLENT = "excellent", _("优")
-    GOOD = "good", _("良")
-    FAIR = "fair", _("中")
-    POOR = "poor", _("差")
-
+from indicators.vocabulary import LEVEL2_BY_LEVEL1, Level1, Level2, Nature, Tier
 
 VALUE = {"max_digits": 20, "decimal_places": 4, "null": True, "blank": True}
+
+
+class IndicatorQuerySet(models.QuerySet):
+    """Bulk writes keep the rule ``Indicator.save`` keeps: a project's indicators belong to
+    the project's report (importer, copy-forward and the data generator write in bulk)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        Indicator.take_reports_from_projects(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        if {"project", "project_id", "report", "report_id"} & set(fields):
+            Indicator.take_reports_from_projects(objs)
+            fields = [*fields, "report"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class Indicator(models.Model):
@@ -114,6 +82,8 @@ class Indicator(models.Model):
 
     history = HistoricalRecords()
 
+    objects = IndicatorQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("绩效指标")
         verbose_name_plural = pgettext_lazy("plural", "绩效指标")
@@ -145,6 +115,41 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Saved with its project's report when it belongs to a project, whoever saves it
+        (a form, the importer, a shell); a save that touches neither field skips the look-up."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"project", "report"} & set(update_fields):
+            Indicator.take_reports_from_projects([self])
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "report"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def take_reports_from_projects(cls, indicators: Iterable[Indicator]) -> None:
+        """Give each project indicator its project's report (docs/design.md, "Domain model").
+
+        Projects already loaded on the indicators are read as they are; the others' reports
+        are fetched in one query.
+        """
+        pending: list[Indicator] = []
+        for indicator in indicators:
+            project = indicator.project if cls.project.is_cached(indicator) else None
+            if project is not None and project.report_id is not None:
+                indicator.report_id = project.report_id
+            elif indicator.project_id is not None:
+                pending.append(indicator)
+        if not pending:
+            return
+        project_model = cls._meta.get_field("project").related_model
+        reports = dict(
+            project_model._default_manager.filter(pk__in={i.project_id for i in pending})
+            .values_list("pk", "report_id")
+        )
+        for indicator in pending:
+            # An unknown project is left for the foreign key to refuse.
+            indicator.report_id = reports.get(indicator.project_id, indicator.report_id)
 
     def clean(self) -> None:
         """Reject what the paper form cannot hold: a heading pair the national form does not

@@ -15,7 +15,6 @@ from math import floor
 __all__ = [
     "COMPARISONS",
     "FULL_BY_DEFAULT",
-    "GRADE_LABELS",
     "LEVEL1_CODES",
     "NATURES",
     "PLACES",
@@ -40,8 +39,6 @@ __all__ = [
 ]
 
 LEVEL1_CODES: tuple[str, ...] = ("output", "outcome", "satisfaction")
-
-GRADE_LABELS: dict[str, str] = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 
 HUNDRED = Decimal("100")
 DEFAULT_EXECUTION_WEIGHT = Decimal("10")

@@ -1,16 +1,16 @@
-"""Indicator inlines and 自评表 summaries for the report and project admin pages.
+"""Indicator inlines, 自评表 summaries and consistency findings on the report and project pages.
 
-Scores come from ``indicators.tables`` (never re-computed here). Each page loads its tables
-once, with a fixed number of queries, and keeps them on the object being edited, which the
-admin builds afresh for every request; the inline instances are per request as well.
+Scores come from ``indicators.tables`` and findings from ``evaluations.checks`` (never decided
+here): each page loads its rows once through ``checks``, with a fixed number of queries, and
+keeps the tables and findings on the object being edited, which the admin builds afresh for
+every request; the inline instances are per request as well.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
@@ -19,132 +19,85 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.formatting import join_names, with_reason
+from evaluations import checks
 from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
-from indicators import scoring
-from indicators.models import Grade, Indicator
-from indicators.tables import SelfEvaluationTable, department_table, project_table
+from indicators.models import Indicator
+from indicators.tables import SelfEvaluationTable
+from indicators.vocabulary import grade_label
 
 if TYPE_CHECKING:
     from evaluations.models import Project, Report
 
-_CACHE_ATTR = "_self_evaluation_tables"
+_CACHE_ATTR = "_page_checks"
 
 
 @dataclass
-class ReportTables:
-    """The department's table and every project's (in document order), of one report."""
+class PageChecks:
+    """A report's (or one project's) rows as the checks read them, their 自评表s and findings."""
 
-    department: SelfEvaluationTable
-    projects: list[tuple[Project, SelfEvaluationTable]]
-    budget_executions: list  # the rows the department table added up, funding source loaded
+    data: checks.ReportData
+    findings: list[checks.Finding]
+
+    @property
+    def department(self) -> SelfEvaluationTable:
+        return self.data.department_table
+
+    @property
+    def projects(self) -> list[tuple[Project, SelfEvaluationTable]]:
+        """Every project's table, in document order."""
+        return [(project, self.data.project_table(project)) for project in self.data.projects]
+
+    @property
+    def budget_executions(self):
+        """The rows the department table added up, funding source loaded."""
+        return self.data.budget_executions
+
+    @cached_property
+    def _projects_by_pk(self) -> dict[int, Project]:
+        return {project.pk: project for project in self.data.projects}
 
     def for_project(self, pk: int) -> SelfEvaluationTable | None:
-        if not hasattr(self, "_by_pk"):
-            self._by_pk = {project.pk: table for project, table in self.projects}
-        return self._by_pk.get(pk)
+        project = self._projects_by_pk.get(pk)
+        return None if project is None else self.data.project_table(project)
+
+    @cached_property
+    def missing_deviation(self) -> set[int]:
+        """Indicators whose missed target still lacks a deviation reason (a check's finding)."""
+        return {
+            f.indicator_id for f in self.findings
+            if f.code == checks.DEVIATION_MISSING and f.indicator_id is not None
+        }
 
 
-def load_report_tables(report: Report) -> ReportTables:
-    """Every 自评表 of a saved report, in three queries whatever its size."""
-    budget_executions = list(report.budget_executions.select_related("funding_source"))
-    projects = list(report.projects.all())
-    by_project: dict[int | None, list[Indicator]] = defaultdict(list)
-    for indicator in Indicator.objects.filter(report=report).order_by("position", "id"):
-        by_project[indicator.project_id].append(indicator)
-    return ReportTables(
-        department=department_table(report, budget_executions, by_project[None]),
-        projects=[(p, project_table(p, by_project[p.pk])) for p in projects],
-        budget_executions=budget_executions,
-    )
-
-
-def load_project_table(project: Project) -> SelfEvaluationTable:
-    """A saved project's 自评表, in one query."""
-    return project_table(project, list(project.indicators.order_by("position", "id")))
-
-
-def cached_report_tables(report) -> ReportTables | None:
+def cached_report_tables(report: Report | None) -> PageChecks | None:
+    """A saved report's tables and findings, loaded once per request (checks.load's queries)."""
     if report is None or report.pk is None:
         return None
     if _CACHE_ATTR not in report.__dict__:
-        report.__dict__[_CACHE_ATTR] = load_report_tables(report)
+        data = checks.load(report)
+        report.__dict__[_CACHE_ATTR] = PageChecks(data, checks.run_checks(data))
     return report.__dict__[_CACHE_ATTR]
 
 
-def cached_project_table(project) -> SelfEvaluationTable | None:
+def cached_project_checks(project: Project | None) -> PageChecks | None:
+    """A saved project's table and findings, loaded once per request (checks.load_project's queries)."""
     if project is None or project.pk is None:
         return None
     if _CACHE_ATTR not in project.__dict__:
-        project.__dict__[_CACHE_ATTR] = load_project_table(project)
+        data = checks.load_project(project)
+        project.__dict__[_CACHE_ATTR] = PageChecks(data, checks.project_findings(data, project.pk))
     return project.__dict__[_CACHE_ATTR]
 
 
-# --- Checks shown after save -------------------------------------------------------------
+def findings_context(findings: list[checks.Finding]) -> dict:
+    """What admin/evaluations/_findings.html renders."""
+    return {"errors": checks.errors(findings), "warnings": checks.warnings(findings)}
 
 
-def weights_difference(
-    table: SelfEvaluationTable, expected: Decimal = scoring.HUNDRED
-) -> tuple[Decimal, Decimal] | None:
-    """(entered, expected) when a table's weights do not add up, else None.
-
-    Only tables with weights are checked (unweighted targets are a list, not a score).
-    Not-applicable rows count: the form allots 100 before the total is rescaled.
-    """
-    weighted = [s.indicator for s in table.indicators if s.indicator.weight is not None]
-    if not weighted:
-        return None
-    by_level1: dict[str, Decimal] = defaultdict(Decimal)
-    for indicator in weighted:
-        if indicator.level1 in scoring.LEVEL1_CODES:
-            by_level1[indicator.level1] += indicator.weight
-    difference = scoring.weights_mismatch(by_level1, table.execution_weight, expected)
-    if difference is None:
-        return None
-    return expected + difference, expected
-
-
-def missing_deviation(table: SelfEvaluationTable) -> list[Indicator]:
-    """Indicators that miss their target and give no deviation reason yet."""
-    return [s.indicator for s in table.indicators if s.missed and not s.indicator.deviation.strip()]
-
-
-def warn_about_tables(request, tables: Iterable[tuple[str, SelfEvaluationTable]]) -> None:
-    """Flag, without blocking the save, what submission will later require."""
-    for label, table in tables:
-        difference = weights_difference(table)
-        if difference is not None:
-            messages.warning(
-                request,
-                gettext("%(table)s：分值合计为 %(entered)s，应为 %(expected)s。")
-                % {"table": label, "entered": f"{difference[0]:.2f}", "expected": f"{difference[1]:.2f}"},
-            )
-        out_of_band = [s for s in table.indicators if s.error]
-        if out_of_band:
-            # Only data that bypassed the form (an import) can get here; the form rejects it.
-            messages.warning(
-                request,
-                gettext("%(table)s：以下定性指标的得分超出其档次区间，未计分：%(names)s。")
-                % {
-                    "table": label,
-                    "names": join_names(with_reason(s.indicator.name, s.error) for s in out_of_band),
-                },
-            )
-        missed = missing_deviation(table)
-        if missed:
-            messages.warning(
-                request,
-                gettext("%(table)s：以下指标未完成目标，提交前须填写偏差原因分析及改进措施：%(names)s。")
-                % {"table": label, "names": join_names(i.name for i in missed)},
-            )
-
-
-def department_table_label() -> str:
-    return gettext("部门整体支出绩效自评表")
-
-
-def project_table_label(project) -> str:
-    return gettext("“%(project)s”项目支出绩效自评表") % {"project": project.name}
+def flag_errors(request, findings: list[checks.Finding]) -> None:
+    """After a save: what submission will refuse, flagged without blocking the save."""
+    for finding in checks.errors(findings):
+        messages.warning(request, finding.message)
 
 
 # --- Display -----------------------------------------------------------------------------
@@ -154,22 +107,16 @@ def _two(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def grade_label(code: str | None) -> str:
-    return Grade(code).label if code else "—"
-
-
 def total_display(table: SelfEvaluationTable | None) -> str:
     """"95.03（优）", or a dash while nothing is weighted."""
     if table is None or not table.is_scored:
         return "—"
-    return format_html("<strong>{}</strong>（{}）", _two(table.total), grade_label(table.grade))
+    return format_html("<strong>{}</strong>（{}）", _two(table.total), grade_label(table.grade, "—"))
 
 
-def table_summary(table: SelfEvaluationTable | None, *, explained: bool = False) -> str:
-    """The summary lines of a 自评表 for a read-only admin field.
-
-    ``explained``: a low execution rate has its explanation already.
-    """
+def table_summary(table: SelfEvaluationTable | None) -> str:
+    """The summary lines of a 自评表 for a read-only admin field (its findings are listed
+    at the top of the page, as checks.py words them)."""
     if table is None:
         return gettext("保存后显示。")
     rate = "—" if table.execution_rate is None else f"{table.execution_rate:.2f}%"
@@ -181,25 +128,10 @@ def table_summary(table: SelfEvaluationTable | None, *, explained: bool = False)
     ]
     if table.is_scored:
         lines.append((gettext("总分"), _two(table.total)))
-        lines.append((gettext("评价等级"), grade_label(table.grade)))
+        lines.append((gettext("评价等级"), grade_label(table.grade, "—")))
     else:
         lines.append((gettext("总分"), gettext("未设分值，不计分")))
-    html = format_html_join("", "<div><strong>{}</strong>：{}</div>", lines)
-    warnings = []
-    difference = weights_difference(table)
-    if difference is not None:
-        warnings.append(
-            gettext("分值合计为 %(entered)s，应为 %(expected)s。")
-            % {"entered": f"{difference[0]:.2f}", "expected": f"{difference[1]:.2f}"}
-        )
-    if scoring.needs_execution_explanation(table.execution_rate) and not explained:
-        warnings.append(gettext("执行率低于90%，须说明原因。"))
-    missed = missing_deviation(table)
-    if missed:
-        warnings.append(
-            gettext("%(count)s 项指标未完成目标且缺少偏差原因。") % {"count": len(missed)}
-        )
-    return html + format_html_join("", '<div class="errornote">⚠ {}</div>', ((w,) for w in warnings))
+    return format_html_join("", "<div><strong>{}</strong>：{}</div>", lines)
 
 
 # --- Inlines -----------------------------------------------------------------------------
@@ -263,6 +195,9 @@ class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
         self.parent = obj
         return super().get_formset(request, obj, **kwargs)
 
+    def page(self) -> PageChecks | None:
+        raise NotImplementedError
+
     def table(self) -> SelfEvaluationTable | None:
         raise NotImplementedError
 
@@ -293,8 +228,8 @@ class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
 
     @admin.display(description=_("提示"))
     def check_display(self, obj: Indicator) -> str:
-        scored = self._scored(obj)
-        if scored is not None and scored.missed and not obj.deviation.strip():
+        page = self.page() if obj.pk else None
+        if page is not None and obj.pk in page.missing_deviation:
             return format_html(
                 '<strong class="indicator-flag" title="{}">⚠ {}</strong>',
                 gettext("提交前须填写偏差原因分析及改进措施。"),
@@ -313,19 +248,26 @@ class ReportIndicatorInline(IndicatorInlineBase):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(project__isnull=True)
 
+    def page(self) -> PageChecks | None:
+        return cached_report_tables(self.parent)
+
     def table(self) -> SelfEvaluationTable | None:
-        tables = cached_report_tables(self.parent)
-        return tables.department if tables else None
+        page = self.page()
+        return page.department if page else None
 
 
 class ProjectIndicatorInline(IndicatorInlineBase):
-    """A project's own indicators; they belong to the project's report too (set on save)."""
+    """A project's own indicators; they belong to the project's report too (Indicator.save)."""
 
     fk_name = "project"
     formset = ProjectIndicatorFormSet
 
+    def page(self) -> PageChecks | None:
+        return cached_project_checks(self.parent)
+
     def table(self) -> SelfEvaluationTable | None:
-        return cached_project_table(self.parent)
+        page = self.page()
+        return page.for_project(self.parent.pk) if page else None
 
 
 class ProjectScoreInlineMixin:
@@ -349,39 +291,44 @@ class ProjectScoreInlineMixin:
 
 
 class ReportScoringMixin:
-    """The department's 自评表 summary on the report page, and checks after each save."""
+    """The department's 自评表 summary on the report page, and its errors flagged after each
+    save (the page lists every finding in its workflow box)."""
 
     @admin.display(description=_("部门整体支出绩效自评表"))
     def self_evaluation(self, obj) -> str:
-        tables = cached_report_tables(obj)
-        return table_summary(
-            tables.department if tables else None,
-            explained=bool(obj.execution_explanation.strip()),
-        )
+        page = cached_report_tables(obj)
+        return table_summary(page.department if page else None)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        tables = load_report_tables(form.instance)
-        warn_about_tables(
-            request,
-            [(department_table_label(), tables.department)]
-            + [(project_table_label(project), table) for project, table in tables.projects],
-        )
+        flag_errors(request, checks.check_report(form.instance))
 
 
 class ProjectScoringMixin:
-    """The project's 自评表 summary on the project page, and checks after each save."""
+    """The project's 自评表 summary and findings on the project page, errors flagged after each save."""
+
+    def get_queryset(self, request):
+        # The page's lock reads the project's report and its year: fetched with the project,
+        # they pay for the findings' fund rows (the page's query count stays as it was). The
+        # changelist applies list_select_related only to a queryset without select_related,
+        # so those are named here as well.
+        listed = self.list_select_related if isinstance(self.list_select_related, list | tuple) else ()
+        return super().get_queryset(request).select_related("report__fiscal_year", *listed)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        page = cached_project_checks(obj)
+        if page is not None:
+            context["findings"] = findings_context(page.findings)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("项目支出绩效自评表"))
     def self_evaluation(self, obj) -> str:
-        return table_summary(
-            cached_project_table(obj), explained=bool(obj.execution_explanation.strip())
-        )
+        page = cached_project_checks(obj)
+        return table_summary(page.for_project(obj.pk) if page else None)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        project = form.instance
-        warn_about_tables(request, [(project_table_label(project), load_project_table(project))])
+        flag_errors(request, checks.check_project(form.instance))
 
 
 # --- The indicator list -------------------------------------------------------------------
@@ -402,9 +349,3 @@ class IndicatorAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         ("nature", "unit"), ("target_value", "target_text"), ("actual_value", "actual_text"),
         ("weight", "tier", "score", "applicable"), "deviation",
     ]
-
-    def save_model(self, request, obj, form, change):
-        # A project's indicator belongs to that project's report.
-        if obj.project_id is not None:
-            obj.report_id = obj.project.report_id
-        super().save_model(request, obj, form, change)

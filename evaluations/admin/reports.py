@@ -55,7 +55,6 @@ from evaluations.models import (
     Report,
     ReportEvent,
 )
-from indicators.models import Indicator
 
 
 def scoped_view_on_site(request, content_type_id, object_id):
@@ -307,7 +306,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedA
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_context(self, request, report: Report) -> dict:
-        findings = checks.check_report(report)
+        findings = cached_report_tables(report).findings  # loaded once with the page's tables
         events = list(report.events.select_related("actor"))
         withheld = workflow.withheld_as_submitter(report, request.user, events)
         return {
@@ -456,24 +455,14 @@ class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ImportExportMixin, Scope
     def execution_rate_display(self, obj: Project) -> str:
         return percent(obj.execution_rate)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # A project moved to another report takes its indicators along (one by one, so
-        # each move is in their history).
-        project = form.instance
-        for indicator in project.indicators.exclude(report_id=project.report_id):
-            indicator.report_id = project.report_id
-            indicator.save(update_fields=["report"])
-
     def save_formset(self, request, form, formset, change):
-        # Project indicators belong to the project's report as well. Deleted rows go first,
-        # so that a new row may take the position a deleted one held.
+        # Deleted rows go first, so that a new row may take the position a deleted one held.
+        # (Project indicators take the project's report in Indicator.save; a moved project
+        # takes its indicators along in Project.save.)
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             obj.delete()
         for instance in instances:
-            if isinstance(instance, Indicator):
-                instance.report_id = form.instance.report_id
             instance.save()
         formset.save_m2m()
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import operator
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,7 +40,6 @@ CHUNK_SIZE = 2000  # rows fetched per database round trip
 PREFETCH_CHUNK_SIZE = 500  # reports or projects per round trip when their indicators are needed
 BLOCK_ROWS = 500  # CSV lines joined into one piece of the response
 BOM = "\ufeff"
-ZERO = Decimal("0")
 
 
 @dataclass
@@ -101,15 +102,20 @@ def reports_queryset(filters: ExportFilters) -> QuerySet:
     )
 
 
+BUDGET_EXECUTION_FIELDS = (
+    "report__fiscal_year__year", "report__department__code", "funding_source__code",
+    "initial_budget", "adjusted_budget", "income", "personnel", "public", "project",
+)
+# A row read by its field names (a few rows per report, so a namedtuple costs nothing).
+BudgetExecutionRow = namedtuple("BudgetExecutionRow", BUDGET_EXECUTION_FIELDS)
+
+
 def budget_executions_queryset(filters: ExportFilters) -> QuerySet:
     qs = BudgetExecution.objects.filter(**_report_q(filters, "report__"), **filters.lookups)
     return _sources(qs, filters).order_by(
         "report__fiscal_year__year", "report__department__code",
         "funding_source__position", "funding_source__code",
-    ).values_list(
-        "report__fiscal_year__year", "report__department__code", "funding_source__code",
-        "initial_budget", "adjusted_budget", "income", "personnel", "public", "project",
-    )
+    ).values_list(*BUDGET_EXECUTION_FIELDS)
 
 
 def projects_queryset(filters: ExportFilters) -> QuerySet:
@@ -200,20 +206,29 @@ def _read_flat(qs: QuerySet, converters: tuple[Callable, ...]) -> Iterator[tuple
     return qs.iterator(chunk_size=CHUNK_SIZE)
 
 
-class _IndicatorRow:
-    """The attributes tables.score_indicators reads, from one exported row."""
+class _ScoringFields:
+    """The fields of an exported indicator row that tables.score_indicators reads, by name.
 
-    __slots__ = ("actual_value", "applicable", "nature", "score", "target_value", "tier", "weight")
+    Their positions are found from the names once: a namedtuple per row measured 1–3 %
+    slower on this path (22,000 rows, SQLite), this reads as fast as indexing did.
+    """
+
+    __slots__ = ("nature", "target_value", "actual_value", "weight", "tier", "applicable", "score")
+    _take = operator.itemgetter(*(INDICATOR_FIELDS.index(name) for name in __slots__))
 
     def __init__(self, row: tuple) -> None:
+        # In __slots__ order, the order _take reads them in.
         (self.nature, self.target_value, self.actual_value, self.weight, self.tier,
-         self.applicable, self.score) = (row[6], row[8], row[10], row[12], row[13], row[14], row[15])
+         self.applicable, self.score) = self._take(row)
+
+
+_NATURE = INDICATOR_FIELDS.index("nature")
 
 
 def _final_score(row: tuple) -> Decimal | None:
-    if row[6] not in scoring.NATURES:
+    if row[_NATURE] not in scoring.NATURES:
         return None
-    return tables.score_indicators([_IndicatorRow(row)])[0].score
+    return tables.score_indicators([_ScoringFields(row)])[0].score
 
 
 def departments_rows(filters: ExportFilters) -> Iterator[tuple]:
@@ -243,10 +258,10 @@ def reports_rows(filters: ExportFilters) -> Iterator[tuple]:
 
 def budget_executions_rows(filters: ExportFilters) -> Iterator[tuple]:
     rows = _read_flat(budget_executions_queryset(filters), (int, _text, _text) + (Decimal,) * 6)
-    for row in rows:
-        basic = (row[6] or ZERO) + (row[7] or ZERO)
-        expenditure = basic + (row[8] or ZERO)
-        yield (*row, basic, expenditure, scoring.execution_rate(expenditure, row[4]))
+    for row in map(BudgetExecutionRow._make, rows):
+        basic = BudgetExecution.basic_of(row.personnel, row.public)
+        expenditure = BudgetExecution.expenditure_of(row.personnel, row.public, row.project)
+        yield (*row, basic, expenditure, scoring.execution_rate(expenditure, row.adjusted_budget))
 
 
 def projects_rows(filters: ExportFilters) -> Iterator[tuple]:

@@ -40,7 +40,8 @@ from evaluations.models import (
     parent_loop,
 )
 from evaluations.workflow import acting_as
-from indicators.models import LEVEL2_BY_LEVEL1, Indicator
+from indicators.models import Indicator
+from indicators.vocabulary import LEVEL2_BY_LEVEL1
 
 BATCH_SIZE = 2000
 SQLITE_EXACT_DIGITS = 15  # significant digits a REAL (double) keeps exactly

@@ -19,6 +19,10 @@ from evaluations.models.report import Report
 from indicators import scoring
 
 
+def _or_zero(value):
+    return ZERO if value is None else value
+
+
 class BudgetExecution(models.Model):
     """预算支出情况: one budget's income and spending in a report (basic = personnel + public)."""
 
@@ -57,15 +61,26 @@ class BudgetExecution(models.Model):
     def __str__(self) -> str:
         return f"{self.report} · {self.funding_source}"
 
+    @staticmethod
+    def basic_of(personnel, public):
+        """基本支出 = 人员经费 + 公用经费, the one statement of it: of amounts (a missing one
+        counts as 0), or of F() expressions, which makes it the same rule in SQL."""
+        return _or_zero(personnel) + _or_zero(public)
+
+    @staticmethod
+    def expenditure_of(personnel, public, project):
+        """财政拨款支出 = 基本支出 + 项目支出 (amounts or F() expressions, as basic_of)."""
+        return BudgetExecution.basic_of(personnel, public) + _or_zero(project)
+
     @property
     def basic(self) -> Decimal:
         """基本支出 = 人员经费 + 公用经费."""
-        return (self.personnel or ZERO) + (self.public or ZERO)
+        return self.basic_of(self.personnel, self.public)
 
     @property
     def expenditure(self) -> Decimal:
         """财政拨款支出 = 基本支出 + 项目支出."""
-        return self.basic + (self.project or ZERO)
+        return self.expenditure_of(self.personnel, self.public, self.project)
 
     @property
     def execution_rate(self) -> Decimal | None:
@@ -124,6 +139,16 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if not adding and (update_fields is None or "report" in update_fields):
+            # A project moved to another report takes its indicators along, one by one so
+            # each move is in their history (Indicator.save takes the report from here).
+            for indicator in self.indicators.exclude(report_id=self.report_id):
+                indicator.save(update_fields=["report"])
 
     @property
     def execution_rate(self) -> Decimal | None:

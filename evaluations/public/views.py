@@ -74,10 +74,10 @@ def _search(query: str) -> QuerySet[Report]:
 
 
 def _total_expenditure():
-    return Sum(
-        F("budget_executions__personnel") + F("budget_executions__public")
-        + F("budget_executions__project")
-    )
+    return Sum(BudgetExecution.expenditure_of(
+        F("budget_executions__personnel"), F("budget_executions__public"),
+        F("budget_executions__project"),
+    ))
 
 
 def clean_home_query(get: QueryDict, stamp: Stamp) -> dict[str, str] | None:

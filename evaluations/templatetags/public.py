@@ -8,14 +8,15 @@ from django import template
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from common import formatting
-from indicators.scoring import GRADE_LABELS
+from indicators.vocabulary import grade_label
 
 register = template.Library()
+# The grade's label (优/良/中/差) in the reader's language, as the vocabulary gives it.
+register.filter("grade_label", grade_label)
 
-# Marked here so makemessages extracts them: the grade labels live in the pure scoring
-# module and the budget names in a data migration, neither of which uses gettext.
+# Marked here so makemessages extracts them: the budget names live in a data migration,
+# which does not use gettext.
 TRANSLATABLE_DATA = (
-    gettext_noop("优"), gettext_noop("良"), gettext_noop("中"), gettext_noop("差"),
     gettext_noop("一般公共预算"), gettext_noop("政府性基金预算"),
     gettext_noop("国有资本经营预算"), gettext_noop("社会保险基金预算"),
     gettext_noop("当年财政拨款"), gettext_noop("上年结转资金"), gettext_noop("其他资金"),
@@ -57,14 +58,6 @@ def percent(value: Decimal | None) -> str:
 @register.filter
 def score(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.2f}"
-
-
-@register.filter
-def grade_label(code: str | None) -> str:
-    """The grade's label (优/良/中/差) in the reader's language."""
-    if not code:
-        return ""
-    return gettext(GRADE_LABELS[code])
 
 
 @register.filter

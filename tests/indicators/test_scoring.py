@@ -11,7 +11,6 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from indicators.scoring import (
-    GRADE_LABELS,
     ScoredRow,
     ScoreOutOfBand,
     execution_rate,
@@ -26,6 +25,7 @@ from indicators.scoring import (
     weights_mismatch,
 )
 from indicators.tables import build_table
+from indicators.vocabulary import GRADE_LABELS
 
 D = Decimal
 

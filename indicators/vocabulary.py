@@ -1,0 +1,71 @@
+"""The codes of the 自评表 and their labels (一级/二级指标, 指标性质, 完成档次, 评价等级), written once.
+
+Models, datasets, imports, exports, the admin and the public pages all read them from here.
+It lives in the lower layer (indicators imports nothing from evaluations) so both apps can;
+the stored values are the codes of docs/design.md ("Domain model"), and ``indicators.scoring``
+spells the same codes in its rules (a test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level1(models.TextChoices):
+    OUTPUT = "output", _("产出指标")
+    OUTCOME = "outcome", _("效益指标")
+    SATISFACTION = "satisfaction", _("满意度指标")
+
+
+class Level2(models.TextChoices):
+    QUANTITY = "quantity", _("数量指标")
+    QUALITY = "quality", _("质量指标")
+    TIMELINESS = "timeliness", _("时效指标")
+    COST = "cost", _("成本指标")
+    ECONOMIC = "economic", _("经济效益指标")
+    SOCIAL = "social", _("社会效益指标")
+    ECOLOGICAL = "ecological", _("生态效益指标")
+    SUSTAINABILITY = "sustainability", _("可持续影响指标")
+    SATISFACTION = "satisfaction", _("服务对象满意度指标")
+
+
+# Which level-2 headings belong under each level-1 heading of the national form.
+LEVEL2_BY_LEVEL1 = {
+    Level1.OUTPUT: {Level2.QUANTITY, Level2.QUALITY, Level2.TIMELINESS, Level2.COST},
+    Level1.OUTCOME: {
+        Level2.ECONOMIC, Level2.SOCIAL, Level2.ECOLOGICAL, Level2.SUSTAINABILITY,
+    },
+    Level1.SATISFACTION: {Level2.SATISFACTION},
+}
+
+
+class Nature(models.TextChoices):
+    GTE = "gte", "≥"
+    LTE = "lte", "≤"
+    EQ = "eq", "="
+    QUALITATIVE = "qualitative", _("定性")
+
+
+class Tier(models.TextChoices):
+    ACHIEVED = "achieved", _("达成")
+    PARTIAL = "partial", _("部分达成")
+    NOT_ACHIEVED = "not_achieved", _("未达成")
+
+
+class Grade(models.TextChoices):
+    """评价等级 of a scored table; the codes are those of scoring.grade()."""
+
+    EXCELLENT = "excellent", _("优")
+    GOOD = "good", _("良")
+    FAIR = "fair", _("中")
+    POOR = "poor", _("差")
+
+
+# Code → label, for callers that want a mapping (labels translate when read).
+GRADE_LABELS: dict[str, str] = dict(Grade.choices)
+
+
+def grade_label(code: str | None, empty: str = "") -> str:
+    """The grade's label (优/良/中/差) in the active language; ``empty`` when there is no grade."""
+    return str(Grade(code).label) if code else empty
