@@ -17,6 +17,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
+from common.formatting import join_names
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.imports.cells import CellError, CellParser, label_names, norm
@@ -152,8 +153,8 @@ class Importer:
         if len(unknown) <= UNKNOWN_COLUMNS_LISTED:
             self.result.errors.extend(RowError(1, h, _("未知的列。")) for h in unknown)
             return
-        shown = "、".join(f"“{h.strip()[:40]}”" for h in unknown[:UNKNOWN_COLUMNS_LISTED])
-        self.result.errors.append(RowError(1, "", _("有 %(count)s 个未知的列：%(names)s 等。") % {
+        shown = join_names(f"“{h.strip()[:40]}”" for h in unknown[:UNKNOWN_COLUMNS_LISTED])
+        self.result.errors.append(RowError(1, "", _("有 %(count)s 个未知的列：%(names)s等。") % {
             "count": len(unknown), "names": shown,
         }))
 
