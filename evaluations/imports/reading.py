@@ -297,6 +297,8 @@ def _formula_cells_without_value(archive, path: str) -> set[tuple[int, int]]:
                 continue
             if element.find(f"{SHEET_NS}f") is not None and not element.findtext(f"{SHEET_NS}v"):
                 missing.add(coordinate_to_tuple(element.get("r")))
+                if len(missing) >= FORMULA_ERRORS_SHOWN:  # enough to name; the file is refused
+                    break
             element.clear()
     return missing
 
@@ -337,8 +339,10 @@ def open_xlsx(data: BinaryIO, limits: ReadLimits) -> TableReader:
 def _formula_check(reader: TableReader, missing: set[tuple[int, int]]):
     """Refuse the file at the first row holding formulas without saved results, naming them."""
 
+    first_row = min(row for row, _c in missing)
+
     def check(number: int, _cells: list[str]) -> None:
-        if not any(row == number for row, _c in missing):
+        if number < first_row:
             return
         errors = []
         for row, column in sorted(missing)[:FORMULA_ERRORS_SHOWN]:
@@ -349,7 +353,7 @@ def _formula_check(reader: TableReader, missing: set[tuple[int, int]]):
             ) % {"sheet": reader.sheet}))
         raise ReadError(errors=errors)
 
-    if any(row == 1 for row, _c in missing):
+    if first_row == 1:
         check(1, [])
     return check
 
