@@ -295,8 +295,9 @@ def _formula_cells_without_value(archive, path: str) -> set[tuple[int, int]]:
         for _event, element in iterparse(source):
             if element.tag != f"{SHEET_NS}c":
                 continue
-            if element.find(f"{SHEET_NS}f") is not None and not element.findtext(f"{SHEET_NS}v"):
-                missing.add(coordinate_to_tuple(element.get("r")))
+            ref = element.get("r")  # optional in the format; every writer we know sets it
+            if ref and element.find(f"{SHEET_NS}f") is not None and not element.findtext(f"{SHEET_NS}v"):
+                missing.add(coordinate_to_tuple(ref))
                 if len(missing) >= FORMULA_ERRORS_SHOWN:  # enough to name; the file is refused
                     break
             element.clear()
