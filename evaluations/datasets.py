@@ -433,12 +433,13 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   problem. `import_data` then exits with status 1.
 - **Rules.** Staff import and export only their own departments (checked per row), and
   need `evaluations.import_data` plus the add/change permission of each row they write.
-  Only superusers and the command line may change a report's `status` by import (everyone
-  else uses the workflow) or import into reports that are not drafts, and no one into a
-  report the workflow published (reopen, correct, republish); each report is locked and
-  checked again as its rows are written, so one submitted meanwhile fails the import;
-  `import_data --user
-  NAME` imports with that user's rights and records them in the history. Report and project
+  A report's `status` is set by import only when the report is created, restoring an export
+  (superusers and the command line); every other change of status goes through the workflow.
+  Imports write into drafts only (the drafts of a closed year: superusers and the command
+  line); the command line also fills a report whose status it restored, but no one imports
+  into a report the workflow published (reopen, correct, republish). Each report is locked
+  and checked again as its rows are written, so one submitted meanwhile fails the import.
+  `import_data --user NAME` imports with that user's rights and records them in the history. Report and project
   `execution_weight` are not part of the datasets (an import leaves the default of 10).
 - **Order.** Exports are sorted by year, department code, then position (projects and
   indicators: department-level indicators first, then by project).

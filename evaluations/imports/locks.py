@@ -78,7 +78,8 @@ def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
     try:
         held = workflow.hold_for_editing(ids, user)
     except workflow.ReportLocked as exc:
-        raise ReportChanged(exc.report, refusal(exc.report, user, published=False)[1]) from exc
+        published = bool(published_by_workflow([exc.report.pk]))  # then say: reopen first
+        raise ReportChanged(exc.report, refusal(exc.report, user, published=published)[1]) from exc
     except (PermissionDenied, Report.DoesNotExist) as exc:
         raise ReportChanged(
             next(r for r in reports if r.pk in ids), _("已无法访问或已删除。")
