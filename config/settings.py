@@ -260,6 +260,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# What one import file may hold (evaluations/imports/reading.py, README "Configuration"),
+# checked before parsing where the file tells it, for the command line and the admin alike.
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_CELL_CHARS = envint("IMPORT_MAX_CELL_CHARS", 131_072)
+IMPORT_MAX_XLSX_BYTES = envint("IMPORT_MAX_XLSX_MB", 300) * 1024 * 1024
+
 # django-import-export: imports are all-or-nothing inside one transaction.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -395,7 +395,11 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   a cell holding a comma, a quote, CR or LF is quoted, quotes doubled, and an empty cell
   is written as nothing (never `""`). Imports accept LF or CRLF.
   Imports read UTF-8 with or without BOM and GB18030/GBK (Excel on Chinese Windows);
-  `--encoding` forces one. XLSX is read from its first sheet.
+  `--encoding` forces one. A file that reads as GB18030 but looks like Big5 or garbled text
+  is refused (name its encoding), and so is a forced encoding that garbles it. XLSX is read
+  from its first sheet; a formula cell without a saved result is an error. Control
+  characters other than tab and line breaks are removed from text. A file may hold up to
+  200,000 rows, 200 columns and 131,072 characters a cell (settings `IMPORT_MAX_*`).
 - **Headers.** Chinese labels by default, the keys with `--header keys` / `?header=keys`.
   Imports accept either, in any order; unknown columns are an error, derived ones are ignored.
 - **Coded values** follow the header mode: labels mode writes the Chinese label
@@ -406,8 +410,10 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   were entered, no thousands separators: `1524.91`, `0.00`, `0.125`. Indicator values are
   written as entered without trailing zeros: `275`, `4.96`, `-3.5`. Weights and scores have
   2 decimals (`20.00`); rates are percentages with 2 decimals (`98.53` = 98.53%).
-  An empty cell is an empty value. Imports also accept thousands separators (`1,828.90`),
-  but no exponents (`1e3`), no other separators and no more decimals than are stored.
+  An empty cell is an empty value. Imports (and the admin's forms, with the same parser)
+  also accept thousands separators (`1,828.90`) and a trailing point (`5.` is 5), but no
+  exponents (`1e3`), no full-width digits (`１２３`), no other separators and no more
+  decimals than are stored.
 - **Formula safety.** A text cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return
   or `'` is written with a leading `'` so spreadsheets do not run it; a plain number such as
   `-3.50` in a text column is left alone, and number columns are never touched. Imports
@@ -427,9 +433,13 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   problem. `import_data` then exits with status 1.
 - **Rules.** Staff import and export only their own departments (checked per row), and
   need `evaluations.import_data` plus the add/change permission of each row they write.
-  Only superusers and the command line may change a report's `status` by import (everyone
-  else uses the workflow) or import into reports that are not drafts; `import_data --user
-  NAME` imports with that user's rights and records them in the history. Report and project
+  A report's `status` is set by import only when the report is created, restoring an export
+  (superusers and the command line); every other change of status goes through the workflow.
+  Imports write into drafts only (the drafts of a closed year: superusers and the command
+  line); the command line also fills a report whose status it restored, but no one imports
+  into a report the workflow published (reopen, correct, republish). Each report is locked
+  and checked again as its rows are written, so one submitted meanwhile fails the import.
+  `import_data --user NAME` imports with that user's rights and records them in the history. Report and project
   `execution_weight` are not part of the datasets (an import leaves the default of 10).
 - **Order.** Exports are sorted by year, department code, then position (projects and
   indicators: department-level indicators first, then by project).

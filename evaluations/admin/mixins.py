@@ -25,6 +25,8 @@ from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from common.forms import CleanCharField, PlainDecimalField
+from common.text import clean_text
 from evaluations import access
 from evaluations.access import department_path, restrict, sees_all_departments
 from evaluations.models import ProjectFund, Report
@@ -72,7 +74,7 @@ class MultilineField(forms.CharField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+        return clean_text(value.replace("\r\n", "\n").replace("\r", "\n")) if value else value
 
 
 class _ScopeMixin:
@@ -81,6 +83,10 @@ class _ScopeMixin:
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.TextField) and not db_field.choices:
             kwargs.setdefault("form_class", MultilineField)
+        elif type(db_field) is models.CharField and not db_field.choices:  # not email, slug…
+            kwargs.setdefault("form_class", CleanCharField)
+        elif isinstance(db_field, models.DecimalField):  # read as the importer reads a cell
+            kwargs.setdefault("form_class", PlainDecimalField)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):

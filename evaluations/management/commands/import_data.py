@@ -6,9 +6,10 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from evaluations.datasets import DATASETS
-from evaluations.imports.importer import import_file
+from evaluations.imports import import_file
 
 
 class Command(BaseCommand):
@@ -31,20 +32,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
-            data = path.read_bytes()
+            # Read as it is imported, never whole: memory stays flat however long the file.
+            with path.open("rb") as file:
+                result = self.import_from(file, path.name, options)
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        user = None  # the importer records it in the history
-        if options["user"]:
-            User = get_user_model()
-            try:
-                user = User.objects.get(**{User.USERNAME_FIELD: options["user"]})
-            except User.DoesNotExist as exc:
-                raise CommandError(f"No user named {options['user']!r}.") from exc
-        result = import_file(
-            DATASETS[options["dataset"]], data, filename=path.name,
-            encoding=options["encoding"], dry_run=options["dry_run"], user=user,
-        )
+        except DatabaseError as exc:
+            # One line, no traceback: the database is down or refused; nothing was written.
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CommandError(f"Database error, nothing was written: {first_line}") from exc
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))
@@ -53,3 +49,16 @@ class Command(BaseCommand):
             )
         prefix = "[dry run] " if options["dry_run"] else ""
         self.stdout.write(self.style.SUCCESS(prefix + result.summary))
+
+    def import_from(self, file, filename: str, options):
+        user = None  # the importer records it in the history
+        if options["user"]:
+            User = get_user_model()
+            try:
+                user = User.objects.get(**{User.USERNAME_FIELD: options["user"]})
+            except User.DoesNotExist as exc:
+                raise CommandError(f"No user named {options['user']!r}.") from exc
+        return import_file(
+            DATASETS[options["dataset"]], file, filename=filename,
+            encoding=options["encoding"], dry_run=options["dry_run"], user=user,
+        )

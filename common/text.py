@@ -1,0 +1,21 @@
+"""Text as stored: control characters other than tab and line breaks removed at input.
+
+One vertical tab (Word's Shift+Enter) in a stored text broke every XLSX export; forms and
+imports both call :func:`clean_text`, so such text never reaches the database.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls and DEL, except tab, LF and CR (a CRLF line break inside a cell). NUL is kept
+# out of this set: callers that must name it as an error (the importer) check it first.
+_CONTROL_RE = re.compile("[\x01-\x08\x0c\x0e-\x1f\x7f]")
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\u2028": "\n", "\u2029": "\n"})
+
+
+def clean_text(text: str) -> str:
+    """``text`` with vertical tabs and Unicode line separators as line feeds, other controls gone."""
+    if text.isprintable():  # the common case, checked in C
+        return text
+    return _CONTROL_RE.sub("", text.translate(_LINE_BREAKS))

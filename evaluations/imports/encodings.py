@@ -1,0 +1,153 @@
+"""Which encoding a CSV file is in: UTF-8 (with or without BOM), else GB18030 as Excel saves it.
+
+A file is checked whole before it is read, and refused rather than stored garbled: GB18030
+that reads as Big5 or mojibake, an explicit encoding that produces replacement characters,
+or a single-byte encoding forced on a file that is UTF-8 (issue 15.15).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from typing import BinaryIO
+
+from django.utils.translation import gettext as _
+
+CHUNK = 1 << 16  # bytes decoded at a time: small, so memory does not grow with the file
+# Share of non-ASCII characters outside GB2312 (the 6,763 everyday characters and the usual
+# punctuation) above which "GB18030" text is taken for another encoding read wrongly. Real
+# documents stay far below it; Big5 read as GBK lands around half.
+RARE_SHARE = 0.2
+SAMPLE_CHARS = 20_000
+
+
+def _error(message: str, **values) -> ValueError:
+    from evaluations.imports.reading import ReadError
+
+    return ReadError(message % values)
+
+
+def _validate(source: BinaryIO, codec: str) -> str:
+    """Decode the file in chunks (never whole) and return a sample of its non-ASCII text.
+
+    Raises UnicodeDecodeError with positions from the start of the file, and the line
+    it happened on in ``.line``.
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    sample: list[str] = []
+    sampled = lines = 0
+    ascii_so_far = True
+    source.seek(0)
+    while True:
+        piece = source.read(CHUNK)
+        try:
+            text = decoder.decode(piece, final=not piece)
+        except UnicodeDecodeError as exc:
+            before = piece[:exc.start]
+            error = UnicodeDecodeError(
+                exc.encoding, piece, exc.start, exc.end, exc.reason
+            )
+            error.line = lines + before.count(b"\n") + 1
+            error.ascii_before = ascii_so_far and before.isascii()
+            raise error from None
+        if "\ufffd" in text:
+            raise _error(_("按 %(encoding)s 读取时出现无法识别的字符（�），请确认文件的编码。"),
+                         encoding=codec)
+        if not text.isascii():
+            ascii_so_far = False
+            if sampled < SAMPLE_CHARS:
+                rare = "".join(c for c in text if not c.isascii())[:SAMPLE_CHARS - sampled]
+                sample.append(rare)
+                sampled += len(rare)
+        if not piece:
+            return "".join(sample)
+        lines += piece.count(b"\n")
+
+
+def _truncated(exc: UnicodeDecodeError, *, declared: bool) -> None:
+    """A UTF-8 file cut inside its last character (an interrupted save or upload).
+
+    Without this it was read as GB18030 and every header came out garbled. A file counts as
+    UTF-8 when it says so (BOM) or its text so far holds Chinese that decoded as UTF-8.
+    """
+    if exc.reason == "unexpected end of data" and (declared or not exc.ascii_before):
+        raise _error(
+            _("第 %(row)s 行：文件在此行中途结束（最后一个字符不完整），可能没有保存或上传完整。"),
+            row=exc.line,
+        )
+
+
+def _non_ascii_utf8(source: BinaryIO) -> bool:
+    """Whether the file is UTF-8 with some Chinese (or other non-ASCII) text in it."""
+    try:
+        return bool(_validate(source, "utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+
+
+def _looks_misread(sample: str) -> bool:
+    """Too many characters outside GB2312 for text a department wrote in Chinese."""
+    if not sample:
+        return False
+    rare = 0
+    for char in sample:
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    return rare > RARE_SHARE * len(sample)
+
+
+def _explicit(source: BinaryIO, encoding: str) -> str:
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise _error(_("未知的编码“%(encoding)s”。"), encoding=encoding) from None
+    if codec == "utf-8":
+        codec = "utf-8-sig"
+    elif _non_ascii_utf8(source):
+        raise _error(
+            _("文件是 UTF-8 编码，按 %(encoding)s 读取会成为乱码；请去掉 --encoding 或改用 utf-8。"),
+            encoding=encoding,
+        )
+    try:
+        _validate(source, codec)
+    except UnicodeDecodeError:
+        raise _error(_("无法按 %(encoding)s 编码读取文件。"), encoding=encoding) from None
+    return codec
+
+
+def decode_check(source: BinaryIO, encoding: str | None = None) -> str:
+    """The codec to read the file with, after checking the whole of it decodes cleanly in it."""
+    if encoding:
+        return _explicit(source, encoding)
+    source.seek(0)
+    declared = source.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+    try:
+        _validate(source, "utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        _truncated(exc, declared=declared)
+        if declared:
+            raise _error(_("无法按 %(encoding)s 编码读取文件。"), encoding="UTF-8") from None
+    try:
+        sample = _validate(source, "gb18030")
+    except UnicodeDecodeError:
+        raise _error(_("无法按 %(encoding)s 编码读取文件。"), encoding="UTF-8/GB18030") from None
+    if _looks_misread(sample):
+        try:
+            _validate(source, "big5")
+            hint = "big5"
+        except (UnicodeDecodeError, ValueError):
+            hint = ""
+        if hint:
+            raise _error(_("文件看起来是繁体中文 Big5 编码，按 GB18030 读取会成为乱码；"
+                           "请用 --encoding big5 导入，或另存为 UTF-8。"))
+        raise _error(_("文件按 GB18030 读取后多为生僻字，像是乱码；请确认文件编码（--encoding），"
+                       "或另存为 UTF-8。"))
+    return "gb18030"
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """Text of a whole CSV file, checked as :func:`decode_check` does."""
+    return data.decode(decode_check(io.BytesIO(data), encoding))

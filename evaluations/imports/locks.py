@@ -1,0 +1,93 @@
+"""Which reports an import may write into, asked while planning and again under a row lock.
+
+The rule is the edit lock of access.why_locked (docs/design.md, "Workflow and permissions"),
+held with workflow.hold_for_editing; on top of it, a report published through the workflow
+changes only by reopen → republish, never by an import, the command line's included
+(issue 15.4). Under the lock the writer finds a report submitted or published meanwhile and
+fails the whole import naming it (issue 15.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from evaluations import access, workflow
+from evaluations.models import Report, ReportEvent
+
+
+def published_by_workflow(report_ids: Iterable[int]) -> set[int]:
+    """Reports among ``report_ids`` published through the workflow (their trail says so).
+
+    A report whose status an import restored from an export has no trail; the rest of that
+    export still fills it (docs/data-dictionary.md, "Rules").
+    """
+    return set(
+        ReportEvent.objects.filter(
+            report_id__in=list(report_ids), action=ReportEvent.Action.PUBLISH
+        ).values_list("report_id", flat=True)
+    )
+
+
+def refusal(report: Report, user, *, published: bool) -> tuple[str, str] | None:
+    """(column key, message) when ``user`` (None: the command line) may not write ``report``.
+
+    The edit lock is access.why_locked; on top of it, no import, the command line's
+    included, writes into a report the workflow published (``published``, from
+    :func:`published_by_workflow`): that changes only by reopen → republish.
+    """
+    if report.status == Report.Status.PUBLISHED and published:
+        return "", _(
+            "报告已公开，不能通过导入修改；请由审核人先“撤回修订”，改后再公开（记入修订记录）。"
+        )
+    lock = access.why_locked(report, user)
+    if lock is None:
+        return None
+    if lock == access.Lock.STATUS:
+        return "", (
+            _("报告状态为“%(status)s”，不能通过导入修改；请先退回或撤回为草稿。")
+            % {"status": report.get_status_display()}
+        )
+    return "year", (
+        _("%(year)s 年度已停止填报，不能修改该年度的报告。") % {"year": report.fiscal_year.year}
+    )
+
+
+class ReportChanged(Exception):
+    """A report became read-only between planning and writing; the import is refused whole."""
+
+    def __init__(self, report: Report, message: str) -> None:
+        self.report = report
+        super().__init__(
+            _("报告“%(department)s %(year)s 年度”在导入期间已改变：%(problem)s 未导入任何数据。")
+            % {"department": report.department.name, "year": report.fiscal_year.year,
+               "problem": message}
+        )
+
+
+def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
+    """Hold the reports' rows for editing (workflow.hold_for_editing: locked in id order
+    until the import commits, the edit lock rechecked on the rows as they are now), then
+    refuse any the workflow published. Returns the ids held."""
+    reports = [r for r in reports if r.pk is not None]
+    ids = sorted({r.pk for r in reports})
+    if not ids:
+        return ids
+    try:
+        held = workflow.hold_for_editing(ids, user)
+    except workflow.ReportLocked as exc:
+        published = bool(published_by_workflow([exc.report.pk]))  # then say: reopen first
+        raise ReportChanged(exc.report, refusal(exc.report, user, published=published)[1]) from exc
+    except (PermissionDenied, Report.DoesNotExist) as exc:
+        raise ReportChanged(
+            next(r for r in reports if r.pk in ids), _("已无法访问或已删除。")
+        ) from exc
+    published = published_by_workflow(
+        pk for pk, report in held.items() if report.status == Report.Status.PUBLISHED
+    )
+    if published:
+        first = held[min(published)]
+        raise ReportChanged(first, refusal(first, user, published=True)[1])
+    return ids

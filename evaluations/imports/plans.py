@@ -1,0 +1,428 @@
+"""One plan class per dataset of the registry (datasets.py): how its rows are matched on their
+readable key, checked and turned into creates and updates, one chunk of rows at a time.
+
+Like pretix's ImportColumn, each dataset knows how to clean and assign its own rows; the
+importer finds the class in PLANS by the dataset's name.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from evaluations import datasets as ds
+from evaluations import workflow
+from evaluations.imports.context import ImportRun
+from evaluations.imports.results import NEW, SKIP, UPDATE
+from evaluations.models import (
+    BudgetExecution,
+    Department,
+    OutcomeNarrative,
+    Project,
+    ProjectFund,
+    Report,
+    parent_loop,
+)
+from indicators.models import Indicator
+from indicators.vocabulary import LEVEL2_BY_LEVEL1
+
+Records = list[tuple[int, dict]]
+
+
+class DatasetPlan:
+    """Plans one dataset's rows; subclasses set ``dataset`` and implement :meth:`plan`."""
+
+    dataset: ClassVar[ds.Dataset]
+    # False: the whole file is one chunk (departments link to parents anywhere in the file).
+    chunked: ClassVar[bool] = True
+    # True: rows are saved one by one with their ordinary history (few rows, signals matter).
+    saves_each: ClassVar[bool] = False
+
+    def __init__(self, run: ImportRun) -> None:
+        self.run = run
+
+    def plan(self, records: Records) -> None:
+        raise NotImplementedError
+
+    def after_write(self) -> None:
+        """Writes that need this chunk's rows stored first."""
+
+    def key_text(self, key: tuple) -> str:
+        return " ".join(str(k) for k in key if k is not None)
+
+
+class DepartmentsPlan(DatasetPlan):
+    dataset = ds.DEPARTMENTS
+    chunked = False
+    saves_each = True
+
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(run)
+        self.parent_links: list[tuple[Department, str | None]] = []
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        codes = {r["code"] for _n, r in records}
+        parents = {r.get("parent_code") for _n, r in records} - {None}
+        existing = run.load_departments(codes | parents)
+        linked: dict[str, tuple[int, str | None]] = {}  # code → (row, parent code) in the file
+        for number, record in records:
+            code = record["code"]
+            if not run.check_unique(number, (code,), "code"):
+                continue
+            department = existing.get(code)
+            if department is None:
+                if run.allowed is not None:
+                    run.error(number, "code", _("无权新增部门“%(code)s”。") % {"code": code})
+                    continue
+                department = Department(code=code)
+            elif not run.may_write(department):
+                run.error(number, "code", _("无权导入部门“%(code)s”的数据。") % {"code": code})
+                continue
+            values = run.field_values(record)
+            parent = self.parent_value(number, record, existing, codes)
+            if parent is False:
+                continue
+            if parent == "none" or isinstance(parent, Department):
+                values["parent"] = parent if isinstance(parent, Department) else None
+            if not run.plan_row(number, record, department, values, code):
+                continue
+            if "parent_code" in record:
+                linked[code] = (number, record["parent_code"])
+            if parent == "later":
+                self.link_later(number, department, record["parent_code"])
+        self.check_parent_cycles(linked)
+
+    def parent_value(self, number: int, record: dict, existing: dict, in_file: set):
+        """The parent to set: a Department, "none", "later" (created by this file) or False
+        (refused); None when the file has no parent column."""
+        if "parent_code" not in record:
+            return None
+        parent_code = record["parent_code"]
+        if parent_code == record["code"]:
+            self.run.error(number, "parent_code", _("不能归口管理自己。"))
+            return False
+        if parent_code is None:
+            return "none"
+        if parent_code in existing:
+            return existing[parent_code]
+        if parent_code in in_file:
+            return "later"  # created by this import; linked after it exists
+        self.run.error(number, "parent_code", _("部门“%(code)s”不存在。") % {"code": parent_code})
+        return False
+
+    def link_later(self, number: int, department: Department, parent_code: str) -> None:
+        run = self.run
+        self.parent_links.append((department, parent_code))
+        action, _obj, changes, _report = run.planned[-1]
+        if action == SKIP:
+            if not run.check_may_save(number, UPDATE, Department):
+                return
+            run.change_last(UPDATE, changes)
+        changes["parent"] = (None, parent_code)
+
+    def check_parent_cycles(self, linked: dict[str, tuple[int, str | None]]) -> None:
+        """Refuse 归口管理 links that would lead back to where they start (A → B → A)."""
+        if not any(parent for _n, parent in linked.values()):
+            return
+        parents = dict(Department.objects.values_list("code", "parent__code"))
+        parents.update({code: parent for code, (_n, parent) in linked.items()})
+        for code, (number, _parent) in linked.items():
+            loop = parent_loop(code, parents.get)
+            if loop is not None:
+                self.run.error(
+                    number, "parent_code",
+                    _("归口管理关系形成循环：%(chain)s。") % {"chain": " → ".join(loop)},
+                )
+
+    def after_write(self) -> None:
+        if not self.parent_links:
+            return
+        codes = {code for _d, code in self.parent_links if code}
+        by_code = {d.code: d for d in Department.objects.filter(code__in=codes)}
+        for department, code in self.parent_links:
+            parent = by_code.get(code) if code else None
+            if department.parent_id != (parent.pk if parent else None):
+                department.parent = parent
+                department._change_reason = _("数据导入")
+                department.save(update_fields=["parent"])
+        self.parent_links = []
+
+
+class ReportsPlan(DatasetPlan):
+    dataset = ds.REPORTS
+    saves_each = True
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        run.load_reports(records)
+        # Status moves through the workflow (workflow.py: checks, events, revisions); only
+        # a report restored from an export is created with it (workflow.may_set_status).
+        for number, record in records:
+            if not run.check_unique(number, (record["year"], record["department_code"]), "year"):
+                continue
+            report = run.report_for(number, record)
+            if report is None:
+                continue
+            values = run.field_values(record)
+            status = record.get("status")
+            if status is not None and status != report.status:
+                if not workflow.may_set_status(run.user, report):
+                    run.error(number, "status", _("无权通过导入更改报告状态。"))
+                    continue
+                values["status"] = status
+            run.plan_row(number, record, report, values,
+                         f"{record['year']} {record['department_code']}", report=report)
+
+
+class BudgetExecutionsPlan(DatasetPlan):
+    dataset = ds.BUDGET_EXECUTIONS
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        run.load_reports(records)
+        existing = {
+            (b.report_id, b.funding_source_id): b
+            for b in BudgetExecution.objects.filter(report__in=_stored(run, records))
+        }
+        for number, record in records:
+            key = (record["year"], record["department_code"], record["funding_source"])
+            if not run.check_unique(number, key, "funding_source"):
+                continue
+            report = run.report_for(number, record)
+            if report is None:
+                continue
+            source = run.sources[record["funding_source"]]
+            row = existing.get((report.pk, source.pk)) if report.pk else None
+            if row is None:
+                row = BudgetExecution(report=report, funding_source=source)
+            run.plan_row(number, record, row, run.field_values(record), self.key_text(key),
+                         report=report)
+
+
+def _stored(run: ImportRun, records: Records) -> list[Report]:
+    """The stored reports a chunk's rows point at (after ``run.load_reports``)."""
+    found = []
+    for _n, record in records:
+        department = run.departments.get(record.get("department_code"))
+        report = run.reports.get((department.pk, record.get("year"))) if department else None
+        if report is not None:
+            found.append(report)
+    return list({r.pk: r for r in found}.values())
+
+
+class PositionedPlan(DatasetPlan):
+    """A dataset whose new rows are appended after the stored ones, in file order (顺序)."""
+
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(run)
+        # (report, project) → the last position taken; kept across chunks, read once a report.
+        self.next_position: dict[tuple, int] = {}
+        self.positions_read: set[int] = set()
+
+    def load_positions(self, model, reports: list[Report], by_project: bool) -> None:
+        fresh = [r for r in reports if r.pk not in self.positions_read]
+        if not fresh:
+            return
+        self.positions_read.update(r.pk for r in fresh)
+        group = ("report_id", "project_id") if by_project else ("report_id",)
+        rows = model.objects.filter(report__in=fresh).values(*group).annotate(top=Max("position"))
+        for row in rows:
+            slot = (row["report_id"], row.get("project_id"))
+            self.next_position[slot] = row["top"] or 0
+
+    def take_position(self, report: Report, project=None) -> int:
+        slot = (report.pk or ("new", id(report)), project.pk if project else None)
+        self.next_position[slot] = self.next_position.get(slot, 0) + 1
+        return self.next_position[slot]
+
+
+class ProjectsPlan(PositionedPlan):
+    dataset = ds.PROJECTS
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        run.load_reports(records)
+        reports = _stored(run, records)
+        self.load_positions(Project, reports, by_project=False)
+        existing = {
+            (p.report_id, p.code): p
+            for p in Project.objects.filter(
+                report__in=reports, code__in={r["code"] for _n, r in records}
+            )
+        }
+        for number, record in records:
+            key = (record["year"], record["department_code"], record["code"])
+            if not run.check_unique(number, key, "code"):
+                continue
+            report = run.report_for(number, record)
+            if report is None:
+                continue
+            project = existing.get((report.pk, record["code"])) if report.pk else None
+            values = run.field_values(record)
+            values["funding_source"] = run.sources[record["funding_source"]]
+            if project is None:
+                project = Project(report=report)
+                values["position"] = self.take_position(report)
+            run.plan_row(number, record, project, values, self.key_text(key), report=report)
+
+
+def load_projects(reports: list[Report], records: Records) -> dict[tuple[int, str], Project]:
+    codes = {r.get("project_code") for _n, r in records} - {None}
+    return {
+        (p.report_id, p.code): p
+        for p in Project.objects.filter(report__in=reports, code__in=codes).only(
+            "id", "code", "report_id"
+        )
+    }
+
+
+def project_for(run: ImportRun, number: int, record: dict, report: Report, projects):
+    code = record.get("project_code")
+    project = projects.get((report.pk, code)) if report.pk else None
+    if project is None:
+        run.error(
+            number, "project_code",
+            _("部门“%(department)s”%(year)s年度没有编码为“%(code)s”的项目。")
+            % {"department": record["department_code"], "year": record["year"], "code": code},
+        )
+    return project
+
+
+class ProjectFundsPlan(DatasetPlan):
+    dataset = ds.PROJECT_FUNDS
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        run.load_reports(records)
+        projects = load_projects(_stored(run, records), records)
+        existing = {
+            (f.project_id, f.funding_source_id): f
+            for f in ProjectFund.objects.filter(project__in=list(projects.values()))
+        }
+        for number, record in records:
+            key = (record["year"], record["department_code"], record["project_code"],
+                   record["funding_source"])
+            if not run.check_unique(number, key, "funding_source"):
+                continue
+            report = run.report_for(number, record, create=False)
+            if report is None:
+                if run.department_ok(record):
+                    project_for(run, number, record, Report(), {})
+                continue
+            project = project_for(run, number, record, report, projects)
+            if project is None:
+                continue
+            source = run.sources[record["funding_source"]]
+            fund = existing.get((project.pk, source.pk)) or ProjectFund(
+                project=project, funding_source=source
+            )
+            run.plan_row(number, record, fund, run.field_values(record), self.key_text(key),
+                         report=report)
+
+
+class NarrativesPlan(DatasetPlan):
+    dataset = ds.NARRATIVES
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        run.load_reports(records)
+        existing = {
+            (n.report_id, n.position): n
+            for n in OutcomeNarrative.objects.filter(
+                report__in=_stored(run, records), position__in={r["position"] for _n, r in records}
+            )
+        }
+        for number, record in records:
+            key = (record["year"], record["department_code"], record["position"])
+            if not run.check_unique(number, key, "position"):
+                continue
+            report = run.report_for(number, record)
+            if report is None:
+                continue
+            narrative = existing.get((report.pk, record["position"])) if report.pk else None
+            if narrative is None:
+                narrative = OutcomeNarrative(report=report, position=record["position"])
+            run.plan_row(number, record, narrative, run.field_values(record),
+                         self.key_text(key), report=report)
+
+
+class IndicatorsPlan(PositionedPlan):
+    dataset = ds.INDICATORS
+
+    def stored(self, reports: list[Report], records: Records):
+        """Stored indicators of the chunk's names, and the keys more than one of them has."""
+        existing: dict[tuple, Indicator] = {}
+        ambiguous: set[tuple] = set()
+        names = {r["name"] for _n, r in records}
+        for ind in Indicator.objects.filter(report__in=reports, name__in=names):
+            key = (ind.report_id, ind.project_id, ind.name)
+            if key in existing:
+                ambiguous.add(key)
+            existing[key] = ind
+        return existing, ambiguous
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        run.load_reports(records)
+        reports = _stored(run, records)
+        self.load_positions(Indicator, reports, by_project=True)
+        projects = load_projects(reports, records)
+        existing, ambiguous = self.stored(reports, records)
+        for number, record in records:
+            key = (record["year"], record["department_code"], record.get("project_code"),
+                   record["name"])
+            if not run.check_unique(number, key, "name"):
+                continue
+            self.plan_one(number, record, key, projects, existing, ambiguous)
+
+    def plan_one(self, number, record, key, projects, existing, ambiguous) -> None:
+        run = self.run
+        if record["level2"] not in LEVEL2_BY_LEVEL1[record["level1"]]:
+            run.error(number, "level2", _("二级指标“%(level2)s”不属于一级指标“%(level1)s”。") % {
+                "level2": record["level2"], "level1": record["level1"],
+            })
+            return
+        report = run.report_for(number, record, create=record.get("project_code") is None)
+        if report is None:
+            if record.get("project_code") and run.department_ok(record):
+                project_for(run, number, record, Report(), {})
+            return
+        project = None
+        if record.get("project_code"):
+            project = project_for(run, number, record, report, projects)
+            if project is None:
+                return
+        match = (report.pk, project.pk if project else None, record["name"])
+        if report.pk and match in ambiguous:
+            run.error(number, "name", _("已有多个同名指标，无法确定要更新哪一个。"))
+            return
+        indicator = existing.get(match) if report.pk else None
+        values = run.field_values(record)
+        for column, default in (("nature", "gte"), ("tier", ""), ("applicable", True)):
+            if column in record:
+                values[column] = default if record[column] is None else record[column]
+        values["level1"], values["level2"] = record["level1"], record["level2"]
+        if indicator is None:
+            indicator = Indicator(report=report, project=project)
+            values["position"] = self.take_position(report, project)
+        planned = run.plan_row(number, record, indicator, values, self.key_text(key),
+                               report=report)
+        if planned and run.planned[-1][0] != SKIP and not run.is_admin:
+            # The admin form's rule (Indicator.clean): a qualitative score within its tier.
+            problem = indicator._qualitative_score_error()
+            if problem:
+                run.error(number, "score", str(problem))
+
+
+PLANS: dict[str, type[DatasetPlan]] = {
+    plan.dataset.name: plan
+    for plan in (
+        DepartmentsPlan, ReportsPlan, BudgetExecutionsPlan, ProjectsPlan, ProjectFundsPlan,
+        NarrativesPlan, IndicatorsPlan,
+    )
+}
+
+__all__ = ["NEW", "PLANS", "DatasetPlan"]
