@@ -86,6 +86,8 @@ def people(data_entry_user, reviewer, superuser, sample_report):
 def _check(client, failures, method, path, data=None):
     try:
         response = getattr(client, method)(path, data or {})
+        if response.streaming:
+            b"".join(response.streaming_content)  # a stream may fail after its 200
     except Exception as exc:  # raised through the test client: a 500 in production
         failures.append(f"{method.upper()} {path} {data!r}: {type(exc).__name__}: {exc}")
         return

@@ -60,6 +60,10 @@ def reports_written(obj) -> set[int]:
     if path == "pk":
         return {obj.pk} - {None}
     ids = {report.pk} if (report := report_of(obj)) is not None else set()
+    if getattr(obj, "project_id", None) is not None:
+        # An indicator takes its report from its project on save (Indicator.save): a
+        # project of another report moves it there, so that report is written too.
+        ids.add(obj.project.report_id)
     if obj.pk is not None:
         ids.update(type(obj)._default_manager.filter(pk=obj.pk).values_list(path, flat=True))
     return ids - {None}

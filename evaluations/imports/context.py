@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.access import allowed_department_ids
-from evaluations.imports.locks import published_by_workflow, refusal
+from evaluations.imports.locks import refusal, reviewed_by_workflow
 from evaluations.imports.results import NEW, SKIP, UPDATE, ImportResult, RowOutcome
 from evaluations.models import Department, FiscalYear, FundingSource, Report
 
@@ -84,7 +84,7 @@ class ImportRun:
         self.reports: dict[tuple[int, int], Report] = {}
         self.new_reports: dict[tuple[int, int], Report] = {}
         self.refused_years: set[int] = set()
-        self.published: set[int] = set()  # loaded reports the workflow published
+        self.reviewed: set[int] = set()  # loaded reports the workflow moved past draft
 
     # Errors --------------------------------------------------------------------------
     def error(self, row: int | None, column_key: str, message: str) -> None:
@@ -126,8 +126,8 @@ class ImportRun:
             self.reports.setdefault((report.department_id, report.fiscal_year.year), report)
             for report in queryset
         ]
-        self.published |= published_by_workflow(
-            r.pk for r in loaded if r.status == Report.Status.PUBLISHED
+        self.reviewed |= reviewed_by_workflow(
+            r.pk for r in loaded if r.status != Report.Status.DRAFT
         )
 
     def may_write(self, department: Department) -> bool:
@@ -208,7 +208,7 @@ class ImportRun:
         """The lock rule (locks.refusal) as planned; the writer asks it again under a lock."""
         if report.pk is None:
             return True
-        problem = refusal(report, self.user, published=report.pk in self.published)
+        problem = refusal(report, self.user, reviewed=report.pk in self.reviewed)
         if problem is None:
             return True
         column, message = problem

@@ -1,9 +1,9 @@
 """Which reports an import may write into, asked while planning and again under a row lock.
 
 The rule is the edit lock of access.why_locked (docs/design.md, "Workflow and permissions"),
-held with workflow.hold_for_editing; on top of it, a report published through the workflow
-changes only by reopen → republish, never by an import, the command line's included
-(issue 15.4). Under the lock the writer finds a report submitted or published meanwhile and
+held with workflow.hold_for_editing; on top of it, a report the workflow moved past draft
+(submitted, approved, published) changes by no import, the command line's included: a
+published one only by reopen → republish (issue 15.4). Under the lock the writer finds a report submitted or published meanwhile and
 fails the whole import naming it (issue 15.1).
 """
 
@@ -18,38 +18,39 @@ from evaluations import access, workflow
 from evaluations.models import Report, ReportEvent
 
 
-def published_by_workflow(report_ids: Iterable[int]) -> set[int]:
-    """Reports among ``report_ids`` published through the workflow (their trail says so).
+def reviewed_by_workflow(report_ids: Iterable[int]) -> set[int]:
+    """Reports among ``report_ids`` that the workflow has moved (their trail has an event).
 
     A report whose status an import restored from an export has no trail; the rest of that
     export still fills it (docs/data-dictionary.md, "Rules").
     """
     return set(
-        ReportEvent.objects.filter(
-            report_id__in=list(report_ids), action=ReportEvent.Action.PUBLISH
-        ).values_list("report_id", flat=True)
+        ReportEvent.objects.filter(report_id__in=list(report_ids))
+        .values_list("report_id", flat=True)
+        .distinct()
     )
 
 
-def refusal(report: Report, user, *, published: bool) -> tuple[str, str] | None:
+def refusal(report: Report, user, *, reviewed: bool) -> tuple[str, str] | None:
     """(column key, message) when ``user`` (None: the command line) may not write ``report``.
 
     The edit lock is access.why_locked; on top of it, no import, the command line's
-    included, writes into a report the workflow published (``published``, from
-    :func:`published_by_workflow`): that changes only by reopen → republish.
+    included, writes into a report past draft that the workflow moved there (``reviewed``,
+    from :func:`reviewed_by_workflow`): what a reviewer saw or approved stays as they saw it,
+    and a published report changes only by reopen → republish (issue 15.4).
     """
-    if report.status == Report.Status.PUBLISHED and published:
+    if reviewed and report.status == Report.Status.PUBLISHED:
         return "", _(
             "报告已公开，不能通过导入修改；请由审核人先“撤回修订”，改后再公开（记入修订记录）。"
         )
     lock = access.why_locked(report, user)
-    if lock is None:
-        return None
-    if lock == access.Lock.STATUS:
+    if lock == access.Lock.STATUS or (reviewed and report.status != Report.Status.DRAFT):
         return "", (
             _("报告状态为“%(status)s”，不能通过导入修改；请先退回或撤回为草稿。")
             % {"status": report.get_status_display()}
         )
+    if lock is None:
+        return None
     return "year", (
         _("%(year)s 年度已停止填报，不能修改该年度的报告。") % {"year": report.fiscal_year.year}
     )
@@ -78,16 +79,16 @@ def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
     try:
         held = workflow.hold_for_editing(ids, user)
     except workflow.ReportLocked as exc:
-        published = bool(published_by_workflow([exc.report.pk]))  # then say: reopen first
-        raise ReportChanged(exc.report, refusal(exc.report, user, published=published)[1]) from exc
+        reviewed = bool(reviewed_by_workflow([exc.report.pk]))  # then say: reopen first
+        raise ReportChanged(exc.report, refusal(exc.report, user, reviewed=reviewed)[1]) from exc
     except (PermissionDenied, Report.DoesNotExist) as exc:
         raise ReportChanged(
             next(r for r in reports if r.pk in ids), _("已无法访问或已删除。")
         ) from exc
-    published = published_by_workflow(
-        pk for pk, report in held.items() if report.status == Report.Status.PUBLISHED
+    reviewed = reviewed_by_workflow(
+        pk for pk, report in held.items() if report.status != Report.Status.DRAFT
     )
-    if published:
-        first = held[min(published)]
-        raise ReportChanged(first, refusal(first, user, published=True)[1])
+    if reviewed:
+        first = held[min(reviewed)]
+        raise ReportChanged(first, refusal(first, user, reviewed=True)[1])
     return ids

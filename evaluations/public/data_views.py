@@ -61,6 +61,9 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
         years = [int(y) for y in _values(request, "year")]
     except ValueError:
         years = [-1]  # a malformed year matches nothing rather than everything
+    if any(not 0 < year < 10_000 for year in years):
+        # Beyond the column's range the database's IN (…) overflows mid-stream (review).
+        years = [-1]
     filters = ExportFilters(
         years=years,
         departments=_values(request, "department"),

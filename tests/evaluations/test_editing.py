@@ -15,7 +15,7 @@ from evaluations import access, workflow
 from evaluations.admin.reports import ReportAdmin
 from evaluations.models import FundingSource, Project, Report
 from tests.evaluations.workflow_setup import build_world, report_form_data
-from tests.factories import ReportFactory
+from tests.factories import IndicatorFactory, ProjectFactory, ReportFactory
 
 Status = Report.Status
 
@@ -114,6 +114,7 @@ def _reseed_roles_and_sources():
         )
 
 
+@pytest.mark.postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_submission_during_a_form_save_waits_for_it_and_is_kept(monkeypatch):
     """The form's POST reads the report, a submission commits from another connection, the
@@ -219,3 +220,14 @@ def test_a_change_to_the_reports_rows_elsewhere_makes_the_page_stale(client, dat
     page = response.content.decode()
     assert response.status_code == 200 and "您的修改未保存" in page and "项目 1 处" in page
     assert Report.objects.get(pk=report.pk).problems != "旧页面。"
+
+
+@pytest.mark.django_db
+def test_an_indicator_moved_to_another_reports_project_locks_both_reports():
+    """Indicator.save() takes the report from the project: the admin holds that report too."""
+    from evaluations.admin.mixins import reports_written
+
+    indicator = IndicatorFactory()
+    other = ProjectFactory()
+    indicator.project = other
+    assert reports_written(indicator) == {indicator.report_id, other.report_id}

@@ -88,6 +88,23 @@ def test_the_command_line_may_not_change_a_report_published_through_the_workflow
     assert not OutcomeNarrative.objects.exists()
 
 
+def test_the_command_line_may_not_change_a_report_a_reviewer_is_checking(
+    draft, data_entry_user, tmp_path
+):
+    """Submitted (or approved) through the workflow: what the reviewer sees stays as they see
+    it, whoever imports; the command line too (review of issue 15.4)."""
+    Report.objects.filter(pk=draft.pk).update(status=Report.Status.SUBMITTED)
+    ReportEvent.objects.create(report=draft, action="submit", from_status="draft",
+                               to_status="submitted", actor=data_entry_user, revision=1)
+    path = tmp_path / "n.csv"
+    path.write_bytes(narratives(1))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_data", "narratives", str(path), stderr=err)
+    assert "已提交" in err.getvalue()
+    assert not OutcomeNarrative.objects.exists()
+
+
 def test_a_report_published_meanwhile_fails_a_superusers_import(draft, superuser):
     original = importer_module.Writer.write_chunk
 
