@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import join_names, with_reason
+from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
 from indicators import scoring
 from indicators.models import Grade, Indicator
@@ -388,7 +389,12 @@ class ProjectScoringMixin:
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    data_datasets = ["indicators"]
+    export_filters = {
+        "report__fiscal_year__id__exact": ("year", None),
+        "report__department__id__exact": ("department", None),
+    }
     list_display = ["name", "report", "project", "level1", "level2", "weight", "applicable"]
     list_filter = [
         "level1", "level2", "report__fiscal_year",

@@ -3,8 +3,8 @@
 Rows are matched on readable keys (department code + year + project code …), never on ids, so
 importing a file twice changes nothing the second time. Headers may be keys or Chinese labels,
 values codes or labels; CSV may be UTF-8 (with or without BOM) or GB18030 as Excel saves it.
-``manage.py import_data`` calls :func:`import_file`; the admin (admin/resources.py) reads the file
-with :func:`read_table` and calls :func:`import_table`, keeping the rows for its preview.
+``manage.py import_data`` calls :func:`import_file`, and so does the admin's import page
+(admin/imports.py): a dry run for its preview, the import itself on confirm.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def _cell_text(value) -> str:
 
 
 def rows_to_table(rows: Iterable[Iterable]) -> Table:
-    """A Table from any sequence of rows (CSV records, XLSX rows, a tablib Dataset)."""
+    """A Table from any sequence of rows (CSV records, XLSX rows)."""
     headers: list[str] | None = None
     body: list[tuple[int, list[str]]] = []
     for number, row in enumerate(rows, start=1):
@@ -297,7 +297,9 @@ class CellParser:
             if getattr(model_field, "decimal_places", None) is not None:
                 self.places, self.digits = model_field.decimal_places, model_field.max_digits
         self.lookup: dict[str, str] = {}
+        self.valid: list[str] = []  # what an unknown code's message offers instead
         if column.type in (ds.CHOICE, ds.BOOLEAN):
+            self.valid = [f"{label}（{code}）" for code, label in column.choices]
             for code, label in column.choices:
                 self.lookup[code.casefold()] = code
                 for name in _labels(label):
@@ -308,6 +310,7 @@ class CellParser:
         if column.type == ds.FUNDING_SOURCE:
             for source in sources.values():
                 if source.kind == column.source_kind:
+                    self.valid.append(f"{source.name}（{source.code}）")
                     self.lookup[source.code.casefold()] = source.code
                     self.lookup[_norm(source.name)] = source.code
             self.other_kind = {
@@ -364,7 +367,8 @@ class CellParser:
         if code is None:
             if kind == ds.FUNDING_SOURCE and _norm(text) in self.other_kind:
                 raise CellError(_("“%(value)s”不能用于此列。") % {"value": text})
-            raise CellError(_("未知的代码“%(value)s”。") % {"value": text})
+            raise CellError(_("未知的代码“%(value)s”，可填：%(valid)s。") % {
+                "value": text, "valid": "、".join(self.valid)})
         if kind == ds.BOOLEAN:
             return code == "true"
         return code
