@@ -109,14 +109,16 @@ def error_rows(result: importer.ImportResult, limit: int) -> dict:
 def change_rows(dataset: ds.Dataset, result: importer.ImportResult, limit: int) -> dict:
     """What the import would do: the first ``limit`` new or changed rows, and how many more.
 
-    A new row lists the values it brings, a changed one each field's old and new value.
+    A new row lists the values it brings besides its key, a changed one each field's old and
+    new value.
     """
     changed = [row for row in result.rows if row.action != importer.SKIP]
     rows = []
     for row in changed[:limit]:
         if row.action == importer.NEW:
             changes = [(str(dataset.column(key).label), None, _text(value))
-                       for key, value in row.values.items() if value not in (None, "")]
+                       for key, value in row.values.items()
+                       if value not in (None, "") and key not in dataset.key]
         else:
             changes = [(_field_label(dataset, name), _text(old), _text(new))
                        for name, (old, new) in row.changes.items()]
