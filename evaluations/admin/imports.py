@@ -107,7 +107,8 @@ def error_rows(result: importer.ImportResult, limit: int) -> dict:
 
 
 def change_rows(dataset: ds.Dataset, result: importer.ImportResult, limit: int) -> dict:
-    """What the import would do: the first ``limit`` new or changed rows, and how many more.
+    """What the import would do: its counts, and the first ``limit`` new or changed rows
+    where the importer kept its rows' outcomes (a streamed import keeps counts only).
 
     A new row lists the values it brings besides its key, a changed one each field's old and
     new value.
@@ -117,15 +118,17 @@ def change_rows(dataset: ds.Dataset, result: importer.ImportResult, limit: int) 
     for row in changed[:limit]:
         if row.action == importer.NEW:
             changes = [(str(dataset.column(key).label), None, _text(value))
-                       for key, value in row.values.items()
+                       for key, value in (row.values or {}).items()
                        if value not in (None, "") and key not in dataset.key]
         else:
             changes = [(_field_label(dataset, name), _text(old), _text(new))
-                       for name, (old, new) in row.changes.items()]
+                       for name, (old, new) in (row.changes or {}).items()]
         rows.append({"row": row.row, "action": ACTION_LABELS[row.action], "key": row.key,
                      "changes": changes})
+    will_change = result.count(importer.NEW) + result.count(importer.UPDATE)
     return {
-        "changes": rows, "more_changes": max(0, len(changed) - limit),
+        "changes": rows, "more_changes": max(0, will_change - len(rows)) if rows else 0,
+        "will_change": will_change,
         "counts": {label: result.count(action) for action, label in ACTION_LABELS.items()},
     }
 
