@@ -219,6 +219,7 @@ class DataAdminMixin:
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
+        PendingImport.objects.expired().delete()  # there is no scheduler: each visit sweeps
         datasets = self.data_sets()
         if request.method != "POST":
             form = UploadForm(datasets)
@@ -240,7 +241,6 @@ class DataAdminMixin:
         dataset = ds.get_dataset(form.cleaned_data["dataset"])
         data = upload.read()
         filename = (upload.name or "upload")[-255:]
-        PendingImport.objects.expired().delete()
         result = importer.import_file(
             dataset, data, filename=filename, user=request.user, dry_run=True
         )
