@@ -244,26 +244,27 @@ class DataAdminMixin:
         result = importer.import_file(
             dataset, data, filename=filename, user=request.user, dry_run=True
         )
-        pending = None
-        if result.ok:
-            pending = PendingImport.objects.create(
+        context = self._result_context(dataset, filename, result)
+        del result  # the importer's rows go before the file is written out (bench/RESULTS.md)
+        if context["ok"]:
+            context["pending"] = PendingImport.objects.create(
                 user=request.user, dataset=dataset.name, filename=filename, data=data,
                 size=len(data),
             )
-        return self._render_result(request, dataset, filename, result, pending=pending)
+        return self._render(request, context)
 
-    def _render_result(self, request, dataset, filename, result, *, pending=None, confirmed=False):
+    def _result_context(self, dataset, filename, result, *, confirmed=False) -> dict:
+        """What the result page shows of an import: nothing that holds on to its rows."""
         limit = settings.IMPORT_PREVIEW_ROWS
         if not result.ok:
             title = gettext("导入未完成：确认时重新检查发现错误") if confirmed else gettext("文件有错误，未导入")
         else:
             title = gettext("导入预览：请核对后确认")
-        context = {
-            "title": title, "dataset": dataset, "filename": filename, "result": result,
-            "pending": pending, "confirmed": confirmed, "preview_limit": limit,
+        return {
+            "title": title, "dataset": dataset, "filename": filename, "ok": result.ok,
+            "error_count": len(result.errors), "confirmed": confirmed, "preview_limit": limit,
             **(error_rows(result, limit) if not result.ok else change_rows(dataset, result, limit)),
         }
-        return self._render(request, context)
 
     def _claim(self, request) -> PendingImport | None:
         """The user's pending upload named by the form's token, removed from storage at once,
@@ -306,7 +307,8 @@ class DataAdminMixin:
             dataset, bytes(pending.data), filename=pending.filename, user=request.user
         )
         if not result.ok:
-            return self._render_result(request, dataset, pending.filename, result, confirmed=True)
+            return self._render(request, self._result_context(
+                dataset, pending.filename, result, confirmed=True))
         messages.success(request, gettext("已导入“%(dataset)s”：%(summary)s") % {
             "dataset": dataset.label, "summary": result.summary})
         opts = self.opts
