@@ -146,14 +146,8 @@ def test_confirm_refused_after_the_preview_says_so(client, data_entry_user, mine
     report = ReportFactory(department=mine, fiscal_year__year=2024)
     client.force_login(data_entry_user)
     content = upload(client, GOOD).content.decode()
-<<<<<<< HEAD
-    fields = dict(re.findall(r'name="(import_file_name|original_file_name|format|resource)" value="([^"]*)"', content))
-    Report.objects.filter(pk=report.pk).update(status="submitted")  # workflow fields: not by save()
-=======
     fields = confirm_fields(content)
-    report.status = "submitted"
-    report.save()
->>>>>>> f1b0eaf (Admin import as our own upload → preview → confirm over the importer; django-import-export removed (issues 13, 15.2/7/8/9, 14.7))
+    Report.objects.filter(pk=report.pk).update(status="submitted")  # workflow fields: not by save()
     response = client.post(reverse("admin:evaluations_report_process_import"), fields, follow=True)
     page = response.content.decode()
     assert "不能通过导入修改" in page
