@@ -260,9 +260,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # The admin's import (evaluations/admin/imports.py): a larger upload is stopped before it
-# is read (config/uploads.py, first of the upload handlers); the file waits for the user's confirm in the database (PendingImport, shared by
-# every app server) for at most IMPORT_UPLOAD_MAX_AGE seconds; the preview lists at most
-# IMPORT_PREVIEW_ROWS errors or planned changes and counts the rest.
+# is read (config/uploads.py, first of the upload handlers); the file waits for the user's
+# confirm in the database (PendingImport, shared by every app server) for at most
+# IMPORT_UPLOAD_MAX_AGE seconds; the preview lists at most IMPORT_PREVIEW_ROWS errors or
+# planned changes and counts the rest.
 IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_MB", 20) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "config.uploads.UploadLimit",  # first: a larger file is stopped before it is stored
