@@ -1,9 +1,8 @@
 """The admin application, discovered with the URLconf rather than at every start-up.
 
 ``django.contrib.admin``'s own AppConfig imports every application's ``admin`` module in
-``ready()`` and, through django-import-export's admin, openpyxl: a tenth of a second of every
-process start, whether or not it will ever show an admin page. Here ``config/urls.py``
-discovers the admin modules when the URLconf is first loaded, which every request, every
+``ready()``: a tenth of a second of every process start, whether or not it will ever show
+an admin page. Here ``config/urls.py`` discovers the admin modules when the URLconf is first loaded, which every request, every
 ``reverse()`` and the URL system check do first; ``config/wsgi.py`` loads it as a gunicorn
 worker starts. A command that runs no system checks, such as ``export_data``, starts without
 the admin (0.46 → 0.36 s for an empty export).

@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "simple_history",
-    "import_export",
     "axes",
     "evaluations",
     "indicators",
@@ -267,12 +266,19 @@ IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 200)
 IMPORT_MAX_CELL_CHARS = envint("IMPORT_MAX_CELL_CHARS", 131_072)
 IMPORT_MAX_XLSX_BYTES = envint("IMPORT_MAX_XLSX_MB", 300) * 1024 * 1024
 
-# django-import-export: imports are all-or-nothing inside one transaction.
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-# The uploaded file waits between preview and confirm in the shared cache, not in /tmp, so
-# the confirm may reach another app server than the preview did.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# The admin's import (evaluations/admin/imports.py): a larger upload is stopped before it
+# is read (config/uploads.py, first of the upload handlers); the file waits for the user's
+# confirm in the database (PendingImport, shared by every app server) for at most
+# IMPORT_UPLOAD_MAX_AGE seconds; the preview lists at most IMPORT_PREVIEW_ROWS errors or
+# planned changes and counts the rest.
+IMPORT_MAX_UPLOAD_BYTES = envint("IMPORT_MAX_UPLOAD_MB", 20) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.UploadLimit",  # first: a larger file is stopped before it is stored
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+IMPORT_UPLOAD_MAX_AGE = envint("IMPORT_UPLOAD_MAX_AGE", 3600)
+IMPORT_PREVIEW_ROWS = envint("IMPORT_PREVIEW_ROWS", 100)
 
 # History is for tracing changes; reverting through it would bypass the report workflow.
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -193,18 +193,22 @@ def test_health_check_is_not_redirected_to_https(client):
 
 
 @pytest.mark.django_db
-def test_import_preview_file_waits_in_the_shared_cache(settings):
+def test_import_preview_file_waits_in_the_shared_database(client, superuser):
     """The admin's preview and confirm may reach different app servers: the uploaded file
-    is kept in the cache (a database table here), never in one server's /tmp."""
-    from django.utils.module_loading import import_string
-    from import_export.tmp_storages import CacheStorage
+    is kept in the database (PendingImport), never in one server's /tmp, and not in the
+    cache either, whose pruning dropped pending uploads (issue 15.8)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
 
-    storage_class = import_string(settings.IMPORT_EXPORT_TMP_STORAGE_CLASS)
-    assert issubclass(storage_class, CacheStorage)
-    preview_server = storage_class(encoding="utf-8")
-    preview_server.save("year,department_code\n2023,dept\n")
-    other_server = DatabaseCache("django_cache", {})
-    assert other_server.get(CacheStorage.CACHE_PREFIX + preview_server.name) == (
-        "year,department_code\n2023,dept\n"
-    )
-    assert storage_class(name=preview_server.name).read() == "year,department_code\n2023,dept\n"
+    from evaluations.models import PendingImport
+
+    client.force_login(superuser)
+    data = b"code,name\r\ndept,Dept\r\n"
+    response = client.post(reverse("admin:evaluations_department_import"), {
+        "dataset": "departments", "import_file": SimpleUploadedFile("d.csv", data),
+    })
+    assert response.status_code == 200
+    assert bytes(PendingImport.objects.get().data) == data
+    with connections["default"].cursor() as cursor:  # nothing of it in the cache table
+        cursor.execute("SELECT COUNT(*) FROM django_cache")
+        assert cursor.fetchone()[0] == 0

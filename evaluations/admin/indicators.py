@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations import checks
+from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
 from indicators.models import Indicator
 from indicators.tables import SelfEvaluationTable
@@ -335,7 +336,12 @@ class ProjectScoringMixin:
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    data_datasets = ["indicators"]
+    export_filters = {
+        "report__fiscal_year__id__exact": ("year", None),
+        "report__department__id__exact": ("department", None),
+    }
     list_display = ["name", "report", "project", "level1", "level2", "weight", "applicable"]
     list_filter = [
         "level1", "level2", "report__fiscal_year",

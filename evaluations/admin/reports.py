@@ -16,12 +16,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import amount, percent
 from evaluations import access, checks, workflow
 from evaluations.access import restrict
+from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
     ProjectScoreInlineMixin,
@@ -32,16 +32,6 @@ from evaluations.admin.indicators import (
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.report_form import ReportForm
-from evaluations.admin.resources import (
-    BudgetExecutionsResource,
-    DataAdminMixin,
-    DepartmentsResource,
-    IndicatorsResource,
-    NarrativesResource,
-    ProjectFundsResource,
-    ProjectsResource,
-    ReportsResource,
-)
 from evaluations.copying import copy_report_forward
 from evaluations.exports import audit
 from evaluations.models import (
@@ -83,8 +73,8 @@ admin.site.index_title = _("填报、审核与公开")
 
 
 @admin.register(Department)
-class DepartmentAdmin(DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    resource_classes = [DepartmentsResource]
+class DepartmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    data_datasets = ["departments"]
     list_display = ["code", "name", "short_name", "parent"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "short_name"]
@@ -206,13 +196,16 @@ def _comment_help(report: Report) -> str:
 
 
 @admin.register(Report)
-class ReportAdmin(ReportScoringMixin, DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    resource_classes = [
-        ReportsResource, BudgetExecutionsResource, ProjectsResource, ProjectFundsResource,
-        NarrativesResource, IndicatorsResource,
+class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    data_datasets = [
+        "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
     ]
-    # Extends import-export's change list, so its buttons and the audit log's both show.
-    import_export_change_list_template = "admin/evaluations/report/change_list.html"
+    export_filters = {
+        "fiscal_year__id__exact": ("year", None), "status__exact": ("status", None),
+        "department__id__exact": ("department", None),
+    }
+    # Extends the import and export buttons' change list with the audit log's.
+    change_list_template = "admin/evaluations/report/change_list.html"
     list_display = [
         "department", "fiscal_year", "status", "revision", "project_count", "published_at",
     ]
@@ -432,8 +425,13 @@ class ProjectFundInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    resource_classes = [ProjectsResource, ProjectFundsResource, IndicatorsResource]
+class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    data_datasets = ["projects", "project_funds", "indicators"]
+    export_filters = {
+        "report__fiscal_year__id__exact": ("year", None),
+        "report__department__id__exact": ("department", None),
+        "funding_source__id__exact": ("funding_source", {"projects"}),  # the project's own source
+    }
     list_display = ["name", "code", "report", "funding_source", "expenditure", "execution_rate_display"]
     list_filter = [
         "report__fiscal_year", "funding_source",
@@ -468,8 +466,8 @@ class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ImportExportMixin, Scope
 
 
 @admin.register(OutcomeNarrative)
-class OutcomeNarrativeAdmin(DataAdminMixin, ImportExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    resource_classes = [NarrativesResource]
+class OutcomeNarrativeAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    data_datasets = ["narratives"]
     list_display = ["headline", "position", "report"]
     list_select_related = ["report__department", "report__fiscal_year"]
     search_fields = ["headline", "body"]

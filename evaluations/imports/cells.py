@@ -12,6 +12,7 @@ from django.db import connections, router
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.formatting import join_names, with_reason
 from common.numbers import NumberError, exact_digits_for, parse_decimal, parse_integer
 from common.text import clean_text
 from evaluations import datasets as ds
@@ -54,7 +55,9 @@ class CellParser:
                 self.places, self.digits = model_field.decimal_places, model_field.max_digits
         self.lookup: dict[str, str] = {}
         self.other_kind: set[str] = set()
+        self.valid: list[str] = []  # what an unknown code's message offers instead (issue 14.7)
         if column.type in (ds.CHOICE, ds.BOOLEAN):
+            self.valid = [with_reason(str(label), code) for code, label in column.choices]
             for code, label in column.choices:
                 self.lookup[code.casefold()] = code
                 for name in label_names(label):
@@ -66,6 +69,7 @@ class CellParser:
             for source in sources.values():
                 names = {source.code.casefold(), norm(source.name)}
                 if source.kind == column.source_kind:
+                    self.valid.append(with_reason(str(source), source.code))
                     self.lookup.update(dict.fromkeys(names, source.code))
                 else:
                     self.other_kind |= names
@@ -124,7 +128,8 @@ class CellParser:
         if code is None:
             if kind == ds.FUNDING_SOURCE and norm(text) in self.other_kind:
                 raise CellError(_("“%(value)s”不能用于此列。") % {"value": text})
-            raise CellError(_("未知的代码“%(value)s”。") % {"value": text})
+            raise CellError(_("未知的代码“%(value)s”，可填：%(valid)s。") % {
+                "value": text, "valid": join_names(self.valid)})
         if kind == ds.BOOLEAN:
             return code == "true"
         return code

@@ -67,11 +67,13 @@ class ImportRun:
     """One import in progress: the user's rights, the rows planned, the lookups they share."""
 
     def __init__(self, dataset: ds.Dataset, result: ImportResult, *, user=None,
-                 outcomes: str = OUTCOMES_FULL) -> None:
+                 outcomes: str = OUTCOMES_FULL, changes_kept: int = 0) -> None:
         self.dataset = dataset
         self.result = result
         self.user = user
         self.outcomes = outcomes
+        # With OUTCOMES_NONE, the first new or changed rows a preview lists in full.
+        self.changes_kept = changes_kept
         self.is_admin = user is None or user.is_superuser
         self.allowed = allowed_department_ids(user)
         self.header_of: dict[str, str] = {}  # column key -> header as written in the file
@@ -249,6 +251,8 @@ class ImportRun:
             self.result.rows.append(outcome)
         elif self.outcomes == OUTCOMES_LIGHT:
             self.result.rows.append(RowOutcome(outcome.row, outcome.action, outcome.key))
+        elif outcome.action != SKIP and len(self.result.rows) < self.changes_kept:
+            self.result.rows.append(outcome)
 
     def change_last(self, action: str, changes: dict) -> None:
         """Turn the last planned row into ``action`` (departments linked to a new parent)."""

@@ -4,8 +4,8 @@ Rows are matched on readable keys (department code + year + project code …), n
 importing a file twice changes nothing the second time. The file is read, parsed, checked and
 written in chunks inside one transaction, rolled back when any row is bad (or for a dry run),
 so memory stays flat however long the file. ``manage.py import_data`` calls
-:func:`import_file`; the admin reads the file with :func:`read_table` and calls
-:func:`import_table`, keeping the rows for its preview.
+:func:`import_file`, and so does the admin's import page (admin/imports.py): a dry run for its
+preview, the import itself on confirm.
 """
 
 from __future__ import annotations
@@ -65,13 +65,15 @@ class Importer:
     """Reads one dataset's rows, then plans and writes them chunk by chunk, all or nothing."""
 
     def __init__(self, dataset: ds.Dataset, headers: list[str], rows: Iterator, *, user=None,
-                 dry_run: bool = False, outcomes: str = OUTCOMES_FULL) -> None:
+                 dry_run: bool = False, outcomes: str = OUTCOMES_FULL,
+                 changes_kept: int = 0) -> None:
         self.dataset = dataset
         self.headers = headers
         self.rows = rows
         self.dry_run = dry_run
         self.result = ImportResult(dataset.name, dry_run, headers=list(headers))
-        self.run_state = ImportRun(dataset, self.result, user=user, outcomes=outcomes)
+        self.run_state = ImportRun(dataset, self.result, user=user, outcomes=outcomes,
+                                   changes_kept=changes_kept)
         self.plan = PLANS[dataset.name](self.run_state)
         self.writer = Writer(self.run_state, self.plan)
         self.user = user
@@ -248,9 +250,10 @@ def import_table(
 
 def import_file(
     dataset: ds.Dataset, data: bytes, *, filename: str = "", encoding: str | None = None,
-    user=None, dry_run: bool = False, limits: ReadLimits | None = None,
+    user=None, dry_run: bool = False, limits: ReadLimits | None = None, changes_kept: int = 0,
 ) -> ImportResult:
-    """Read a CSV or XLSX file row by row and import it; counts only, no per-row outcomes.
+    """Read a CSV or XLSX file row by row and import it; counts only, and the outcomes of the
+    first ``changes_kept`` new or changed rows (what the admin's preview lists).
 
     A file that cannot be read is one error (or one per cell, where the reader names them).
     """
@@ -261,5 +264,5 @@ def import_file(
         result.errors.extend(exc.errors)
         return result
     importer = Importer(dataset, reader.headers, reader.rows(), user=user, dry_run=dry_run,
-                        outcomes=OUTCOMES_NONE)
+                        outcomes=OUTCOMES_NONE, changes_kept=changes_kept)
     return importer.run()

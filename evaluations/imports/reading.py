@@ -384,7 +384,7 @@ def read_table(
 
 
 def rows_to_table(rows: Iterable[Iterable]) -> Table:
-    """A Table from any sequence of rows (CSV records, XLSX rows, a tablib Dataset)."""
+    """A Table from any sequence of rows (CSV records, XLSX rows)."""
     records = ([cell_text(v) for v in row] for row in rows)
     reader = _start(records, ReadLimits.from_settings())
     return Table(reader.headers, list(reader.rows()))

@@ -7,9 +7,10 @@ from evaluations.models.fields import AMOUNT, ZERO, amount_field, non_negative
 from evaluations.models.figures import BudgetExecution, OutcomeNarrative, Project, ProjectFund
 from evaluations.models.reference import Department, FiscalYear, FundingSource, parent_loop
 from evaluations.models.report import Report, ReportEvent, ReportQuerySet
+from evaluations.models.uploads import PendingImport
 
 __all__ = [
     "AMOUNT", "ZERO", "BudgetExecution", "Department", "FiscalYear", "FundingSource",
-    "OutcomeNarrative", "Project", "ProjectFund", "Report", "ReportEvent", "ReportQuerySet",
+    "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Report", "ReportEvent", "ReportQuerySet",
     "amount_field", "non_negative", "parent_loop",
 ]
