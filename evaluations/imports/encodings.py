@@ -13,6 +13,8 @@ from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
+from evaluations.imports.results import ReadError
+
 CHUNK = 1 << 16  # bytes decoded at a time: small, so memory does not grow with the file
 # Share of non-ASCII characters outside GB2312 (the 6,763 everyday characters and the usual
 # punctuation) above which "GB18030" text is taken for another encoding read wrongly. Real
@@ -22,8 +24,6 @@ SAMPLE_CHARS = 20_000
 
 
 def _error(message: str, **values) -> ValueError:
-    from evaluations.imports.reading import ReadError
-
     return ReadError(message % values)
 
 

@@ -20,7 +20,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from evaluations.imports.encodings import decode_check
-from evaluations.imports.results import RowError
+from evaluations.imports.results import ReadError, RowError
+
+__all__ = ["ReadError", "ReadLimits", "Table", "read_table", "rows_to_table"]
 
 FORMULA_START = re.compile(rb"<(?:\w+:)?f[\s/>]")
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -45,14 +47,6 @@ class ReadLimits:
             cell_chars=getattr(settings, "IMPORT_MAX_CELL_CHARS", cls.cell_chars),
             xlsx_bytes=getattr(settings, "IMPORT_MAX_XLSX_BYTES", cls.xlsx_bytes),
         )
-
-
-class ReadError(ValueError):
-    """A file that cannot be imported as a whole; ``errors`` name rows and cells where known."""
-
-    def __init__(self, message: str = "", errors: list[RowError] | None = None) -> None:
-        self.errors = errors or [RowError(None, "", message)]
-        super().__init__("\n".join(str(e) for e in self.errors))
 
 
 def too_many_rows(limits: ReadLimits) -> ReadError:

@@ -28,6 +28,14 @@ class RowError:
         }
 
 
+class ReadError(ValueError):
+    """A file that cannot be imported as a whole; ``errors`` name rows and cells where known."""
+
+    def __init__(self, message: str = "", errors: list[RowError] | None = None) -> None:
+        self.errors = errors or [RowError(None, "", message)]
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
 @dataclass
 class RowOutcome:
     """One row's plan. ``values``, ``changes`` and ``instance`` are kept for a preview only."""
