@@ -60,6 +60,12 @@ def has_permission(user, permission: str) -> bool:
     return bool(user.is_active and user.has_perm(permission))
 
 
+def is_unrestricted(user) -> bool:
+    """The command line (``user`` None) or an active superuser: the ones who may set what the
+    others' rules derive (a restored report's status, a qualitative score outside its tier)."""
+    return user is None or bool(user.is_active and user.is_superuser)
+
+
 # --- Departments ----------------------------------------------------------------------------
 
 # How to reach the department from each model's rows ("" is the Department itself).

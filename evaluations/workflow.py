@@ -102,8 +102,7 @@ def refusal(
     OWN_SUBMISSION), or None when they may: the one rule behind the buttons and the moves."""
     permission, sources, _target = RULES[action]
     if not (
-        user.is_active
-        and user.has_perm(permission)
+        access.has_permission(user, permission)
         and may_access_department(user, report.department_id)
     ):
         return PERMISSION
@@ -118,7 +117,7 @@ def may_set_status(user: User | None, report: Report) -> bool:
     """Whether a report takes its status as given rather than through a transition: only a
     report being created by the command line or a superuser, restoring an export into an
     empty database. Every other status change is a transition (Report.save refuses it)."""
-    return report.pk is None and (user is None or user.is_superuser)
+    return report.pk is None and access.is_unrestricted(user)
 
 
 def may(user: User, action: str, report: Report, events: list[ReportEvent] | None = None) -> bool:

@@ -120,10 +120,10 @@ class DataAdminMixin:
     change_list_template = "admin/evaluations/data_change_list.html"
 
     def has_import_permission(self, request) -> bool:
-        return request.user.has_perm(access.IMPORT_DATA)
+        return access.has_permission(request.user, access.IMPORT_DATA)
 
     def has_export_permission(self, request) -> bool:
-        return request.user.has_perm(access.EXPORT_DATA)
+        return access.has_permission(request.user, access.EXPORT_DATA)
 
     def data_sets(self) -> list[ds.Dataset]:
         return [ds.get_dataset(name) for name in self.data_datasets]

@@ -323,13 +323,13 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
     # -- Workflow: changelist actions (the comment box sits next to the action menu) ---
 
     def has_submit_permission(self, request):
-        return request.user.has_perm(access.SUBMIT_REPORT)
+        return access.has_permission(request.user, access.SUBMIT_REPORT)
 
     def has_review_permission(self, request):
-        return request.user.has_perm(access.REVIEW_REPORT)
+        return access.has_permission(request.user, access.REVIEW_REPORT)
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(access.PUBLISH_REPORT)
+        return access.has_permission(request.user, access.PUBLISH_REPORT)
 
     def _bulk(self, request, queryset, action):
         comment = request.POST.get("comment", "")

@@ -74,7 +74,7 @@ class ImportRun:
         self.outcomes = outcomes
         # With OUTCOMES_NONE, the first new or changed rows a preview lists in full.
         self.changes_kept = changes_kept
-        self.is_admin = user is None or user.is_superuser
+        self.is_admin = access.is_unrestricted(user)
         self.allowed = allowed_department_ids(user)
         self.header_of: dict[str, str] = {}  # column key -> header as written in the file
         self.sources = {s.code: s for s in FundingSource.objects.all()}
@@ -197,7 +197,7 @@ class ImportRun:
         if self.is_admin:
             return True
         verb = access.ADD if action == NEW else access.CHANGE
-        return self.user.has_perm(access.model_permission(model, verb))
+        return access.has_permission(self.user, access.model_permission(model, verb))
 
     def check_may_save(self, number: int, action: str, model) -> bool:
         if self.may_save(action, model):

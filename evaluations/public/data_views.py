@@ -54,7 +54,7 @@ def _csv_response(request: HttpRequest, pieces, filename: str) -> StreamingHttpR
 @login_required
 def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     """`/exports/<dataset>.csv`: every matching row, for users with evaluations.export_data."""
-    if not request.user.has_perm(access.EXPORT_DATA):
+    if not access.has_permission(request.user, access.EXPORT_DATA):
         raise PermissionDenied
     data = _dataset(dataset)
     try:
@@ -85,7 +85,8 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
 def template(request: HttpRequest, dataset: str) -> HttpResponse:
     """An empty import file for a dataset: its header row (with a BOM, for Excel)."""
     user = request.user
-    if not (user.has_perm(access.IMPORT_DATA) or user.has_perm(access.EXPORT_DATA)):
+    if not (access.has_permission(user, access.IMPORT_DATA)
+            or access.has_permission(user, access.EXPORT_DATA)):
         raise PermissionDenied
     data = _dataset(dataset)
     response = HttpResponse(

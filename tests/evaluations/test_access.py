@@ -107,6 +107,32 @@ def test_no_permission_name_is_typed_outside_the_access_module():
     assert offenders == []
 
 
+def test_permission_and_superuser_checks_are_asked_of_the_access_module():
+    """Who holds a permission (active users only) and who is unrestricted is written once."""
+    asked = re.compile(r"\.has_perm\(|\bis_superuser\b(?!\s*=)")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in ("evaluations", "indicators", "common", "config")
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and path.name != "access.py"
+        # ensure_admin makes a superuser; it does not ask whether one is.
+        and path.name != "ensure_admin.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if asked.search(line)
+    ]
+    assert offenders == []
+
+
+def test_an_inactive_superuser_is_not_unrestricted():
+    from evaluations.workflow import may_set_status
+
+    root = UserFactory(username="gone", is_superuser=True, is_active=False)
+    assert not access.is_unrestricted(root)
+    assert not may_set_status(root, Report())
+    assert may_set_status(None, Report())
+    assert may_set_status(UserFactory(username="root2", is_superuser=True), Report())
+
+
 # --- Years: created only by those who may, never beyond next year ----------------------------
 
 
