@@ -263,6 +263,7 @@ CONTENT_SECURITY_POLICY = {
 # checked before parsing where the file tells it, for the command line and the admin alike.
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 200_000)
 IMPORT_MAX_COLUMNS = envint("IMPORT_MAX_COLUMNS", 200)
+# csv's own former field limit: a cell that imported before is not refused now.
 IMPORT_MAX_CELL_CHARS = envint("IMPORT_MAX_CELL_CHARS", 131_072)
 IMPORT_MAX_XLSX_BYTES = envint("IMPORT_MAX_XLSX_MB", 300) * 1024 * 1024
 

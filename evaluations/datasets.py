@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -399,7 +400,7 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   is refused (name its encoding), and so is a forced encoding that garbles it. XLSX is read
   from its first sheet; a formula cell without a saved result is an error. Control
   characters other than tab and line breaks are removed from text. A file may hold up to
-  200,000 rows, 200 columns and 131,072 characters a cell (settings `IMPORT_MAX_*`).
+  {rows} rows, {columns} columns and {cell_chars} characters a cell (settings `IMPORT_MAX_*`).
 - **Headers.** Chinese labels by default, the keys with `--header keys` / `?header=keys`.
   Imports accept either, in any order; unknown columns are an error, derived ones are ignored.
 - **Coded values** follow the header mode: labels mode writes the Chinese label
@@ -448,8 +449,16 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
 
 def dictionary_markdown() -> str:
     """docs/data-dictionary.md, generated from this registry (in Chinese labels)."""
+    limits = {  # the settings are the one place the import limits are written
+        "{rows}": settings.IMPORT_MAX_ROWS,
+        "{columns}": settings.IMPORT_MAX_COLUMNS,
+        "{cell_chars}": settings.IMPORT_MAX_CELL_CHARS,
+    }
+    intro = _DOC_INTRO
+    for placeholder, value in limits.items():
+        intro = intro.replace(placeholder, f"{value:,}")
     with translation.override("zh-hans"):
-        lines = [_DOC_INTRO]
+        lines = [intro]
         for dataset in DATASETS.values():
             lines.append(f"\n## `{dataset.name}` {dataset.label}\n\n{dataset.description}\n")
             lines.append(f"Key: {', '.join(f'`{k}`' for k in dataset.key)}\n")

@@ -33,19 +33,19 @@ FORMULA_ERRORS_SHOWN = 20
 class ReadLimits:
     """What one import file may hold; settings IMPORT_MAX_* (README, "Configuration")."""
 
-    rows: int = 200_000
-    columns: int = 200
-    # csv's own former field limit: a cell that imported before is not refused now.
-    cell_chars: int = 131_072
-    xlsx_bytes: int = 300 * 1024 * 1024  # the workbook's files, uncompressed
+    rows: int
+    columns: int
+    cell_chars: int
+    xlsx_bytes: int  # the workbook's files, uncompressed
 
     @classmethod
     def from_settings(cls) -> ReadLimits:
+        """The limits as configured: config/settings.py is the one place they are written."""
         return cls(
-            rows=getattr(settings, "IMPORT_MAX_ROWS", cls.rows),
-            columns=getattr(settings, "IMPORT_MAX_COLUMNS", cls.columns),
-            cell_chars=getattr(settings, "IMPORT_MAX_CELL_CHARS", cls.cell_chars),
-            xlsx_bytes=getattr(settings, "IMPORT_MAX_XLSX_BYTES", cls.xlsx_bytes),
+            rows=settings.IMPORT_MAX_ROWS,
+            columns=settings.IMPORT_MAX_COLUMNS,
+            cell_chars=settings.IMPORT_MAX_CELL_CHARS,
+            xlsx_bytes=settings.IMPORT_MAX_XLSX_BYTES,
         )
 
 

@@ -86,3 +86,9 @@ def test_files_keep_chinese_headers_when_the_reader_chose_english(client, sample
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("年度,部门编码,预算类别")
     assert ",一般公共预算," in text
+
+
+def test_the_dictionary_states_the_import_limits_as_configured(settings):
+    settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS = 1234, 56
+    settings.IMPORT_MAX_CELL_CHARS = 7890
+    assert "1,234 rows, 56 columns and 7,890 characters a cell" in ds.dictionary_markdown()
