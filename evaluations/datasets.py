@@ -13,7 +13,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 # The formula guard, here too because every cell's text is written and read through this module.
 from common.formula_guard import looks_like_number, make_inert, strip_inert  # noqa: F401
@@ -27,7 +30,8 @@ from evaluations.models import (
     Report,
 )
 from indicators.models import Indicator
-from indicators.vocabulary import Grade, Level1, Level2, Nature, Tier
+from indicators.scoring import GRADE_BELOW, GRADE_FLOORS
+from indicators.vocabulary import GRADE_LABELS, Grade, Level1, Level2, Nature, Tier
 
 # Column types. The canonical written form of each is documented in docs/data-dictionary.md.
 TEXT = "text"  # free text
@@ -146,6 +150,20 @@ def _rate(meaning) -> Column:
     return Column("execution_rate", _("预算执行率"), RATE, meaning, unit="%", derived=True)
 
 
+def _grade_floors() -> str:
+    return pgettext("list separator", "，").join(
+        f"≥{lowest} {GRADE_LABELS[code]}" for code, lowest in GRADE_FLOORS
+    )
+
+
+def _grade_meaning():
+    """The grade column's meaning, stated from scoring.GRADE_FLOORS rather than restated."""
+    return format_lazy(
+        _("{floors}，其余为{below}；无总分时为空。"),
+        floors=lazy(_grade_floors, str)(), below=GRADE_LABELS[GRADE_BELOW],
+    )
+
+
 def _score_columns(what) -> tuple[Column, ...]:
     return (
         Column(
@@ -159,7 +177,7 @@ def _score_columns(what) -> tuple[Column, ...]:
             unit=POINTS_UNIT, derived=True,
         ),
         Column(
-            "grade", _("评价等级"), CHOICE, _("≥90 优，≥80 良，≥60 中，其余为差；无总分时为空。"),
+            "grade", _("评价等级"), CHOICE, _grade_meaning(),
             choices=_choices(Grade.choices), derived=True,
         ),
     )

@@ -53,6 +53,14 @@ _CENT = Decimal(1).scaleb(-PLACES)
 
 QUALITATIVE = "qualitative"
 
+# Each grade's lowest total, best first (vocabulary.Grade's codes); below the last, GRADE_BELOW.
+GRADE_FLOORS: tuple[tuple[str, Decimal], ...] = (
+    ("excellent", Decimal("90")),
+    ("good", Decimal("80")),
+    ("fair", Decimal("60")),
+)
+GRADE_BELOW = "poor"
+
 # Fractions of the weight, inclusive at both ends, so adjacent bands share their edge.
 QUALITATIVE_BANDS: dict[str, tuple[Fraction, Fraction]] = {
     "achieved": (Fraction(4, 5), Fraction(1)),
@@ -287,16 +295,13 @@ def total_score(rows: Iterable[ScoredRow]) -> Decimal | None:
 
 
 def grade(total: Decimal | None) -> str | None:
-    """Grade code for a total: excellent ≥ 90, good ≥ 80, fair ≥ 60, else poor."""
+    """Grade code for a total: the first of GRADE_FLOORS it reaches, else GRADE_BELOW."""
     if total is None:
         return None
-    if total >= 90:
-        return "excellent"
-    if total >= 80:
-        return "good"
-    if total >= 60:
-        return "fair"
-    return "poor"
+    for code, lowest in GRADE_FLOORS:
+        if total >= lowest:
+            return code
+    return GRADE_BELOW
 
 
 # --- Weights --------------------------------------------------------------------

@@ -92,3 +92,15 @@ def test_the_dictionary_states_the_import_limits_as_configured(settings):
     settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS = 1234, 56
     settings.IMPORT_MAX_CELL_CHARS = 7890
     assert "1,234 rows, 56 columns and 7,890 characters a cell" in ds.dictionary_markdown()
+
+
+def test_the_grade_column_states_the_scoring_floors():
+    from django.utils import translation
+
+    grade = next(c for c in ds.get_dataset("reports").columns if c.key == "grade")
+    with translation.override("zh-hans"):
+        assert str(grade.meaning) == "≥90 优，≥80 良，≥60 中，其余为差；无总分时为空。"
+    with translation.override("en"):
+        assert str(grade.meaning) == (
+            "≥90 Excellent, ≥80 Good, ≥60 Fair, otherwise Poor; blank when there is no total score."
+        )
