@@ -322,8 +322,8 @@ def _published_at(year: int, index: int) -> dt.datetime:
     return dt.datetime(year + 1, 6, 1, 2, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=index * 7)
 
 
-def _generate_round(plan: Plan, pairs, sources, tables: dict[str, _Table]) -> dict[str, int]:
-    """Reports for a slice of (index, department, fiscal year) and everything under them."""
+def _create_reports(plan: Plan, pairs) -> tuple[list[Report], list[random.Random], list[str]]:
+    """The round's published reports, each with the random stream its rows are drawn from."""
     reports, rngs, areas = [], [], []
     for index, dept, fiscal_year in pairs:
         rng = random.Random(f"{plan.seed}/{dept.code}/{fiscal_year.year}")  # noqa: S311
@@ -341,49 +341,52 @@ def _generate_round(plan: Plan, pairs, sources, tables: dict[str, _Table]) -> di
         rngs.append(rng)
         areas.append(area)
     Report.objects.bulk_create(reports, batch_size=BATCH_SIZE)
+    return reports, rngs, areas
 
-    # Projects, narratives and budgets: amounts in whole yuan until written.
+
+def _report_rows(plan: Plan, report: Report, rng: random.Random, area: str, sources):
+    """One report's projects, narratives and budgets (amounts in whole yuan until written),
+    and per project its random stream, area and totals for the funds and indicators."""
     projects, narratives, budgets, project_rngs = [], [], [], []
     execution_weight = Decimal("10.00")
-    for report, rng, area in zip(reports, rngs, areas, strict=True):
-        spent = {"general": 0, "fund": 0}
-        for position in range(1, plan.projects + 1):
-            source = "fund" if rng.random() < 0.2 else "general"
-            adjusted = rng.randint(50, 5000) * 10000 + rng.randint(0, 9999)
-            initial = adjusted * rng.randint(85, 100) // 100
-            rate = rng.randint(92, 100) if rng.random() < 0.9 else rng.randint(70, 89)
-            expenditure = adjusted * rate // 100
-            spent[source] += expenditure
-            projects.append((
-                report.pk, sources[source].pk, f"P{report.fiscal_year.year}{position:03d}",
-                f"{area}专项资金项目{position}", _amount(initial), _amount(adjusted),
-                _amount(expenditure), _paragraph(rng, report.department.name, 2),
-                _paragraph(rng, report.department.name, 2), execution_weight,
-                "" if rate >= 90 else "项目实施进度受审批环节影响，部分资金未能按期支付。",
-                position,
-            ))
-            project_rngs.append((rng, area, (initial, adjusted, expenditure)))
-        for position in range(1, 4):
-            narratives.append((
-                report.pk, position, f"（{position}）{area}重点工作推进有力。",
-                _paragraph(rng, report.department.name, 3),
-            ))
-        for source, project_spending in spent.items():
-            if source == "fund" and not project_spending:
-                continue
-            personnel = rng.randint(100, 3000) * 10000 if source == "general" else 0
-            public = rng.randint(20, 600) * 10000 if source == "general" else 0
-            total = personnel + public + project_spending
-            adjusted = total * 100 // rng.randint(92, 100)
-            budgets.append((
-                report.pk, sources[source].pk, _amount(adjusted * rng.randint(85, 100) // 100),
-                _amount(adjusted), _amount(adjusted), _amount(personnel), _amount(public),
-                _amount(project_spending),
-            ))
-    project_ids = tables["projects"].write(projects, return_ids=True)
-    tables["narratives"].write(narratives)
-    tables["budgets"].write(budgets)
+    spent = {"general": 0, "fund": 0}
+    for position in range(1, plan.projects + 1):
+        source = "fund" if rng.random() < 0.2 else "general"
+        adjusted = rng.randint(50, 5000) * 10000 + rng.randint(0, 9999)
+        initial = adjusted * rng.randint(85, 100) // 100
+        rate = rng.randint(92, 100) if rng.random() < 0.9 else rng.randint(70, 89)
+        expenditure = adjusted * rate // 100
+        spent[source] += expenditure
+        projects.append((
+            report.pk, sources[source].pk, f"P{report.fiscal_year.year}{position:03d}",
+            f"{area}专项资金项目{position}", _amount(initial), _amount(adjusted),
+            _amount(expenditure), _paragraph(rng, report.department.name, 2),
+            _paragraph(rng, report.department.name, 2), execution_weight,
+            "" if rate >= 90 else "项目实施进度受审批环节影响，部分资金未能按期支付。",
+            position,
+        ))
+        project_rngs.append((rng, area, (initial, adjusted, expenditure)))
+    for position in range(1, 4):
+        narratives.append((
+            report.pk, position, f"（{position}）{area}重点工作推进有力。",
+            _paragraph(rng, report.department.name, 3),
+        ))
+    for source, project_spending in spent.items():
+        if source == "fund" and not project_spending:
+            continue
+        personnel = rng.randint(100, 3000) * 10000 if source == "general" else 0
+        public = rng.randint(20, 600) * 10000 if source == "general" else 0
+        total = personnel + public + project_spending
+        adjusted = total * 100 // rng.randint(92, 100)
+        budgets.append((
+            report.pk, sources[source].pk, _amount(adjusted * rng.randint(85, 100) // 100),
+            _amount(adjusted), _amount(adjusted), _amount(personnel), _amount(public),
+            _amount(project_spending),
+        ))
+    return projects, narratives, budgets, project_rngs
 
+
+def _fund_rows(project_ids, project_rngs, sources) -> list[tuple]:
     funds = []
     for project_id, (rng, _area, totals) in zip(project_ids, project_rngs, strict=True):
         # 当年财政拨款 most of it, the rest 上年结转资金; the rows add up to the project.
@@ -397,6 +400,21 @@ def _generate_round(plan: Plan, pairs, sources, tables: dict[str, _Table]) -> di
             project_id, sources["carryover"].pk,
             *(_amount(whole - part) for whole, part in zip(totals, first, strict=True)),
         ))
+    return funds
+
+
+def _generate_round(plan: Plan, pairs, sources, tables: dict[str, _Table]) -> dict[str, int]:
+    """Reports for a slice of (index, department, fiscal year) and everything under them."""
+    reports, rngs, areas = _create_reports(plan, pairs)
+    projects, narratives, budgets, project_rngs = [], [], [], []
+    for report, rng, area in zip(reports, rngs, areas, strict=True):
+        rows = _report_rows(plan, report, rng, area, sources)
+        for into, more in zip((projects, narratives, budgets, project_rngs), rows, strict=True):
+            into.extend(more)
+    project_ids = tables["projects"].write(projects, return_ids=True)
+    tables["narratives"].write(narratives)
+    tables["budgets"].write(budgets)
+    funds = _fund_rows(project_ids, project_rngs, sources)
     tables["funds"].write(funds)
 
     def indicator_rows() -> Iterator[tuple]:

@@ -245,64 +245,76 @@ def reopen_report(report: Report, user: User, comment: str) -> ReportEvent:
 def _transition(
     report: Report, user: User, action: str, comment: str, *, comment_required: bool = False
 ) -> ReportEvent:
-    target = RULES[action][2]
     comment = (comment or "").strip()
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
-        reason = refusal(user, action, locked)
-        if reason == PERMISSION:
-            raise PermissionDenied(
-                _("您没有权限对该报告执行“%(action)s”。") % {"action": Action(action).label}
-            )
-        if reason == STATUS:
-            raise ValidationError(
-                _("报告当前状态为“%(status)s”，不能%(action)s。")
-                % {"status": locked.get_status_display(), "action": Action(action).label},
-                code="invalid_status",
-            )
-        if reason == OWN_SUBMISSION:
-            raise PermissionDenied(
-                _("这份报告是您提交的，不能由您%(action)s：提交与审核、公开须由不同的人完成。")
-                % {"action": Action(action).label}
-            )
-        if comment_required and not comment:
-            raise ValidationError(
-                _("%(action)s时必须填写意见。") % {"action": Action(action).label},
-                code="comment_required",
-            )
-        if action in BLOCKED_BY_ERRORS:
-            problems = checks.errors(checks.check_report(locked))
-            if problems:
-                raise ValidationError(
-                    [ValidationError(f.message, code=f.code) for f in problems]
-                )
-
-        from_status = locked.status
-        now = timezone.now()
-        locked.status = target
-        fields = ["status", "updated_at"]
-        if action == Action.PUBLISH:
-            if is_republication(locked):
-                if not comment:
-                    raise ValidationError(
-                        _("再次公开须填写修订说明。"), code="revision_note_required"
-                    )
-                locked.revision += 1
-                fields.append("revision")
-            locked.published_at = now
-            fields.append("published_at")
-        locked._history_user = user
-        locked._change_reason = Action(action).label
-        locked.save(update_fields=fields)
-        event = ReportEvent.objects.create(
-            report=locked, action=action, from_status=from_status, to_status=target,
-            actor=user, comment=comment, revision=locked.revision, created_at=now,
-        )
-        if Status.PUBLISHED in (from_status, target):
-            public_pages.after_publication(locked.pk)  # rendered once this commits
+        _refuse(locked, user, action, comment, comment_required=comment_required)
+        event = _move(locked, user, action, comment)
     report.status, report.revision, report.published_at, report.updated_at = (
         locked.status, locked.revision, locked.published_at, locked.updated_at,
     )
+    return event
+
+
+def _refuse(
+    locked: Report, user: User, action: str, comment: str, *, comment_required: bool
+) -> None:
+    """Raise why ``action`` may not be taken on the locked row now, if it may not."""
+    reason = refusal(user, action, locked)
+    if reason == PERMISSION:
+        raise PermissionDenied(
+            _("您没有权限对该报告执行“%(action)s”。") % {"action": Action(action).label}
+        )
+    if reason == STATUS:
+        raise ValidationError(
+            _("报告当前状态为“%(status)s”，不能%(action)s。")
+            % {"status": locked.get_status_display(), "action": Action(action).label},
+            code="invalid_status",
+        )
+    if reason == OWN_SUBMISSION:
+        raise PermissionDenied(
+            _("这份报告是您提交的，不能由您%(action)s：提交与审核、公开须由不同的人完成。")
+            % {"action": Action(action).label}
+        )
+    if comment_required and not comment:
+        raise ValidationError(
+            _("%(action)s时必须填写意见。") % {"action": Action(action).label},
+            code="comment_required",
+        )
+    if action in BLOCKED_BY_ERRORS:
+        problems = checks.errors(checks.check_report(locked))
+        if problems:
+            raise ValidationError(
+                [ValidationError(f.message, code=f.code) for f in problems]
+            )
+
+
+def _move(locked: Report, user: User, action: str, comment: str) -> ReportEvent:
+    """Set the locked row's new status (and revision on republication), and record the event."""
+    target = RULES[action][2]
+    from_status = locked.status
+    now = timezone.now()
+    locked.status = target
+    fields = ["status", "updated_at"]
+    if action == Action.PUBLISH:
+        if is_republication(locked):
+            if not comment:
+                raise ValidationError(
+                    _("再次公开须填写修订说明。"), code="revision_note_required"
+                )
+            locked.revision += 1
+            fields.append("revision")
+        locked.published_at = now
+        fields.append("published_at")
+    locked._history_user = user
+    locked._change_reason = Action(action).label
+    locked.save(update_fields=fields)
+    event = ReportEvent.objects.create(
+        report=locked, action=action, from_status=from_status, to_status=target,
+        actor=user, comment=comment, revision=locked.revision, created_at=now,
+    )
+    if Status.PUBLISHED in (from_status, target):
+        public_pages.after_publication(locked.pk)  # rendered once this commits
     return event
 
 

@@ -255,7 +255,6 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
     )
     sources = list(FundingSource.objects.filter(kind=FundingSource.Kind.BUDGET))
     executions = list(report.budget_executions.all())
-    by_source = {e.funding_source_id: e for e in executions}
     projects = list(report.projects.all())
 
     department_indicators: list[Indicator] = []
@@ -266,29 +265,8 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         else:
             project_indicators[indicator.project_id].append(indicator)
 
-    budget_sections = [
-        BudgetSection(
-            number=i, anchor=f"budget-{source.code}",
-            title=gettext("%(budget)s支出情况") % {"budget": gettext(source.name)},
-            source=source, execution=by_source.get(source.id),
-            projects=[p for p in projects if p.funding_source_id == source.id], year=year,
-        )
-        for i, source in enumerate(sources, start=2)
-    ]
-    after = 2 + len(sources)
-    numbers = {
-        "performance": after, "problems": after + 1, "improvements": after + 2,
-        "application": after + 3, "other": after + 4,
-    }
-    toc = [("basic", 1, gettext("基本情况"))]
-    toc += [(s.anchor, s.number, s.title) for s in budget_sections]
-    toc += [
-        ("performance", numbers["performance"], gettext("资金使用及绩效情况")),
-        ("problems", numbers["problems"], gettext("存在的问题及原因分析")),
-        ("improvements", numbers["improvements"], gettext("下一步改进措施")),
-        ("application", numbers["application"], gettext("绩效自评结果拟应用和公开情况")),
-        ("other", numbers["other"], gettext("其他需要说明的情况")),
-    ]
+    budget_sections = _budget_sections(sources, executions, projects, year)
+    numbers, toc = _outline(budget_sections)
     project_tables = [
         ProjectTable(p, project_indicators[p.id], project_table(p, project_indicators[p.id]))
         for p in projects
@@ -310,6 +288,39 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         # Without the query string: the page is cached for every query string (page_cache.py).
         "page_url": request.build_absolute_uri(request.path),
     })
+
+
+def _budget_sections(sources, executions, projects, year: int) -> list[BudgetSection]:
+    """One numbered section per budget funding source, from section 2 on."""
+    by_source = {e.funding_source_id: e for e in executions}
+    return [
+        BudgetSection(
+            number=i, anchor=f"budget-{source.code}",
+            title=gettext("%(budget)s支出情况") % {"budget": gettext(source.name)},
+            source=source, execution=by_source.get(source.id),
+            projects=[p for p in projects if p.funding_source_id == source.id], year=year,
+        )
+        for i, source in enumerate(sources, start=2)
+    ]
+
+
+def _outline(budget_sections: list[BudgetSection]) -> tuple[dict, list]:
+    """The sections' numbers after the budget ones, and the table of contents."""
+    after = 2 + len(budget_sections)
+    numbers = {
+        "performance": after, "problems": after + 1, "improvements": after + 2,
+        "application": after + 3, "other": after + 4,
+    }
+    toc = [("basic", 1, gettext("基本情况"))]
+    toc += [(s.anchor, s.number, s.title) for s in budget_sections]
+    toc += [
+        ("performance", numbers["performance"], gettext("资金使用及绩效情况")),
+        ("problems", numbers["problems"], gettext("存在的问题及原因分析")),
+        ("improvements", numbers["improvements"], gettext("下一步改进措施")),
+        ("application", numbers["application"], gettext("绩效自评结果拟应用和公开情况")),
+        ("other", numbers["other"], gettext("其他需要说明的情况")),
+    ]
+    return numbers, toc
 
 
 @public_page(lambda department_code: Q(department__code=department_code))
