@@ -7,8 +7,6 @@ from decimal import Decimal
 
 from django.utils.translation import pgettext
 
-TWO_PLACES = Decimal("0.01")
-
 
 def amount(value: Decimal | None) -> str:
     """An amount with thousands separators and at least two decimals, never rounded away.

@@ -1,10 +1,10 @@
 """The admin site, with one guard in front of every admin view against hostile parameters.
 
-Django's admin and the packages it hosts (django-import-export, django-simple-history)
-answered some malformed requests with a 500 (issue 15.9): an empty ``_to_field``; an object
-id beyond 64 bits on SQLite; a changelist filter such as ``fiscal_year__id__exact=`` in the
-export view, which lacks the changelist's own handling. Every ModelAdmin's URLs pass through
-``admin_view``, so the guard is written once here for all of them.
+Django's admin and the packages it hosted (django-import-export, since removed, and
+django-simple-history) answered some malformed requests with a 500 (issue 15.9): an empty
+``_to_field``; an object id beyond 64 bits on SQLite; a changelist filter such as
+``fiscal_year__id__exact=`` in the export view, which lacks the changelist's own handling.
+Every ModelAdmin's URLs pass through ``admin_view``, so the guard is written once here for all of them.
 """
 
 from __future__ import annotations

@@ -205,12 +205,6 @@ def takes_new_rows(queryset: QuerySet, user) -> QuerySet:
     return restrict(queryset, user).filter(**writable_lookups(user, "" if path == "pk" else path))
 
 
-def may_edit(user, report: Report) -> bool:
-    """Whether ``user`` may change ``report``'s content and rows now (not its status: that is
-    the workflow's, ``evaluations.workflow.may``)."""
-    return may_access_department(user, report.department_id) and why_locked(report, user) is None
-
-
 # --- Years ----------------------------------------------------------------------------------
 
 

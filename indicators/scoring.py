@@ -45,7 +45,7 @@ DEFAULT_EXECUTION_WEIGHT = Decimal("10")
 EXECUTION_EXPLANATION_BELOW = Decimal("90")
 
 # --- The rules as data ---------------------------------------------------------------
-# The functions below read these, and the fast export (evaluations/exports/pg.py) compiles
+# The functions below read these, and the fast export (evaluations/exports/sql.py) compiles
 # them to SQL, so the two cannot drift apart (docs/design.md, "Scoring").
 
 PLACES = 2  # every score, rate and total is rounded half up to this many places

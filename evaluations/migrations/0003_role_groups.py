@@ -1,4 +1,4 @@
-"""Create the role groups of DESIGN.md with their permissions.
+"""Create the role groups of docs/design.md with their permissions.
 
 Permissions are normally created after migrations run, so they are created here first.
 """
