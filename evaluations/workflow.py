@@ -155,12 +155,18 @@ class ReportLocked(ValidationError):
         super().__init__(lock.label, code=lock.value)
 
 
+def _naming(error: Exception, report_id: int) -> Exception:
+    error.report_id = report_id  # which report was refused, for the caller's message
+    return error
+
+
 def hold_for_editing(report_ids, user: User | None) -> dict[int, Report]:
     """Lock the reports' rows until the current transaction ends and recheck, on the rows as
     they are now, that each still takes changes from ``user``; returns them by id.
 
     Raises ``ReportLocked`` (a ValidationError) when one does not, ``PermissionDenied`` when
-    the user may not see its department, ``Report.DoesNotExist`` when it is gone. Must run
+    the user may not see its department, ``Report.DoesNotExist`` when it is gone (both carry
+    the refused report's id as ``report_id``). Must run
     inside a transaction (the admin's change and delete views are one); ``editing()`` is
     the same as a block. Reports are locked in id order, so two writers never deadlock.
     """
@@ -179,9 +185,9 @@ def hold_for_editing(report_ids, user: User | None) -> dict[int, Report]:
     for pk in ids:
         report = found.get(pk)
         if report is None:
-            raise Report.DoesNotExist(f"Report {pk} does not exist")
+            raise _naming(Report.DoesNotExist(f"Report {pk} does not exist"), pk)
         if user is not None and not may_access_department(user, report.department_id):
-            raise PermissionDenied
+            raise _naming(PermissionDenied(), pk)
         lock = access.why_locked(report, user)
         if lock is not None:
             raise ReportLocked(report, lock)

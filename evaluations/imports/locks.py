@@ -82,9 +82,8 @@ def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
         reviewed = bool(reviewed_by_workflow([exc.report.pk]))  # then say: reopen first
         raise ReportChanged(exc.report, refusal(exc.report, user, reviewed=reviewed)[1]) from exc
     except (PermissionDenied, Report.DoesNotExist) as exc:
-        raise ReportChanged(
-            next(r for r in reports if r.pk in ids), _("已无法访问或已删除。")
-        ) from exc
+        refused = next(r for r in reports if r.pk == exc.report_id)
+        raise ReportChanged(refused, _("已无法访问或已删除。")) from exc
     reviewed = reviewed_by_workflow(
         pk for pk, report in held.items() if report.status != Report.Status.DRAFT
     )

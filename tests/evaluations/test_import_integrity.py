@@ -251,3 +251,26 @@ def test_dry_run_writes_nothing_and_shows_no_ids(draft):
     assert result.ok and result.count("new") == 2
     assert all(outcome.instance.pk is None for outcome in result.rows)
     assert not OutcomeNarrative.objects.exists() and not Project.objects.exists()
+
+
+def test_a_report_gone_or_out_of_reach_is_the_one_named(data_entry_user):
+    """The refused report is named, not the first of the import's reports (review)."""
+    from django.db import transaction
+
+    from evaluations.imports.locks import ReportChanged, lock_and_recheck
+
+    mine = ReportFactory(department=DepartmentFactory(code="d1", name="部门一"),
+                         fiscal_year__year=2024)
+    mine.department.staff.add(data_entry_user)
+    other = ReportFactory(department=DepartmentFactory(code="d2", name="部门二"),
+                          fiscal_year__year=2024)
+    assert mine.pk < other.pk
+    with transaction.atomic(), pytest.raises(ReportChanged) as refused:
+        lock_and_recheck([mine, other], data_entry_user)
+    assert refused.value.report == other and "部门二" in str(refused.value)
+
+    other.department.staff.add(data_entry_user)
+    Report.objects.filter(pk=other.pk).delete()
+    with transaction.atomic(), pytest.raises(ReportChanged) as gone:
+        lock_and_recheck([mine, other], data_entry_user)
+    assert gone.value.report == other and "部门二" in str(gone.value)
