@@ -27,8 +27,12 @@ def _error(message: str, **values) -> ValueError:
     return ReadError(message % values)
 
 
-def _validate(source: BinaryIO, codec: str) -> str:
+def _validate(source: BinaryIO, codec: str, *, refuse_replacement: bool = True) -> str:
     """Decode the file in chunks (never whole) and return a sample of its non-ASCII text.
+
+    A replacement character (U+FFFD) is refused when ``refuse_replacement``: from a named
+    encoding or the GB18030 guess it means bytes that were lost. UTF-8 found by detection
+    decodes strictly, so one there is a "�" the file really holds.
 
     Raises UnicodeDecodeError with positions from the start of the file, and the line
     it happened on in ``.line``.
@@ -50,7 +54,7 @@ def _validate(source: BinaryIO, codec: str) -> str:
             error.line = lines + before.count(b"\n") + 1
             error.ascii_before = ascii_so_far and before.isascii()
             raise error from None
-        if "\ufffd" in text:
+        if refuse_replacement and "\ufffd" in text:
             raise _error(_("按 %(encoding)s 读取时出现无法识别的字符（�），请确认文件的编码。"),
                          encoding=codec)
         if not text.isascii():
@@ -80,7 +84,7 @@ def _truncated(exc: UnicodeDecodeError, *, declared: bool) -> None:
 def _non_ascii_utf8(source: BinaryIO) -> bool:
     """Whether the file is UTF-8 with some Chinese (or other non-ASCII) text in it."""
     try:
-        return bool(_validate(source, "utf-8"))
+        return bool(_validate(source, "utf-8", refuse_replacement=False))
     except (UnicodeDecodeError, ValueError):
         return False
 
@@ -124,7 +128,7 @@ def decode_check(source: BinaryIO, encoding: str | None = None) -> str:
     source.seek(0)
     declared = source.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
     try:
-        _validate(source, "utf-8-sig")
+        _validate(source, "utf-8-sig", refuse_replacement=False)
         return "utf-8-sig"
     except UnicodeDecodeError as exc:
         _truncated(exc, declared=declared)

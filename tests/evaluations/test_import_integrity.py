@@ -274,3 +274,11 @@ def test_a_report_gone_or_out_of_reach_is_the_one_named(data_entry_user):
     with transaction.atomic(), pytest.raises(ReportChanged) as gone:
         lock_and_recheck([mine, other], data_entry_user)
     assert gone.value.report == other and "部门二" in str(gone.value)
+
+
+def test_a_utf8_file_that_really_holds_a_replacement_character_reads(draft):
+    """Detected UTF-8 decodes strictly: a "�" in it is the file's own, not a lost byte."""
+    data = (NARRATIVES + "2024,d1,1,标\ufffd题,正文\n").encode()
+    assert import_file(ds.NARRATIVES, data).ok
+    assert OutcomeNarrative.objects.get().headline == "标\ufffd题"
+    # Named encodings and the GB18030 guess still refuse one (the test above).
