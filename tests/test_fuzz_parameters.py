@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from urllib.parse import urlencode
 
 import pytest
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from evaluations.admin.imports import DataAdminMixin
 from tests.evaluations.workflow_setup import build_world, user_in
 
 pytestmark = pytest.mark.django_db
@@ -131,21 +131,32 @@ def _requests(admin_site, superuser):
 
 
 def _admin_requests(admin_site, superuser):
-    """Each changelist filter (and the export's, which reads the same) one at a time; each
-    autocomplete field's parameters."""
+    """Each changelist filter one at a time, on the changelist and on its import and export
+    pages (the export page reads the same filters); the upload and confirm forms' fields;
+    each autocomplete field's parameters."""
+    data_admins = 0
     for model, model_admin in admin_site._registry.items():
         info = model._meta.app_label, model._meta.model_name
         base = f"/admin/{info[0]}/{info[1]}/"
         names = _filter_parameters(model_admin, superuser) + ["q"]
         for name, value in itertools.product(names, EACH):
             yield "get", base, {name: value}, ADMIN
-            if hasattr(model_admin, "export_action"):
-                yield "post", f"{base}export/?{urlencode({name: value})}", {"format": "0"}, ADMIN
+        if isinstance(model_admin, DataAdminMixin):
+            data_admins += 1
+            export_names = sorted(set(names) | set(model_admin.export_filters))
+            for name, value in itertools.product(export_names, EACH):
+                yield "get", f"{base}export/", {name: value}, ADMIN
+                yield "get", f"{base}import/", {name: value}, ADMIN
+            for value in EACH:
+                yield "post", f"{base}import/", {"dataset": value, "import_file": value}, ADMIN
+                yield "post", f"{base}process_import/", {"token": value}, ADMIN
+                yield "post", f"{base}process_import/", {"token": value, "cancel": "1"}, ADMIN
         for field in model_admin.autocomplete_fields:
             for value, key in itertools.product(EACH, ("term", "page", "model_name", "field_name")):
                 data = {"app_label": info[0], "model_name": info[1], "field_name": field,
                         "term": "a", key: value}
                 yield "get", "/admin/autocomplete/", data, ADMIN
+    assert data_admins, "no admin with import and export pages was walked"
 
 
 @pytest.mark.parametrize("role", ["anonymous", "staff", "reviewer", "auditor", "superuser"])
