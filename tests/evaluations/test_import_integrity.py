@@ -282,3 +282,81 @@ def test_a_utf8_file_that_really_holds_a_replacement_character_reads(draft):
     assert import_file(ds.NARRATIVES, data).ok
     assert OutcomeNarrative.objects.get().headline == "标\ufffd题"
     # Named encodings and the GB18030 guess still refuse one (the test above).
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("submitted", ["while_the_import_holds_the_report", "before_it_writes"])
+def test_an_import_racing_a_submission_completes_first_or_fails_whole(submitted):
+    """A real import on one connection, a submission on another: the submission either waits
+    for the import's transaction (its first chunk holds the report row) and follows it, or
+    commits before the import's first write, which then refuses the whole file."""
+    import threading
+
+    from django.db import connection
+
+    from evaluations import workflow
+    from tests.evaluations.test_editing import _reseed_roles_and_sources
+    from tests.evaluations.workflow_setup import build_world, user_in
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes the write lock at BEGIN (IMMEDIATE): no interleaving")
+    _reseed_roles_and_sources()
+    clerk = user_in("data_entry", "clerk-import-race")
+    report = build_world(clerk).report_a
+    before = OutcomeNarrative.objects.filter(report=report).count()
+    rows = importer_module.CHUNK_ROWS + 10
+    year, code = report.fiscal_year.year, report.department.code
+    data = (NARRATIVES + "".join(
+        f"{year},{code},{n},标题{n},正文\n" for n in range(1000, 1000 + rows)
+    )).encode()
+    paused, release = threading.Event(), threading.Event()
+    original = importer_module.Writer.write_chunk
+    calls = {"n": 0}
+
+    def pausing_write_chunk(self):
+        calls["n"] += 1
+        if submitted == "before_it_writes" and calls["n"] == 1:
+            paused.set()
+            release.wait(10)
+        original(self)
+        if submitted == "while_the_import_holds_the_report" and calls["n"] == 1:
+            paused.set()
+            release.wait(10)
+
+    outcome = {}
+
+    def run_import():
+        try:
+            outcome["import"] = import_file(ds.NARRATIVES, data, user=clerk)
+        finally:
+            connection.close()
+
+    def submit():
+        try:
+            outcome["event"] = workflow.submit_report(Report.objects.get(pk=report.pk), clerk)
+        finally:
+            connection.close()
+
+    with mock.patch.object(importer_module.Writer, "write_chunk", pausing_write_chunk):
+        importing = threading.Thread(target=run_import, name="import")
+        importing.start()
+        assert paused.wait(10)
+        submitter = threading.Thread(target=submit, name="submit")
+        submitter.start()
+        submitter.join(1)
+        waited = submitter.is_alive()
+        release.set()
+        importing.join(20)
+        submitter.join(20)
+
+    result, stored = outcome["import"], Report.objects.get(pk=report.pk)
+    assert outcome["event"].action == "submit" and stored.status == Report.Status.SUBMITTED
+    narratives_now = OutcomeNarrative.objects.filter(report=report).count()
+    if submitted == "while_the_import_holds_the_report":
+        assert waited  # the submission queued behind the import's row lock
+        assert result.ok and narratives_now == before + rows
+    else:
+        assert not waited
+        assert not result.ok and "未导入任何数据" in str(result.errors[0])
+        assert narratives_now == before  # nothing of the file was kept
