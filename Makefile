@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# One test process a core (pytest-xdist); PYTEST_ARGS= runs them in this process.
+PYTEST_ARGS ?= -n auto
 # Local serving only: plain HTTP on loopback, so cookies must not demand HTTPS.
 RUN_ENV := DEBUG=0 ALLOWED_HOSTS=$(HOST),localhost SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
 	SECRET_KEY="$$(cat var/secret_key)"
