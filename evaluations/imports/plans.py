@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from evaluations import datasets as ds
@@ -352,12 +352,21 @@ class NarrativesPlan(DatasetPlan):
 class IndicatorsPlan(PositionedPlan):
     dataset = ds.INDICATORS
 
-    def stored(self, reports: list[Report], records: Records):
-        """Stored indicators of the chunk's names, and the keys more than one of them has."""
+    def stored(self, reports: list[Report], records: Records, projects: dict):
+        """Stored indicators of the chunk's names, and the keys more than one of them has.
+
+        Narrowed to the chunk's projects too: names such as "完成率" recur in every project,
+        and by name alone each chunk would load every earlier chunk's rows (written in this
+        transaction), which made a one-report file's memory and time grow with its length.
+        """
         existing: dict[tuple, Indicator] = {}
         ambiguous: set[tuple] = set()
         names = {r["name"] for _n, r in records}
-        for ind in Indicator.objects.filter(report__in=reports, name__in=names):
+        in_projects = Q(project__in=[p.pk for p in projects.values()])
+        if any(r.get("project_code") is None for _n, r in records):
+            in_projects |= Q(project__isnull=True)
+        queryset = Indicator.objects.filter(in_projects, report__in=reports, name__in=names)
+        for ind in queryset:
             key = (ind.report_id, ind.project_id, ind.name)
             if key in existing:
                 ambiguous.add(key)
@@ -370,7 +379,7 @@ class IndicatorsPlan(PositionedPlan):
         reports = _stored(run, records)
         self.load_positions(Indicator, reports, by_project=True)
         projects = load_projects(reports, records)
-        existing, ambiguous = self.stored(reports, records)
+        existing, ambiguous = self.stored(reports, records, projects)
         for number, record in records:
             key = (record["year"], record["department_code"], record.get("project_code"),
                    record["name"])
