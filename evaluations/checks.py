@@ -20,7 +20,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from common.formatting import amount, percent
-from evaluations.models import BudgetExecution, Project, ProjectFund, Report
+from evaluations.models import BudgetExecution, Project, ProjectFund, Report, amount_names
 from indicators import scoring, tables
 from indicators.models import Indicator
 
@@ -39,11 +39,7 @@ EXECUTION_EXPLANATION_MISSING = "execution_explanation_missing"
 WEIGHTS_MISMATCH = "weights_mismatch"
 SCORE_OUT_OF_BAND = "score_out_of_band"
 
-AMOUNT_FIELDS = {
-    BudgetExecution: ["initial_budget", "adjusted_budget", "income", "personnel", "public", "project"],
-    Project: ["initial_budget", "adjusted_budget", "expenditure"],
-    ProjectFund: ["initial_budget", "adjusted_budget", "expenditure"],
-}
+AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,14 @@ ZERO = Decimal("0")
 
 def amount_field(verbose_name, **kwargs) -> models.DecimalField:
     """A non-negative amount in 万元."""
-    return models.DecimalField(verbose_name, **AMOUNT, **kwargs)
+    field = models.DecimalField(verbose_name, **AMOUNT, **kwargs)
+    field.is_amount = True  # read by amount_names(); not part of the migration state
+    return field
+
+
+def amount_names(model) -> list[str]:
+    """The model's amount fields (made by amount_field), in the order they are declared."""
+    return [f.name for f in model._meta.concrete_fields if getattr(f, "is_amount", False)]
 
 
 def non_negative(name: str, fields: list[str]) -> models.CheckConstraint:
