@@ -331,11 +331,20 @@ def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
     # All or nothing: the same file with its last row broken writes nothing.
     psql(db, "TRUNCATE indicators_indicator CASCADE")
     broken = OUT / "import-broken.csv"
-    with open(csv_file, encoding="utf-8-sig", newline="") as f:
-        table = list(csv.reader(f))
-    table[-1][table[0].index("nature")] = "not-a-nature"
-    with open(broken, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(table)
+    # Streamed with one row held back, so this process stays small: a forked child's peak RSS
+    # starts from its parent's, and a million-row table held here showed up as the import's.
+    with open(csv_file, encoding="utf-8-sig", newline="") as f, \
+            open(broken, "w", encoding="utf-8", newline="") as out:
+        reader, writer = csv.reader(f), csv.writer(out)
+        header = next(reader)
+        writer.writerow(header)
+        last = None
+        for row in reader:
+            if last is not None:
+                writer.writerow(last)
+            last = row
+        last[header.index("nature")] = "not-a-nature"
+        writer.writerow(last)
     bad = run([PYTHON, "manage.py", "import_data", "indicators", str(broken)], check=False,
               env=django_env(db, IMPORT_MAX_ROWS=limit), stdout=OUT / "import-broken.txt")
     left = int(psql_value(db, "SELECT count(*) FROM indicators_indicator"))
