@@ -51,6 +51,7 @@ LEVELS: list[tuple[str, tuple[str, str]]] = [
     ("社会", ("outcome", "social")), ("生态", ("outcome", "ecological")),
     ("可持续", ("outcome", "sustainability")), ("质量", ("output", "quality")),
     ("时效", ("output", "timeliness")), ("成本", ("output", "cost")),
+    ("效益", ("outcome", "economic")),  # 效益指标 not said which: the economic kind
 ]
 STEM_TAIL_RE = re.compile(r"(?:项目|任务|数量|个数|数)$")
 

@@ -83,7 +83,10 @@ def sentence_at(paragraph: str, position: int) -> str:
 
 # --- Statements: "name [verb] number unit" clauses (targets and what was achieved) ----------------
 
-CLAUSE_SPLIT_RE = re.compile(r"[，,；;。！？!?]")
+# Clauses end at a comma or stop, but not at a thousands separator ("1,200人次", "１，２００").
+CLAUSE_SPLIT_RE = re.compile(
+    r"[；;。！？!?]|(?<![0-9０-９])[,，]|[,，](?![0-9０-９]{3}(?![0-9０-９]))"
+)
 GTE_WORDS = ("达到", "不低于", "不少于", "超过", "达")
 LTE_WORDS = ("不超过", "不高于", "控制在", "低于", "少于")
 VERBS = sorted(GTE_WORDS + LTE_WORDS + ("为", "是", "完成"), key=len, reverse=True)

@@ -280,7 +280,7 @@ def read_outline(lines: list[str]) -> Outline:
             outline.title = text
             continue
         top = match_section(text)
-        if top is not None and (top[0] is not None or section is not None or not started):
+        if top is not None:
             section, part, started = top[0], None, True
             outline.headings.append(Heading(section, None, top[1]))
             text = top[2]
@@ -318,9 +318,10 @@ def not_a_report_message(outline: Outline) -> str:
         "count": len(found),
         "paragraphs": len(outline.paragraphs),
         "title": outline.title or _("无"),
+        "others": "、".join(h.text for h in outline.headings if h.section is None)[:300] or _("无"),
     }
     return _(
         "不是按十部分提纲写的整体支出绩效自评报告，未导入任何数据。找到的标题：%(found)s（共 "
-        "%(count)s 部分，至少需要 3 部分）；未找到：%(missing)s。报告标题：%(title)s；"
+        "%(count)s 部分，至少需要 3 部分）；未找到：%(missing)s；其他标题：%(others)s。报告标题：%(title)s；"
         "共读到 %(paragraphs)s 段文字。"
     ) % values
