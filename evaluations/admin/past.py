@@ -25,7 +25,7 @@ from evaluations.admin.imports import claim_pending, megabytes, too_large_messag
 from evaluations.models import Department, PendingImport, Report
 from evaluations.past import ReportFileError
 from evaluations.past.builder import ImportOutcome, ReportImportError, import_report
-from evaluations.past.labels import BUDGET_FIELD_LABELS, SECTION_LABELS
+from evaluations.past.labels import BUDGET_FIELD_LABELS, SECTION_LABELS, budget_label
 
 DATASET = "past_report"  # PendingImport.dataset of these uploads
 TEXT_LABELS = {
@@ -35,6 +35,10 @@ TEXT_LABELS = {
     "other_matters": _("其他需要说明的情况"),
 }
 NATURE_SIGNS = {"gte": "≥", "lte": "≤", "eq": "="}
+KIND_LABELS = {
+    "report": _("报告"), "budget_executions": _("预算支出情况"), "projects": _("项目"),
+    "narratives": _("绩效情况"), "indicators": _("绩效指标"),
+}
 
 
 class PastReportForm(forms.Form):
@@ -64,7 +68,7 @@ def _figure_rows(outcome: ImportOutcome) -> list[dict]:
     extraction = outcome.extraction
     rows = []
     for code, budget in extraction.budgets.items():
-        source = SECTION_LABELS[code]
+        source = budget_label(code)
         if budget.none is not None:
             rows.append({"what": source, "value": gettext("无"), "written": budget.none.value,
                          "sentence": budget.none.sentence})
@@ -85,7 +89,7 @@ def review_context(outcome: ImportOutcome) -> dict:
                   for name, text in extraction.texts.items()],
         "figures": _figure_rows(outcome),
         "projects": [{
-            "position": p.position, "name": p.name, "source": SECTION_LABELS[p.source],
+            "position": p.position, "name": p.name, "source": budget_label(p.source),
             "value": amount(p.expenditure.value) if p.expenditure else "",
             "written": p.expenditure.written if p.expenditure else "",
             "sentence": p.expenditure.sentence if p.expenditure else "",
@@ -96,7 +100,7 @@ def review_context(outcome: ImportOutcome) -> dict:
             "actual": t.actual.written if t.actual else "", "word": t.word,
             "sentence": t.target.sentence, "actual_sentence": t.actual.sentence if t.actual else "",
         } for t in extraction.targets],
-        "counts": outcome.counts,
+        "counts": [(KIND_LABELS[kind], counts) for kind, counts in outcome.counts.items()],
         "findings": outcome.findings,
     }
 

@@ -198,7 +198,8 @@ def _stored(figure, extraction: Extraction, what: str) -> Decimal:
 
 def _texts(report: Report, extraction: Extraction, outcome: ImportOutcome) -> None:
     values = {name: text.value for name, text in extraction.texts.items()}
-    outcome.count("report", _put(report, values) if values else SAME)
+    changed = _put(report, values) if values else SAME
+    outcome.count("report", NEW if outcome.created else changed)
 
 
 def _budgets(report: Report, extraction: Extraction, outcome: ImportOutcome) -> None:

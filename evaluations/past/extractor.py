@@ -24,7 +24,7 @@ from evaluations.past.figures import (
     sentences,
     statements,
 )
-from evaluations.past.labels import BUDGET_FIELD_LABELS
+from evaluations.past.labels import BUDGET_FIELD_LABELS, budget_label
 from evaluations.past.reader import TITLE_RE, Outline, Paragraph
 
 BUDGET_SECTIONS = ("general", "fund", "state_capital", "social_insurance")
@@ -230,7 +230,7 @@ def _budget_sentence(text: str, budget: Budget, result: Extraction) -> bool:
 
 def _budget_flags(budget: Budget, result: Extraction) -> None:
     f = budget.figures
-    label = str(_source_label(budget.source))
+    label = budget_label(budget.source)
 
     def value(name):
         return f[name].value if name in f else None
@@ -256,12 +256,6 @@ def _budget_flags(budget: Budget, result: Extraction) -> None:
                 "%(budget)s：财政拨款支出 %(stated)s 万元 ≠ 基本支出 + 项目支出 %(total)s 万元（原文如此，未更正）。"
             ) % {"budget": label, "stated": shown(value("expenditure")), "total": shown(total)},
                 f["expenditure"].sentence)
-
-
-def _source_label(code: str) -> str:
-    from evaluations.past.labels import SECTION_LABELS
-
-    return str(SECTION_LABELS[code]).split("、", 1)[-1].removesuffix("支出情况")
 
 
 # --- 六: overall performance (narratives) and the projects' outcomes ----------------------------

@@ -25,3 +25,8 @@ BUDGET_FIELD_LABELS = {
     "public": _("公用经费"),
     "project": _("项目支出"),
 }
+
+
+def budget_label(code: str) -> str:
+    """一般公共预算 from "二、一般公共预算支出情况": a budget's name alone."""
+    return str(SECTION_LABELS[code]).split("、", 1)[-1].removesuffix("支出情况")
