@@ -143,3 +143,12 @@ def test_unknown_department_and_missing_year_are_named(tmp_path):
     with pytest.raises(CommandError, match="没有年度"):
         call_command("import_report", str(path), "--department", "x", stdout=StringIO())
     assert not Report.objects.exists() and not FiscalYear.objects.exists()
+
+
+def test_the_message_is_translated():
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ReportFileError) as caught:
+        read_report(NOVEL.encode("utf-8"))
+    assert str(caught.value).startswith("Not a self-evaluation report in the ten-section outline")
+    assert "VII. Problems and their causes" in str(caught.value)
