@@ -32,7 +32,8 @@ TEXT_LABELS = {
     "profile": _("部门基本情况"), "goals": _("年度整体支出绩效目标"),
     "overall_summary": _("部门整体支出绩效情况"), "problems": _("存在的问题及原因分析"),
     "improvements": _("下一步改进措施"), "result_application": _("绩效自评结果拟应用和公开情况"),
-    "other_matters": _("其他需要说明的情况"),
+    "other_matters": _("其他需要说明的情况"), "index_number": _("索引号"),
+    "publisher": _("发布机构"), "document_number": _("文号"),
 }
 NATURE_SIGNS = {"gte": "≥", "lte": "≤", "eq": "="}
 KIND_LABELS = {

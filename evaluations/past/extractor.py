@@ -53,6 +53,9 @@ LEVELS: list[tuple[str, tuple[str, str]]] = [
     ("时效", ("output", "timeliness")), ("成本", ("output", "cost")),
     ("效益", ("outcome", "economic")),  # 效益指标 not said which: the economic kind
 ]
+PUBLICATION_FIELDS = {"索引号": ("index_number", 100), "发布机构": ("publisher", 200),
+                      "文号": ("document_number", 100)}
+PUBLICATION_RE = re.compile(r"(?P<label>索引号|发布机构|文号)\s*[：:]\s*(?P<value>[^\s：:]+)")
 STEM_TAIL_RE = re.compile(r"(?:项目|任务|数量|个数|数)$")
 
 
@@ -144,14 +147,25 @@ def extract(outline: Outline) -> Extraction:
     title = TITLE_RE.match(outline.title) if outline.title else None
     if title:
         result.year = int(number_value(title.group("year")))
-        result.department_name = title.group("department").strip()
+        result.department_name = (title.group("after") or title.group("before")).strip()
     _texts(outline, result)
     for source in BUDGET_SECTIONS:
         _budget(outline, source, result)
     _performance(outline, result)
     _targets(outline, result)
-    result.unrecognised += [p.text for p in outline.paragraphs if p.section is None]
+    _publication(outline, result)
     return result
+
+
+def _publication(outline: Outline, result: Extraction) -> None:
+    """A portal page's 索引号 / 发布机构 / 文号 before the report; anything else there is unrecognised."""
+    for paragraph in (p for p in outline.paragraphs if p.section is None):
+        found = list(PUBLICATION_RE.finditer(paragraph.text))
+        for m in found:
+            name, limit = PUBLICATION_FIELDS[m.group("label")]
+            result.texts.setdefault(name, Text(m.group("value")[:limit], paragraph.text))
+        if not found:
+            result.unrecognised.append(paragraph.text)
 
 
 def _set_text(result: Extraction, name: str, paragraphs: list[Paragraph]) -> None:

@@ -58,8 +58,10 @@ PARTS: dict[str, list[tuple[str, re.Pattern]]] = {
     **{key: _BUDGET_PARTS for key in ("general", "fund", "state_capital", "social_insurance")},
 }
 HEADING_TAIL_RE = re.compile(r"^[\s：:。．.，,、]+")
+# "2022年度<department>整体支出绩效自评报告", or the department first ("<department>2022年度…").
 TITLE_RE = re.compile(
-    r"^\s*(?P<year>[0-9０-９]{4})\s*年度?\s*(?P<department>.+?)(?:部门)?整体支出绩效自评(?:价)?报告\s*$"
+    r"^\s*(?P<before>[^0-9０-９]*?)\s*(?P<year>[0-9０-９]{4})\s*年度?\s*(?P<after>.*?)"
+    r"(?:部门|单位)?整体支出绩效自评(?:价)?报告\s*$"
 )
 MIN_SECTIONS = 3  # fewer of the ten found: not a report in this outline
 

@@ -205,3 +205,38 @@ def test_every_value_carries_a_sentence_of_the_file():
     assert len(figures) == 10 + 8 + 10 + 6
     for figure in figures:
         assert figure.written in figure.sentence and figure.sentence in text, figure
+
+
+def test_a_portal_page_with_its_metadata_and_the_department_before_the_year():
+    body = VARIANT.split("\n", 1)[1]
+    text = ("索引号：43020300/2024-00123　发布机构：示例县财政局　文号：示财绩〔2024〕3号\n"
+            "浏览次数：28\n示例县农业农村局2023年度部门整体支出绩效自评报告\n" + body)
+    extraction = read_report(text.encode("utf-8"))
+    assert (extraction.year, extraction.department_name) == (2023, "示例县农业农村局")
+    texts = {name: t.value for name, t in extraction.texts.items()}
+    assert (texts["index_number"], texts["publisher"], texts["document_number"]) == (
+        "43020300/2024-00123", "示例县财政局", "示财绩〔2024〕3号")
+    assert extraction.unrecognised == ["浏览次数：28"]
+
+
+def test_a_word_file_with_a_project_table():
+    lines = VARIANT.splitlines()
+    start = lines.index("（２）项目支出情况")
+    document = Document()
+    for text in lines[:start + 1]:
+        document.add_paragraph(text)
+    table = document.add_table(rows=0, cols=3)
+    for row in [("序号", "项目名称", "支出（万元）"), ("1", "农田建设", "600.00"), ("2", "农民培训", "250.00")]:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = text
+    for text in lines[start + 3:]:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    extraction = read_report(buffer.getvalue(), "report.docx")
+    assert [(p.name, p.expenditure.value, p.expenditure.sentence) for p in extraction.projects] == [
+        ("农田建设", Decimal("600.00"), "1.农田建设 600.00万元"),
+        ("农民培训", Decimal("250.00"), "2.农民培训 250.00万元"),
+    ]
+    assert [p.outcome.value for p in extraction.projects] == [
+        "完成2.6万亩建设任务。", "培训农民1,250人次，满意度95%。"]
