@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from evaluations.imports import encodings
+
 # Word-processor leftovers that are not content (the seed's "[bookmark: _GoBack]").
 LEFTOVER_RE = re.compile(r"\[(?:bookmark|anchor|comment)\s*:[^\]]*\]", re.IGNORECASE)
 ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\ufeff]")
@@ -130,13 +132,10 @@ def file_lines(data: bytes, filename: str = "") -> list[str]:
 def text_lines(data: bytes) -> list[str]:
     if b"\x00" in data[:65536] or _control_share(data[:65536]) > 0.01:
         raise ReportFileError(_("文件不是文本（像是二进制文件）：只能读取 .txt（UTF-8 或 GB18030）和 .docx。"))
-    for codec in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return text.splitlines()
-    raise ReportFileError(_("文件既不是 UTF-8 也不是 GB18030 编码的文本，未读取。"))
+    try:  # the one reading of UTF-8 / GB18030 the data import uses (mojibake, Big5, cut files)
+        return encodings.decode(data).splitlines()
+    except ValueError as exc:
+        raise ReportFileError(str(exc)) from exc
 
 
 def _control_share(data: bytes) -> float:

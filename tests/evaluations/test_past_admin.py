@@ -101,3 +101,12 @@ def test_users_without_the_import_permission_get_403(client, auditor):
     client.force_login(auditor)
     assert client.get(reverse(UPLOAD)).status_code == 403
     assert client.post(reverse(CONFIRM), {}).status_code == 403
+
+
+def test_text_from_the_file_is_escaped(client, data_entry_user, mine):
+    client.force_login(data_entry_user)
+    text = SAMPLE_TEXT.read_text(encoding="utf-8").replace(
+        "预算编制工作不够明确", "<script>alert(1)</script>预算编制工作不够明确")
+    content = _upload(client, text.encode()).content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;预算编制工作不够明确" in content

@@ -152,3 +152,9 @@ def test_the_message_is_translated():
         read_report(NOVEL.encode("utf-8"))
     assert str(caught.value).startswith("Not a self-evaluation report in the ten-section outline")
     assert "VII. Problems and their causes" in str(caught.value)
+
+
+def test_big5_is_named_not_read_as_gibberish():
+    text = "2022年度示範單位整體支出績效自評報告\n一、基本情況\n本單位負責農業發展與鄉村振興工作。\n" * 3
+    with pytest.raises(ReportFileError, match="Big5"):
+        read_report(text.encode("big5"))
