@@ -272,7 +272,7 @@ def _new_code(report: Report, item, codes: set[str]) -> str:
 
 
 def _narratives(report: Report, extraction: Extraction, outcome: ImportOutcome) -> None:
-    if "overall_summary" not in extraction.texts:
+    if "overall_summary" not in extraction.texts and not extraction.narratives:
         return
     existing = {n.position: n for n in report.narratives.all()}
     for narrative in extraction.narratives:

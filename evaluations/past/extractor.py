@@ -192,8 +192,11 @@ def _budget(outline: Outline, source: str, result: Extraction) -> None:
         return
     paragraphs = outline.in_section(source, any_part=True)
     budget = result.budgets[source] = Budget(source)
-    if not paragraphs or (len(paragraphs) == 1 and NONE_RE.match(paragraphs[0].text)):
-        budget.none = Text("无", paragraphs[0].text if paragraphs else "")
+    if not paragraphs:  # a heading alone states nothing, not even 无
+        del result.budgets[source]
+        return
+    if len(paragraphs) == 1 and NONE_RE.match(paragraphs[0].text):
+        budget.none = Text("无", paragraphs[0].text)
         return
     listed = outline.has_part(source, "projects")
     for paragraph in paragraphs:
@@ -285,7 +288,7 @@ def _performance(outline: Outline, result: Extraction) -> None:
     for paragraph in paragraphs:
         numbered = item(paragraph.text)
         special = paragraph.part == "special" if parted else (
-            numbered is not None and _known_project(numbered[1], result) is not None)
+            numbered is not None and _known_project(numbered[1], result)[0] is not None)
         if numbered is None:
             if current is None and not special:
                 lead.append(paragraph)
@@ -315,31 +318,35 @@ def _narrative(numbered: tuple[int, str], text: str, result: Extraction) -> Narr
     return narrative
 
 
-def _known_project(rest: str, result: Extraction) -> ProjectItem | None:
+def _known_project(rest: str, result: Extraction) -> tuple[ProjectItem | None, re.Match | None]:
+    """The listed project a numbered paragraph of 六(二) is about, and its "name 支出 amount"
+    lead when it has one: by the name before the amount, else by the name it starts with."""
     m = PROJECT_RE.match(rest)
-    name = re.sub(r"支出$", "", m.group("name").strip()) if m else None
-    return next((p for p in result.projects if name and p.name == name), None)
+    if m:
+        name = re.sub(r"支出$", "", m.group("name").strip())
+        found = next((p for p in result.projects if p.name == name), None)
+        if found is not None:
+            return found, m
+    return next((p for p in result.projects if rest.startswith(p.name)), None), None
 
 
 def _outcome(numbered: tuple[int, str], text: str, result: Extraction) -> ProjectItem | None:
-    number, rest = numbered
-    m = PROJECT_RE.match(rest)
-    project = _known_project(rest, result)
-    if project is None and m is None:
-        result.unrecognised.append(text)
-        return None
+    rest = numbered[1]
+    project, m = _known_project(rest, result)
     if project is None:
+        m = PROJECT_RE.match(rest)
+        if m is None:
+            result.unrecognised.append(text)
+            return None
         name = re.sub(r"支出$", "", m.group("name").strip())
-        source = "general"
-        project = ProjectItem(len(result.projects) + 1, name, source)
+        project = ProjectItem(len(result.projects) + 1, name, "general")
         result.projects.append(project)
         result.flag("project_only_in_outcomes", _(
             "项目“%(name)s”只出现在专项资金支出绩效情况中，未在预算支出情况中列出；按一般公共预算导入。"
         ) % {"name": name}, text)
     figure = amount(AMOUNT_RE.match(m.group("amount")), text) if m else None
-    outcome = rest[m.end():] if m else rest
-    outcome = re.sub(r"^[。.，,；;：:\s]+", "", outcome)
-    project.outcome = Text(outcome, text)
+    outcome = rest[m.end():] if m else rest[len(project.name):]
+    project.outcome = Text(re.sub(r"^[。.，,；;：:\s]+", "", outcome), text)
     project.outcome_amount = figure
     if project.expenditure is None:
         project.expenditure = figure

@@ -240,3 +240,15 @@ def test_a_word_file_with_a_project_table():
     ]
     assert [p.outcome.value for p in extraction.projects] == [
         "完成2.6万亩建设任务。", "培训农民1,250人次，满意度95%。"]
+
+
+def test_outcomes_without_amounts_match_their_projects_by_name():
+    text = VARIANT.replace("1.农田建设支出600万元。完成2.6万亩建设任务。",
+                           "1.农田建设：完成2.6万亩建设任务，投入资金580万元。")
+    text = text.replace("三、政府性基金预算支出情况 无。\n", "三、政府性基金预算支出情况\n")
+    extraction = read_report(text.encode("utf-8"))
+    farmland = extraction.projects[0]
+    assert farmland.outcome.value == "完成2.6万亩建设任务，投入资金580万元。"
+    assert farmland.expenditure.value == Decimal("600.00") and farmland.outcome_amount is None
+    assert len(extraction.projects) == 2 and not extraction.flags[1:]
+    assert "fund" not in extraction.budgets  # a heading alone states nothing, not even 无
