@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.past import ReportFileError
 from evaluations.past.builder import ReportImportError, import_report
+from evaluations.past.reader import section_label
 from evaluations.past.serialize import as_json
 from evaluations.workflow import acting_as
 
@@ -65,7 +66,7 @@ class Command(BaseCommand):
                               f"{counts['same']} unchanged")
         missing = outcome.extraction.missing
         if missing:
-            self.stdout.write(f"Sections not found: {', '.join(missing)}")
+            self.stdout.write(f"Sections not found: {'、'.join(section_label(k) for k in missing)}")
         for flag in outcome.flags:
             self.stdout.write(self.style.WARNING(f"[{flag.code}] {flag.message}"))
         for finding in outcome.findings:
