@@ -126,6 +126,10 @@ def file_lines(data: bytes, filename: str = "") -> list[str]:
         raise ReportFileError(_("文件是空的：没有找到任何内容。"))
     if data[:4] == b"PK\x03\x04":
         return docx_lines(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE: Word 97–2003 .doc, old .xls
+        raise ReportFileError(_("文件是旧版 Office 格式（.doc/.xls），不能读取；请在 Word 中另存为 .docx。"))
+    if data[:5] == b"%PDF-":
+        raise ReportFileError(_("文件是 PDF，不能读取；请上传 .docx 或 .txt 版本。"))
     return text_lines(data)
 
 

@@ -79,7 +79,9 @@ def _xlsx() -> bytes:
     (bytes(range(256)) * 40, "二进制"),
     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, "二进制"),
     ("报告".encode("utf-16"), "UTF-8"),
-], ids=["empty", "blank", "novel", "other-outline", "binary", "png", "utf16"])
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "另存为 .docx"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+], ids=["empty", "blank", "novel", "other-outline", "binary", "png", "utf16", "doc", "pdf"])
 def test_not_a_report(data, message):
     with pytest.raises(ReportFileError, match=message):
         read_report(data)
