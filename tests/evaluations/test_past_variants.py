@@ -252,3 +252,15 @@ def test_outcomes_without_amounts_match_their_projects_by_name():
     assert farmland.expenditure.value == Decimal("600.00") and farmland.outcome_amount is None
     assert len(extraction.projects) == 2 and not extraction.flags[1:]
     assert "fund" not in extraction.budgets  # a heading alone states nothing, not even 无
+
+
+def test_performance_as_one_section_without_its_two_parts():
+    text = VARIANT.replace("六、资金使用及绩效情况\n（一）部门整体支出绩效情况 全年完成了主要目标。\n",
+                           "六、部门整体支出绩效情况\n全年完成了主要目标。\n")
+    text = text.replace("（二）专项资金支出绩效情况\n", "")
+    extraction = read_report(text.encode("utf-8"))
+    assert extraction.texts["overall_summary"].value == "全年完成了主要目标。"
+    assert len(extraction.narratives) == 3
+    assert [p.outcome.value for p in extraction.projects] == [
+        "完成2.6万亩建设任务。", "培训农民1,250人次，满意度95%。"]
+    assert extraction.targets[0].actual.value == Decimal("2.6")
