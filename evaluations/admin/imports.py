@@ -96,6 +96,30 @@ def change_rows(dataset: ds.Dataset, result: importer.ImportResult, limit: int) 
     }
 
 
+def claim_pending(request, datasets: list[str]) -> PendingImport | None:
+    """The user's pending upload of one of ``datasets`` named by the form's token, removed
+    from storage at once, so a second confirm (a double click, a second tab) finds nothing
+    and says so (the admin's message is set); None then, or when it expired."""
+    token = request.POST.get("token", "")
+    gone = gettext("找不到这次上传：它已经确认导入、已取消，或已超过 %(minutes)s 分钟失效。"
+                   "请查看数据是否已导入，或重新上传文件。") % {
+        "minutes": settings.IMPORT_UPLOAD_MAX_AGE // 60}
+    pending = None
+    if TOKEN_RE.fullmatch(token):
+        pending = PendingImport.objects.filter(
+            token=token, user=request.user, dataset__in=datasets
+        ).first()
+    # Only one request deletes the row: the one that goes on to import it.
+    if pending is None or not PendingImport.objects.filter(pk=pending.pk).delete()[0]:
+        messages.error(request, gone)
+        return None
+    if pending.is_expired:
+        messages.error(request, gettext("上传已超过 %(minutes)s 分钟，已失效，请重新上传文件。")
+                       % {"minutes": settings.IMPORT_UPLOAD_MAX_AGE // 60})
+        return None
+    return pending
+
+
 def _text(value) -> str:
     return "" if value is None else str(value)
 
@@ -217,26 +241,7 @@ class DataAdminMixin:
         }
 
     def _claim(self, request) -> PendingImport | None:
-        """The user's pending upload named by the form's token, removed from storage at once,
-        so a second confirm (a double click, a second tab) finds nothing and says so."""
-        token = request.POST.get("token", "")
-        gone = gettext("找不到这次上传：它已经确认导入、已取消，或已超过 %(minutes)s 分钟失效。"
-                       "请查看数据是否已导入，或重新上传文件。") % {
-            "minutes": settings.IMPORT_UPLOAD_MAX_AGE // 60}
-        pending = None
-        if TOKEN_RE.fullmatch(token):
-            pending = PendingImport.objects.filter(
-                token=token, user=request.user, dataset__in=self.data_datasets
-            ).first()
-        # Only one request deletes the row: the one that goes on to import it.
-        if pending is None or not PendingImport.objects.filter(pk=pending.pk).delete()[0]:
-            messages.error(request, gone)
-            return None
-        if pending.is_expired:
-            messages.error(request, gettext("上传已超过 %(minutes)s 分钟，已失效，请重新上传文件。")
-                           % {"minutes": settings.IMPORT_UPLOAD_MAX_AGE // 60})
-            return None
-        return pending
+        return claim_pending(request, self.data_datasets)
 
     def confirm_view(self, request):
         """Import the previewed file: every row checked again (the data may have changed since

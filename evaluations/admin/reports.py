@@ -31,6 +31,7 @@ from evaluations.admin.indicators import (
     cached_report_tables,
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
+from evaluations.admin.past import PastReportAdminMixin
 from evaluations.admin.report_form import ReportForm
 from evaluations.copying import copy_report_forward
 from evaluations.exports import audit
@@ -196,7 +197,9 @@ def _comment_help(report: Report) -> str:
 
 
 @admin.register(Report)
-class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ReportAdmin(
+    ReportScoringMixin, PastReportAdminMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
+):
     data_datasets = [
         "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
     ]
