@@ -1,0 +1,130 @@
+"""The three official files of a report: built on demand, kept per published revision.
+
+Publishing a revision writes its Word, PDF and 自评表 files once the transition commits
+(``after_publication``, called by workflow.py); they are kept in Django's default storage with
+their size and SHA-256 and never rewritten, so ``?revision=N`` serves what was published
+then. A published revision with no stored file (the sample loader publishes directly, or
+its generation failed) is built at its first download. Drafts are built each time and never
+stored (docs/design.md, "Official documents").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+
+from evaluations.models import Report, ReportDocument
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    filename: str  # in URLs and the export directory
+    suffix: str  # of the Chinese download name
+    content_type: str
+
+
+KINDS = {
+    "docx": Kind("docx", "report.docx", "整体支出绩效自评报告.docx",
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": Kind("pdf", "report.pdf", "整体支出绩效自评报告.pdf", "application/pdf"),
+    "xlsx": Kind("xlsx", "self-evaluation.xlsx", "绩效自评表.xlsx",
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+BY_FILENAME = {kind.filename: kind for kind in KINDS.values()}
+
+
+def builders() -> dict[str, Callable]:
+    from evaluations.documents.pdf import build_pdf
+    from evaluations.documents.word import build_docx
+    from evaluations.documents.workbook import build_xlsx
+
+    return {"docx": build_docx, "pdf": build_pdf, "xlsx": build_xlsx}
+
+
+def download_name(report: Report, kind: str) -> str:
+    """2022年度<department>整体支出绩效自评报告.docx, 草稿 in front while not published."""
+    name = f"{report.fiscal_year.year}年度{report.department.name}{KINDS[kind].suffix}"
+    if report.status != Report.Status.PUBLISHED:
+        name = gettext("草稿") + "-" + name
+    return name.replace("/", "-").replace("\\", "-")
+
+
+def build(report: Report, kinds=tuple(KINDS)) -> dict[str, bytes]:
+    """The files of ``report`` as it stands now, rendered from one view-model."""
+    from evaluations.documents.content import article, load_report
+
+    loaded = load_report(report.pk)
+    content = article(loaded)
+    make = builders()
+    return {kind: make[kind](content) for kind in kinds}
+
+
+def stored_documents(report: Report) -> list[ReportDocument]:
+    """Every stored file of the report, by revision and kind (one query)."""
+    if report.pk is None:
+        return []
+    return list(ReportDocument.objects.filter(report=report).order_by("-revision", "kind"))
+
+
+def store(report: Report) -> list[ReportDocument]:
+    """Write the files of a published report's current revision that are not stored yet."""
+    have = set(
+        ReportDocument.objects.filter(report=report, revision=report.revision)
+        .values_list("kind", flat=True)
+    )
+    missing = [kind for kind in KINDS if kind not in have]
+    if report.status != Report.Status.PUBLISHED or not missing:
+        return []
+    files = build(report, missing)
+    written = []
+    for kind, content in files.items():
+        document = ReportDocument(
+            report=report, revision=report.revision, kind=kind,
+            size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        )
+        document.file.save(KINDS[kind].filename, ContentFile(content), save=False)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:  # another process stored it first: keep theirs
+            document.file.delete(save=False)
+            continue
+        written.append(document)
+    return written
+
+
+def published_file(report: Report, kind: str, revision: int | None) -> ReportDocument | None:
+    """The stored file of a published revision (the current one is built when missing)."""
+    wanted = report.revision if revision is None else revision
+    if wanted > report.revision or wanted < 1:
+        return None
+    found = ReportDocument.objects.filter(report=report, revision=wanted, kind=kind).first()
+    if found is None and wanted == report.revision:
+        store(report)
+        found = ReportDocument.objects.filter(report=report, revision=wanted, kind=kind).first()
+    return found
+
+
+def after_publication(report_id: int) -> None:
+    """Once the publication commits, write the new revision's files (before the page warms)."""
+    if getattr(settings, "DOCUMENTS_AT_PUBLICATION", "now") == "off":
+        return
+    transaction.on_commit(lambda: _store_quietly(report_id))
+
+
+def _store_quietly(report_id: int) -> None:
+    try:
+        report = Report.objects.select_related("department", "fiscal_year").get(pk=report_id)
+        store(report)
+    except Exception:  # the first download builds what failed here
+        logger.exception("official documents: cannot write the files of report %s", report_id)
