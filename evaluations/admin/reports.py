@@ -33,6 +33,7 @@ from evaluations.admin.indicators import (
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.report_form import ReportForm
 from evaluations.copying import copy_report_forward
+from evaluations.documents import views as documents
 from evaluations.exports import audit
 from evaluations.models import (
     BudgetExecution,
@@ -274,6 +275,11 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
                 "<path:object_id>/workflow/",
                 self.admin_site.admin_view(self.workflow_view),
                 name=f"{app}_{model}_workflow",
+            ),
+            path(
+                "<path:object_id>/documents/<str:filename>",
+                self.admin_site.admin_view(documents.admin_document),
+                name=f"{app}_{model}_document",
             ),
             path(
                 "audit-log.csv",

@@ -69,11 +69,33 @@ def build(report: Report, kinds=tuple(KINDS)) -> dict[str, bytes]:
     return {kind: make[kind](content) for kind in kinds}
 
 
-def stored_documents(report: Report) -> list[ReportDocument]:
-    """Every stored file of the report, by revision and kind (one query)."""
-    if report.pk is None:
-        return []
-    return list(ReportDocument.objects.filter(report=report).order_by("-revision", "kind"))
+@dataclass(frozen=True)
+class Listed:
+    """One line of the public page's 公开文件: a file, and its size and SHA-256 once stored."""
+
+    revision: int
+    filename: str
+    label: str
+    size: int | None = None
+    sha256: str = ""
+
+
+def stored_documents(report: Report) -> dict[str, list[Listed]]:
+    """The report page's 公开文件 (one query): ``current``, the published revision's three
+    files, and ``earlier``, the stored files of earlier revisions, newest first."""
+    stored = list(ReportDocument.objects.filter(report=report).order_by("-revision", "kind"))
+    by_key = {(d.revision, d.kind): d for d in stored}
+    labels = dict(ReportDocument.Kind.choices)
+
+    def listed(revision: int, kind: str) -> Listed:
+        document = by_key.get((revision, kind))
+        return Listed(revision, KINDS[kind].filename, str(labels[kind]),
+                      document.size if document else None, document.sha256 if document else "")
+
+    return {
+        "current": [listed(report.revision, kind) for kind in KINDS],
+        "earlier": [listed(d.revision, d.kind) for d in stored if d.revision < report.revision],
+    }
 
 
 def store(report: Report) -> list[ReportDocument]:
