@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from common.text import clean_text
 from evaluations.documents.content import Article
 from indicators.tables import project_table
 from indicators.vocabulary import Nature, grade_label
@@ -107,6 +108,8 @@ def _put(sheet, cell: str, value, *, font=BODY_FONT, align=WRAP, number_format=N
     target = sheet[cell]
     if isinstance(value, Decimal):
         value = float(value) if number_format != RATE_FORMAT else float(value / 100)
+    if isinstance(value, str):
+        value = clean_text(value)  # control characters cannot be stored in a worksheet
     target.value = value
     if isinstance(value, str):
         target.data_type = "s"  # text is text, even "=1+1": never a formula
