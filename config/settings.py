@@ -193,8 +193,8 @@ MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(BASE_DIR / "media")
 MEDIA_URL = "/media/"  # never served: downloads go through /reports/<year>/<code>/…
 # The site's own address (https://host), printed on the PDF report as 本页网址 when set.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
-# Publishing writes the revision's Word, PDF and 自评表 files once it commits: now | off.
-DOCUMENTS_AT_PUBLICATION = os.environ.get("DOCUMENTS_AT_PUBLICATION", "now")
+# Publishing writes the revision's Word, PDF and 自评表 files once it commits: thread | now | off.
+DOCUMENTS_AT_PUBLICATION = os.environ.get("DOCUMENTS_AT_PUBLICATION", "thread")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

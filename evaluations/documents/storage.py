@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, connections, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from evaluations.models import Report, ReportDocument
@@ -122,6 +124,10 @@ def store(report: Report) -> list[ReportDocument]:
             document.file.delete(save=False)
             continue
         written.append(document)
+    if written:
+        # The report page lists the files with their SHA-256: move its version stamp
+        # (public/stamp.py reads updated_at) so a page cached before they existed is redone.
+        Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
     return written
 
 
@@ -138,10 +144,29 @@ def published_file(report: Report, kind: str, revision: int | None) -> ReportDoc
 
 
 def after_publication(report_id: int) -> None:
-    """Once the publication commits, write the new revision's files (before the page warms)."""
-    if getattr(settings, "DOCUMENTS_AT_PUBLICATION", "now") == "off":
+    """Once the publication commits, write the new revision's files.
+
+    ``DOCUMENTS_AT_PUBLICATION``: ``thread`` (the default: a PDF of hundreds of pages takes
+    minutes, which the reviewer's request should not wait for), ``now`` (in the caller, as
+    tests want) or ``off`` (the first download builds them).
+    """
+    mode = getattr(settings, "DOCUMENTS_AT_PUBLICATION", "thread")
+    if mode == "off":
         return
-    transaction.on_commit(lambda: _store_quietly(report_id))
+    if mode == "now":
+        transaction.on_commit(lambda: _store_quietly(report_id))
+        return
+    transaction.on_commit(lambda: threading.Thread(
+        target=_store_in_thread, args=(report_id,), name=f"documents-{report_id}", daemon=True,
+    ).start())
+
+
+def _store_in_thread(report_id: int) -> None:
+    try:
+        close_old_connections()
+        _store_quietly(report_id)
+    finally:
+        connections.close_all()  # this thread's connections go back to the pool
 
 
 def _store_quietly(report_id: int) -> None:
