@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.formatting import amount, percent
 from evaluations import access, checks, workflow
 from evaluations.access import restrict
+from evaluations.admin import self_evaluation
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
@@ -280,6 +281,12 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
                 "<path:object_id>/documents/<str:filename>",
                 self.admin_site.admin_view(documents.admin_document),
                 name=f"{app}_{model}_document",
+            ),
+            path(
+                "<path:object_id>/self-evaluation/",
+                self.admin_site.admin_view(lambda request, object_id: self_evaluation.import_view(
+                    self, request, object_id)),
+                name=f"{app}_{model}_self_evaluation",
             ),
             path(
                 "audit-log.csv",

@@ -184,3 +184,29 @@ def test_the_command(sample_report, tmp_path):
     call_command("import_data", "self_evaluation", str(path), "--year", "2022",
                  "--department", "dongjiaduan", stdout=out)
     assert "修改 0 行" in out.getvalue()
+
+
+def test_the_admin_upload_on_the_report_page(client, sample_report, data_entry_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    report = _draft(sample_report)
+    report.department.staff.add(data_entry_user)
+    client.force_login(data_entry_user)
+    change = reverse("admin:evaluations_report_change", args=[report.pk])
+    url = reverse("admin:evaluations_report_self_evaluation", args=[report.pk])
+    assert url in client.get(change).content.decode()
+
+    def edit(book):
+        book[layout.DEPARTMENT_SHEET].cell(layout.GOAL_ROW, 6).value = "新的完成情况。"
+
+    upload = SimpleUploadedFile("自评表.xlsx", _edited(_xlsx(report), edit))
+    response = client.post(url, {"workbook": upload}, follow=True)
+    assert "修改 1 行" in response.content.decode()
+    report.refresh_from_db()
+    assert report.overall_summary == "新的完成情况。"
+
+    bad = SimpleUploadedFile("自评表.xlsx", b"not,a,workbook\n")
+    response = client.post(url, {"workbook": bad}, follow=True)
+    assert "没有写入任何数据" in response.content.decode()
+    assert "不是 Excel 工作簿" in response.content.decode()
