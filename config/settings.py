@@ -297,4 +297,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each step of each PDF at INFO (evaluations/documents/pdf.py).
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
