@@ -18,13 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--department", metavar="CODE")
         parser.add_argument("--output", required=True, metavar="DIR")
+        parser.add_argument("--jobs", type=int, default=1,
+                            help="build in this many processes (one a core)")
 
     def handle(self, *args, **options):
         output = Path(options["output"])
         progress = _bar(self.stderr) if sys.stderr.isatty() else None
         try:
             written = export_year(options["year"], output, department=options["department"],
-                                  progress=progress)
+                                  jobs=options["jobs"], progress=progress)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         if progress:
