@@ -65,7 +65,7 @@ def article(report: Report, context: dict | None = None) -> Article:
     with translation.override(settings.LANGUAGE_CODE):
         context = context if context is not None else report_context(report)
         markup = render_to_string("evaluations/report.html", {
-            **context, "LANGUAGE_CODE": translation.get_language(), "for_document": True,
+            **context, "LANGUAGE_CODE": translation.get_language(),
         })
     # Control characters cannot live in XML (docx, xlsx) and mean nothing on paper; the
     # forms and imports already refuse them (common/text.py), this keeps old rows printable.

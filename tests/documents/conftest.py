@@ -1,10 +1,8 @@
-"""Documents are written to a throwaway MEDIA_ROOT."""
+"""The documents' tests print no page address unless they set SITE_URL."""
 
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def _no_site_url(settings):
     settings.SITE_URL = ""
-    return settings.MEDIA_ROOT

@@ -16,7 +16,7 @@ from evaluations.documents import storage
 from evaluations.models import ReportDocument
 from tests.documents.helpers import docx_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 FILES = ("report.docx", "report.pdf", "self-evaluation.xlsx")
 
 
