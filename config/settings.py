@@ -187,6 +187,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The official files of published reports (evaluations/documents/), kept per revision in the
+# default storage; with several app servers it must be shared (docs/deployment.md).
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(BASE_DIR / "media")
+MEDIA_URL = "/media/"  # never served: downloads go through /reports/<year>/<code>/…
+# The site's own address (https://host), printed on the PDF report as 本页网址 when set.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+# Publishing writes the revision's Word, PDF and 自评表 files once it commits: thread | now | off.
+DOCUMENTS_AT_PUBLICATION = os.environ.get("DOCUMENTS_AT_PUBLICATION", "thread")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -289,4 +297,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs each step of each PDF at INFO (evaluations/documents/pdf.py).
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

@@ -25,6 +25,7 @@ from simple_history.models import HistoricalRecords
 
 from evaluations import access, checks
 from evaluations.access import may_access_department
+from evaluations.documents import storage as documents
 from evaluations.models import Report, ReportEvent
 from evaluations.public import warm as public_pages
 
@@ -319,6 +320,10 @@ def _move(locked: Report, user: User, action: str, comment: str) -> ReportEvent:
         report=locked, action=action, from_status=from_status, to_status=target,
         actor=user, comment=comment, revision=locked.revision, created_at=now,
     )
+    if target == Status.PUBLISHED:
+        # The revision's Word, PDF and 自评表 files, written once this commits (before the
+        # pages are rendered, so they list them).
+        documents.after_publication(locked.pk)
     if Status.PUBLISHED in (from_status, target):
         public_pages.after_publication(locked.pk)  # rendered once this commits
     return event

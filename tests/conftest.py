@@ -85,3 +85,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgresql)
             if not on_postgresql:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path_factory):
+    """Files a test stores (the official documents) never land in the checkout's media/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.formatting import amount, percent
 from evaluations import access, checks, workflow
 from evaluations.access import restrict
+from evaluations.admin import self_evaluation
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
@@ -34,6 +35,7 @@ from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.past import PastReportAdminMixin
 from evaluations.admin.report_form import ReportForm
 from evaluations.copying import copy_report_forward
+from evaluations.documents import views as documents
 from evaluations.exports import audit
 from evaluations.models import (
     BudgetExecution,
@@ -277,6 +279,17 @@ class ReportAdmin(
                 "<path:object_id>/workflow/",
                 self.admin_site.admin_view(self.workflow_view),
                 name=f"{app}_{model}_workflow",
+            ),
+            path(
+                "<path:object_id>/documents/<str:filename>",
+                self.admin_site.admin_view(documents.admin_document),
+                name=f"{app}_{model}_document",
+            ),
+            path(
+                "<path:object_id>/self-evaluation/",
+                self.admin_site.admin_view(lambda request, object_id: self_evaluation.import_view(
+                    self, request, object_id)),
+                name=f"{app}_{model}_self_evaluation",
             ),
             path(
                 "audit-log.csv",

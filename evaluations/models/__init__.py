@@ -3,6 +3,7 @@
 One module per group of models; every model is importable from ``evaluations.models``.
 """
 
+from evaluations.models.documents import ReportDocument
 from evaluations.models.fields import AMOUNT, ZERO, amount_field, amount_names, non_negative
 from evaluations.models.figures import BudgetExecution, OutcomeNarrative, Project, ProjectFund
 from evaluations.models.reference import Department, FiscalYear, FundingSource, parent_loop
@@ -11,6 +12,6 @@ from evaluations.models.uploads import PendingImport
 
 __all__ = [
     "AMOUNT", "ZERO", "BudgetExecution", "Department", "FiscalYear", "FundingSource",
-    "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Report", "ReportEvent", "ReportQuerySet",
+    "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Report", "ReportDocument", "ReportEvent", "ReportQuerySet",
     "amount_field", "amount_names", "non_negative", "parent_loop",
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from evaluations.documents import views as documents
 from evaluations.public import views
 
 app_name = "evaluations"
@@ -11,6 +12,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("reports/<int:year>/", views.year_index, name="year"),
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
+    # The official files (docs/design.md, "Official documents"): report.docx, report.pdf,
+    # self-evaluation.xlsx; any other name is a 404.
+    path(
+        "reports/<int:year>/<slug:department_code>/<str:filename>",
+        documents.public_document, name="report_document",
+    ),
     path("departments/<slug:department_code>/", views.department_detail, name="department"),
     path("language/", views.set_language, name="set_language"),
     path("", include("evaluations.public.data_urls")),

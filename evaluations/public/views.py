@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language as django_set_language
 
 from common.formatting import amount
+from evaluations.documents.storage import stored_documents
 from evaluations.models import (
     BudgetExecution,
     FundingSource,
@@ -241,18 +242,36 @@ class ProjectTable:
 ))
 def report_detail(request: HttpRequest, year: int, department_code: str) -> HttpResponse:
     report = get_object_or_404(
-        published().prefetch_related(
-            "budget_executions",
-            Prefetch("projects", queryset=Project.objects.order_by("position", "id")),
-            Prefetch(
-                "projects__funds",
-                queryset=ProjectFund.objects.select_related("funding_source"),
-            ),
-            Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
-            Prefetch("narratives", queryset=OutcomeNarrative.objects.order_by("position")),
-        ),
-        fiscal_year__year=year, department__code=department_code,
+        with_report_rows(published()), fiscal_year__year=year, department__code=department_code,
     )
+    return render(request, "evaluations/report.html", {
+        **report_context(report),
+        # Without the query string: the page is cached for every query string (page_cache.py).
+        "page_url": request.build_absolute_uri(request.path),
+    })
+
+
+def with_report_rows(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """Everything the report page shows, prefetched (the official documents read the same)."""
+    return reports.select_related("department", "fiscal_year").prefetch_related(
+        "budget_executions",
+        Prefetch("projects", queryset=Project.objects.order_by("position", "id")),
+        Prefetch(
+            "projects__funds",
+            queryset=ProjectFund.objects.select_related("funding_source"),
+        ),
+        Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
+        Prefetch("narratives", queryset=OutcomeNarrative.objects.order_by("position")),
+    )
+
+
+def report_context(report: Report) -> dict:
+    """The report page's content, from a report fetched through ``with_report_rows``.
+
+    The one view-model of a report: the page renders it, and so do its Word, PDF and 自评表
+    files (evaluations/documents/, docs/design.md "Official documents").
+    """
+    year = report.fiscal_year.year
     sources = list(FundingSource.objects.filter(kind=FundingSource.Kind.BUDGET))
     executions = list(report.budget_executions.all())
     projects = list(report.projects.all())
@@ -272,7 +291,7 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         for p in projects
         if project_indicators[p.id] or p.funds.all()
     ]
-    return render(request, "evaluations/report.html", {
+    return {
         "report": report,
         "revisions": published_revisions(report),
         "year": year,
@@ -280,14 +299,14 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         "numbers": numbers,
         "toc": toc,
         "projects": projects,
+        "project_indicators": project_indicators,
         "narratives": list(report.narratives.all()),
         "department_indicators": department_indicators,
         "department_table": department_table(report, executions, department_indicators),
         "project_tables": project_tables,
         "datasets": DATASETS,
-        # Without the query string: the page is cached for every query string (page_cache.py).
-        "page_url": request.build_absolute_uri(request.path),
-    })
+        "documents": stored_documents(report),
+    }
 
 
 def _budget_sections(sources, executions, projects, year: int) -> list[BudgetSection]:

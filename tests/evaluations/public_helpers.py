@@ -19,6 +19,42 @@ from tests.factories import (
 )
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# Heading numbers of the seed, including its typos: 一、 （一） （2） (一） and list numbers 1. 1、
+LEADING_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、])\s*")
+
+
+def seed_paragraphs() -> list[str]:
+    """The seed's paragraphs, numbers and final 。 removed, normalised."""
+    from evaluations.sample import SAMPLE_TEXT
+
+    text = SAMPLE_TEXT.read_text(encoding="utf-8").replace("[bookmark: _GoBack]", "")
+    paragraphs = []
+    for line in text.splitlines():
+        line = LEADING_NUMBER.sub("", line.strip())
+        # The seed ends one list item of 二（二） with 。 and the others without.
+        line = line.rstrip("。")
+        if line:
+            paragraphs.append(normalise(line))
+    return paragraphs
+
+
+def assert_seed_in_order(text: str) -> None:
+    """Every paragraph and figure of the seed is in ``text``, in order: the public page's
+    fidelity check, which the report's Word and PDF files pass as well."""
+    page = normalise(text)
+    position = 0
+    paragraphs = seed_paragraphs()
+    assert len(paragraphs) >= 40
+    for paragraph in paragraphs:
+        found = page.find(paragraph, position)
+        assert found >= 0, f"missing or out of order: {paragraph[:60]}"
+        position = found + len(paragraph)
+
+    # Every figure, in order (the page's tables add figures between them, never fewer).
+    page_numbers = iter(numbers(page))
+    for figure in numbers("".join(paragraphs)):
+        assert any(n == figure for n in page_numbers), f"figure {figure} missing or out of order"
+    assert "bookmark" not in page
 
 
 def page_text(

@@ -10,6 +10,7 @@ from django.db import DatabaseError
 
 from evaluations.datasets import DATASETS
 from evaluations.imports import import_file
+from evaluations.imports.self_evaluation import SELF_EVALUATION, WorkbookError, import_workbook
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("dataset", choices=sorted(DATASETS))
+        parser.add_argument("dataset", choices=[*sorted(DATASETS), SELF_EVALUATION])
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
         parser.add_argument("--encoding", help="force the CSV encoding (e.g. gb18030, utf-8)")
@@ -28,9 +29,16 @@ class Command(BaseCommand):
             help="import as this user: their permissions and departments apply, and the "
             "history records them as the author",
         )
+        parser.add_argument("--year", type=int, help="self_evaluation: the workbook must be this year's")
+        parser.add_argument(
+            "--department", metavar="CODE", help="self_evaluation: the workbook must be this department's"
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
+        if options["dataset"] == SELF_EVALUATION:
+            self.import_workbook(path, options)
+            return
         try:
             # Read as it is imported, never whole: memory stays flat however long the file.
             with path.open("rb") as file:
@@ -50,14 +58,35 @@ class Command(BaseCommand):
         prefix = "[dry run] " if options["dry_run"] else ""
         self.stdout.write(self.style.SUCCESS(prefix + result.summary))
 
+    def import_workbook(self, path: Path, options) -> None:
+        """The 自评表 workbook into its draft report (evaluations/imports/self_evaluation.py)."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            result = import_workbook(
+                data, filename=path.name, user=self.user(options), year=options["year"],
+                department=options["department"], dry_run=options["dry_run"],
+            )
+        except WorkbookError as exc:
+            for error in exc.errors:
+                self.stderr.write(error)
+            raise CommandError(f"{len(exc.errors)} error(s); nothing was written.", returncode=1) from exc
+        prefix = "[dry run] " if options["dry_run"] else ""
+        self.stdout.write(self.style.SUCCESS(prefix + result.summary))
+
+    def user(self, options):
+        if not options["user"]:
+            return None  # the importer records it in the history
+        User = get_user_model()
+        try:
+            return User.objects.get(**{User.USERNAME_FIELD: options["user"]})
+        except User.DoesNotExist as exc:
+            raise CommandError(f"No user named {options['user']!r}.") from exc
+
     def import_from(self, file, filename: str, options):
-        user = None  # the importer records it in the history
-        if options["user"]:
-            User = get_user_model()
-            try:
-                user = User.objects.get(**{User.USERNAME_FIELD: options["user"]})
-            except User.DoesNotExist as exc:
-                raise CommandError(f"No user named {options['user']!r}.") from exc
+        user = self.user(options)
         return import_file(
             DATASETS[options["dataset"]], file, filename=filename,
             encoding=options["encoding"], dry_run=options["dry_run"], user=user,

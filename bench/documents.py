@@ -1,0 +1,107 @@
+"""The official documents' cost (issue 16; not run by CI).
+
+    DATABASE_URL=postgres://…/scratch python bench/documents.py sample [--repeat 5]
+    DATABASE_URL=postgres://…/scratch python bench/documents.py year [--departments 2000]
+
+``sample``: the seed's Word, PDF and 自评表 built in one process, first (fonts and templates
+loading) and then ``--repeat`` times warm; target under 2 s for the three together, warm.
+``year``: ``manage.py generate_data --departments N --years 1 --projects 9 --indicators 10``
+into the database, then ``manage.py export_documents --year <that year> --output DIR`` in a
+child process: wall time and its peak resident memory (ru_maxrss); targets under 10 minutes
+and under 300 MB for 2,000 reports on the 2-core machine. Writes bench/out/documents.json.
+Needs a quiet machine: the lead runs it (bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("TESTING", "1")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="bench-documents-"))
+    import django
+
+    django.setup()
+
+
+def sample(repeat: int) -> dict:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from evaluations.documents.content import article, load_report
+    from evaluations.documents.storage import builders
+    from evaluations.sample import load_sample_report
+
+    report = load_sample_report()
+    make = builders()
+    runs = []
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        content = article(load_report(report.pk))
+        sizes = {kind: len(build(content)) for kind, build in make.items()}
+        runs.append(round(time.perf_counter() - started, 3))
+    return {"first_s": runs[0], "warm_s": runs[1:], "best_warm_s": min(runs[1:]),
+            "bytes": sizes, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def year(departments: int) -> dict:
+    python = sys.executable
+    env = {**os.environ}
+    manage = [python, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v", "0"], check=True, env=env)
+    started = time.perf_counter()
+    subprocess.run([*manage, "generate_data", "--departments", str(departments), "--years", "1",
+                    "--projects", "9", "--indicators", "10", "--seed", "16"], check=True, env=env)
+    generated = time.perf_counter() - started
+    setup_django()
+    from evaluations.models import Report
+
+    latest = Report.objects.published().order_by("-fiscal_year__year").values_list(
+        "fiscal_year__year", flat=True).first()
+    with tempfile.TemporaryDirectory() as output:
+        started = time.perf_counter()
+        child = subprocess.Popen([*manage, "export_documents", "--year", str(latest), "--output", output],
+                                 env=env)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        files = sum(1 for _ in Path(output).rglob("*.*"))
+    return {"departments": departments, "year": latest, "generate_s": round(generated, 1),
+            "export_s": round(seconds, 1), "export_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "exit_status": os.waitstatus_to_exitcode(status), "files": files}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=["sample", "year"])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--departments", type=int, default=2000)
+    args = parser.parse_args()
+    if args.step == "sample":
+        setup_django()
+        result = sample(args.repeat)
+    else:
+        result = year(args.departments)
+    result["load_average_at_start"] = os.getloadavg()
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"documents-{args.step}.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

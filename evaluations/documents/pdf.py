@@ -1,0 +1,83 @@
+"""report.pdf: the report page's article through a print template, typeset by WeasyPrint.
+
+The same content and typography as the Word file (docs/design.md, "Official documents"):
+A4, GB/T 9704 margins, Noto Serif CJK (a 宋/仿宋-style face) for the body and title and Noto
+Sans CJK (黑体-style) for 一级 headings, both embedded from Debian's fonts-noto-cjk; a cover
+line with 发布机构, 发布日期, 索引号 and 版本; page numbers "— N —"; tables kept whole where they
+fit a page. No navigation and no links: the only address printed is the page's own, and only
+when ``SITE_URL`` says what it is.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from evaluations.documents.content import Article
+
+
+def print_html(article: Article) -> str:
+    report = article.report
+    page_url = ""
+    if settings.SITE_URL and not article.draft:
+        page_url = settings.SITE_URL + report.get_absolute_url()
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string("documents/report_print.html", {
+            "title": article.title,
+            "meta": article.meta,
+            # The page template escaped every user text; lxml re-serialised that tree.
+            "body": mark_safe(article.body_html),  # noqa: S308
+            "draft": article.draft,
+            "page_url": page_url,
+        })
+
+
+FONT_DIRECTORIES = ("file:///usr/share/fonts/", "file:///usr/local/share/fonts/")
+STYLESHEET = Path(__file__).with_name("report.css")
+# WeasyPrint's font configuration is not safe to share between threads (the page warm-up
+# thread may publish while a request downloads): one PDF at a time per process.
+_rendering = threading.Lock()
+
+
+def build_pdf(article: Article) -> bytes:
+    from weasyprint import HTML  # heavy import: only when a PDF is made
+
+    stylesheet, fonts, fetcher = _prepared()
+    document = HTML(string=print_html(article), base_url=None, url_fetcher=fetcher)
+    with _rendering:
+        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
+@functools.cache
+def _prepared():
+    """The stylesheet and its fonts, loaded once per process (loading them took ~2 s a PDF)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts, fetcher = FontConfiguration(), _fonts_only()
+    stylesheet = CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=fonts,
+                     url_fetcher=fetcher)
+    # Released before the interpreter tears down the modules its __del__ needs.
+    atexit.register(_prepared.cache_clear)
+    return stylesheet, fonts, fetcher
+
+
+def _fonts_only():
+    """A fetcher for the system's fonts alone (local() resolves to fontconfig's file:// path):
+    the document loads nothing else, whatever its text says."""
+    from weasyprint.urls import URLFetcher
+
+    class FontsOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith(FONT_DIRECTORIES) or ".." in url:
+                raise ValueError(f"the PDF report loads no resources ({url[:60]})")
+            return super().fetch(url, headers)
+
+    return FontsOnly(allowed_protocols=("file",))

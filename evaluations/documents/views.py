@@ -1,0 +1,80 @@
+"""Downloads of the official files: the public's (published revisions, stored) and the admin's.
+
+``/reports/<year>/<code>/report.docx`` (``report.pdf``, ``self-evaluation.xlsx``): the
+stored file of the published revision, ``?revision=N`` an earlier one; 404 for anything not
+published. The admin's ``…/documents/<file>`` builds the files of any report the user may
+see (``access.restrict``), marked 草稿 while not published (docs/design.md, "Official
+documents").
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from evaluations import access
+from evaluations.documents.storage import BY_FILENAME, KINDS, build, download_name, published_file
+from evaluations.models import Report
+from evaluations.public.summaries import published
+
+
+def _kind(filename: str) -> str:
+    kind = BY_FILENAME.get(filename)
+    if kind is None:
+        raise Http404
+    return kind.code
+
+
+def _revision(request: HttpRequest) -> int | None:
+    text = request.GET.get("revision", "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 6:
+        raise Http404("revision")
+    return int(text)
+
+
+def _attachment(content, report: Report, kind: str, *, revision: int | None = None):
+    """The file as a download named in Chinese (RFC 5987 filename*, an ASCII fallback)."""
+    response = FileResponse(
+        content, as_attachment=True, filename=download_name(report, kind),
+        content_type=KINDS[kind].content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    if revision is not None:
+        # A published revision never changes: caches may keep it.
+        response["Cache-Control"] = "public, max-age=86400"
+    else:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def public_document(request: HttpRequest, year: int, department_code: str, filename: str):
+    kind = _kind(filename)
+    report = get_object_or_404(published(), fiscal_year__year=year, department__code=department_code)
+    revision = _revision(request)
+    document = published_file(report, kind, revision)
+    if document is None:
+        raise Http404("revision")
+    response = _attachment(document.file.open("rb"), report, kind, revision=document.revision)
+    response["ETag"] = f'"{document.sha256}"'
+    return response
+
+
+def admin_document(request: HttpRequest, object_id: str, filename: str):
+    """Any report the user may see; a published one's current revision from storage."""
+    kind = _kind(filename)
+    reports = access.restrict(Report.objects.select_related("department", "fiscal_year"),
+                              request.user, access.VIEW)
+    try:
+        report = reports.get(pk=int(object_id))
+    except (ValueError, Report.DoesNotExist):
+        raise Http404 from None
+    if report.status == Report.Status.PUBLISHED:
+        document = published_file(report, kind, None)
+        if document is not None:
+            return _attachment(document.file.open("rb"), report, kind)
+    content = build(report, (kind,))[kind]
+    return _attachment(io.BytesIO(content), report, kind)

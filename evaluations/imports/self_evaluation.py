@@ -1,0 +1,363 @@
+"""The 自评表 workbook read back into a draft report (docs/design.md, "Official documents").
+
+The workbook evaluations/documents/workbook.py writes, filled in offline: its layout
+(``workbook.LAYOUT`` rows and columns) says where each figure is. All or nothing: the whole
+file is read and checked before anything is written, and each error names the sheet and
+cell (``项目支出绩效自评表-政府雇员经费!F12``) and what was expected. A formula is read as
+its text, never evaluated: in a number's cell it is an error. The workbook must be the
+department's and year's it names, for a draft the user may change; a published report is
+refused. The file's limits are the import's (imports/reading.py) with a 10 MB cap.
+Unchanged cells change nothing: a downloaded workbook imported again writes no row.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from common.numbers import NumberError, parse_decimal
+from common.text import clean_text
+from evaluations import workflow
+from evaluations.documents import workbook as layout
+from evaluations.imports.reading import ReadError, ReadLimits, _check_zip, cell_text
+from evaluations.models import FundingSource, Project, ProjectFund, Report
+from indicators.models import Indicator
+from indicators.vocabulary import Level1, Level2, Nature, Tier
+
+SELF_EVALUATION = "self_evaluation"  # the dataset name import_data takes
+MAX_BYTES = 10 * 1024 * 1024
+YEAR = re.compile(r"（?(\d{4})年度）?")
+MACRO_TYPE = b"macroEnabled"
+
+
+class WorkbookError(ValueError):
+    """The workbook was refused; ``errors`` lists each problem with its sheet and cell."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass
+class Result:
+    report: Report
+    changed: int = 0
+    created: int = 0
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return _("自评表导入%(report)s：修改 %(changed)s 行，新增 %(created)s 行。") % {
+            "report": self.report, "changed": self.changed, "created": self.created}
+
+
+def read_workbook(data: bytes, filename: str = ""):
+    """The workbook opened within the import's limits, or ReadError saying why not."""
+    name = filename.lower()
+    if name.endswith((".xlsm", ".xltm", ".xlsb")):
+        raise ReadError(_("不接受含宏的工作簿（%(name)s），请另存为 .xlsx。") % {"name": filename})
+    if len(data) > MAX_BYTES:
+        raise ReadError(_("文件超过 %(limit)s MB。") % {"limit": MAX_BYTES // 2**20})
+    if not data.startswith(b"PK\x03\x04"):
+        raise ReadError(_("不是 Excel 工作簿（.xlsx）：请上传下载的自评表。"))
+    stream = io.BytesIO(data)
+    _check_zip(stream, ReadLimits.from_settings())  # a zip bomb is refused unread
+    with zipfile.ZipFile(stream) as archive:
+        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in archive.namelist() else b""
+        if MACRO_TYPE in types or any(n.lower().endswith("vbaproject.bin") for n in archive.namelist()):
+            raise ReadError(_("不接受含宏的工作簿，请另存为 .xlsx。"))
+    stream.seek(0)
+    try:
+        # data_only=False: a formula reads as its text ("=SUM(…)"), never as a value.
+        return load_workbook(stream, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
+
+
+def import_workbook(
+    data: bytes, *, filename: str = "", user=None, year: int | None = None,
+    department: str | None = None, report: Report | None = None, dry_run: bool = False,
+) -> Result:
+    """Read the workbook into its report (or ``report``); WorkbookError when refused."""
+    try:
+        book = read_workbook(data, filename)
+    except ReadError as exc:
+        raise WorkbookError([str(exc)]) from exc
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            sheets = {sheet.title: _cells(sheet) for sheet in book.worksheets}
+        finally:
+            book.close()
+        target = _target(sheets, year=year, department=department, report=report, user=user)
+        reader = _Reader(target, sheets)
+        reader.read()
+        if reader.errors:
+            raise WorkbookError(reader.errors)
+        result = Result(report=target, dry_run=dry_run)
+        if dry_run or reader.counts() == (0, 0):  # unchanged: not even updated_at moves
+            result.changed, result.created = reader.counts()
+            return result
+        try:
+            with workflow.editing(target.pk, user) as locked:
+                if locked.status != Report.Status.DRAFT:
+                    raise WorkbookError([_("报告不是草稿，不能导入。")])
+                result.changed, result.created = reader.write(user)
+        except (workflow.ReportLocked, PermissionDenied) as exc:
+            raise WorkbookError([str(getattr(exc, "message", "") or _("您不能修改这份报告。"))]) from exc
+    return result
+
+
+def _cells(sheet) -> dict[tuple[int, int], object]:
+    cells = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            value = getattr(cell, "value", None)
+            if value is not None and value != "":
+                cells[(cell.row, cell.column)] = value
+    return cells
+
+
+def _target(sheets, *, year, department, report, user) -> Report:
+    """The draft the workbook is for, as its department sheet names it."""
+    first = sheets.get(layout.DEPARTMENT_SHEET)
+    where = f"{layout.DEPARTMENT_SHEET}!"
+    if first is None:
+        raise WorkbookError([_("找不到工作表“%(sheet)s”：这不是下载的自评表。") % {"sheet": layout.DEPARTMENT_SHEET}])
+    match = YEAR.search(cell_text(first.get((layout.YEAR_ROW, 1))))
+    code = cell_text(first.get((layout.NAME_ROW, 8))).strip()
+    if match is None:
+        raise WorkbookError([where + "A2: " + _("应为年度，如“（2022年度）”。")])
+    if not code:
+        raise WorkbookError([where + "H3: " + _("应为部门编码。")])
+    book_year = int(match.group(1))
+    if report is not None:
+        year, department = report.fiscal_year.year, report.department.code
+    if year is not None and year != book_year:
+        raise WorkbookError([where + "A2: " + _("工作簿是%(book)s年度的，不是%(year)s年度。") % {"book": book_year, "year": year}])
+    if department is not None and department != code:
+        raise WorkbookError([where + "H3: " + _("工作簿属于部门“%(book)s”，不是“%(code)s”。") % {"book": code, "code": department}])
+    found = (Report.objects.select_related("department", "fiscal_year")
+             .filter(fiscal_year__year=book_year, department__code=code).first())
+    if found is None:
+        raise WorkbookError([where + "H3: " + _("没有部门“%(code)s”%(year)s年度的报告。") % {"code": code, "year": book_year}])
+    if found.status != Report.Status.DRAFT:
+        raise WorkbookError([_("%(report)s状态为“%(status)s”：只能导入草稿。") % {
+            "report": found, "status": found.get_status_display()}])
+    if user is not None and (lock := workflow.access.why_locked(found, user)) is not None:
+        raise WorkbookError([str(lock.label)])
+    return found
+
+
+def _labels(choices) -> dict[str, str]:
+    return {str(choice.label): choice.value for choice in choices}
+
+
+def _same(old, new) -> bool:
+    if isinstance(old, Decimal) and isinstance(new, Decimal):
+        return old == new  # 392.6900 and 392.69 alike
+    return (old if old is not None else "") == (new if new is not None else "") if (
+        isinstance(old, str) or isinstance(new, str)) else old == new
+
+
+class _Reader:
+    """Reads every sheet into planned changes (nothing written), collecting every error."""
+
+    def __init__(self, report: Report, sheets: dict) -> None:
+        self.report, self.sheets = report, sheets
+        self.errors: list[str] = []
+        self.changes: list[tuple[object, dict]] = []  # stored rows and their new values
+        self.new: list[object] = []
+        self.level1, self.level2 = _labels(Level1), _labels(Level2)
+        self.natures, self.tiers = _labels(Nature), _labels(Tier)
+        self.sources = {s.name: s for s in FundingSource.objects.filter(kind=FundingSource.Kind.PROJECT_FUND)}
+
+    # -- reading ---------------------------------------------------------------------
+
+    def read(self) -> None:
+        projects = {p.code: p for p in Project.objects.filter(report=self.report).prefetch_related("funds")}
+        indicators = list(Indicator.objects.filter(report=self.report).order_by("position", "id"))
+        for title, cells in self.sheets.items():
+            if title == layout.DEPARTMENT_SHEET:
+                self._plan(self.report, {"goals": self._text(title, cells, layout.GOAL_ROW, 2),
+                                         "overall_summary": self._text(title, cells, layout.GOAL_ROW, 6)})
+                self._indicators(title, cells, None, [i for i in indicators if i.project_id is None])
+                continue
+            if not title.startswith(layout.PROJECT_SHEET):
+                self.errors.append(f"{title}: " + _("不是自评表的工作表（应为“%(prefix)s-项目名称”）。") % {
+                    "prefix": layout.PROJECT_SHEET})
+                continue
+            code = cell_text(cells.get((layout.NAME_ROW, 8))).strip()
+            project = projects.get(code)
+            if project is None:
+                self.errors.append(f"{title}!H{layout.NAME_ROW}: " + _("应为本报告的项目编码，读到“%(code)s”。") % {"code": code})
+                continue
+            self._project(title, cells, project)
+            self._indicators(title, cells, project, [i for i in indicators if i.project_id == project.id])
+
+    def _project(self, title, cells, project) -> None:
+        row = layout.TOTAL_ROW
+        self._plan(project, {
+            "name": self._text(title, cells, layout.NAME_ROW, 2),
+            "initial_budget": self._number(title, cells, row, 4, Project, "initial_budget"),
+            "adjusted_budget": self._number(title, cells, row, 5, Project, "adjusted_budget"),
+            "expenditure": self._number(title, cells, row, 6, Project, "expenditure"),
+            "goal": self._text(title, cells, layout.GOAL_ROW, 2),
+            "outcome": self._text(title, cells, layout.GOAL_ROW, 6),
+        })
+        funds = {f.funding_source.name: f for f in project.funds.all()}
+        for offset, name in enumerate(layout.FUND_ROWS, start=1):
+            values = {key: self._number(title, cells, row + offset, column, ProjectFund, key,
+                                        required=name in funds and key == "expenditure")
+                      for column, key in ((4, "initial_budget"), (5, "adjusted_budget"), (6, "expenditure"))}
+            fund = funds.get(name)
+            if fund is not None:
+                self._plan(fund, values)
+            elif any(v is not None for v in values.values()):
+                values["expenditure"] = values["expenditure"] or Decimal(0)
+                self.new.append(ProjectFund(project=project, funding_source=self.sources[name], **values))
+
+    def _indicators(self, title, cells, project, stored: list[Indicator]) -> None:
+        unused = list(stored)
+        position = max((i.position for i in stored), default=0)
+        level1 = level2 = ""
+        last = max((r for r, _c in cells), default=0)
+        for row in range(layout.FIRST_INDICATOR_ROW, last + 1):
+            if cells.get((row, 1)) is not None:
+                break  # 总分 or the note under the table
+            if not any(cells.get((row, c)) is not None for c in range(2, layout.COLUMNS + 1)):
+                continue
+            level1 = self._choice(title, cells, row, 2, self.level1, level1)
+            level2 = self._choice(title, cells, row, 3, self.level2, level2)
+            name = self._text(title, cells, row, 4)
+            values = self._indicator_values(title, cells, row)
+            match = next((i for i in unused if (i.level1, i.level2, i.name) == (level1, level2, name)), None)
+            if match is None:
+                position += 1
+                indicator = Indicator(report=self.report, project=project, level1=level1, level2=level2,
+                                      name=name, position=position)
+                self._apply(indicator, values)
+                self._validate(title, row, indicator)
+                self.new.append(indicator)
+                continue
+            unused.remove(match)
+            if match.nature == Nature.QUALITATIVE and match.score is None and values.get("score") == match.final_score:
+                values["score"] = None  # the default score the table shows, not one entered
+            self._plan(match, values, validate=(title, row))
+
+    def _indicator_values(self, title, cells, row) -> dict:
+        values = {
+            "weight": self._number(title, cells, row, 7, Indicator, "weight"),
+            "deviation": self._text(title, cells, row, 9),
+            "nature": self._choice(title, cells, row, 10, self.natures, ""),
+            "unit": self._text(title, cells, row, 11),
+            "tier": self._choice(title, cells, row, 12, self.tiers, "", required=False),
+        }
+        for column, number, text in ((5, "target_value", "target_text"), (6, "actual_value", "actual_text")):
+            raw = cells.get((row, column))
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                values[number] = self._number(title, cells, row, column, Indicator, number)
+                values[text] = ""
+            elif raw is None:
+                values[number], values[text] = None, ""
+            else:
+                values[text] = self._text(title, cells, row, column)
+        score = cells.get((row, 8))
+        values["applicable"] = cell_text(score).strip() != "不适用"
+        if values["nature"] == Nature.QUALITATIVE and values["applicable"]:
+            values["score"] = self._number(title, cells, row, 8, Indicator, "score")
+        return values
+
+    # -- cells ----------------------------------------------------------------------
+
+    def _text(self, title, cells, row, column) -> str:
+        return clean_text(cell_text(cells.get((row, column))))
+
+    def _number(self, title, cells, row, column, model, name, *, required=None) -> Decimal | None:
+        raw = cells.get((row, column))
+        field_ = model._meta.get_field(name)
+        where = f"{title}!{get_column_letter(column)}{row}"
+        if raw is None:
+            if (not field_.null) if required is None else required:
+                self.errors.append(f"{where}: " + _("应为数字（%(field)s），不能为空。") % {"field": field_.verbose_name})
+            return None
+        text = cell_text(raw)
+        if isinstance(raw, str) and raw.startswith("="):
+            self.errors.append(f"{where}: " + _("应为数字，读到公式“%(formula)s”（公式不计算）。") % {"formula": raw[:50]})
+            return None
+        try:
+            return parse_decimal(text, places=field_.decimal_places, digits=field_.max_digits)
+        except NumberError as exc:
+            self.errors.append(f"{where}: " + _("应为数字（%(field)s）：%(error)s") % {
+                "field": field_.verbose_name, "error": exc})
+            return None
+
+    def _choice(self, title, cells, row, column, labels, previous, *, required=True) -> str:
+        text = cell_text(cells.get((row, column))).strip()
+        if not text:
+            if required and not previous:
+                self.errors.append(f"{title}!{get_column_letter(column)}{row}: " + _("不能为空。"))
+            return previous
+        if text in labels:
+            return labels[text]
+        if text in labels.values():
+            return text
+        self.errors.append(f"{title}!{get_column_letter(column)}{row}: " + _("应为%(choices)s之一，读到“%(value)s”。") % {
+            "choices": "、".join(labels), "value": text[:50]})
+        return previous
+
+    # -- planning and writing -------------------------------------------------------
+
+    def _apply(self, obj, values: dict) -> None:
+        for name, value in values.items():
+            setattr(obj, name, value)
+
+    def _plan(self, obj, values: dict, validate=None) -> None:
+        changed = {k: v for k, v in values.items() if not _same(getattr(obj, k), v)}
+        if not changed:
+            return
+        if validate is not None:
+            copy = Indicator(**{f.attname: getattr(obj, f.attname) for f in Indicator._meta.concrete_fields})
+            self._apply(copy, changed)
+            self._validate(*validate, copy)
+        self.changes.append((obj, changed))
+
+    COLUMNS = {"level1": "B", "level2": "C", "name": "D", "target_value": "E", "target_text": "E",
+               "actual_value": "F", "actual_text": "F", "weight": "G", "score": "H",
+               "deviation": "I", "nature": "J", "unit": "K", "tier": "L"}
+
+    def _validate(self, title, row, indicator) -> None:
+        try:
+            indicator.full_clean(exclude=["report", "project", "position"], validate_unique=False,
+                                 validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                column = self.COLUMNS.get(name, "A")
+                for message in messages:
+                    self.errors.append(f"{title}!{column}{row}: {message}")
+
+    def counts(self) -> tuple[int, int]:
+        return len(self.changes), len(self.new)
+
+    def write(self, user) -> tuple[int, int]:
+        for obj, changed in self.changes:
+            target = obj
+            if isinstance(obj, Report):
+                target = Report.objects.get(pk=obj.pk)
+            self._apply(target, changed)
+            target._history_user = user
+            target.save(update_fields=list(changed))
+        for obj in self.new:
+            obj._history_user = user
+            obj.save()
+        return self.counts()

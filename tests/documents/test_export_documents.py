@@ -1,0 +1,24 @@
+"""manage.py export_documents: DIR/<code>/ with the three files, published reports only."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from evaluations.documents import storage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_writes_the_three_files_of_each_published_report(sample_report, tmp_path, monkeypatch):
+    monkeypatch.setattr(storage, "builders", lambda: {
+        kind: (lambda article, kind=kind: f"{kind}:{article.report.pk}".encode())
+        for kind in storage.KINDS
+    })
+    call_command("export_documents", "--year", "2022", "--output", str(tmp_path))
+    folder = tmp_path / "dongjiaduan"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "report.docx", "report.pdf", "self-evaluation.xlsx"]
+    assert (folder / "report.pdf").read_bytes() == f"pdf:{sample_report.pk}".encode()
+    with pytest.raises(CommandError, match="No published report"):
+        call_command("export_documents", "--year", "2021", "--output", str(tmp_path / "none"))

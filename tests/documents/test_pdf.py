@@ -1,0 +1,77 @@
+"""report.pdf read back with poppler: the seed in full and in order, numbered pages, fonts
+embedded, small tables whole, no address but the page's own (when SITE_URL is set)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from evaluations.documents.storage import build
+from tests.documents.helpers import PAGE_NUMBER, needs_poppler, pdf_body, pdf_pages
+from tests.evaluations.public_helpers import assert_seed_in_order
+
+pytestmark = [pytest.mark.django_db, needs_poppler]
+
+
+@pytest.fixture
+def sample_pdf(sample_report) -> bytes:
+    return build(sample_report, ("pdf",))["pdf"]
+
+
+def test_every_paragraph_and_figure_of_the_seed_in_order(sample_pdf, tmp_path):
+    pages = pdf_pages(sample_pdf, tmp_path)
+    assert_seed_in_order(pdf_body(pages))
+
+
+def test_every_page_is_numbered_and_the_cover_line_is_there(sample_pdf, tmp_path, sample_report):
+    pages = pdf_pages(sample_pdf, tmp_path)
+    assert len(pages) > 3
+    for number, page in enumerate(pages, start=1):
+        numbers = [m.group(1) for line in page.splitlines() if (m := PAGE_NUMBER.match(line))]
+        assert numbers == [str(number)], f"page {number}: {numbers}"
+    first = re.sub(r"\s+", "", pages[0])
+    for label in ("发布机构", "发布日期", "索引号", "版本"):
+        assert label in first
+    assert sample_report.published_at.strftime("%Y") in first
+
+
+def test_fonts_are_embedded_noto_cjk(sample_pdf, tmp_path):
+    path = tmp_path / "r.pdf"
+    path.write_bytes(sample_pdf)
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    rows = listing.stdout.splitlines()[2:]
+    assert rows
+    for row in rows:
+        assert "Report-" in row, row  # only the Noto CJK faces the stylesheet names
+        assert row.split()[-5] == "yes", row  # emb
+
+
+def test_a_small_table_is_kept_on_one_page(sample_pdf, tmp_path):
+    pages = pdf_pages(sample_pdf, tmp_path)
+    caption = [i for i, p in enumerate(pages) if "一般公共预算项目支出明细" in p]
+    assert caption
+    page = pages[caption[0]]
+    assert "园区奖励" in page[page.index("一般公共预算项目支出明细"):]  # the table's last row
+
+
+def test_no_urls_unless_the_site_address_is_set(sample_report, tmp_path, settings):
+    text = pdf_body(pdf_pages(build(sample_report, ("pdf",))["pdf"], tmp_path))
+    assert "http" not in text and "/reports/" not in text and ".csv" not in text
+    settings.SITE_URL = "https://jixiao.example.gov.cn"
+    text = pdf_body(pdf_pages(build(sample_report, ("pdf",))["pdf"], tmp_path))
+    assert "https://jixiao.example.gov.cn/reports/2022/dongjiaduan/" in text.replace("\n", "")
+    assert text.count("http") == 1
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is not installed")
+def test_pages_render_to_images(sample_pdf, tmp_path):
+    """What docs/report-page-1.png was made from (and looked at)."""
+    path = tmp_path / "r.pdf"
+    path.write_bytes(sample_pdf)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(path),
+                    str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == 2 and all(i.read_bytes().startswith(b"\x89PNG") for i in images)

@@ -1,0 +1,71 @@
+"""report.docx read back with python-docx: the seed in full and in order, official typography."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from evaluations.documents.storage import build
+from tests.documents.helpers import docx_blocks, docx_text
+from tests.evaluations.public_helpers import assert_seed_in_order
+from tests.evaluations.test_public_report import SECTION_HEADINGS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sample_docx(sample_report) -> bytes:
+    return build(sample_report, ("docx",))["docx"]
+
+
+def _east_asian(style) -> str:
+    return style.element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
+def test_every_paragraph_and_figure_of_the_seed_in_order(sample_docx):
+    assert_seed_in_order(docx_text(sample_docx))
+
+
+def test_sections_are_word_headings_and_the_title_is_a_title(sample_docx, sample_report):
+    blocks = [b for b in docx_blocks(sample_docx) if hasattr(b, "style") and hasattr(b, "text")]
+    level1 = [b.text for b in blocks if b.style.name == "Heading 1"]
+    assert level1[:10] == SECTION_HEADINGS
+    assert "（一）部门基本情况" in [b.text for b in blocks if b.style.name == "Heading 2"]
+    assert blocks[0].style.name == "Title" and blocks[0].text == sample_report.display_title
+    cover = blocks[1].text
+    for label in ("发布机构", "发布日期", "索引号", "版本"):
+        assert label in cover
+
+
+def test_official_typography(sample_docx):
+    document = Document(io.BytesIO(sample_docx))
+    styles = document.styles
+    assert _east_asian(styles["Normal"]) == "仿宋_GB2312"
+    assert _east_asian(styles["Title"]) == "方正小标宋简体"
+    assert _east_asian(styles["Heading 1"]) == "黑体"
+    assert _east_asian(styles["Heading 2"]) == "楷体_GB2312"
+    indent = styles["Normal"].element.pPr.find(qn("w:ind"))
+    assert indent.get(qn("w:firstLineChars")) == "200"
+    section = document.sections[0]
+    mm = [round(section.page_width.mm), round(section.page_height.mm), round(section.top_margin.mm),
+          round(section.bottom_margin.mm), round(section.left_margin.mm), round(section.right_margin.mm)]
+    assert mm == [210, 297, 37, 35, 28, 26]  # A4, GB/T 9704 margins
+    tables = document.tables
+    assert tables and all(t.style.name == "Table Grid" for t in tables)
+
+
+def test_footer_numbers_pages_and_only_drafts_say_draft(sample_docx, sample_report):
+    footer = Document(io.BytesIO(sample_docx)).sections[0].footer
+    xml = footer._element.xml
+    assert "PAGE" in xml and "fldChar" in xml
+    assert footer.paragraphs[0].text.startswith("— ") and footer.paragraphs[0].text.endswith(" —")
+    assert "草稿" not in xml
+
+    sample_report.status = "draft"
+    sample_report.save(update_fields=["status"])
+    draft = Document(io.BytesIO(build(sample_report, ("docx",))["docx"])).sections[0]
+    assert "草稿" in draft.header.paragraphs[0].text
+    assert "草稿" in draft.footer.paragraphs[0].text

@@ -1,0 +1,86 @@
+"""self-evaluation.xlsx read back with openpyxl: the national layout, merged 一级 cells,
+numbers as numbers, print set-up; scores as the report page shows them."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from evaluations.documents import workbook
+from evaluations.documents.storage import build
+from tests.evaluations.public_helpers import published_report
+from tests.factories import IndicatorFactory, ProjectFactory, ProjectFundFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _book(report):
+    return load_workbook(io.BytesIO(build(report, ("xlsx",))["xlsx"]))
+
+
+def test_sample_sheets_headers_and_unscored_note(sample_report):
+    book = _book(sample_report)
+    projects = list(sample_report.projects.order_by("position"))
+    assert book.sheetnames == [workbook.DEPARTMENT_SHEET] + [
+        f"项目支出绩效自评表-{p.name}" for p in projects
+    ]
+    sheet = book[workbook.DEPARTMENT_SHEET]
+    assert sheet["A1"].value == "部门整体支出绩效自评表" and sheet["A2"].value == "（2022年度）"
+    header = [c.value for c in sheet[workbook.INDICATOR_HEADER_ROW]][1:9]
+    assert header == ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                      "偏差原因分析及改进措施"]
+    funds = [c.value for c in sheet[workbook.FUNDS_HEADER_ROW]][3:9]
+    assert funds == ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+    assert [sheet.cell(workbook.TOTAL_ROW + i, 2).value for i in range(4)] == [
+        "年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金"]
+    # The seed's targets are listed, and the sheet says they are not scored, as the page does.
+    names = [sheet.cell(r, 4).value for r in range(workbook.FIRST_INDICATOR_ROW, sheet.max_row)]
+    assert "技工贸总收入" in names and "动态储备土地" in names
+    assert sheet.cell(sheet.max_row, 1).value == "本表只列示绩效目标，未设分值，不计算得分。"
+    # Numbers are numbers with their formats; 一级 and 二级 cells merged down their runs.
+    first = workbook.FIRST_INDICATOR_ROW
+    assert sheet.cell(first, 5).value == 275 and sheet.cell(first, 11).value == "亿元"
+    assert sheet.cell(workbook.TOTAL_ROW, 4).value == pytest.approx(392.69)
+    assert sheet.cell(workbook.TOTAL_ROW, 4).number_format == "#,##0.00"
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert f"B{first}:B{first + 4}" in merged and f"C{first}:C{first + 4}" in merged
+    # Print set-up: A4 landscape, fit to width, header frozen.
+    assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.freeze_panes == f"A{first}"
+    assert sheet.cell(workbook.NAME_ROW, 2).border.left.style == "thin"
+
+
+def test_scored_project_sheet_reads_the_page_scores():
+    report = published_report()
+    project = ProjectFactory(report=report, name="政府雇员经费", adjusted_budget=Decimal("20"),
+                             expenditure=Decimal("19"))
+    ProjectFundFactory(project=project, adjusted_budget=Decimal("20"), expenditure=Decimal("19"))
+    IndicatorFactory(report=report, project=project, weight=Decimal("50"), position=1,
+                     target_value=Decimal("10"), actual_value=Decimal("8"))
+    IndicatorFactory(report=report, project=project, weight=Decimal("40"), position=2,
+                     level1="outcome", level2="social")
+    sheet = _book(report)["项目支出绩效自评表-政府雇员经费"]
+    first = workbook.FIRST_INDICATOR_ROW
+    assert sheet.cell(workbook.NAME_ROW, 2).value == "政府雇员经费"
+    assert sheet.cell(workbook.TOTAL_ROW, 8).value == pytest.approx(0.95)  # 执行率 95%
+    assert sheet.cell(workbook.TOTAL_ROW, 8).number_format == "0.00%"
+    assert sheet.cell(workbook.TOTAL_ROW, 9).value == pytest.approx(9.5)  # execution score
+    assert sheet.cell(workbook.TOTAL_ROW + 1, 6).value == pytest.approx(19)  # 当年财政拨款
+    assert sheet.cell(first, 8).value == pytest.approx(40)  # 50 × 8/10
+    total_row = first + 2
+    assert sheet.cell(total_row, 1).value == "总分"
+    assert sheet.cell(total_row, 8).value == pytest.approx(89.5)
+    assert sheet.cell(total_row, 9).value == "等级：良"
+
+
+def test_sheet_names_are_short_unique_and_legal():
+    taken = {workbook.DEPARTMENT_SHEET}
+    first = workbook.sheet_name("很长的项目名称：含[方括号]与/斜杠*问号?" * 3, taken)
+    second = workbook.sheet_name("很长的项目名称：含[方括号]与/斜杠*问号?" * 3, taken)
+    for name in (first, second):
+        assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+    assert first != second

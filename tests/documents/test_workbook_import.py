@@ -1,0 +1,217 @@
+"""The 自评表 workbook read back: unchanged it changes nothing; edits land in the draft; bad
+files and cells are refused with sheet and cell named, and nothing is written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from evaluations.documents import workbook as layout
+from evaluations.documents.storage import build
+from evaluations.imports.self_evaluation import WorkbookError, import_workbook
+from evaluations.models import Project, ProjectFund, Report
+from indicators.models import Indicator
+from tests.evaluations.public_helpers import grow_report
+from tests.factories import IndicatorFactory, ProjectFactory, ProjectFundFactory, ReportFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
+
+
+def _draft(report: Report) -> Report:
+    Report.objects.filter(pk=report.pk).update(status="draft")
+    report.refresh_from_db()
+    return report
+
+
+def _snapshot(report: Report):
+    return (
+        list(Report.objects.filter(pk=report.pk).values()),
+        list(Project.objects.filter(report=report).order_by("pk").values()),
+        list(ProjectFund.objects.filter(project__report=report).order_by("pk").values()),
+        list(Indicator.objects.filter(report=report).order_by("pk").values()),
+        Indicator.history.filter(report_id=report.pk).count(),
+    )
+
+
+def _xlsx(report) -> bytes:
+    return build(report, ("xlsx",))["xlsx"]
+
+
+def _edited(content: bytes, edit) -> bytes:
+    book = load_workbook(io.BytesIO(content))
+    edit(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_sample_unchanged_changes_nothing(sample_report):
+    report = _draft(sample_report)
+    before = _snapshot(report)
+    result = import_workbook(_xlsx(report))
+    assert (result.changed, result.created) == (0, 0)
+    assert _snapshot(report) == before
+
+
+def test_a_generated_report_unchanged_changes_nothing():
+    report = ReportFactory()
+    grow_report(report, 3)
+    project = report.projects.first()
+    IndicatorFactory(report=report, project=project, nature="qualitative", tier="achieved",
+                     target_value=None, target_text="群众满意", actual_value=None,
+                     actual_text="满意", weight=Decimal("10"), position=9, unit="")
+    IndicatorFactory(report=report, project=project, applicable=False, position=10)
+    before = _snapshot(report)
+    result = import_workbook(_xlsx(report))
+    assert (result.changed, result.created) == (0, 0)
+    assert _snapshot(report) == before
+
+
+def test_edits_land_in_the_draft():
+    report = ReportFactory()
+    project = ProjectFactory(report=report, name="政府雇员经费")
+    ProjectFundFactory(project=project)
+    indicator = IndicatorFactory(report=report, project=project, weight=Decimal("50"), position=1)
+    sheet_name = "项目支出绩效自评表-政府雇员经费"
+    first = layout.FIRST_INDICATOR_ROW
+
+    def edit(book):
+        sheet = book[sheet_name]
+        sheet.cell(first, 6).value = 7  # 实际完成值
+        sheet.cell(first, 9).value = "受疫情影响。"
+        sheet.cell(layout.TOTAL_ROW, 6).value = 9.25  # 全年执行数
+        sheet.cell(first + 1, 2).value = "产出指标"
+        sheet.cell(first + 1, 3).value = "质量指标"
+        sheet.cell(first + 1, 4).value = "新指标"
+        sheet.cell(first + 1, 5).value = 100
+        sheet.cell(first + 1, 10).value = "≥"
+        sheet.cell(first + 1, 11).value = "%"
+
+    def no_total(book):  # the 总分 row makes way for the added indicator
+        sheet = book[sheet_name]
+        for merged in list(sheet.merged_cells.ranges):
+            if merged.min_row > first:
+                sheet.unmerge_cells(str(merged))
+        for row in range(first + 1, sheet.max_row + 1):
+            for column in range(1, layout.COLUMNS + 1):
+                sheet.cell(row, column).value = None
+
+    content = _edited(_xlsx(report), lambda b: (no_total(b), edit(b)))
+    result = import_workbook(content)
+    indicator.refresh_from_db()
+    project.refresh_from_db()
+    assert indicator.actual_value == Decimal("7") and indicator.deviation == "受疫情影响。"
+    assert project.expenditure == Decimal("9.25")
+    added = Indicator.objects.get(project=project, name="新指标")
+    assert (added.level2, added.target_value, added.unit, added.position) == (
+        "quality", Decimal("100"), "%", 2)
+    assert result.created == 1
+
+
+@pytest.mark.parametrize(("cell", "value", "message"), [
+    ("F6", "abc", "项目支出绩效自评表-政府雇员经费!F6"),
+    ("G13", "=SUM(A1:A2)", "公式"),
+    ("J13", "大于", "应为"),
+    ("B13", "其他指标", "B13"),
+])
+def test_bad_cells_are_named_and_nothing_is_written(cell, value, message):
+    report = ReportFactory()
+    project = ProjectFactory(report=report, name="政府雇员经费")
+    IndicatorFactory(report=report, project=project, weight=Decimal("50"), position=1)
+    assert layout.FIRST_INDICATOR_ROW == 13  # the cells named above
+
+    def edit(book):
+        sheet = book["项目支出绩效自评表-政府雇员经费"]
+        sheet[cell].value = value
+        sheet["I13"].value = "改过的原因"
+
+    before = _snapshot(report)
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_edited(_xlsx(report), edit))
+    assert any(message in e for e in refused.value.errors), refused.value.errors
+    assert all("!" in e for e in refused.value.errors)
+    assert _snapshot(report) == before
+
+
+def test_another_year_department_or_a_published_report_is_refused(sample_report):
+    content = _xlsx(sample_report)
+    with pytest.raises(WorkbookError, match="只能导入草稿"):
+        import_workbook(content)
+    _draft(sample_report)
+    with pytest.raises(WorkbookError, match="2022年度"):
+        import_workbook(content, year=2023)
+    with pytest.raises(WorkbookError, match="dongjiaduan"):
+        import_workbook(content, department="other")
+    assert import_workbook(content, year=2022, department="dongjiaduan").changed == 0
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("content", "filename", "message"), [
+    (b"year,department\n2022,x\n", "自评表.xlsx", "不是 Excel 工作簿"),
+    (b"PK\x03\x04" + b"\0" * (11 * 1024 * 1024), "big.xlsx", "超过 10 MB"),
+    ("bomb", "bomb.xlsx", "解压后"),
+    (_zip({"[Content_Types].xml": b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"}),
+     "macro.xlsx", "宏"),
+    (b"PK\x03\x04", "macro.xlsm", "宏"),
+])
+def test_bad_files_are_refused_and_nothing_is_written(
+    sample_report, settings, content, filename, message
+):
+    if content == "bomb":  # 8 MB of zeros, a few KB zipped, against a 1 MB limit
+        settings.IMPORT_MAX_XLSX_BYTES = 1024 * 1024
+        content = _zip({"xl/huge.xml": b"\0" * (8 * 1024 * 1024)})
+    _draft(sample_report)
+    before = _snapshot(sample_report)
+    with pytest.raises(WorkbookError, match=message):
+        import_workbook(content, filename=filename)
+    assert _snapshot(sample_report) == before
+
+
+def test_the_command(sample_report, tmp_path):
+    path = tmp_path / "自评表.xlsx"
+    path.write_bytes(_xlsx(sample_report))
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_data", "self_evaluation", str(path))
+    _draft(sample_report)
+    out = io.StringIO()
+    call_command("import_data", "self_evaluation", str(path), "--year", "2022",
+                 "--department", "dongjiaduan", stdout=out)
+    assert "修改 0 行" in out.getvalue()
+
+
+def test_the_admin_upload_on_the_report_page(client, sample_report, data_entry_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    report = _draft(sample_report)
+    report.department.staff.add(data_entry_user)
+    client.force_login(data_entry_user)
+    change = reverse("admin:evaluations_report_change", args=[report.pk])
+    url = reverse("admin:evaluations_report_self_evaluation", args=[report.pk])
+    assert url in client.get(change).content.decode()
+
+    def edit(book):
+        book[layout.DEPARTMENT_SHEET].cell(layout.GOAL_ROW, 6).value = "新的完成情况。"
+
+    upload = SimpleUploadedFile("自评表.xlsx", _edited(_xlsx(report), edit))
+    response = client.post(url, {"workbook": upload}, follow=True)
+    assert "修改 1 行" in response.content.decode()
+    report.refresh_from_db()
+    assert report.overall_summary == "新的完成情况。"
+
+    bad = SimpleUploadedFile("自评表.xlsx", b"not,a,workbook\n")
+    response = client.post(url, {"workbook": bad}, follow=True)
+    assert "没有写入任何数据" in response.content.decode()
+    assert "不是 Excel 工作簿" in response.content.decode()
