@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.formatting import amount, percent
 from evaluations import access, checks, workflow
 from evaluations.access import restrict
+from evaluations.admin.cycle import ReportFindingInline
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
@@ -227,7 +228,10 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
         (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation"]}),
         (_("七至十"), {"fields": ["problems", "improvements", "result_application", "other_matters"]}),
     ]
-    inlines = [BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline]
+    inlines = [
+        BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline,
+        ReportFindingInline,
+    ]
     action_form = WorkflowActionForm
     object_history_template = "admin/evaluations/report/object_history.html"
     actions = [

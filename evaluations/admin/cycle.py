@@ -1,0 +1,220 @@
+"""The admin of the year after: findings (整改), recommendations, re-checks, attachments.
+
+These rows change after publication, so their pages are scoped by department like every
+other (``ScopedAdminMixin``) but not held by the report's edit lock: their own rules in
+``evaluations.access`` ("After the year") decide, and a save marks the report edited, which
+moves its public page's stamp (docs/design.md, "Targets, monitoring, findings").
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db import router, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from evaluations import access
+from evaluations.admin.imports import DataAdminMixin
+from evaluations.admin.mixins import ScopedAdminMixin, _ScopeMixin
+from evaluations.models import Finding, Report
+from evaluations.workflow import mark_edited
+
+
+class CycleAdminMixin(ScopedAdminMixin):
+    """Department scope without the report's edit lock; ``why_locked`` says what binds instead."""
+
+    def why_locked(self, request, obj) -> str | None:
+        return None
+
+    def _holding(self, request, object_id, view, *args):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return view(*args)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self.why_locked(request, obj):
+            return False
+        return super(_ScopeMixin, self).has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.why_locked(request, obj):
+            return False
+        return super(_ScopeMixin, self).has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.remote_field.model
+        if "queryset" not in kwargs and access.department_path(related) is not None:
+            # Any row the user sees, published reports' included.
+            kwargs["queryset"] = access.restrict(related._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super(ScopedAdminMixin, self).save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        written = self._reports_of([obj])
+        super(ScopedAdminMixin, self).delete_model(request, obj)
+        mark_edited(written)
+
+    def delete_queryset(self, request, queryset):
+        written = self._reports_of(queryset)
+        super(ScopedAdminMixin, self).delete_queryset(request, queryset)
+        mark_edited(written)
+
+    def _reports_of(self, objs) -> set[int]:
+        path = access.report_path(self.model)
+        ids = [obj.pk for obj in objs]
+        return set(self.model._default_manager.filter(pk__in=ids).values_list(path, flat=True))
+
+
+# --- Findings -------------------------------------------------------------------------------
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("逾期")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("已逾期"))]
+
+    def queryset(self, request, queryset):
+        return queryset.overdue() if self.value() == "yes" else queryset
+
+
+class FindingForm(forms.ModelForm):
+    """Sources the user may enter; a status step the rules allow; the position taken when blank."""
+
+    class Meta:
+        model = Finding
+        fields = ["report", "position", "source", "description", "measure", "owner", "due_date", "status"]
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.stored_status = self.instance.status if self.instance.pk else None
+        if "position" in self.fields:
+            self.fields["position"].required = False
+            self.fields["position"].help_text = gettext("留空则排在本报告已有问题之后。")
+        source = self.fields.get("source")
+        if source is not None:
+            allowed = access.finding_sources(user)
+            source.choices = [(v, label) for v, label in source.choices if v in allowed]
+            if self.instance.pk is None:
+                source.initial = allowed[0]
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status is not None:
+            problem = access.why_not_finding_status(self.instance, self.stored_status, status, self.user)
+            if problem:
+                self.add_error("status", problem)
+        report = cleaned.get("report") or (self.instance.report if self.instance.report_id else None)
+        if "position" in self.fields and cleaned.get("position") is None and report is not None:
+            top = Finding.objects.filter(report=report).aggregate(top=Max("position"))["top"]
+            cleaned["position"] = (top or 0) + 1
+            self.instance.position = cleaned["position"]
+        return cleaned
+
+
+@admin.register(Finding)
+class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
+    data_datasets = ["findings"]
+    export_filters = {
+        "report__fiscal_year__id__exact": ("year", None),
+        "report__department__id__exact": ("department", None),
+    }
+    form = FindingForm
+    list_display = [
+        "report", "position", "short_description", "source", "owner", "due_date", "status",
+        "overdue",
+    ]
+    list_filter = [
+        OverdueFilter, "status", "source", "report__fiscal_year",
+        ("report__department", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["report__department", "report__fiscal_year"]
+    search_fields = ["description", "measure", "owner", "report__department__name"]
+    autocomplete_fields = ["report"]
+    fields = [
+        "report", ("position", "source"), "description", "measure", ("owner", "due_date"),
+        ("status", "overdue"), ("created_by", "done_by", "verified_by", "verified_at"),
+    ]
+    readonly_fields = ["overdue", "created_by", "done_by", "verified_by", "verified_at"]
+
+    def why_locked(self, request, obj) -> str | None:
+        return access.why_finding_locked(obj, request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, user=request.user, **kw)
+
+        return WithUser
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj)]
+        if obj is not None:
+            fields += ["report", *access.finding_fields_locked(obj, request.user)]
+        return fields
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        report = request.GET.get("report")
+        if report and report.isdigit():
+            # "新增整改问题" from a report's page: that report, if the user sees it.
+            visible = access.restrict(Report.objects.all(), request.user).filter(pk=report)
+            initial["report"] = report if visible.exists() else None
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        new_status = obj.status
+        if not change:
+            obj.created_by = request.user
+        obj.status = form.stored_status or Finding.Status.OPEN
+        if obj.pk is None and new_status == obj.status:
+            obj.status = ""  # a new finding takes its first status like any later one
+        obj.take_status(new_status, request.user)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("问题描述"))
+    def short_description(self, obj: Finding) -> str:
+        text = obj.description
+        return text if len(text) <= 40 else text[:40] + "…"
+
+    @admin.display(description=_("逾期"))
+    def overdue(self, obj: Finding) -> str:
+        if obj.pk is None or not obj.is_overdue(timezone.localdate()):
+            return "—"
+        return format_html('<strong class="finding-overdue">{}</strong>', gettext("已逾期"))
+
+
+class ReportFindingInline(admin.TabularInline):
+    """整改情况 on the report's page: read here, entered on the findings' own pages."""
+
+    model = Finding
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["position", "source", "description", "owner", "due_date", "status", "overdue"]
+    readonly_fields = fields
+    verbose_name_plural = _("整改问题（在“整改问题”页面录入、更新和验证）")
+
+    def get_queryset(self, request):
+        return access.restrict(super().get_queryset(request), request.user).select_related("report")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("逾期"))
+    def overdue(self, obj: Finding) -> str:
+        return FindingAdmin.overdue(None, obj)
