@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db import router, transaction
 from django.db.models import Max
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from evaluations import access
+from evaluations import access, attachments
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ScopedAdminMixin, _ScopeMixin
-from evaluations.models import Finding, Report
+from evaluations.models import Attachment, Finding, Report
 from evaluations.workflow import mark_edited
 
 
@@ -146,8 +149,17 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
     ]
     readonly_fields = ["overdue", "created_by", "done_by", "verified_by", "verified_at"]
 
+    def get_inlines(self, request, obj):
+        return [FindingAttachmentInline]
+
     def why_locked(self, request, obj) -> str | None:
         return access.why_finding_locked(obj, request.user)
+
+    def save_formset(self, request, form, formset, change):
+        # Evidence belongs to the finding's report too (Attachment.report is always set).
+        for inline_form in formset.forms:
+            inline_form.instance.report_id = form.instance.report_id
+        super().save_formset(request, form, formset, change)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -218,3 +230,140 @@ class ReportFindingInline(admin.TabularInline):
     @admin.display(description=_("逾期"))
     def overdue(self, obj: Finding) -> str:
         return FindingAdmin.overdue(None, obj)
+
+
+# --- Attachments ----------------------------------------------------------------------------
+
+
+class AttachmentForm(forms.ModelForm):
+    """The file checked by content (evaluations/attachments.py) before anything is stored."""
+
+    class Meta:
+        model = Attachment
+        fields = ["report", "project", "indicator", "finding", "title", "file", "public"]
+
+    def __init__(self, *args, user=None, upload_too_large=False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.upload_too_large = upload_too_large
+        self.inspected: attachments.Inspected | None = None
+        if "file" in self.fields:
+            self.fields["file"].help_text = gettext(
+                "PDF、Word（.docx）、Excel（.xlsx）、PNG 或 JPEG，不超过 %(max)s MB；按文件内容判断类型。"
+            ) % {"max": attachments.max_bytes() // (1024 * 1024)}
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile):
+            self.inspected = attachments.inspect(upload)
+        return upload
+
+    def clean(self):
+        if self.upload_too_large:
+            self.add_error("file", gettext("文件超过 %(max)s MB 的上限，未上传。") % {
+                "max": attachments.max_bytes() // (1024 * 1024)})
+        cleaned = super().clean()
+        instance = self.instance
+        for name in ("report", "project", "indicator", "finding"):
+            if name in cleaned:
+                setattr(instance, name, cleaned[name])
+        if instance.report_id is None and instance.finding_id is not None:  # on the finding's page
+            instance.report_id = instance.finding.report_id
+        if instance.report_id is not None:
+            problem = access.why_attachment_locked(instance, self.user)
+            if problem:
+                raise forms.ValidationError(problem)
+        return cleaned
+
+    def save(self, commit=True):
+        if self.inspected is not None:
+            i = self.inspected
+            self.instance.kind, self.instance.size = i.kind, i.size
+            self.instance.sha256, self.instance.filename = i.sha256, i.filename
+            if self.instance.uploaded_by_id is None and self.user is not None:
+                self.instance.uploaded_by = self.user
+        return super().save(commit)
+
+
+def _with_request(form, request):
+    class WithUser(form):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, user=request.user,
+                             upload_too_large=getattr(request, "upload_too_large", False), **kw)
+
+    return WithUser
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(CycleAdminMixin, SimpleHistoryAdmin):
+    form = AttachmentForm
+    list_display = ["title", "report", "subject", "kind", "size", "public", "created_at", "download"]
+    list_filter = ["public", "kind", "report__fiscal_year"]
+    list_select_related = [
+        "report__department", "report__fiscal_year", "project", "indicator", "finding",
+    ]
+    search_fields = ["title", "filename", "sha256", "report__department__name"]
+    autocomplete_fields = ["report", "project", "indicator", "finding"]
+    readonly_fields = ["filename", "kind", "size", "sha256", "uploaded_by", "created_at", "download"]
+
+    def why_locked(self, request, obj) -> str | None:
+        return access.why_attachment_locked(obj, request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return _with_request(super().get_form(request, obj, change=change, **kwargs), request)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj)]
+        if obj is not None:  # what it is and where it belongs stay; title and public change
+            fields += ["report", "project", "indicator", "finding", "file"]
+        return fields
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                 name="evaluations_attachment_download"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, pk: int):
+        """The file, to users who may see the report (drafts' and private ones included)."""
+        item = self.get_queryset(request).filter(pk=pk).first()
+        if item is None or not self.has_view_permission(request, item):
+            raise Http404
+        return attachments.serve(item)
+
+    @admin.display(description=_("所属"))
+    def subject(self, obj: Attachment) -> str:
+        return str(obj.subject)
+
+    @admin.display(description=_("下载"))
+    def download(self, obj: Attachment) -> str:
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:evaluations_attachment_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, attachments.download_name(obj))
+
+
+class FindingAttachmentInline(admin.TabularInline):
+    """整改佐证材料: evidence uploaded on the finding's page."""
+
+    model = Attachment
+    form = AttachmentForm
+    fk_name = "finding"
+    extra = 0
+    fields = ["title", "file", "public", "kind", "size", "download"]
+    readonly_fields = ["kind", "size", "download"]
+    verbose_name_plural = _("整改佐证材料（附件）")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _with_request(formset.form, request)
+        return formset
+
+    def get_queryset(self, request):
+        return access.restrict(super().get_queryset(request), request.user)
+
+    def download(self, obj):
+        return AttachmentAdmin.download(None, obj)
+
+    download.short_description = _("下载")

@@ -31,6 +31,7 @@ from evaluations.models import (
     Report,
 )
 from evaluations.public import charts
+from evaluations.public.followup import followup
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
 from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, year_table
@@ -287,6 +288,7 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         "datasets": DATASETS,
         # Without the query string: the page is cached for every query string (page_cache.py).
         "page_url": request.build_absolute_uri(request.path),
+        **followup(report),  # 整改情况, re-check, attachments (templates/evaluations/_followup.html)
     })
 
 

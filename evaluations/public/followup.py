@@ -1,0 +1,46 @@
+"""What a published report's page shows of the year after (docs/design.md, "Targets,
+monitoring, findings"): its findings and their status (整改情况), last year's findings not yet
+verified, the re-check beside the self scores, and the public attachments.
+
+A fixed number of queries however many rows: findings (this year's and last year's) in one,
+attachments in one; re-check scores come with the page's indicators (select_related).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from evaluations.models import Attachment, Finding, Report
+
+
+def findings_of(report: Report) -> tuple[list[Finding], list[Finding]]:
+    """The report's findings, and last year's published report's findings not yet verified."""
+    last_year = Q(
+        report__department_id=report.department_id,
+        report__fiscal_year__year=report.fiscal_year.year - 1,
+        report__status=Report.Status.PUBLISHED,
+    ) & ~Q(status=Finding.Status.VERIFIED)
+    rows = Finding.objects.filter(Q(report=report) | last_year).order_by("position", "id")
+    own, carried = [], []
+    for row in rows:
+        (own if row.report_id == report.pk else carried).append(row)
+    return own, carried
+
+
+def public_attachments(report: Report) -> list[Attachment]:
+    """Attachments marked public, with what each is about; the caller shows only published reports."""
+    return list(
+        Attachment.objects.filter(report=report, public=True)
+        .select_related("project", "indicator", "finding")
+        .order_by("created_at", "id")
+    )
+
+
+def followup(report: Report) -> dict:
+    """The page's context for templates/evaluations/_followup.html."""
+    findings, carried = findings_of(report)
+    return {
+        "findings": findings,
+        "carried_findings": carried,
+        "attachments": public_attachments(report),
+    }
