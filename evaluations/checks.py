@@ -121,7 +121,8 @@ def load(report: Report) -> ReportData:
         project_funds=list(
             ProjectFund.objects.filter(project__report=report).select_related("funding_source")
         ),
-        indicators=list(report.indicators.order_by("position", "pk")),
+        # With their re-check scores (a join, no query), which the report's page shows.
+        indicators=list(report.indicators.select_related("recheck").order_by("position", "pk")),
         findings=list(
             RectificationFinding.objects.filter(
                 report__department_id=report.department_id,

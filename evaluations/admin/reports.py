@@ -33,6 +33,7 @@ from evaluations.admin.indicators import (
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.report_form import ReportForm
+from evaluations.admin.result_use import ReportRecheckMixin
 from evaluations.copying import copy_report_forward
 from evaluations.exports import audit
 from evaluations.models import (
@@ -197,7 +198,7 @@ def _comment_help(report: Report) -> str:
 
 
 @admin.register(Report)
-class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ReportAdmin(ReportRecheckMixin, ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     data_datasets = [
         "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
     ]
@@ -217,7 +218,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
     date_hierarchy = "published_at"
     form = ReportForm
     # The workflow's fields (Report.WORKFLOW_FIELDS) are shown, never posted.
-    readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation"]
+    readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation", "recheck_summary"]
     fieldsets = [
         (None, {"fields": [
             ("department", "fiscal_year"), "title", ("status", "revision", "published_at"), "edit_token",
@@ -225,7 +226,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
         (_("一、基本情况"), {"fields": ["profile", "goals"]}),
         (_("二至五、预算支出情况（合计）"), {"fields": ["totals"]}),
-        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation"]}),
+        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation", "recheck_summary"]}),
         (_("七至十"), {"fields": ["problems", "improvements", "result_application", "other_matters"]}),
     ]
     inlines = [

@@ -9,8 +9,11 @@ attachments in one; re-check scores come with the page's indicators (select_rela
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
+from evaluations import rechecks
 from evaluations.models import Attachment, Finding, Report
+from indicators.tables import SelfEvaluationTable
 
 
 def findings_of(report: Report) -> tuple[list[Finding], list[Finding]]:
@@ -36,11 +39,16 @@ def public_attachments(report: Report) -> list[Attachment]:
     )
 
 
-def followup(report: Report) -> dict:
-    """The page's context for templates/evaluations/_followup.html."""
+def followup(report: Report, whole: SelfEvaluationTable, projects: list[tuple[str, SelfEvaluationTable]]) -> dict:
+    """The page's context for templates/evaluations/_followup.html: ``whole`` is the
+    department's 自评表 and ``projects`` the projects' (name, 自评表), as the page shows them;
+    the report's indicators were fetched with their re-checks."""
     findings, carried = findings_of(report)
+    tables = [(gettext("部门整体支出"), whole), *projects]
     return {
         "findings": findings,
         "carried_findings": carried,
         "attachments": public_attachments(report),
+        "rechecks": rechecks.summaries(tables, rechecks.rechecks_of(report.indicators.all())),
+        "recheck_flag_points": rechecks.FLAG_POINTS,
     }

@@ -249,7 +249,8 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
                 "projects__funds",
                 queryset=ProjectFund.objects.select_related("funding_source"),
             ),
-            Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
+            # Re-check scores come with their indicators (public/followup.py).
+            Prefetch("indicators", queryset=Indicator.objects.select_related("recheck").order_by("position", "id")),
             Prefetch("narratives", queryset=OutcomeNarrative.objects.order_by("position")),
         ),
         fiscal_year__year=year, department__code=department_code,
@@ -273,6 +274,7 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         for p in projects
         if project_indicators[p.id] or p.funds.all()
     ]
+    whole_table = department_table(report, executions, department_indicators)
     return render(request, "evaluations/report.html", {
         "report": report,
         "revisions": published_revisions(report),
@@ -283,12 +285,13 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         "projects": projects,
         "narratives": list(report.narratives.all()),
         "department_indicators": department_indicators,
-        "department_table": department_table(report, executions, department_indicators),
+        "department_table": whole_table,
         "project_tables": project_tables,
         "datasets": DATASETS,
         # Without the query string: the page is cached for every query string (page_cache.py).
         "page_url": request.build_absolute_uri(request.path),
-        **followup(report),  # 整改情况, re-check, attachments (templates/evaluations/_followup.html)
+        # 整改情况, re-check, attachments (templates/evaluations/_followup.html)
+        **followup(report, whole_table, [(t.project.name, t.table) for t in project_tables]),
     })
 
 
