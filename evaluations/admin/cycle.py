@@ -149,6 +149,9 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
     ]
     readonly_fields = ["overdue", "created_by", "done_by", "verified_by", "verified_at"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_inlines(self, request, obj):
         return [FindingAttachmentInline]
 

@@ -87,3 +87,14 @@ def test_query_count_stays_flat_as_findings_and_attachments_grow(client, django_
     assert more.count("附件1") >= 1 and more.count("/attachments/") == 11
 
 
+
+
+def test_the_section_reads_in_english(client):
+    from tests.evaluations.public_helpers import compile_messages
+
+    compile_messages()
+    report = published_report()
+    finding(report, 1, status="in_progress")
+    client.cookies["django_language"] = "en"
+    text = client.get(report.get_absolute_url()).content.decode()
+    assert "Rectification of findings" in text and "In progress" in text and "Due date" in text
