@@ -133,8 +133,8 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
     }
     form = FindingForm
     list_display = [
-        "report", "position", "short_description", "source", "owner", "due_date", "status",
-        "overdue",
+        "year_and_department", "position", "short_description", "source", "owner", "due_date",
+        "status", "overdue",
     ]
     list_filter = [
         OverdueFilter, "status", "source", "report__fiscal_year",
@@ -197,6 +197,11 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
             obj.status = ""  # a new finding takes its first status like any later one
         obj.take_status(new_status, request.user)
         super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("报告"), ordering="report__fiscal_year__year")
+    def year_and_department(self, obj: Finding) -> str:
+        department = obj.report.department
+        return f"{obj.report.fiscal_year.year} · {department.short_name or department.name}"
 
     @admin.display(description=_("问题描述"))
     def short_description(self, obj: Finding) -> str:
