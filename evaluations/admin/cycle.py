@@ -215,31 +215,6 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
         return format_html('<strong class="finding-overdue">{}</strong>', gettext("已逾期"))
 
 
-class ReportFindingInline(admin.TabularInline):
-    """整改情况 on the report's page: read here, entered on the findings' own pages."""
-
-    model = Finding
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["position", "source", "description", "owner", "due_date", "status", "overdue"]
-    readonly_fields = fields
-    verbose_name_plural = _("整改问题（在“整改问题”页面录入、更新和验证）")
-
-    def get_queryset(self, request):
-        return access.restrict(super().get_queryset(request), request.user).select_related("report")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("逾期"))
-    def overdue(self, obj: Finding) -> str:
-        return FindingAdmin.overdue(None, obj)
-
-
 # --- Attachments ----------------------------------------------------------------------------
 
 

@@ -21,7 +21,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.formatting import amount, percent
 from evaluations import access, checks, workflow
 from evaluations.access import restrict
-from evaluations.admin.cycle import ReportFindingInline
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
@@ -33,7 +32,7 @@ from evaluations.admin.indicators import (
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.report_form import ReportForm
-from evaluations.admin.result_use import ReportRecheckMixin
+from evaluations.admin.result_use import ReportFollowupMixin
 from evaluations.copying import copy_report_forward
 from evaluations.exports import audit
 from evaluations.models import (
@@ -198,7 +197,7 @@ def _comment_help(report: Report) -> str:
 
 
 @admin.register(Report)
-class ReportAdmin(ReportRecheckMixin, ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ReportAdmin(ReportFollowupMixin, ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     data_datasets = [
         "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
     ]
@@ -218,7 +217,8 @@ class ReportAdmin(ReportRecheckMixin, ReportScoringMixin, DataAdminMixin, Scoped
     date_hierarchy = "published_at"
     form = ReportForm
     # The workflow's fields (Report.WORKFLOW_FIELDS) are shown, never posted.
-    readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation", "recheck_summary"]
+    readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation", "recheck_summary",
+                       "findings_summary"]
     fieldsets = [
         (None, {"fields": [
             ("department", "fiscal_year"), "title", ("status", "revision", "published_at"), "edit_token",
@@ -228,11 +228,9 @@ class ReportAdmin(ReportRecheckMixin, ReportScoringMixin, DataAdminMixin, Scoped
         (_("二至五、预算支出情况（合计）"), {"fields": ["totals"]}),
         (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation", "recheck_summary"]}),
         (_("七至十"), {"fields": ["problems", "improvements", "result_application", "other_matters"]}),
+        (_("整改情况"), {"fields": ["findings_summary"]}),
     ]
-    inlines = [
-        BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline,
-        ReportFindingInline,
-    ]
+    inlines = [BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline]
     action_form = WorkflowActionForm
     object_history_template = "admin/evaluations/report/object_history.html"
     actions = [

@@ -20,7 +20,15 @@ from evaluations import access, rechecks
 from evaluations.admin.cycle import CycleAdminMixin
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import cached_report_tables
-from evaluations.models import FiscalYear, Project, Recheck, RecheckSample, Recommendation, Report
+from evaluations.models import (
+    Finding,
+    FiscalYear,
+    Project,
+    Recheck,
+    RecheckSample,
+    Recommendation,
+    Report,
+)
 from indicators.models import Indicator
 from indicators.tables import project_table
 from indicators.vocabulary import BudgetRecommendation, grade_label, suggested_recommendation
@@ -190,8 +198,24 @@ class RecheckAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReportRecheckMixin:
-    """The report page's re-check, beside the self scores the page's 自评表 already computed."""
+class ReportFollowupMixin:
+    """The report page's findings (整改情况) and re-check, from the rows its checks loaded
+    (checks.load: findings of this year and last, indicators with their re-checks): read
+    there, entered on their own pages. Read-only fields, so the report's form posts nothing
+    more."""
+
+    @admin.display(description=_("整改情况"))
+    def findings_summary(self, obj: Report) -> str:
+        page = cached_report_tables(obj)
+        if page is None:
+            return "—"
+        year = obj.fiscal_year.year
+        own = [f for f in page.data.findings if f.report_id == obj.pk]
+        carried = [f for f in page.data.findings
+                   if f.report.fiscal_year.year == year - 1 and f.status != Finding.Status.VERIFIED]
+        return render_to_string("admin/evaluations/report/_findings.html", {
+            "findings": own, "carried": carried, "last_year": year - 1, "report": obj,
+        })
 
     @admin.display(description=_("抽查复核"))
     def recheck_summary(self, obj: Report) -> str:

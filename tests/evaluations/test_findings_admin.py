@@ -21,7 +21,8 @@ def change_url(item: Finding) -> str:
 
 def post(client, url, **fields):
     data = {"position": "", "source": "self", "description": "问题", "measure": "", "owner": "",
-            "due_date": "", "status": "open"}
+            "due_date": "", "status": "open",
+            "attachments-TOTAL_FORMS": 0, "attachments-INITIAL_FORMS": 0}  # the evidence inline
     data.update(fields)
     return client.post(url, data)
 
@@ -104,3 +105,5 @@ def test_overdue_is_flagged_and_filtered(client, reviewer, world):
     text = report_page.content.decode()
     assert "逾期的问题" in text and "finding-overdue" in text
     assert "整改期限为 2024-01-31，已逾期" in text  # the checks' warning too
+    listed = client.get(reverse("admin:evaluations_finding_changelist") + f"?report__id__exact={late.report_id}")
+    assert listed.status_code == 200 and "逾期的问题" in listed.content.decode()
