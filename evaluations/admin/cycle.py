@@ -23,8 +23,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations import access, attachments
 from evaluations.admin.imports import DataAdminMixin
-from evaluations.admin.mixins import ScopedAdminMixin, _ScopeMixin
+from evaluations.admin.mixins import ScopedAdminMixin, _ScopeMixin, reports_written
 from evaluations.models import Attachment, Finding, Report
+from evaluations.public.followup import pages_showing
 from evaluations.workflow import mark_edited
 
 
@@ -58,15 +59,19 @@ class CycleAdminMixin(ScopedAdminMixin):
     def save_model(self, request, obj, form, change):
         super(ScopedAdminMixin, self).save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super(ScopedAdminMixin, self).save_related(request, form, formsets, change)
+        mark_edited(pages_showing(reports_written(form.instance)))
+
     def delete_model(self, request, obj):
         written = self._reports_of([obj])
         super(ScopedAdminMixin, self).delete_model(request, obj)
-        mark_edited(written)
+        mark_edited(pages_showing(written))
 
     def delete_queryset(self, request, queryset):
         written = self._reports_of(queryset)
         super(ScopedAdminMixin, self).delete_queryset(request, queryset)
-        mark_edited(written)
+        mark_edited(pages_showing(written))
 
     def _reports_of(self, objs) -> set[int]:
         path = access.report_path(self.model)

@@ -16,6 +16,7 @@ from evaluations import cycle_datasets as cds
 from evaluations.imports.plans import DatasetPlan, Records, _stored, load_projects, project_for
 from evaluations.imports.results import SKIP
 from evaluations.models import Finding, Recheck, RecheckSample, Recommendation, Report
+from evaluations.public.followup import pages_showing
 from indicators.models import Indicator
 
 
@@ -39,7 +40,7 @@ class CyclePlan(DatasetPlan):
             self.touched.add(report.pk)
 
     def after_write(self) -> None:
-        workflow.mark_edited(self.touched)
+        workflow.mark_edited(pages_showing(self.touched))
         self.touched = set()
 
 

@@ -30,6 +30,20 @@ def findings_of(report: Report) -> tuple[list[Finding], list[Finding]]:
     return own, carried
 
 
+def pages_showing(report_ids) -> set[int]:
+    """The reports whose public pages show rows of ``report_ids``: each itself, and next
+    year's report of its department (which lists last year's unverified findings). Marking
+    them edited (workflow.mark_edited) moves those pages' stamps."""
+    ids = set(report_ids) - {None}
+    if not ids:
+        return ids
+    pairs = Report.objects.filter(pk__in=ids).values_list("department_id", "fiscal_year__year")
+    following = Q()
+    for department_id, year in pairs:
+        following |= Q(department_id=department_id, fiscal_year__year=year + 1)
+    return ids | set(Report.objects.filter(following).values_list("pk", flat=True))
+
+
 def public_attachments(report: Report) -> list[Attachment]:
     """Attachments marked public, with what each is about; the caller shows only published reports."""
     return list(

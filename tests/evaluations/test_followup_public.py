@@ -98,3 +98,17 @@ def test_the_section_reads_in_english(client):
     client.cookies["django_language"] = "en"
     text = client.get(report.get_absolute_url()).content.decode()
     assert "Rectification of findings" in text and "In progress" in text and "Due date" in text
+
+
+def test_a_change_to_last_years_finding_moves_next_years_page(client, reviewer):
+    from evaluations import datasets as ds
+    from evaluations.imports import import_file
+
+    last = published_report(year=2023)
+    finding(last, 1, description="去年的问题", status="open")
+    this = published_report(year=2024, code=last.department.code)
+    assert "未整改" in page(client, this)
+    data = "year,department_code,position,description,status\r\n2023,d1,1,去年的问题,整改中\r\n"
+    assert import_file(ds.FINDINGS, data.encode(), user=reviewer).ok
+    text = page(client, this)
+    assert "整改中" in text and "未整改" not in text
