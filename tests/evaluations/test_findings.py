@@ -130,6 +130,8 @@ def test_checks_warn_of_overdue_findings_and_last_years_unverified(django_assert
 # --- The dataset ------------------------------------------------------------------------------
 
 
+# Exports read through COPY on PostgreSQL (streams._read_flat): `make test` runs both.
+@pytest.mark.postgresql
 def test_findings_import_and_export_round_trip(tmp_path):
     published_report(year=2023, code="d1")
     data = csv(

@@ -124,6 +124,8 @@ def test_staff_may_not_enter_rechecks(data_entry_user):
     assert not result.ok and "无权" in result.errors[0].message
 
 
+# Exports read through COPY on PostgreSQL (streams._read_flat): `make test` runs both.
+@pytest.mark.postgresql
 def test_rechecks_and_recommendations_round_trip():
     report = published_report()
     recheck(report, "效益", "30.5")
