@@ -22,7 +22,7 @@ FINDINGS = ds.Dataset(
         ds._department_code(),
         ds.Column("position", _("序号"), ds.INTEGER, _("问题在本报告中的序号，从1开始。"),
                   required=True),
-        ds.Column("source", _("问题来源"), ds.CHOICE, _("填报部门只能填写“自评发现”；留空为自评发现。"),
+        ds.Column("source", _("问题来源"), ds.CHOICE, _("填报部门只能填写“自评发现”；新问题留空为自评发现，已有问题留空则不变。"),
                   choices=ds._choices(Finding.Source.choices)),
         ds.Column("description", _("问题描述"), ds.TEXT, "", required=True, field="description"),
         ds.Column("measure", _("整改措施"), ds.TEXT, "", field="measure"),
@@ -30,7 +30,7 @@ FINDINGS = ds.Dataset(
         ds.Column("due_date", _("整改期限"), ds.DATE, _("不早于报告所属年度的1月1日。"),
                   field="due_date"),
         ds.Column("status", _("整改状态"), ds.CHOICE,
-                  _("未整改、整改中、已整改或已验证（只有审核人可以验证）；留空为未整改。"),
+                  _("未整改、整改中、已整改或已验证（只有审核人可以验证）；新问题留空为未整改，已有问题留空则不变。"),
                   choices=ds._choices(Finding.Status.choices)),
     ),
 )

@@ -76,8 +76,9 @@ class FindingsPlan(CyclePlan):
         """The row's values, or None when a rule refuses it (the error is noted)."""
         run, user = self.run, self.run.user
         values = run.field_values(record)
+        stored = finding.pk is not None  # a blank source or status keeps what is stored
         if "source" in record:
-            values["source"] = record["source"] or Finding.Source.SELF
+            values["source"] = record["source"] or (finding.source if stored else Finding.Source.SELF)
         problem = Finding.due_date_problem(values.get("due_date"), record["year"])
         if problem:
             run.error(number, "due_date", problem)
@@ -90,7 +91,7 @@ class FindingsPlan(CyclePlan):
                     "source": Finding.Source(source).label})
                 return None
         old_status = finding.status if finding.pk else None
-        status = (record.get("status") or Finding.Status.OPEN) if "status" in record else finding.status
+        status = record.get("status") or (finding.status if stored else Finding.Status.OPEN)
         locked = access.why_finding_locked(finding, user) if finding.pk else None
         if locked and (changed or status != finding.status):
             run.error(number, "status", locked)

@@ -200,3 +200,11 @@ def test_other_departments_findings_are_refused(clerk):
     result = import_file(ds.FINDINGS, csv("2023,d2,1,,问题,,,,"), user=clerk)
     assert result.errors[0].column == "department_code" and "无权" in result.errors[0].message
     assert not Finding.objects.exists()
+
+
+def test_staff_answer_by_import_without_repeating_the_source(clerk, reviewer):
+    assert import_file(ds.FINDINGS, csv("2023,d1,1,审核发现,原问题,,,,"), user=reviewer).ok
+    answer = "year,department_code,position,description,measure\r\n2023,d1,1,原问题,已补齐\r\n"
+    assert import_file(ds.FINDINGS, answer.encode(), user=clerk).ok
+    item = Finding.objects.get()
+    assert (item.source, item.status, item.measure) == ("review", "open", "已补齐")
