@@ -187,14 +187,18 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# The official files of published reports (evaluations/documents/), kept per revision in the
-# default storage; with several app servers it must be shared (docs/deployment.md).
-MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or str(BASE_DIR / "media")
-MEDIA_URL = "/media/"  # never served: downloads go through /reports/<year>/<code>/…
+# Files the site keeps in the default storage: the official files of published reports
+# (evaluations/documents/, per revision) and uploaded attachments (evaluations/attachments.py).
+# Never served directly: each goes through a view that checks who may have it. With several
+# app servers it must be shared storage (docs/deployment.md).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "/media/"  # not routed
 # The site's own address (https://host), printed on the PDF report as 本页网址 when set.
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Publishing writes the revision's Word, PDF and 自评表 files once it commits: thread | now | off.
 DOCUMENTS_AT_PUBLICATION = os.environ.get("DOCUMENTS_AT_PUBLICATION", "thread")
+ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -41,6 +41,7 @@ REVIEW_REPORT = "evaluations.review_report"
 PUBLISH_REPORT = "evaluations.publish_report"
 IMPORT_DATA = "evaluations.import_data"
 EXPORT_DATA = "evaluations.export_data"
+VERIFY_FINDING = "evaluations.verify_finding"
 ADD_FISCAL_YEAR = "evaluations.add_fiscalyear"
 
 # Actions of restrict(), named as Django's model permissions are.
@@ -78,7 +79,20 @@ DEPARTMENT_PATHS: dict[str, str] = {
     "evaluations.projectfund": "project__report__department",
     "evaluations.outcomenarrative": "report__department",
     "indicators.indicator": "report__department",
+    "evaluations.finding": "report__department",
+    "evaluations.recommendation": "project__report__department",
+    "evaluations.rechecksample": "report__department",
+    "evaluations.recheck": "indicator__report__department",
+    "evaluations.attachment": "report__department",
 }
+
+# Rows that change after the year, published reports' included (findings, result use,
+# re-checks, evidence): the report's edit lock does not bind them; the rules under
+# "After the year" below do.
+AFTER_THE_YEAR = frozenset({
+    "evaluations.finding", "evaluations.recommendation", "evaluations.rechecksample",
+    "evaluations.recheck", "evaluations.attachment",
+})
 
 
 def sees_all_departments(user) -> bool:
@@ -153,7 +167,7 @@ def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
     if path is not None:
         queryset = queryset.filter(**department_lookups(user, path))
     to_report = report_path(model)
-    if action != VIEW and to_report is not None:
+    if action != VIEW and to_report is not None and not after_the_year(model):
         queryset = queryset.filter(**writable_lookups(user, "" if to_report == "pk" else to_report))
     return queryset
 
@@ -242,3 +256,89 @@ def takes_new_reports(fiscal_year, user) -> bool:
 def new_report_year_lookups(user) -> dict:
     """``takes_new_reports`` as lookups on FiscalYear."""
     return _new_report_terms(user)
+
+
+# --- After the year: findings, result use, re-checks, attachments ---------------------------
+# (docs/design.md, "Targets, monitoring, findings")
+
+
+def after_the_year(model) -> bool:
+    """Whether ``model``'s rows change after publication (AFTER_THE_YEAR), by their own rules."""
+    return model._meta.label_lower in AFTER_THE_YEAR
+
+
+def finding_sources(user) -> list[str]:
+    """The sources of findings ``user`` may enter: staff their own self-evaluation's (self);
+    reviewers and auditors, who see every department, the others (review, re-check, audit,
+    third party); the command line and superusers any."""
+    from evaluations.models import Finding
+
+    if is_unrestricted(user):
+        return list(Finding.Source.values)
+    if sees_all_departments(user):
+        return [s for s in Finding.Source.values if s != Finding.Source.SELF]
+    return [Finding.Source.SELF]
+
+
+def why_finding_locked(finding, user) -> str | None:
+    """Why ``user`` may change nothing of ``finding`` (nor its attachments), or None.
+    A verified finding is settled: only the unrestricted correct it."""
+    if finding is not None and finding.status == finding.Status.VERIFIED and not is_unrestricted(user):
+        return str(_("整改问题已验证，不能再修改。"))
+    return None
+
+
+def finding_fields_locked(finding, user) -> tuple[str, ...]:
+    """Fields of ``finding`` that ``user`` may not change: what a reviewer or auditor found
+    (its source, description, due date) is theirs; the department answers with the measure,
+    owner and status."""
+    if finding is None or finding.pk is None or finding.source == finding.Source.SELF:
+        return ()
+    if sees_all_departments(user):
+        return ()
+    return ("position", "source", "description", "due_date")
+
+
+def why_not_finding_status(finding, old_status: str | None, new_status: str, user) -> str | None:
+    """Why ``user`` may not move ``finding`` from ``old_status`` to ``new_status``, or None.
+
+    Staff move their findings between open, in progress and done; only a reviewer
+    (``VERIFY_FINDING``) verifies, only a done finding, and never one they marked done
+    themselves or one of a department they are staff of.
+    """
+    Status = finding.Status
+    if old_status == new_status:
+        return None
+    if old_status == Status.VERIFIED and not is_unrestricted(user):
+        return why_finding_locked(finding, user)
+    if new_status != Status.VERIFIED or user is None:
+        return None
+    if not has_permission(user, VERIFY_FINDING):
+        return str(_("只有审核人可以验证整改。"))
+    if old_status != Status.DONE:
+        return str(_("只有“已整改”的问题可以验证。"))
+    if finding.done_by_id is not None and finding.done_by_id == user.pk:
+        return str(_("不能验证自己标记为已整改的问题。"))
+    if user.departments.filter(pk=finding.report.department_id).exists():
+        return str(_("不能验证本部门的整改问题。"))
+    return None
+
+
+def why_not_recheck(report) -> str | None:
+    """Re-check scores go only to reports in the re-check sample (RecheckSample)."""
+    from evaluations.models import RecheckSample
+
+    if not RecheckSample.objects.filter(report=report).exists():
+        return str(_("该报告不在抽查复核名单中；请先抽取或人工加入名单。"))
+    return None
+
+
+def why_attachment_locked(attachment, user) -> str | None:
+    """Evidence of a finding follows the finding (it is added after publication); evidence of
+    a report, project or indicator follows the report's edit lock (a draft)."""
+    if attachment.finding_id is not None:
+        return why_finding_locked(attachment.finding, user)
+    if attachment.report_id is None:
+        return None
+    lock = why_locked(attachment.report, user)
+    return None if lock is None else str(lock.label)

@@ -17,10 +17,12 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.formatting import amount, percent
 from evaluations.models import BudgetExecution, Project, ProjectFund, Report, amount_names
+from evaluations.models import Finding as RectificationFinding
 from indicators import scoring, tables
 from indicators.models import Indicator
 
@@ -38,6 +40,8 @@ DEVIATION_MISSING = "deviation_missing"
 EXECUTION_EXPLANATION_MISSING = "execution_explanation_missing"
 WEIGHTS_MISMATCH = "weights_mismatch"
 SCORE_OUT_OF_BAND = "score_out_of_band"
+FINDING_OVERDUE = "finding_overdue"
+FINDING_CARRIED_OVER = "finding_carried_over"
 
 AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
@@ -75,6 +79,8 @@ class ReportData:
     projects: Sequence[Project]
     project_funds: Sequence[ProjectFund] = ()
     indicators: Sequence[Indicator] = ()
+    # The report's findings (整改问题) and last year's unverified ones of its department.
+    findings: Sequence[RectificationFinding] = ()
 
     @cached_property
     def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
@@ -115,7 +121,14 @@ def load(report: Report) -> ReportData:
         project_funds=list(
             ProjectFund.objects.filter(project__report=report).select_related("funding_source")
         ),
-        indicators=list(report.indicators.order_by("position", "pk")),
+        # With their re-check scores (a join, no query), which the report's page shows.
+        indicators=list(report.indicators.select_related("recheck").order_by("position", "pk")),
+        findings=list(
+            RectificationFinding.objects.filter(
+                report__department_id=report.department_id,
+                report__fiscal_year__year__in=[report.fiscal_year.year, report.fiscal_year.year - 1],
+            ).select_related("report__fiscal_year").order_by("-report__fiscal_year__year", "position")
+        ),
     )
 
 
@@ -163,6 +176,8 @@ def run_checks(data: ReportData) -> list[Finding]:
     findings += _project_funds_add_up(data)
     findings += _outcomes_present(data)
     findings += _tables(data)
+    if data.report is not None:
+        findings += _rectification(data)
     return findings
 
 
@@ -384,3 +399,32 @@ def _weights_add_up(
             project_id=project_id,
         )]
     return []
+
+
+def _rectification(data: ReportData) -> list[Finding]:
+    """Findings (整改) past their due date with the work not done, and last year's findings
+    not yet verified: warnings, so reviewers see them (docs/design.md, "Findings")."""
+    found = []
+    today = timezone.localdate()
+    year = data.report.fiscal_year.year
+    for item in data.findings:
+        subject = _("整改问题%(position)s") % {"position": item.position}
+        if item.report_id == data.report.pk and item.is_overdue(today):
+            found.append(Finding(
+                FINDING_OVERDUE, WARNING,
+                _("整改问题%(position)s“%(text)s”整改期限为 %(due)s，已逾期，状态为“%(status)s”。")
+                % {"position": item.position, "text": item.description[:60],
+                   "due": item.due_date.isoformat(), "status": item.get_status_display()},
+                {"due_date": item.due_date, "status": item.status},
+                subject,
+            ))
+        elif item.report.fiscal_year.year == year - 1 and item.status != item.Status.VERIFIED:
+            found.append(Finding(
+                FINDING_CARRIED_OVER, WARNING,
+                _("%(year)s 年度整改问题%(position)s“%(text)s”尚未验证，状态为“%(status)s”。")
+                % {"year": year - 1, "position": item.position, "text": item.description[:60],
+                   "status": item.get_status_display()},
+                {"year": year - 1, "status": item.status, "overdue": item.is_overdue(today)},
+                subject,
+            ))
+    return found

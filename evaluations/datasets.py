@@ -1,4 +1,4 @@
-"""The seven open datasets: one registry of columns shared by imports, exports and the dictionary.
+"""The open datasets: one registry of columns shared by imports, exports and the dictionary.
 
 Each column has its key (docs/design.md, "Interfaces", fixed), a Chinese label (the default CSV header), a type
 that decides how a cell is parsed and written, a unit, a meaning, and, for coded columns, the
@@ -45,6 +45,7 @@ RATE = "rate"  # a percentage with 2 decimals: 98.53 means 98.53%
 BOOLEAN = "boolean"  # 是/否 (labels) or true/false (keys)
 CHOICE = "choice"  # one of a fixed list of codes
 FUNDING_SOURCE = "funding_source"  # a FundingSource code (the table is editable by admins)
+DATE = "date"  # a calendar date, written YYYY-MM-DD
 
 TYPE_LABELS = {
     TEXT: _("文本"),
@@ -58,6 +59,7 @@ TYPE_LABELS = {
     BOOLEAN: _("是/否"),
     CHOICE: _("代码"),
     FUNDING_SOURCE: _("代码"),
+    DATE: _("日期"),
 }
 
 BOOLEAN_CHOICES = (("true", _("是")), ("false", _("否")))
@@ -101,6 +103,9 @@ class Dataset:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # the readable key a row is matched on
     model: type = Report
+    # False: not open data (/data/<year>/<name>.csv answers 404); reviewers' notes such as
+    # budget recommendations go only to users with the export permission.
+    public: bool = True
 
     @property
     def import_columns(self) -> tuple[Column, ...]:
@@ -343,10 +348,19 @@ INDICATORS = Dataset(
     ),
 )
 
+# After the year: findings, recommendations, re-checks (declared beside their models' codes).
+from evaluations.cycle_datasets import (  # noqa: E402, F401  (builds on Column above; re-exported)
+    CYCLE_DATASETS,
+    FINDINGS,
+    RECHECKS,
+    RECOMMENDATIONS,
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
         DEPARTMENTS, REPORTS, BUDGET_EXECUTIONS, PROJECTS, PROJECT_FUNDS, NARRATIVES, INDICATORS,
+        *CYCLE_DATASETS,
     )
 }
 
@@ -401,7 +415,7 @@ _DOC_INTRO = """\
 
 <!-- Generated from evaluations/datasets.py by dictionary_markdown(); a test keeps them equal. -->
 
-Seven datasets go in and out with the same columns: `manage.py import_data` and the admin
+The datasets go in and out with the same columns: `manage.py import_data` and the admin
 import read them, `manage.py export_data`, `/exports/<dataset>.csv` and
 `/data/<year>/<dataset>.csv` write them. Columns marked *derived* are computed on export
 (with `indicators/tables.py`, so scores match the public pages; on PostgreSQL the indicators
@@ -433,6 +447,7 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   also accept thousands separators (`1,828.90`) and a trailing point (`5.` is 5), but no
   exponents (`1e3`), no full-width digits (`１２３`), no other separators and no more
   decimals than are stored.
+- **Dates** are written `2024-06-30`; imports also accept `2024/6/30`.
 - **Formula safety.** A text cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return
   or `'` is written with a leading `'` so spreadsheets do not run it; a plain number such as
   `-3.50` in a text column is left alone, and number columns are never touched. Imports
@@ -458,7 +473,12 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   line); the command line also fills a report whose status it restored, but no one imports
   into a report the workflow published (reopen, correct, republish). Each report is locked
   and checked again as its rows are written, so one submitted meanwhile fails the import.
-  `import_data --user NAME` imports with that user's rights and records them in the history. Report and project
+  `import_data --user NAME` imports with that user's rights and records them in the history.
+  Findings, recommendations and re-checks change after publication and follow their own
+  rules instead of the drafts-only one (docs/design.md, "Findings"): staff enter findings of
+  source `self`, reviewers and auditors the others; only a reviewer verifies a done finding;
+  recommendations and re-checks are reviewers'; re-checks only of reports in the re-check
+  sample. `recommendations` is not open data. Report and project
   `execution_weight` are not part of the datasets (an import leaves the default of 10).
 - **Order.** Exports are sorted by year, department code, then position (projects and
   indicators: department-level indicators first, then by project).

@@ -69,3 +69,28 @@ GRADE_LABELS: dict[str, str] = dict(Grade.choices)
 def grade_label(code: str | None, empty: str = "") -> str:
     """The grade's label (优/良/中/差) in the active language; ``empty`` when there is no grade."""
     return str(Grade(code).label) if code else empty
+
+
+class BudgetRecommendation(models.TextChoices):
+    """结果应用: what a project's result suggests for next year's budget (增加、保持、压减、取消)."""
+
+    INCREASE = "increase", _("优先保障（增加）")
+    KEEP = "keep", _("保持")
+    REDUCE = "reduce", _("压减")
+    CANCEL = "cancel", _("取消")
+
+
+# The national practice (优 priority, 良 kept, 中 cut, 差 cancelled), grade code → recommendation.
+RECOMMENDATION_BY_GRADE: dict[str, str] = {
+    Grade.EXCELLENT: BudgetRecommendation.INCREASE,
+    Grade.GOOD: BudgetRecommendation.KEEP,
+    Grade.FAIR: BudgetRecommendation.REDUCE,
+    Grade.POOR: BudgetRecommendation.CANCEL,
+}
+
+
+def suggested_recommendation(grade: str | None) -> str | None:
+    """The budget recommendation a grade suggests (docs/design.md, "Result use and re-check");
+    None for a table without a grade. The one place the mapping is read: a rule set may
+    later supply its own mapping here."""
+    return RECOMMENDATION_BY_GRADE.get(grade) if grade else None

@@ -81,6 +81,18 @@ class MultilineField(forms.CharField):
         return clean_text(value.replace("\r\n", "\n").replace("\r", "\n")) if value else value
 
 
+def _feeds_after_the_year(request) -> bool:
+    """Whether an autocomplete feeds a form of a row that changes after the year (a finding
+    of a published report): it offers every report the user sees, not only drafts."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+    except (LookupError, ValueError):
+        return False
+    return access.after_the_year(model)
+
+
 class _ScopeMixin:
     """Department isolation and draft-only editing, shared by ModelAdmins and inlines."""
 
@@ -118,7 +130,8 @@ class _ScopeMixin:
         # Autocomplete feeds the "report" and "project" fields of forms that add rows, and
         # only a report that takes changes takes new rows; the forms refuse the rest anyway.
         if request.path.endswith("/autocomplete/") and access.report_path(self.model) is not None:
-            queryset = access.takes_new_rows(queryset, request.user)
+            if not _feeds_after_the_year(request):
+                queryset = access.takes_new_rows(queryset, request.user)
         return queryset, may_have_duplicates
 
     def _share_choices(self, request, db_field, field) -> None:

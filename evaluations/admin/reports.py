@@ -34,6 +34,7 @@ from evaluations.admin.indicators import (
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.past import PastReportAdminMixin
 from evaluations.admin.report_form import ReportForm
+from evaluations.admin.result_use import ReportFollowupMixin
 from evaluations.copying import copy_report_forward
 from evaluations.documents import views as documents
 from evaluations.exports import audit
@@ -200,7 +201,8 @@ def _comment_help(report: Report) -> str:
 
 @admin.register(Report)
 class ReportAdmin(
-    ReportScoringMixin, PastReportAdminMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
+    ReportFollowupMixin, ReportScoringMixin, PastReportAdminMixin, DataAdminMixin, ScopedAdminMixin,
+    SimpleHistoryAdmin,
 ):
     data_datasets = [
         "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
@@ -221,7 +223,8 @@ class ReportAdmin(
     date_hierarchy = "published_at"
     form = ReportForm
     # The workflow's fields (Report.WORKFLOW_FIELDS) are shown, never posted.
-    readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation"]
+    readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation", "recheck_summary",
+                       "findings_summary"]
     fieldsets = [
         (None, {"fields": [
             ("department", "fiscal_year"), "title", ("status", "revision", "published_at"), "edit_token",
@@ -229,8 +232,9 @@ class ReportAdmin(
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
         (_("一、基本情况"), {"fields": ["profile", "goals"]}),
         (_("二至五、预算支出情况（合计）"), {"fields": ["totals"]}),
-        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation"]}),
+        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation", "recheck_summary"]}),
         (_("七至十"), {"fields": ["problems", "improvements", "result_application", "other_matters"]}),
+        (_("整改情况"), {"fields": ["findings_summary"]}),
     ]
     inlines = [BudgetExecutionInline, ProjectInline, OutcomeNarrativeInline, ReportIndicatorInline]
     action_form = WorkflowActionForm

@@ -6,6 +6,7 @@ cleaned of control characters by common/text.py, as the forms clean it.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.db import connections, router
@@ -20,6 +21,8 @@ from evaluations import datasets as ds
 CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
+# 2024-06-30 or 2024/6/30; a spreadsheet's date cell reads "2024-06-30 00:00:00".
+DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?: 00:00:00)?$")
 
 
 class CellError(ValueError):
@@ -92,6 +95,8 @@ class CellParser:
             if self.max_length and len(text) > self.max_length:
                 raise CellError(_("编码过长（%(value)s）。") % {"value": text})
             return text
+        if kind == ds.DATE:
+            return self.date(text)
         try:
             if kind in (ds.YEAR, ds.INTEGER):
                 return self.whole_number(kind, text)
@@ -114,6 +119,15 @@ class CellParser:
                 % {"max": self.max_length, "length": len(value)}
             )
         return value
+
+    def date(self, text: str) -> datetime.date:
+        match = DATE_RE.match(text)
+        try:
+            if match is None:
+                raise ValueError
+            return datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            raise CellError(_("日期无效（%(value)s），应为 2024-06-30 的格式。") % {"value": text}) from None
 
     def whole_number(self, kind: str, text: str) -> int:
         number = parse_integer(text)

@@ -426,11 +426,18 @@ class IndicatorsPlan(PositionedPlan):
                 run.error(number, "score", str(problem))
 
 
+# The year after's plans build on the helpers above (findings, recommendations, re-checks).
+from evaluations.imports.cycle_plans import (  # noqa: E402
+    FindingsPlan,
+    RechecksPlan,
+    RecommendationsPlan,
+)
+
 PLANS: dict[str, type[DatasetPlan]] = {
     plan.dataset.name: plan
     for plan in (
         DepartmentsPlan, ReportsPlan, BudgetExecutionsPlan, ProjectsPlan, ProjectFundsPlan,
-        NarrativesPlan, IndicatorsPlan,
+        NarrativesPlan, IndicatorsPlan, FindingsPlan, RecommendationsPlan, RechecksPlan,
     )
 }
 

@@ -3,6 +3,13 @@
 One module per group of models; every model is importable from ``evaluations.models``.
 """
 
+from evaluations.models.cycle import (
+    Attachment,
+    Finding,
+    Recheck,
+    RecheckSample,
+    Recommendation,
+)
 from evaluations.models.documents import ReportDocument
 from evaluations.models.fields import AMOUNT, ZERO, amount_field, amount_names, non_negative
 from evaluations.models.figures import BudgetExecution, OutcomeNarrative, Project, ProjectFund
@@ -11,7 +18,8 @@ from evaluations.models.report import Report, ReportEvent, ReportQuerySet
 from evaluations.models.uploads import PendingImport
 
 __all__ = [
-    "AMOUNT", "ZERO", "BudgetExecution", "Department", "FiscalYear", "FundingSource",
-    "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Report", "ReportDocument", "ReportEvent", "ReportQuerySet",
+    "AMOUNT", "ZERO", "Attachment", "BudgetExecution", "Department", "FiscalYear", "FundingSource",
+    "Finding", "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Recheck",
+    "RecheckSample", "Recommendation", "Report", "ReportDocument", "ReportEvent", "ReportQuerySet",
     "amount_field", "amount_names", "non_negative", "parent_loop",
 ]

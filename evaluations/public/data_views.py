@@ -135,6 +135,8 @@ def data_dictionary() -> list[dict]:
 def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResponse:
     """`/data/<year>/<dataset>.csv`: one dataset of one year's published reports only."""
     data = _dataset(dataset)
+    if not data.public:  # reviewers' notes (recommendations) are not open data
+        raise Http404(dataset)
     if not Report.objects.published().filter(fiscal_year__year=year).exists():
         raise Http404(year)
     filters = ExportFilters(

@@ -32,6 +32,7 @@ from evaluations.models import (
     Report,
 )
 from evaluations.public import charts
+from evaluations.public.followup import followup
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
 from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, year_table
@@ -260,7 +261,11 @@ def with_report_rows(reports: QuerySet[Report]) -> QuerySet[Report]:
             "projects__funds",
             queryset=ProjectFund.objects.select_related("funding_source"),
         ),
-        Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
+        # Re-check scores come with their indicators (public/followup.py).
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.select_related("recheck").order_by("position", "id"),
+        ),
         Prefetch("narratives", queryset=OutcomeNarrative.objects.order_by("position")),
     )
 
@@ -291,6 +296,7 @@ def report_context(report: Report) -> dict:
         for p in projects
         if project_indicators[p.id] or p.funds.all()
     ]
+    whole_table = department_table(report, executions, department_indicators)
     return {
         "report": report,
         "revisions": published_revisions(report),
@@ -302,10 +308,12 @@ def report_context(report: Report) -> dict:
         "project_indicators": project_indicators,
         "narratives": list(report.narratives.all()),
         "department_indicators": department_indicators,
-        "department_table": department_table(report, executions, department_indicators),
+        "department_table": whole_table,
         "project_tables": project_tables,
         "datasets": DATASETS,
         "documents": stored_documents(report),
+        # 整改情况, re-check, attachments (templates/evaluations/_followup.html)
+        **followup(report, whole_table, [(t.project.name, t.table) for t in project_tables]),
     }
 
 

@@ -192,13 +192,14 @@ def test_negative_amounts_are_errors(clean_report):
 
 
 def test_checks_read_a_report_in_a_fixed_number_of_queries(clean_report, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    # budgets, projects, fund rows, indicators, findings (this year's and last year's)
+    with django_assert_num_queries(5):
         checks.check_report(clean_report)
     for _ in range(5):
         project = ProjectFactory(report=clean_report, expenditure=Decimal("0"), adjusted_budget=None)
         ProjectFundFactory(project=project, expenditure=Decimal("0"))
         IndicatorFactory(report=clean_report, project=project)
         IndicatorFactory(report=clean_report)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert checks.check_report(clean_report) == []
     assert Project.objects.filter(report=clean_report).count() == 7

@@ -9,7 +9,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import workflow
-from evaluations.models import OutcomeNarrative, Project, Report, ReportEvent
+from evaluations.models import (
+    Attachment,
+    Finding,
+    OutcomeNarrative,
+    Project,
+    Recheck,
+    RecheckSample,
+    Report,
+    ReportEvent,
+)
 from indicators.models import Indicator
 from tests.evaluations.workflow_setup import build_world, passing_report
 from tests.factories import FiscalYearFactory
@@ -31,12 +40,20 @@ def world(data_entry_user, reviewer):
     workflow.submit_report(world.report_a, data_entry_user)
     workflow.return_report(world.report_a, reviewer, "请修改。")
     workflow.submit_report(world.report_b, world.clerk_b)
+    objects_of(world.report_a)  # 甲's rows of the year after, which objects_of creates
     return world
 
 
 def objects_of(report):
     """One object of every admin-registered model that belongs to ``report``'s department."""
     project = report.projects.get()
+    name = report.department.name
+    # The year after's rows (recommendations, which staff cannot open at all, are probed in
+    # test_rechecks.py).
+    attachment = Attachment.objects.get_or_create(report=report, title=f"{name}的附件", defaults={
+        "file": "attachments/none.pdf", "filename": "none.pdf", "kind": "pdf", "size": 1,
+        "sha256": "0" * 64,
+    })[0]
     return {
         "evaluations.department": report.department,
         "evaluations.report": report,
@@ -44,6 +61,12 @@ def objects_of(report):
         "evaluations.outcomenarrative": report.narratives.get(),
         "indicators.indicator": project.indicators.get(),
         "evaluations.reportevent": report.events.first(),
+        "evaluations.finding": Finding.objects.get_or_create(
+            report=report, position=1, defaults={"description": f"{name}的问题"})[0],
+        "evaluations.attachment": attachment,
+        "evaluations.rechecksample": RecheckSample.objects.get_or_create(report=report)[0],
+        "evaluations.recheck": Recheck.objects.get_or_create(
+            indicator=project.indicators.get(), defaults={"recheck_score": 0})[0],
     }
 
 
@@ -61,6 +84,8 @@ def test_every_scoped_model_is_probed(admin_site):
     assert scoped == {
         "evaluations.department", "evaluations.report", "evaluations.project",
         "evaluations.outcomenarrative", "indicators.indicator", "evaluations.reportevent",
+        "evaluations.finding", "evaluations.attachment", "evaluations.rechecksample",
+        "evaluations.recheck", "evaluations.recommendation",
     }
 
 

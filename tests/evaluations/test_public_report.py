@@ -185,7 +185,9 @@ def test_unweighted_department_table_is_shown_without_scores(client, sample_repo
 # --- Query counts --------------------------------------------------------------------
 
 
-REPORT_QUERIES = 11  # stamp, report, sources, budgets, projects, funds, indicators, narratives, revisions (2), documents
+# stamp, report, sources, budgets, projects, funds, indicators, narratives, revisions (2),
+# documents, findings (this year's and last year's), attachments (evaluations/public/followup.py)
+REPORT_QUERIES = 13
 
 
 def test_report_page_query_count_is_flat(client, django_assert_num_queries):

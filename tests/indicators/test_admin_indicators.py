@@ -274,8 +274,9 @@ def _grow(report, project, start: int, count: int) -> None:
 # Adding indicators must add nothing; a change to the pages themselves may move these.
 # The project's page reads its report's fiscal year (a closed year locks the form) for
 # everyone but a superuser, whom a closed year does not lock (access.why_locked); the
-# report and its year come with the project.
-REPORT_PAGE_QUERIES = 21
+# report and its year come with the project. The report page's checks also read its findings
+# (整改问题, this year's and last year's), which the page lists too.
+REPORT_PAGE_QUERIES = 22
 PROJECT_PAGE_QUERIES = 14
 
 
