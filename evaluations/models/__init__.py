@@ -5,12 +5,24 @@ One module per group of models; every model is importable from ``evaluations.mod
 
 from evaluations.models.fields import AMOUNT, ZERO, amount_field, amount_names, non_negative
 from evaluations.models.figures import BudgetExecution, OutcomeNarrative, Project, ProjectFund
+from evaluations.models.monitoring import (
+    Light,
+    MonitoringOverview,
+    MonitoringProgress,
+    MonitoringRound,
+    MonitoringSpending,
+    Outlook,
+)
 from evaluations.models.reference import Department, FiscalYear, FundingSource, parent_loop
 from evaluations.models.report import Report, ReportEvent, ReportQuerySet
+from evaluations.models.targets import TARGET_FIELDS, TargetAdjustment, TargetsEvent, target_fields
 from evaluations.models.uploads import PendingImport
 
 __all__ = [
     "AMOUNT", "ZERO", "BudgetExecution", "Department", "FiscalYear", "FundingSource",
     "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Report", "ReportEvent", "ReportQuerySet",
     "amount_field", "amount_names", "non_negative", "parent_loop",
+    "TARGET_FIELDS", "TargetAdjustment", "TargetsEvent", "target_fields",
+    "Light", "MonitoringOverview", "MonitoringProgress", "MonitoringRound", "MonitoringSpending",
+    "Outlook",
 ]
