@@ -9,15 +9,17 @@ evaluations/lights.py and kept on the round, so the reviewers' list filters on i
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.fields import amount_field, non_negative
-from evaluations.models.figures import Project
+from evaluations.models.figures import BudgetExecution, Project
 from evaluations.models.reference import FundingSource
 from evaluations.models.report import Report
 
@@ -100,6 +102,26 @@ class MonitoringRound(models.Model):
     def __str__(self) -> str:
         return _("%(report)s · %(month)s月") % {"report": self.report, "month": self.month}
 
+    def clean(self) -> None:
+        """A round needs approved targets, and a month from 1 to 12 not before the month they
+        were approved in (when that was within the fiscal year)."""
+        if self.month is None or self.report_id is None:
+            return
+        if not 1 <= self.month <= 12:
+            raise ValidationError({"month": _("监控月份须在1至12之间。")})
+        report = self.report
+        if report.targets_status != Report.TargetsStatus.APPROVED:
+            raise ValidationError({"month": _("绩效目标尚未批复，不能填报绩效监控。")})
+        approved = (
+            report.targets_events.filter(action="approve").order_by("-created_at")
+            .values_list("created_at", flat=True).first()
+        )
+        if approved is not None:
+            approved = timezone.localtime(approved)
+            if approved.year == report.fiscal_year.year and self.month < approved.month:
+                raise ValidationError({"month": _(
+                    "绩效目标于%(month)s月批复，不能填报此前月份的监控。") % {"month": approved.month}})
+
 
 class MonitoringOverview(MonitoringRound):
     """各部门最新监控: the reviewers' list of every department's latest submitted round."""
@@ -150,6 +172,33 @@ class MonitoringSpending(models.Model):
     def __str__(self) -> str:
         return str(self.project or self.funding_source)
 
+    def budget(self):
+        """The 全年预算数 the spending is measured against: the project's, or the budget's row."""
+        if self.project_id:
+            return self.project.adjusted_budget
+        return (
+            BudgetExecution.objects.filter(
+                report_id=self.round.report_id, funding_source_id=self.funding_source_id
+            ).values_list("adjusted_budget", flat=True).first()
+        )
+
+    def clean(self) -> None:
+        """Spending of the round's own projects, under their budget, never above 全年预算数."""
+        if self.round_id is None or self.funding_source_id is None or self.spent_to_date is None:
+            return
+        if self.project_id:
+            if self.project.report_id != self.round.report_id:
+                raise ValidationError({"project": _("该项目不属于本报告。")})
+            if self.project.funding_source_id != self.funding_source_id:
+                raise ValidationError({"funding_source": _("与项目的预算类别不一致。")})
+        budget = self.budget()
+        if budget is None:
+            raise ValidationError({"spent_to_date": _("没有全年预算数，无法监控支出进度；请先填写全年预算数。")})
+        if self.spent_to_date > budget:
+            raise ValidationError({"spent_to_date": _(
+                "累计支出 %(spent)s 万元超过全年预算数 %(budget)s 万元。") % {
+                "spent": self.spent_to_date, "budget": budget}})
+
 
 class MonitoringProgress(models.Model):
     """指标进度: one approved indicator's progress to date and the department's outlook."""
@@ -192,3 +241,10 @@ class MonitoringProgress(models.Model):
 
     def __str__(self) -> str:
         return str(self.indicator)
+
+    def clean(self) -> None:
+        """Progress only of the report's approved targets (its indicators once approved)."""
+        if self.round_id is None or self.indicator_id is None:
+            return
+        if self.indicator.report_id != self.round.report_id:
+            raise ValidationError({"indicator": _("该指标不在本报告批复的绩效目标中。")})
