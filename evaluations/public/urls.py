@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from evaluations.public import views
+from evaluations.public import targets, views
 
 app_name = "evaluations"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("reports/<int:year>/", views.year_index, name="year"),
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
+    path("reports/<int:year>/<slug:department_code>/targets/", targets.targets_view, name="targets"),
     path("departments/<slug:department_code>/", views.department_detail, name="department"),
     path("language/", views.set_language, name="set_language"),
     path("", include("evaluations.public.data_urls")),

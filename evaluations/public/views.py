@@ -33,6 +33,7 @@ from evaluations.models import (
 from evaluations.public import charts
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
+from evaluations.public.targets import approved_adjustments
 from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, year_table
 from evaluations.public.year_index import clean_query as clean_year_query
 from evaluations.workflow import published_revisions
@@ -285,6 +286,8 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         "department_table": department_table(report, executions, department_indicators),
         "project_tables": project_tables,
         "datasets": DATASETS,
+        # Approved targets' adjustments (public/targets.py); no query for a year without targets.
+        "adjustments": approved_adjustments(report) if report.targets_status == "approved" else [],
         # Without the query string: the page is cached for every query string (page_cache.py).
         "page_url": request.build_absolute_uri(request.path),
     })
