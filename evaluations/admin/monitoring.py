@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import percent
 from evaluations import access, monitoring
+from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.reports import WorkflowActionForm
 from evaluations.models import (
@@ -95,7 +96,12 @@ class ProgressInline(_RoundRowInline):
 
 
 @admin.register(MonitoringRound)
-class MonitoringRoundAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class MonitoringRoundAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    data_datasets = ["monitoring_spending", "monitoring_progress"]
+    export_filters = {
+        "report__fiscal_year__id__exact": ("year", None),
+        "report__department__id__exact": ("department", None),
+    }
     class Media:
         css = {"all": ["css/admin.css"]}
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations import access, targets, workflow
+from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ScopedAdminMixin
 from evaluations.models import TargetAdjustment, TargetsEvent
 
@@ -73,8 +74,13 @@ class TargetAdjustmentForm(forms.ModelForm):
 
 
 @admin.register(TargetAdjustment)
-class TargetAdjustmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class TargetAdjustmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     form = TargetAdjustmentForm
+    data_datasets = ["target_adjustments"]
+    export_filters = {
+        "report__fiscal_year__id__exact": ("year", None),
+        "report__department__id__exact": ("department", None),
+    }
     list_display = ["report", "target_display", "field", "old_value", "new_value", "status",
                     "requested_by", "decided_by"]
     list_filter = ["status", "report__fiscal_year", ("report__department", admin.RelatedOnlyFieldListFilter)]

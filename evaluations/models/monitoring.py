@@ -186,12 +186,15 @@ class MonitoringSpending(models.Model):
         """Spending of the round's own projects, under their budget, never above 全年预算数."""
         if self.round_id is None or self.funding_source_id is None or self.spent_to_date is None:
             return
+        self.check(self.budget())
+
+    def check(self, budget) -> None:
+        """``clean`` with the 全年预算数 given (the importer reads a chunk's budgets at once)."""
         if self.project_id:
             if self.project.report_id != self.round.report_id:
                 raise ValidationError({"project": _("该项目不属于本报告。")})
             if self.project.funding_source_id != self.funding_source_id:
                 raise ValidationError({"funding_source": _("与项目的预算类别不一致。")})
-        budget = self.budget()
         if budget is None:
             raise ValidationError({"spent_to_date": _("没有全年预算数，无法监控支出进度；请先填写全年预算数。")})
         if self.spent_to_date > budget:
