@@ -214,7 +214,7 @@ class MonitoringSpendingPlan(_MonitoringPlan):
             values = run.field_values(record)
             row.spent_to_date = values["spent_to_date"]
             try:
-                row.check(project.adjusted_budget if project else budgets[report.pk].get(source.pk))
+                row.check_budget(project.adjusted_budget if project else budgets[report.pk].get(source.pk))
             except ValidationError as exc:
                 _refused(run, number, exc)
                 continue

@@ -186,9 +186,9 @@ class MonitoringSpending(models.Model):
         """Spending of the round's own projects, under their budget, never above 全年预算数."""
         if self.round_id is None or self.funding_source_id is None or self.spent_to_date is None:
             return
-        self.check(self.budget())
+        self.check_budget(self.budget())
 
-    def check(self, budget) -> None:
+    def check_budget(self, budget) -> None:
         """``clean`` with the 全年预算数 given (the importer reads a chunk's budgets at once)."""
         if self.project_id:
             if self.project.report_id != self.round.report_id:
