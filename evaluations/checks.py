@@ -20,7 +20,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from common.formatting import amount, percent
-from evaluations.models import BudgetExecution, Project, ProjectFund, Report, amount_names
+from evaluations.models import (
+    BudgetExecution,
+    Project,
+    ProjectFund,
+    Report,
+    TargetAdjustment,
+    amount_names,
+)
 from indicators import scoring, tables
 from indicators.models import Indicator
 
@@ -38,6 +45,8 @@ DEVIATION_MISSING = "deviation_missing"
 EXECUTION_EXPLANATION_MISSING = "execution_explanation_missing"
 WEIGHTS_MISMATCH = "weights_mismatch"
 SCORE_OUT_OF_BAND = "score_out_of_band"
+TARGETS_IN_REVIEW = "targets_in_review"
+ADJUSTMENTS_PENDING = "adjustments_pending"
 
 AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
@@ -75,6 +84,8 @@ class ReportData:
     projects: Sequence[Project]
     project_funds: Sequence[ProjectFund] = ()
     indicators: Sequence[Indicator] = ()
+    # Adjustments of approved targets still awaiting a reviewer (read only once approved).
+    pending_adjustments: int = 0
 
     @cached_property
     def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
@@ -116,6 +127,10 @@ def load(report: Report) -> ReportData:
             ProjectFund.objects.filter(project__report=report).select_related("funding_source")
         ),
         indicators=list(report.indicators.order_by("position", "pk")),
+        pending_adjustments=(
+            report.target_adjustments.filter(status=TargetAdjustment.Status.PENDING).count()
+            if report.targets_status == Report.TargetsStatus.APPROVED else 0
+        ),
     )
 
 
@@ -163,7 +178,25 @@ def run_checks(data: ReportData) -> list[Finding]:
     findings += _project_funds_add_up(data)
     findings += _outcomes_present(data)
     findings += _tables(data)
+    findings += _targets(data)
     return findings
+
+
+def _targets(data: ReportData) -> list[Finding]:
+    """The self-evaluation is scored against the approved targets (the indicators' target
+    fields, locked once approved: access.target_refusal): not while they are in review,
+    and a reviewer should see adjustments still pending."""
+    report = data.report
+    if report is None:
+        return []
+    if report.targets_status == Report.TargetsStatus.SUBMITTED:
+        return [Finding(TARGETS_IN_REVIEW, ERROR, _(
+            "绩效目标尚在审核中：请审核人先批复或退回，再按批复的目标提交自评。"))]
+    if data.pending_adjustments:
+        return [Finding(ADJUSTMENTS_PENDING, WARNING, _(
+            "有%(count)s项绩效目标调整尚待审核，自评按已批复的目标计分。") % {"count": data.pending_adjustments},
+            figures={"count": data.pending_adjustments})]
+    return []
 
 
 def _project_id(row) -> int | None:

@@ -213,3 +213,25 @@ def test_the_reviewers_list_stays_at_a_fixed_number_of_queries(client, reviewer)
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
     filtered = client.get(url, {"report__department__id__exact": Department.objects.get(code="m00007").pk})
     assert [r.report.department.code for r in filtered.context["cl"].result_list] == ["m00007"]
+
+
+def test_every_new_admin_page_renders_with_rows(client, world, reviewer, superuser):
+    from evaluations import targets
+
+    round_ = new_round(world.report_a, 7)
+    spend(round_, "20")
+    progress(round_, world.report_a.indicators.get(project__isnull=True), "3")
+    targets.request_adjustment(world.report_a, user=world.clerk_a, field="unit", new_value="件",
+                               reason="r", indicator=world.report_a.indicators.first())
+    monitoring.submit_round(round_, world.clerk_a)
+    client.force_login(superuser)
+    for name, pk in (("monitoringround", round_.pk), ("monitoringoverview", round_.pk),
+                     ("targetadjustment", 1), ("targetsevent", 1)):
+        assert client.get(reverse(f"admin:evaluations_{name}_changelist")).status_code == 200, name
+        pk = {"targetadjustment": world.report_a.target_adjustments.get().pk,
+              "targetsevent": world.report_a.targets_events.first().pk}.get(name, pk)
+        page = client.get(reverse(f"admin:evaluations_{name}_change", args=[pk]))
+        assert page.status_code == 200, name
+    page = client.get(reverse("admin:evaluations_monitoringround_change", args=[round_.pk])).content.decode()
+    assert "红灯" in page and "28.57%" in page
+    assert client.get(reverse("admin:evaluations_monitoringround_history", args=[round_.pk])).status_code == 200

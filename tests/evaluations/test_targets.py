@@ -168,3 +168,20 @@ def test_a_project_goal_adjustment(world, reviewer):
                                             field="goal", new_value="新的年度目标", reason="调整")
     targets.approve_adjustment(adjustment, reviewer)
     assert Project.objects.get(pk=project.pk).goal == "新的年度目标"
+
+
+def test_checks_refuse_a_self_evaluation_while_targets_are_in_review(world, reviewer):
+    from evaluations import checks
+
+    workflow.move_targets(world.report_a, world.clerk_a, "submit")
+    codes = [f.code for f in checks.errors(checks.check_report(world.report_a))]
+    assert codes == [checks.TARGETS_IN_REVIEW]
+    with pytest.raises(ValidationError, match="绩效目标尚在审核中"):
+        workflow.submit_report(world.report_a, world.clerk_a)
+    workflow.move_targets(world.report_a, reviewer, "approve")
+    assert not checks.errors(checks.check_report(world.report_a))
+    targets.request_adjustment(world.report_a, user=world.clerk_a, field="unit", new_value="件",
+                               reason="r", indicator=world.report_a.indicators.first())
+    warning = [f for f in checks.check_report(world.report_a) if f.code == checks.ADJUSTMENTS_PENDING]
+    assert warning and warning[0].figures == {"count": 1}
+    assert not checks.errors(checks.check_report(world.report_b))  # draft targets: as before
