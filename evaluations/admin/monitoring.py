@@ -179,14 +179,14 @@ def latest_rounds(queryset):
 
 
 @admin.register(MonitoringOverview)
-class MonitoringOverviewAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MonitoringOverviewAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """各部门最新监控: one row a department and year, its latest round's light and why."""
 
     class Media:
         css = {"all": ["css/admin.css"]}
 
     list_display = ["department", "year", "month_link", "status", "light_display", "light_reason"]
-    list_filter = ["report__fiscal_year", "light", ("report__department", admin.RelatedFieldListFilter)]
+    list_filter = ["report__fiscal_year", "light", ("report__department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["report__department", "report__fiscal_year"]
     search_fields = ["report__department__name", "report__department__code"]
     ordering = ["report__department__code", "-report__fiscal_year__year"]

@@ -133,6 +133,7 @@ class TargetAdjustmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
 class TargetsEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["report", "action", "actor", "comment", "created_at"]
     list_filter = ["action", "report__fiscal_year"]
+    search_fields = ["report__department__name", "report__department__code", "comment"]
     list_select_related = ["report__department", "report__fiscal_year", "actor"]
 
     def has_add_permission(self, request):

@@ -132,6 +132,10 @@ class MonitoringOverview(MonitoringRound):
         verbose_name_plural = pgettext_lazy("plural", "各部门最新监控")
 
 
+# The proxy reads its round's history (simple_history records the concrete model only).
+MonitoringOverview._meta.simple_history_manager_attribute = "history"
+
+
 class MonitoringSpending(models.Model):
     """支出进度: spending to date of one budget (``project`` empty) or one project."""
 
