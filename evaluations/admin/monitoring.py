@@ -185,7 +185,7 @@ class MonitoringOverviewAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
-    list_display = ["department", "year", "month_link", "status", "light_display", "light_reason"]
+    list_display = ["department", "period_link", "status", "light_with_reason"]
     list_filter = ["report__fiscal_year", "light", ("report__department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["report__department", "report__fiscal_year"]
     search_fields = ["report__department__name", "report__department__code"]
@@ -199,18 +199,17 @@ class MonitoringOverviewAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def department(self, obj) -> str:
         return obj.report.department.name
 
-    @admin.display(description=_("年度"), ordering="report__fiscal_year__year")
-    def year(self, obj) -> int:
-        return obj.report.fiscal_year.year
-
-    @admin.display(description=_("监控月份"), ordering="month")
-    def month_link(self, obj) -> str:
+    @admin.display(description=_("监控月份"), ordering="report__fiscal_year__year")
+    def period_link(self, obj) -> str:
         url = reverse("admin:evaluations_monitoringround_change", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, gettext("%(month)s月") % {"month": obj.month})
+        return format_html('<a href="{}">{}</a>', url, gettext("%(year)s年%(month)s月") % {
+            "year": obj.report.fiscal_year.year, "month": obj.month})
 
     @admin.display(description=_("预警"), ordering="light")
-    def light_display(self, obj) -> str:
-        return light_badge(obj.light, obj.get_light_display())
+    def light_with_reason(self, obj) -> str:
+        # The reason in the light's cell: on a phone the list has no room for another column.
+        return format_html('{}<div class="light-reason">{}</div>',
+                           light_badge(obj.light, obj.get_light_display()), obj.light_reason)
 
     def has_add_permission(self, request):
         return False
