@@ -179,6 +179,7 @@ def test_foreign_key_choices_of_add_forms(world, data_entry_user, admin_site):
     request.user = data_entry_user
     forms = {
         Project: ["report"], OutcomeNarrative: ["report"], Indicator: ["report", "project"],
+        TargetAdjustment: ["report", "indicator", "project"], MonitoringRound: ["report"],
     }
     for model, fields in forms.items():
         form = admin_site._registry[model].get_form(request)()

@@ -235,3 +235,15 @@ def test_every_new_admin_page_renders_with_rows(client, world, reviewer, superus
     page = client.get(reverse("admin:evaluations_monitoringround_change", args=[round_.pk])).content.decode()
     assert "红灯" in page and "28.57%" in page
     assert client.get(reverse("admin:evaluations_monitoringround_history", args=[round_.pk])).status_code == 200
+
+
+def test_round_inlines_offer_only_the_rounds_own_rows(client, world):
+    round_ = new_round(world.report_a, 7)
+    client.force_login(world.clerk_a)
+    page = client.get(reverse("admin:evaluations_monitoringround_change", args=[round_.pk]))
+    formsets = {f.formset.prefix: f.formset for f in page.context["inline_admin_formsets"]}
+    indicators = list(formsets["progress"].empty_form.fields["indicator"].queryset)
+    projects = list(formsets["spending"].empty_form.fields["project"].queryset)
+    assert indicators and {i.report_id for i in indicators} == {world.report_a.pk}
+    assert projects and {p.report_id for p in projects} == {world.report_a.pk}
+    assert "乙部门" not in page.content.decode()

@@ -160,3 +160,24 @@ def test_the_targets_page_waits_for_approval(client, data_entry_user):
     assert client.get(url).status_code == 404
     Report.objects.filter(pk=report.pk).update(targets_status="submitted")
     assert client.get(url).status_code == 404
+
+
+def test_the_published_report_lists_approved_adjustments(client, data_entry_user, reviewer):
+    report = ReportFactory(goals="目标。")
+    report.department.staff.add(data_entry_user)
+    indicator = Indicator.objects.create(report=report, level1="output", level2="quantity",
+                                         name="培训人次", unit="人次", target_value=Decimal("100"),
+                                         position=1)
+    workflow.move_targets(report, data_entry_user, "submit")
+    workflow.move_targets(report, reviewer, "approve")
+    adjustment = targets.request_adjustment(report, user=data_entry_user, indicator=indicator,
+                                            field="target_value", new_value="60",
+                                            reason="<b>疫情</b>停课")
+    targets.approve_adjustment(adjustment, reviewer)
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.PUBLISHED)
+    page = client.get(reverse("evaluations:report", args=[report.fiscal_year.year,
+                                                          report.department.code]))
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "&lt;b&gt;疫情&lt;/b&gt;停课" in content and "<b>疫情" not in content
+    assert reverse("evaluations:targets", args=[report.fiscal_year.year, report.department.code]) in content
