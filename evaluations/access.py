@@ -1,7 +1,7 @@
 """Who may see and change what: the one place every admin list, form, choice, import, export
 and workflow step asks (docs/design.md, "Workflow and permissions").
 
-Three rules live here, each written once and compiled two ways where a caller needs a
+Four rules live here, each written once and compiled two ways where a caller needs a
 queryset rather than a yes/no answer:
 
 - **Departments.** Reviewers, auditors and superusers see every department; everyone else
@@ -12,6 +12,10 @@ queryset rather than a yes/no answer:
   except to superusers, who may correct a closed year's draft. ``why_locked()`` names the
   reason for one report; ``writable_lookups()`` is the same rule as query lookups.
   ``evaluations.workflow.editing()`` rechecks it with the report row locked.
+- **The targets lock.** While a report's targets (models/targets.py, TARGET_FIELDS) are
+  submitted or approved, no target field changes and no indicator or project is added or
+  removed, for everyone; ``target_refusal()`` says so for one write, and an approved
+  adjustment (evaluations/targets.py) is the one way past it.
 - **Years.** A fiscal year is created only by a user holding ``evaluations.add_fiscalyear``
   and never beyond next year when created on the way (import, copy-forward); new reports go
   only into open years.
