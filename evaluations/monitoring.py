@@ -103,6 +103,30 @@ def refresh_light(round_: MonitoringRound) -> lights.Light:
     return light
 
 
+def last_progress(report) -> dict[int, MonitoringProgress]:
+    """Each indicator's progress in the report's latest submitted or reviewed round that has
+    it, by indicator id (one query): what the year-end pages show beside target and actual."""
+    rows = (
+        MonitoringProgress.objects.filter(round__report=report)
+        .exclude(round__status=Status.DRAFT)
+        .select_related("round").order_by("round__month", "pk")
+    )
+    return {row.indicator_id: row for row in rows}  # later months overwrite earlier ones
+
+
+def progress_text(row: MonitoringProgress | None, unit: str = "") -> str:
+    """A progress as read: "20公里（10月）", or its text; "" when there is none."""
+    if row is None:
+        return ""
+    if row.progress_text:
+        value = row.progress_text
+    elif row.progress_value is not None:
+        value = format(row.progress_value.normalize(), "f") + unit
+    else:
+        value = row.get_outlook_display()
+    return _("%(value)s（%(month)s月）") % {"value": value, "month": row.round.month}
+
+
 def _check(user, permission: str, round_: MonitoringRound, sources: tuple[str, ...]) -> None:
     if not (access.has_permission(user, permission)
             and access.may_access_department(user, round_.report.department_id)):

@@ -6,23 +6,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.html import format_html
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.admin.mixins import report_of
-from evaluations.models import MonitoringProgress, MonitoringRound, Report
+from evaluations.models import Report
+from evaluations.monitoring import last_progress, progress_text
 
 PROGRESS_FIELD = "last_progress_display"
-
-
-def last_progress(report: Report) -> dict[int, MonitoringProgress]:
-    """Each indicator's progress in the report's latest submitted or reviewed round with it."""
-    rows = (
-        MonitoringProgress.objects.filter(round__report=report)
-        .exclude(round__status=MonitoringRound.Status.DRAFT)
-        .select_related("round").order_by("round__month", "pk")
-    )
-    return {row.indicator_id: row for row in rows}  # later months overwrite earlier ones
 
 
 class LastProgressMixin:
@@ -44,8 +34,5 @@ class LastProgressMixin:
         row = (getattr(self, "_progress", None) or {}).get(obj.pk)
         if row is None:
             return "—"
-        value = row.progress_text or (format(row.progress_value.normalize(), "f") + obj.unit
-                                      if row.progress_value is not None else "—")
-        return format_html("{}<br><small>{}</small>", value,
-                           gettext("%(month)s月 · %(outlook)s") % {
-                               "month": row.round.month, "outlook": row.get_outlook_display()})
+        return format_html("{}<br><small>{}</small>", progress_text(row, obj.unit),
+                           row.get_outlook_display())

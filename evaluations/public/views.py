@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language as django_set_language
 
 from common.formatting import amount
+from evaluations import monitoring
 from evaluations.models import (
     BudgetExecution,
     FundingSource,
@@ -266,6 +267,14 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         else:
             project_indicators[indicator.project_id].append(indicator)
 
+    # Once targets are approved: each indicator's last monitoring progress beside target
+    # and actual (one query; none for a year without targets).
+    show_progress = report.targets_status == Report.TargetsStatus.APPROVED
+    if show_progress:
+        progress = monitoring.last_progress(report)
+        for indicator in report.indicators.all():
+            indicator.last_progress = monitoring.progress_text(progress.get(indicator.pk), indicator.unit)
+
     budget_sections = _budget_sections(sources, executions, projects, year)
     numbers, toc = _outline(budget_sections)
     project_tables = [
@@ -286,6 +295,7 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
         "department_table": department_table(report, executions, department_indicators),
         "project_tables": project_tables,
         "datasets": DATASETS,
+        "show_progress": show_progress,
         # Approved targets' adjustments (public/targets.py); no query for a year without targets.
         "adjustments": approved_adjustments(report) if report.targets_status == "approved" else [],
         # Without the query string: the page is cached for every query string (page_cache.py).

@@ -174,10 +174,14 @@ def test_the_published_report_lists_approved_adjustments(client, data_entry_user
                                             field="target_value", new_value="60",
                                             reason="<b>疫情</b>停课")
     targets.approve_adjustment(adjustment, reviewer)
+    BudgetExecution.objects.create(report=report, funding_source=source("general"),
+                                   adjusted_budget=Decimal("10"))
+    _round(report, 10, data_entry_user, [("general", None, "9")], [(indicator, "45", "at_risk")])
     Report.objects.filter(pk=report.pk).update(status=Report.Status.PUBLISHED)
     page = client.get(reverse("evaluations:report", args=[report.fiscal_year.year,
                                                           report.department.code]))
     content = page.content.decode()
     assert page.status_code == 200
     assert "&lt;b&gt;疫情&lt;/b&gt;停课" in content and "<b>疫情" not in content
+    assert "最近监控进度" in content and "45人次（10月）" in content  # beside target and actual
     assert reverse("evaluations:targets", args=[report.fiscal_year.year, report.department.code]) in content
