@@ -87,7 +87,10 @@ def check_adjustment(adjustment: TargetAdjustment) -> object:
             "field": adjustment.field, "what": row._meta.verbose_name}})
     if not (adjustment.reason or "").strip():
         raise ValidationError({"reason": _("请填写调整理由。")})
-    return parse_target_value(type(row), adjustment.field, adjustment.new_value)
+    value = parse_target_value(type(row), adjustment.field, adjustment.new_value)
+    if type(row)._meta.get_field(adjustment.field).choices:
+        adjustment.new_value = value  # a choice is recorded by its code, as old_value is
+    return value
 
 
 def request_adjustment(

@@ -130,6 +130,7 @@ class TargetAdjustmentsPlan(DatasetPlan):
                 values["old_value"] = record.get("old_value") or ""
             else:
                 targets.check_adjustment(adjustment)
+                values["new_value"] = adjustment.new_value
                 values["old_value"] = targets.value_text(getattr(adjustment.target, record["field"]))
         except ValidationError as exc:
             _refused(run, number, exc)

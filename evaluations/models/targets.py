@@ -144,6 +144,22 @@ class TargetAdjustment(models.Model):
         """The row whose field changes: the indicator, or else the project."""
         return self.indicator if self.indicator_id else self.project
 
+    def _readable(self, value: str) -> str:
+        """A recorded value as read: a choice's label (≥, 产出指标) rather than its code."""
+        model = type(self.target) if self.target is not None else None
+        if model is None or not value:
+            return value
+        choices = dict(model._meta.get_field(self.field).flatchoices)
+        return str(choices.get(value, value))
+
+    @property
+    def old_display(self) -> str:
+        return self._readable(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._readable(self.new_value)
+
     @property
     def target_label(self) -> str:
         if self.indicator_id:

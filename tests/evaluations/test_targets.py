@@ -185,3 +185,14 @@ def test_checks_refuse_a_self_evaluation_while_targets_are_in_review(world, revi
     warning = [f for f in checks.check_report(world.report_a) if f.code == checks.ADJUSTMENTS_PENDING]
     assert warning and warning[0].figures == {"count": 1}
     assert not checks.errors(checks.check_report(world.report_b))  # draft targets: as before
+
+
+def test_a_choice_adjustment_reads_as_labels(world, reviewer):
+    report = approve(world.report_a, world.clerk_a, reviewer)
+    indicator = report.indicators.filter(project__isnull=True).first()
+    adjustment = targets.request_adjustment(report, user=world.clerk_a, indicator=indicator,
+                                            field="nature", new_value="≤", reason="口径调整")
+    assert (adjustment.old_value, adjustment.new_value) == ("gte", "lte")
+    targets.approve_adjustment(adjustment, reviewer)
+    assert Indicator.objects.get(pk=indicator.pk).nature == "lte"
+    assert (adjustment.old_display, adjustment.new_display) == ("≥", "≤")
