@@ -1,7 +1,7 @@
 """Who may see and change what: the one place every admin list, form, choice, import, export
 and workflow step asks (docs/design.md, "Workflow and permissions").
 
-Three rules live here, each written once and compiled two ways where a caller needs a
+Four rules live here, each written once and compiled two ways where a caller needs a
 queryset rather than a yes/no answer:
 
 - **Departments.** Reviewers, auditors and superusers see every department; everyone else
@@ -12,6 +12,10 @@ queryset rather than a yes/no answer:
   except to superusers, who may correct a closed year's draft. ``why_locked()`` names the
   reason for one report; ``writable_lookups()`` is the same rule as query lookups.
   ``evaluations.workflow.editing()`` rechecks it with the report row locked.
+- **The targets lock.** While a report's targets (models/targets.py, TARGET_FIELDS) are
+  submitted or approved, no target field changes and no indicator or project is added or
+  removed, for everyone; ``target_refusal()`` says so for one write, and an approved
+  adjustment (evaluations/targets.py) is the one way past it.
 - **Years.** A fiscal year is created only by a user holding ``evaluations.add_fiscalyear``
   and never beyond next year when created on the way (import, copy-forward); new reports go
   only into open years.
@@ -31,7 +35,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from evaluations.models import Department, Report
+from evaluations.models import Department, Report, target_fields
 
 # --- Permission names -----------------------------------------------------------------------
 
@@ -84,6 +88,13 @@ DEPARTMENT_PATHS: dict[str, str] = {
     "evaluations.rechecksample": "report__department",
     "evaluations.recheck": "indicator__report__department",
     "evaluations.attachment": "report__department",
+    # 绩效目标 and 绩效监控 (models/targets.py, models/monitoring.py)
+    "evaluations.targetsevent": "report__department",
+    "evaluations.targetadjustment": "report__department",
+    "evaluations.monitoringround": "report__department",
+    "evaluations.monitoringoverview": "report__department",
+    "evaluations.monitoringspending": "round__report__department",
+    "evaluations.monitoringprogress": "round__report__department",
 }
 
 # Rows that change after the year, published reports' included (findings, result use,
@@ -217,6 +228,58 @@ def takes_new_rows(queryset: QuerySet, user) -> QuerySet:
     from ``user`` may be attached to: visible to them, of a report that takes changes."""
     path = report_path(queryset.model)
     return restrict(queryset, user).filter(**writable_lookups(user, "" if path == "pk" else path))
+
+
+# --- The targets lock -----------------------------------------------------------------------
+
+
+class TargetLock(models.TextChoices):
+    """Why a report's targets (models/targets.py, TARGET_FIELDS) take no changes."""
+
+    SUBMITTED = "targets_submitted", _("绩效目标已提交审核，审核期间不能修改；如需修改请审核人先退回。")
+    APPROVED = "targets_approved", _("绩效目标已批复，只能通过“绩效目标调整”（经审核人批准）修改。")
+
+
+def why_targets_locked(report: Report) -> TargetLock | None:
+    """Why ``report``'s targets take no changes now (submitted or approved), or None.
+
+    For everyone, the command line included: an approved target changes only through an
+    approved ``TargetAdjustment`` (evaluations/targets.py), which writes past this lock.
+    A report whose targets were never submitted (the years before targets existed) keeps
+    its targets editable as the rest of its draft.
+    """
+    if report.targets_status == Report.TargetsStatus.SUBMITTED:
+        return TargetLock.SUBMITTED
+    if report.targets_status == Report.TargetsStatus.APPROVED:
+        return TargetLock.APPROVED
+    return None
+
+
+def locked_target_fields(model, report: Report | None) -> tuple[str, ...]:
+    """The fields of ``model`` rows of ``report`` that take no change now: its target fields
+    while the report's targets are locked, else none. Admin forms show them read-only."""
+    if report is None or why_targets_locked(report) is None:
+        return ()
+    return target_fields(model)
+
+
+def target_refusal(model, report: Report | None, changed=None) -> tuple[str, str] | None:
+    """(field name, message) when a write to a ``model`` row of ``report`` would change a
+    locked target, or None when it may be made.
+
+    ``changed`` names the fields the write changes; None means the row itself is added or
+    removed (a new or deleted indicator or project is a change of the targets too). The
+    field named is the first target field changed ("" for adding or removing a row).
+    """
+    locked = locked_target_fields(model, report)
+    if not locked:
+        return None
+    if changed is None:
+        return "", why_targets_locked(report).label
+    for name in locked:
+        if name in changed:
+            return name, why_targets_locked(report).label
+    return None
 
 
 # --- Years ----------------------------------------------------------------------------------

@@ -21,7 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.formatting import amount, percent
-from evaluations.models import BudgetExecution, Project, ProjectFund, Report, amount_names
+from evaluations.models import (
+    BudgetExecution,
+    Project,
+    ProjectFund,
+    Report,
+    TargetAdjustment,
+    amount_names,
+)
 from evaluations.models import Finding as RectificationFinding
 from indicators import scoring, tables
 from indicators.models import Indicator
@@ -42,6 +49,8 @@ WEIGHTS_MISMATCH = "weights_mismatch"
 SCORE_OUT_OF_BAND = "score_out_of_band"
 FINDING_OVERDUE = "finding_overdue"
 FINDING_CARRIED_OVER = "finding_carried_over"
+TARGETS_IN_REVIEW = "targets_in_review"
+ADJUSTMENTS_PENDING = "adjustments_pending"
 
 AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
@@ -81,6 +90,8 @@ class ReportData:
     indicators: Sequence[Indicator] = ()
     # The report's findings (整改问题) and last year's unverified ones of its department.
     findings: Sequence[RectificationFinding] = ()
+    # Adjustments of approved targets still awaiting a reviewer (read only once approved).
+    pending_adjustments: int = 0
 
     @cached_property
     def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
@@ -128,6 +139,10 @@ def load(report: Report) -> ReportData:
                 report__department_id=report.department_id,
                 report__fiscal_year__year__in=[report.fiscal_year.year, report.fiscal_year.year - 1],
             ).select_related("report__fiscal_year").order_by("-report__fiscal_year__year", "position")
+        ),
+        pending_adjustments=(
+            report.target_adjustments.filter(status=TargetAdjustment.Status.PENDING).count()
+            if report.targets_status == Report.TargetsStatus.APPROVED else 0
         ),
     )
 
@@ -178,7 +193,25 @@ def run_checks(data: ReportData) -> list[Finding]:
     findings += _tables(data)
     if data.report is not None:
         findings += _rectification(data)
+    findings += _targets(data)
     return findings
+
+
+def _targets(data: ReportData) -> list[Finding]:
+    """The self-evaluation is scored against the approved targets (the indicators' target
+    fields, locked once approved: access.target_refusal): not while they are in review,
+    and a reviewer should see adjustments still pending."""
+    report = data.report
+    if report is None:
+        return []
+    if report.targets_status == Report.TargetsStatus.SUBMITTED:
+        return [Finding(TARGETS_IN_REVIEW, ERROR, _(
+            "绩效目标尚在审核中：请审核人先批复或退回，再按批复的目标提交自评。"))]
+    if data.pending_adjustments:
+        return [Finding(ADJUSTMENTS_PENDING, WARNING, _(
+            "有%(count)s项绩效目标调整尚待审核，自评按已批复的目标计分。") % {"count": data.pending_adjustments},
+            figures={"count": data.pending_adjustments})]
+    return []
 
 
 def _project_id(row) -> int | None:

@@ -26,7 +26,7 @@ from simple_history.models import HistoricalRecords
 from evaluations import access, checks
 from evaluations.access import may_access_department
 from evaluations.documents import storage as documents
-from evaluations.models import Report, ReportEvent
+from evaluations.models import Report, ReportEvent, TargetsEvent
 from evaluations.public import warm as public_pages
 
 if TYPE_CHECKING:
@@ -345,6 +345,77 @@ def perform(action: str, report: Report, user: User, comment: str = "") -> Repor
     except ValueError as exc:
         raise ValidationError(_("未知的操作。"), code="unknown_action") from exc
     return function(report, user, comment)
+
+
+# --- Targets (绩效目标): draft → submitted → approved, returned with a comment -------------
+# Their own status (Report.targets_status), beside the report's; the same refusals and the
+# same separation of duties: whoever submitted the targets does not approve them. Approved
+# targets change only through an approved adjustment (evaluations/targets.py).
+
+TargetsStatus = Report.TargetsStatus
+TargetsAction = TargetsEvent.Action
+
+TARGETS_RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    TargetsAction.SUBMIT: (access.SUBMIT_REPORT, (TargetsStatus.DRAFT,), TargetsStatus.SUBMITTED),
+    TargetsAction.RETURN: (access.REVIEW_REPORT, (TargetsStatus.SUBMITTED,), TargetsStatus.DRAFT),
+    TargetsAction.APPROVE: (access.REVIEW_REPORT, (TargetsStatus.SUBMITTED,), TargetsStatus.APPROVED),
+}
+
+
+def targets_refusal(user: User, action: str, report: Report) -> str | None:
+    """Why ``user`` may not take targets ``action`` on ``report`` now (PERMISSION, STATUS or
+    OWN_SUBMISSION), or None: the one rule behind the targets buttons and moves."""
+    permission, sources, _target = TARGETS_RULES[action]
+    if not (access.has_permission(user, permission) and may_access_department(user, report.department_id)):
+        return PERMISSION
+    if report.targets_status not in sources:
+        return STATUS
+    if action == TargetsAction.APPROVE:
+        last_submit = (
+            TargetsEvent.objects.filter(report=report, action=TargetsAction.SUBMIT)
+            .order_by("-created_at", "-pk").values_list("actor_id", flat=True).first()
+        )
+        if last_submit == user.pk:
+            return OWN_SUBMISSION
+    return None
+
+
+def available_targets_actions(report: Report, user: User) -> list[str]:
+    """The targets transitions the user may take now, in workflow order."""
+    return [a for a in TARGETS_RULES if report.targets_status in TARGETS_RULES[a][1]
+            and targets_refusal(user, a, report) is None]
+
+
+def move_targets(report: Report, user: User, action: str, comment: str = "") -> TargetsEvent:
+    """Submit, return (comment required) or approve ``report``'s targets; the report row is
+    locked first, so an import or edit of its targets and this move never interleave."""
+    action = TargetsAction(action)
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        reason = targets_refusal(user, action, locked)
+        if reason == PERMISSION:
+            raise PermissionDenied(_("您没有权限对该报告执行“%(action)s”。") % {"action": action.label})
+        if reason == STATUS:
+            raise ValidationError(
+                _("绩效目标当前状态为“%(status)s”，不能%(action)s。")
+                % {"status": locked.get_targets_status_display(), "action": action.label},
+                code="invalid_status",
+            )
+        if reason == OWN_SUBMISSION:
+            raise PermissionDenied(_("绩效目标是您提交的，不能由您批复：提交与批复须由不同的人完成。"))
+        if action == TargetsAction.RETURN and not comment:
+            raise ValidationError(_("%(action)s时必须填写意见。") % {"action": action.label},
+                                  code="comment_required")
+        if action == TargetsAction.SUBMIT and not locked.indicators.exists():
+            raise ValidationError(_("还没有填写绩效指标，不能提交绩效目标。"), code="no_targets")
+        locked.targets_status = TARGETS_RULES[action][2]
+        locked._history_user = user
+        locked._change_reason = action.label
+        locked.save(update_fields=["targets_status", "updated_at"])
+        event = TargetsEvent.objects.create(report=locked, action=action, actor=user, comment=comment)
+    report.targets_status, report.updated_at = locked.targets_status, locked.updated_at
+    return event
 
 
 # --- Reading the trail --------------------------------------------------------------

@@ -3,4 +3,11 @@
 ``admin.autodiscover()`` imports this package; the modules below register their ModelAdmins.
 """
 
-from evaluations.admin import cycle, indicators, reports, result_use  # noqa: F401  (registration)
+from evaluations.admin import (  # noqa: F401  (registration)
+    cycle,
+    indicators,
+    monitoring,
+    reports,
+    result_use,
+    targets,
+)

@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from evaluations import checks
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
+from evaluations.admin.year_end import PROGRESS_FIELD, LastProgressMixin
 from indicators.models import Indicator
 from indicators.tables import SelfEvaluationTable
 from indicators.vocabulary import grade_label
@@ -178,14 +179,14 @@ class ProjectIndicatorFormSet(IndicatorFormSet):
     constraint_name = "indicator_unique_position_per_project"
 
 
-class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
+class IndicatorInlineBase(LastProgressMixin, ScopedInlineMixin, admin.TabularInline):
     """An indicator row with its computed score and what it still lacks, read-only."""
 
     model = Indicator
     extra = 0
     ordering = ["position", "id"]
     fields = INDICATOR_FIELDS
-    readonly_fields = ["final_score_display", "check_display"]
+    readonly_fields = ["final_score_display", "check_display", PROGRESS_FIELD]
 
     parent = None  # the report or project being edited; this instance lives for one request
 

@@ -51,6 +51,22 @@ def is_locked(obj, user=None) -> bool:
     return report is not None and access.why_locked(report, user) is not None
 
 
+def targets_locked(model, obj) -> bool:
+    """Whether rows of ``model`` belonging to ``obj``'s report (``obj``: the row itself, or
+    an inline's parent) may not be added or removed because the report's targets are locked."""
+    report = report_of(obj) if obj is not None else None
+    return access.target_refusal(model, report) is not None
+
+
+def refuse_locked_targets(obj, changed) -> None:
+    """Raise ReportLocked when saving ``obj`` (``changed``: its changed fields, None when
+    new) would change a locked target; the admin's save shows the message, saving nothing."""
+    report = report_of(obj)
+    refused = access.target_refusal(type(obj), report, changed)
+    if refused is not None:
+        raise ReportLocked(report, access.why_targets_locked(report))
+
+
 def reports_written(obj) -> set[int]:
     """The reports whose rows a save or delete of ``obj`` changes: the one it belongs to as
     stored, and the one the form gives it (a project moved to another report)."""
@@ -151,9 +167,16 @@ class _ScopeMixin:
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if is_locked(obj, request.user):
+        if is_locked(obj, request.user) or targets_locked(self.model, obj):
             return False
         return super().has_delete_permission(request, obj)
+
+    # -- Approved targets: read-only everywhere (access.target_refusal) -------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        report = report_of(obj) if obj is not None else None
+        return fields + [f for f in access.locked_target_fields(self.model, report) if f not in fields]
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
@@ -224,6 +247,7 @@ class ScopedAdminMixin(_ScopeMixin):
     def save_model(self, request, obj, form, change):
         # The stored report is held already (_holding); this adds the one the form chose.
         hold_for_editing(reports_written(obj), request.user)
+        refuse_locked_targets(obj, form.changed_data if change else None)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -241,7 +265,10 @@ class ScopedAdminMixin(_ScopeMixin):
         written = set(queryset.values_list(path, flat=True)) if path else set()
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
-                hold_for_editing(written, request.user)
+                held = hold_for_editing(written, request.user)
+                for report in held.values():
+                    if access.target_refusal(self.model, report) is not None:
+                        raise ReportLocked(report, access.why_targets_locked(report))
                 super().delete_queryset(request, queryset)
         except ReportLocked as exc:
             raise PermissionDenied(exc.message) from exc
@@ -376,7 +403,7 @@ class ScopedInlineMixin(_ScopeMixin):
     formset = ReadableUniqueFormSet
 
     def has_add_permission(self, request, obj=None):
-        if is_locked(obj, request.user):
+        if is_locked(obj, request.user) or targets_locked(self.model, obj):
             return False
         return super().has_add_permission(request, obj)
 

@@ -35,6 +35,7 @@ from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.past import PastReportAdminMixin
 from evaluations.admin.report_form import ReportForm
 from evaluations.admin.result_use import ReportFollowupMixin
+from evaluations.admin.targets import TargetsActionsMixin
 from evaluations.copying import copy_report_forward
 from evaluations.documents import views as documents
 from evaluations.exports import audit
@@ -201,8 +202,8 @@ def _comment_help(report: Report) -> str:
 
 @admin.register(Report)
 class ReportAdmin(
-    ReportFollowupMixin, ReportScoringMixin, PastReportAdminMixin, DataAdminMixin, ScopedAdminMixin,
-    SimpleHistoryAdmin,
+    TargetsActionsMixin, ReportFollowupMixin, ReportScoringMixin, PastReportAdminMixin,
+    DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin,
 ):
     data_datasets = [
         "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
@@ -214,9 +215,10 @@ class ReportAdmin(
     # Extends the import and export buttons' change list with the audit log's.
     change_list_template = "admin/evaluations/report/change_list.html"
     list_display = [
-        "department", "fiscal_year", "status", "revision", "project_count", "published_at",
+        "department", "fiscal_year", "status", "targets_status", "revision", "project_count",
+        "published_at",
     ]
-    list_filter = ["fiscal_year", "status", ("department", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["fiscal_year", "status", "targets_status", ("department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["department", "fiscal_year"]
     search_fields = ["department__name", "department__code", "title", "projects__name"]
     autocomplete_fields = ["department"]
@@ -227,7 +229,8 @@ class ReportAdmin(
                        "findings_summary"]
     fieldsets = [
         (None, {"fields": [
-            ("department", "fiscal_year"), "title", ("status", "revision", "published_at"), "edit_token",
+            ("department", "fiscal_year"), "title", ("status", "revision", "published_at"),
+            "targets_status", "edit_token",
         ]}),
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
         (_("一、基本情况"), {"fields": ["profile", "goals"]}),
@@ -241,7 +244,7 @@ class ReportAdmin(
     object_history_template = "admin/evaluations/report/object_history.html"
     actions = [
         "submit_selected", "return_selected", "approve_selected", "publish_selected",
-        "reopen_selected", "copy_to_next_year",
+        "reopen_selected", "copy_to_next_year", "submit_targets", "return_targets", "approve_targets",
     ]
 
     def get_queryset(self, request):

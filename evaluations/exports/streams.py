@@ -24,6 +24,7 @@ from django.utils import translation
 from evaluations import datasets as ds
 from evaluations.access import department_lookups
 from evaluations.exports import pg as pg_export
+from evaluations.exports import targets as targets_export
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -307,6 +308,7 @@ ROWS: dict[str, Callable[[ExportFilters], Iterable[tuple]]] = {
     "project_funds": project_funds_rows,
     "narratives": narratives_rows,
     "indicators": indicators_rows,
+    **targets_export.ROWS,  # target_adjustments, monitoring_spending, monitoring_progress
 }
 
 # The year after's datasets read rows with the helpers above.

@@ -217,6 +217,18 @@ class ImportRun:
         self.error(number, column, message)
         return False
 
+    def check_targets(self, number: int, obj, report: Report | None, changes: dict) -> bool:
+        """Approved (or submitted) targets change by no import (access.target_refusal): the
+        error names the first target column the row would change."""
+        refused = access.target_refusal(type(obj), report, None if obj.pk is None else changes)
+        if refused is None:
+            return True
+        field, message = refused
+        keys = {c.key for c in self.dataset.columns}
+        column = next((c.key for c in self.dataset.columns if field and c.field == field), "")
+        self.error(number, column or (field if field in keys else ""), message)
+        return False
+
     # Planning -----------------------------------------------------------------------------
     def plan_row(self, number: int, record: dict, obj, values: dict, key_text: str,
                  report: Report | None = None) -> bool:
@@ -240,6 +252,8 @@ class ImportRun:
         if action != SKIP and not self.check_may_save(number, action, type(obj)):
             return False
         if action != SKIP and report is not None and not self.check_editable(number, report):
+            return False
+        if action != SKIP and not self.check_targets(number, obj, report, changes):
             return False
         self.note(RowOutcome(number, action, key_text, record, changes, obj), report)
         return True

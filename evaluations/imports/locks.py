@@ -84,6 +84,10 @@ def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
     except (PermissionDenied, Report.DoesNotExist) as exc:
         refused = next(r for r in reports if r.pk == exc.report_id)
         raise ReportChanged(refused, _("已无法访问或已删除。")) from exc
+    for report in reports:  # targets submitted or approved meanwhile (access.target_refusal)
+        now_locked = access.why_targets_locked(held[report.pk])
+        if now_locked is not None and held[report.pk].targets_status != report.targets_status:
+            raise ReportChanged(report, now_locked.label)
     reviewed = reviewed_by_workflow(
         pk for pk, report in held.items() if report.status != Report.Status.DRAFT
     )

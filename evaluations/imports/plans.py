@@ -46,6 +46,9 @@ class DatasetPlan:
     def plan(self, records: Records) -> None:
         raise NotImplementedError
 
+    def before_write(self) -> None:
+        """Writes this chunk's rows need stored first (a monitoring month's new round)."""
+
     def after_write(self) -> None:
         """Writes that need this chunk's rows stored first."""
 
@@ -440,5 +443,10 @@ PLANS: dict[str, type[DatasetPlan]] = {
         NarrativesPlan, IndicatorsPlan, FindingsPlan, RecommendationsPlan, RechecksPlan,
     )
 }
+
+# 绩效目标调整 and 绩效监控, in their own module (they build on the classes above).
+from evaluations.imports.target_plans import TARGET_PLANS  # noqa: E402
+
+PLANS.update({plan.dataset.name: plan for plan in TARGET_PLANS})
 
 __all__ = ["NEW", "PLANS", "DatasetPlan"]

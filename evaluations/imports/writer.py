@@ -36,6 +36,7 @@ class Writer:
             run.user,
         )
         self.create_reports()
+        self.plan.before_write()
         if self.plan.saves_each:
             self.save_each()
         else:

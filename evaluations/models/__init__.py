@@ -13,8 +13,17 @@ from evaluations.models.cycle import (
 from evaluations.models.documents import ReportDocument
 from evaluations.models.fields import AMOUNT, ZERO, amount_field, amount_names, non_negative
 from evaluations.models.figures import BudgetExecution, OutcomeNarrative, Project, ProjectFund
+from evaluations.models.monitoring import (
+    Light,
+    MonitoringOverview,
+    MonitoringProgress,
+    MonitoringRound,
+    MonitoringSpending,
+    Outlook,
+)
 from evaluations.models.reference import Department, FiscalYear, FundingSource, parent_loop
 from evaluations.models.report import Report, ReportEvent, ReportQuerySet
+from evaluations.models.targets import TARGET_FIELDS, TargetAdjustment, TargetsEvent, target_fields
 from evaluations.models.uploads import PendingImport
 
 __all__ = [
@@ -22,4 +31,7 @@ __all__ = [
     "Finding", "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Recheck",
     "RecheckSample", "Recommendation", "Report", "ReportDocument", "ReportEvent", "ReportQuerySet",
     "amount_field", "amount_names", "non_negative", "parent_loop",
+    "TARGET_FIELDS", "TargetAdjustment", "TargetsEvent", "target_fields",
+    "Light", "MonitoringOverview", "MonitoringProgress", "MonitoringRound", "MonitoringSpending",
+    "Outlook",
 ]

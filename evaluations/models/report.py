@@ -31,13 +31,20 @@ class Report(models.Model):
     memory and saving without naming it in ``update_fields`` is refused.
     """
 
-    WORKFLOW_FIELDS = ("status", "revision", "published_at")
+    WORKFLOW_FIELDS = ("status", "revision", "published_at", "targets_status")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("已提交")
         APPROVED = "approved", _("已审核")
         PUBLISHED = "published", _("已公开")
+
+    class TargetsStatus(models.TextChoices):
+        """绩效目标 status, apart from the report's (evaluations/models/targets.py)."""
+
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        APPROVED = "approved", _("已批复")
 
     department = models.ForeignKey(
         Department, verbose_name=_("部门"), on_delete=models.PROTECT, related_name="reports"
@@ -54,6 +61,10 @@ class Report(models.Model):
     )
     revision = models.PositiveIntegerField(_("修订版本"), default=1)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    targets_status = models.CharField(
+        _("绩效目标状态"), max_length=20, choices=TargetsStatus.choices,
+        default=TargetsStatus.DRAFT, db_index=True,
+    )
 
     profile = models.TextField(_("部门基本情况"), blank=True)
     goals = models.TextField(
@@ -108,6 +119,11 @@ class Report(models.Model):
                 condition=Q(status__in=["draft", "submitted", "approved", "published"]),
                 name="report_status_valid",
                 violation_error_message=_("报告状态无效。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(targets_status__in=["draft", "submitted", "approved"]),
+                name="report_targets_status_valid",
+                violation_error_message=_("绩效目标状态无效。"),
             ),
         ]
         permissions = [

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from evaluations.documents import views as documents
-from evaluations.public import attachments, views
+from evaluations.public import attachments, targets, views
 
 app_name = "evaluations"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("reports/<int:year>/", views.year_index, name="year"),
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
+    path("reports/<int:year>/<slug:department_code>/targets/", targets.targets_view, name="targets"),
     path(
         "reports/<int:year>/<slug:department_code>/attachments/<int:pk>/",
         attachments.attachment, name="attachment",

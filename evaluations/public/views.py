@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language as django_set_language
 
 from common.formatting import amount
+from evaluations import monitoring
 from evaluations.documents.storage import stored_documents
 from evaluations.models import (
     BudgetExecution,
@@ -35,6 +36,7 @@ from evaluations.public import charts
 from evaluations.public.followup import followup
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
+from evaluations.public.targets import approved_adjustments
 from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, year_table
 from evaluations.public.year_index import clean_query as clean_year_query
 from evaluations.workflow import published_revisions
@@ -289,6 +291,14 @@ def report_context(report: Report) -> dict:
         else:
             project_indicators[indicator.project_id].append(indicator)
 
+    # Once targets are approved: each indicator's last monitoring progress beside target
+    # and actual (one query; none for a year without targets).
+    show_progress = report.targets_status == Report.TargetsStatus.APPROVED
+    if show_progress:
+        progress = monitoring.last_progress(report)
+        for indicator in report.indicators.all():
+            indicator.last_progress = monitoring.progress_text(progress.get(indicator.pk), indicator.unit)
+
     budget_sections = _budget_sections(sources, executions, projects, year)
     numbers, toc = _outline(budget_sections)
     project_tables = [
@@ -314,6 +324,9 @@ def report_context(report: Report) -> dict:
         "documents": stored_documents(report),
         # 整改情况, re-check, attachments (templates/evaluations/_followup.html)
         **followup(report, whole_table, [(t.project.name, t.table) for t in project_tables]),
+        "show_progress": show_progress,
+        # Approved targets' adjustments (public/targets.py); no query for a year without targets.
+        "adjustments": approved_adjustments(report) if report.targets_status == "approved" else [],
     }
 
 

@@ -1,0 +1,146 @@
+"""绩效目标 in the admin: the targets' actions on the report list, and adjustments.
+
+The moves are evaluations.workflow's (``move_targets``) and evaluations.targets'; this module
+only offers them to the people the rules let take them (docs/design.md, "Targets and
+monitoring").
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from evaluations import access, targets, workflow
+from evaluations.admin.imports import DataAdminMixin
+from evaluations.admin.mixins import ScopedAdminMixin
+from evaluations.models import TargetAdjustment, TargetsEvent
+
+
+def _tell(model_admin, request, prefix: str, exc: Exception) -> None:
+    texts = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    for text in texts:
+        model_admin.message_user(request, prefix + text, messages.ERROR)
+
+
+class TargetsActionsMixin:
+    """Report changelist actions for the targets: submit, return (comment), approve."""
+
+    def _targets(self, request, queryset, action: str) -> None:
+        comment = request.POST.get("comment", "")
+        for report in queryset.select_related("department", "fiscal_year"):
+            prefix = f"{report}："
+            try:
+                workflow.move_targets(report, request.user, action, comment)
+            except (PermissionDenied, ValidationError) as exc:
+                _tell(self, request, prefix, exc)
+                continue
+            self.message_user(request, prefix + gettext("绩效目标状态现为“%(status)s”。") % {
+                "status": report.get_targets_status_display()}, messages.SUCCESS)
+
+    @admin.action(description=_("提交所选报告的绩效目标"), permissions=["submit"])
+    def submit_targets(self, request, queryset):
+        self._targets(request, queryset, TargetsEvent.Action.SUBMIT)
+
+    @admin.action(description=_("退回所选报告的绩效目标（须填写意见）"), permissions=["review"])
+    def return_targets(self, request, queryset):
+        self._targets(request, queryset, TargetsEvent.Action.RETURN)
+
+    @admin.action(description=_("批复所选报告的绩效目标"), permissions=["review"])
+    def approve_targets(self, request, queryset):
+        self._targets(request, queryset, TargetsEvent.Action.APPROVE)
+
+
+class TargetAdjustmentForm(forms.ModelForm):
+    """A request: the row, the target field, the new value and why; checked by the one rule
+    (evaluations.targets.check_adjustment), the old value recorded on save."""
+
+    class Meta:
+        model = TargetAdjustment
+        fields = ["report", "indicator", "project", "field", "new_value", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and not self.errors:
+            for name in ("report", "indicator", "project", "field", "new_value", "reason"):
+                setattr(self.instance, name, cleaned.get(name))
+            if self.instance.indicator is not None and self.instance.project is None:
+                self.instance.project = self.instance.indicator.project
+            targets.check_adjustment(self.instance)
+        return cleaned
+
+
+@admin.register(TargetAdjustment)
+class TargetAdjustmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = TargetAdjustmentForm
+    data_datasets = ["target_adjustments"]
+    export_filters = {
+        "report__fiscal_year__id__exact": ("year", None),
+        "report__department__id__exact": ("department", None),
+    }
+    list_display = ["report", "target_display", "field", "old_value", "new_value", "status",
+                    "requested_by", "decided_by"]
+    list_filter = ["status", "report__fiscal_year", ("report__department", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["report__department", "report__fiscal_year", "indicator", "project",
+                           "requested_by", "decided_by"]
+    search_fields = ["report__department__name", "indicator__name", "project__name", "reason"]
+    autocomplete_fields = ["report", "indicator", "project"]
+    readonly_fields = ["old_value", "status", "requested_by", "decided_by", "decided_at"]
+    actions = ["approve_selected", "reject_selected"]
+
+    @admin.display(description=_("调整对象"))
+    def target_display(self, obj: TargetAdjustment) -> str:
+        return obj.target_label
+
+    def has_change_permission(self, request, obj=None):
+        # A request is evidence once made: it is decided, not edited.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_review_permission(self, request):
+        return access.has_permission(request.user, access.REVIEW_REPORT)
+
+    def save_model(self, request, obj, form, change):
+        obj.old_value = targets.value_text(getattr(obj.target, obj.field))
+        obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def _decide(self, request, queryset, decide) -> None:
+        comment = request.POST.get("comment", "")
+        for adjustment in queryset.select_related("report", "indicator", "project"):
+            try:
+                decide(adjustment, request.user, comment)
+            except (PermissionDenied, ValidationError) as exc:
+                _tell(self, request, f"{adjustment}：", exc)
+            else:
+                self.message_user(request, gettext("%(adjustment)s：已审核。") % {"adjustment": adjustment},
+                                  messages.SUCCESS)
+
+    @admin.action(description=_("批准所选调整（写入绩效目标）"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, targets.approve_adjustment)
+
+    @admin.action(description=_("不批准所选调整"), permissions=["review"])
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, targets.reject_adjustment)
+
+
+@admin.register(TargetsEvent)
+class TargetsEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["report", "action", "actor", "comment", "created_at"]
+    list_filter = ["action", "report__fiscal_year"]
+    search_fields = ["report__department__name", "report__department__code", "comment"]
+    list_select_related = ["report__department", "report__fiscal_year", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
