@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from static/ (no CDN)
     "evaluations",
     "indicators",
 ]
@@ -176,6 +179,37 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PUBLIC_PAGE_CACHE_SECONDS = envint("PUBLIC_PAGE_CACHE_SECONDS", 3600)
 # Publishing renders the report's pages once it commits: thread | now | off (public/warm.py).
 PUBLIC_PAGE_WARM = os.environ.get("PUBLIC_PAGE_WARM", "thread")
+
+# The read-only API (evaluations/api, docs/design.md "Read-only API and open data"): JSON only,
+# nobody signs in (published data whoever asks), pages of API_PAGE_SIZE up to
+# API_MAX_PAGE_SIZE, and anonymous use limited per client address (API_RATE, e.g. "120/min";
+# empty turns it off), counted in the shared cache so every app server sees the same count.
+API_PAGE_SIZE = envint("API_PAGE_SIZE", 50)
+API_MAX_PAGE_SIZE = envint("API_MAX_PAGE_SIZE", 200)
+API_RATE = os.environ.get("API_RATE", "120/min").strip() or None
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"anon": API_RATE},
+    "COERCE_DECIMAL_TO_STRING": True,
+    "EXCEPTION_HANDLER": "evaluations.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "绩效自评 open data API",
+    "DESCRIPTION": (
+        "Published performance self-evaluation reports, read-only. Amounts are decimal strings "
+        "in 万元, exactly as the CSV files at /data/ write them; rates are percentages."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": False,
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
