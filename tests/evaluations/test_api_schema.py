@@ -69,7 +69,7 @@ def test_docs_page_is_served_from_static(client):
     page = response.content.decode()
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert sources and all(s.startswith(("/static/", "/api/v1/")) for s in sources), sources
-    assert "<script>" not in page  # the page's own script is a file (CSP: script-src 'self')
+    assert "<script>" not in page and "<style>" not in page  # CSP: no inline script or style
     script = next(s for s in sources if s.startswith("/api/v1/"))
     assert client.get(script).status_code == 200
 
