@@ -125,6 +125,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
+# A streaming replica for public reads (config/db_router.py, docs/scaling.md): pages, open data
+# and the API read report data from it; writes, the admin and everything else use "default".
+_replica_url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=0)
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL standby (postgres://…).")
+    DATABASES["replica"]["OPTIONS"] = {"pool": {
+        "min_size": envint("DB_POOL_MIN", 1), "max_size": envint("DB_POOL_MAX", 8),
+        "timeout": envint("DB_POOL_TIMEOUT", 10),
+    }}
+    # Tests reach the primary's test database through the standby (same name, replicated).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.PublicReadsRouter"]
+
 # A large indicators export on PostgreSQL runs as this many statements at once, each on its own
 # pooled connection, over one snapshot (evaluations/exports/pg.py); 1 turns that off. Up to the
 # cores the database may give one export; each export holds this many pool connections.

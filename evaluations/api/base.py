@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.db_router import public_reads
 from evaluations.api import params
 from evaluations.api.errors import BadParameter
 from evaluations.api.throttling import AnonymousAddressThrottle
@@ -66,6 +67,11 @@ class PublicAPIView(APIView):
     throttle_classes = [AnonymousAddressThrottle]
     # The query parameters the endpoint reads; anything else is a 400.
     allowed_params: tuple[str, ...] = ()
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Report data from the replica, when there is one (config/db_router.py).
+        return public_reads(super().as_view(**initkwargs))
 
     def check_params(self, request: Request) -> None:
         params.check_known(request.query_params, (*self.allowed_params, "format"))

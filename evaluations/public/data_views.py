@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.db_router import public_reads
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.exports.delivery import failing_loudly
@@ -110,6 +111,7 @@ def _published_years() -> list[int]:
 
 
 @require_GET
+@public_reads
 def data_index(request: HttpRequest) -> HttpResponse:
     """`/data/`: the published datasets per year and the data dictionary."""
     return render(
@@ -150,6 +152,7 @@ def datapackage(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require_GET
+@public_reads
 def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResponse:
     """`/data/<year>/<dataset>.csv`: one dataset of one year's published reports only."""
     data = _dataset(dataset)
