@@ -37,7 +37,8 @@ def file_path(dataset: ds.Dataset) -> str:
 
 
 def _field(column: ds.Column, sources: dict[str, list[str]]) -> dict:
-    field = {"name": column.key, "title": str(column.label), "type": FIELD_TYPES[column.type]}
+    # A column type added to the registry later (a date, say) is "any" until it is mapped here.
+    field = {"name": column.key, "title": str(column.label), "type": FIELD_TYPES.get(column.type, "any")}
     if column.meaning:
         field["description"] = str(column.meaning)
     if column.unit:
