@@ -8,8 +8,8 @@ printed as a ratio against it, so results from a busy or a different machine sta
   import    manage.py import_data indicators (100,000 rows) vs  COPY FROM of the same rows
   million   the same with 1,000,000 rows (2,000 departments × 5 years): seconds and peak RSS
             of the streamed import, target under 60 s and 250 MB (issue 13)
-  http      wrk on /reports/<year>/ and a report page       vs  a static file of the same size
-                                                                served by the same gunicorn
+  http      wrk on /reports/<year>/, a report page and      vs  a static file of the same size
+            /api/v1/reports/?year=<year> (issue 21)              served by the same gunicorn
 
   sizes     table sizes; a year's indicators from the whole table vs a one-year table
             (what partitioning by fiscal year would give)
@@ -436,7 +436,10 @@ def step_http(duration: int, connections: int) -> dict:
                                      f"ON f.id = r.fiscal_year_id WHERE f.year = {year} AND r.status = 'published'"))
     code = psql_value(DB, "SELECT d.code FROM evaluations_department d WHERE d.code LIKE 'syn-%' "
                           "ORDER BY d.code OFFSET (SELECT count(*) / 2 FROM evaluations_department) LIMIT 1")
-    urls = {"year": f"/reports/{year}/", "report": f"/reports/{year}/{code}/"}
+    urls = {"year": f"/reports/{year}/", "report": f"/reports/{year}/{code}/",
+            # The API's first page of the year (API_PAGE_SIZE rows), from the year's rows kept
+            # per version stamp: a stamp query and a slice once warm (evaluations/api/views.py).
+            "api_reports": f"/api/v1/reports/?year={year}"}
     log(f"http: {departments} published reports in {year}; collectstatic, page probe, wrk")
     manage(DB, "collectstatic", "--noinput", "-v0")
     static_dir = ROOT / "staticfiles" / "bench"
@@ -445,12 +448,13 @@ def step_http(duration: int, connections: int) -> dict:
     probe = f"URLS = {urls!r}\nDIR = {str(static_dir)!r}\n{PAGE_PROBE}"
     # Rendered without the page cache: the query count and time of a page nobody has seen.
     run([PYTHON, "manage.py", "shell", "-v0", "-c", probe],
-        env=django_env(DB, PUBLIC_PAGE_CACHE_SECONDS="0"), stdout=probe_file)
+        env=django_env(DB, PUBLIC_PAGE_CACHE_SECONDS="0", API_RATE=""), stdout=probe_file)
     pages = json.loads(probe_file.read_text().strip().splitlines()[-1])
     # The same bytes as a static file: WhiteNoise indexes STATIC_ROOT when gunicorn starts.
     results = {"year": year, "published_reports_in_year": departments, "pages": pages, "wrk": {}}
     try:
-        with gunicorn(django_env(DB, BIND=f"127.0.0.1:{PORT}")) as (base, server):
+        # No API rate limit: wrk is one address, and the figure is the API's own cost.
+        with gunicorn(django_env(DB, BIND=f"127.0.0.1:{PORT}", API_RATE="")) as (base, server):
             _wrk_all(base, pages, results, duration, connections)
             results["workers_peak_mb"] = _workers_peak_mb(server.pid)
     finally:

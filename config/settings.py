@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from static/ (no CDN)
     "evaluations",
     "indicators",
 ]
@@ -122,6 +125,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
+# A streaming replica for public reads (config/db_router.py, docs/scaling.md): pages, open data
+# and the API read report data from it; writes, the admin and everything else use "default".
+_replica_url = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=0)
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL standby (postgres://…).")
+    DATABASES["replica"]["OPTIONS"] = {"pool": {
+        "min_size": envint("DB_POOL_MIN", 1), "max_size": envint("DB_POOL_MAX", 8),
+        "timeout": envint("DB_POOL_TIMEOUT", 10),
+    }}
+    # Tests reach the primary's test database through the standby (same name, replicated).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.PublicReadsRouter"]
+
 # A large indicators export on PostgreSQL runs as this many statements at once, each on its own
 # pooled connection, over one snapshot (evaluations/exports/pg.py); 1 turns that off. Up to the
 # cores the database may give one export; each export holds this many pool connections.
@@ -176,6 +194,37 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PUBLIC_PAGE_CACHE_SECONDS = envint("PUBLIC_PAGE_CACHE_SECONDS", 3600)
 # Publishing renders the report's pages once it commits: thread | now | off (public/warm.py).
 PUBLIC_PAGE_WARM = os.environ.get("PUBLIC_PAGE_WARM", "thread")
+
+# The read-only API (evaluations/api, docs/design.md "Read-only API and open data"): JSON only,
+# nobody signs in (published data whoever asks), pages of API_PAGE_SIZE up to
+# API_MAX_PAGE_SIZE, and anonymous use limited per client address (API_RATE, e.g. "120/min";
+# empty turns it off), counted in the shared cache so every app server sees the same count.
+API_PAGE_SIZE = envint("API_PAGE_SIZE", 50)
+API_MAX_PAGE_SIZE = envint("API_MAX_PAGE_SIZE", 200)
+API_RATE = os.environ.get("API_RATE", "120/min").strip() or None
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"anon": API_RATE},
+    "COERCE_DECIMAL_TO_STRING": True,
+    "EXCEPTION_HANDLER": "evaluations.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "绩效自评 open data API",
+    "DESCRIPTION": (
+        "Published performance self-evaluation reports, read-only. Amounts are decimal strings "
+        "in 万元, exactly as the CSV files at /data/ write them; rates are percentages."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": False,
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -18,6 +18,7 @@ urlpatterns = [
         admin.site.admin_view(scoped_view_on_site),
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("evaluations.api.urls")),
     path("", include("evaluations.public.urls")),
 ]
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.db_router import public_reads
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.exports.delivery import failing_loudly
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
 from evaluations.models import FundingSource, Report
+from evaluations.public.datapackage import data_package
+from evaluations.public.stamp import public_page
 
 CSV_TYPE = "text/csv; charset=utf-8"
 
@@ -107,6 +111,7 @@ def _published_years() -> list[int]:
 
 
 @require_GET
+@public_reads
 def data_index(request: HttpRequest) -> HttpResponse:
     """`/data/`: the published datasets per year and the data dictionary."""
     return render(
@@ -131,7 +136,23 @@ def data_dictionary() -> list[dict]:
     return dictionary
 
 
+def _year_scope(year: int) -> Q:
+    return Q(fiscal_year__year=year)
+
+
 @require_GET
+@public_page(_year_scope)
+def datapackage(request: HttpRequest, year: int) -> HttpResponse:
+    """`/data/<year>/datapackage.json`: the year's CSV files as a Frictionless data package."""
+    if not Report.objects.published().filter(fiscal_year__year=year).exists():
+        raise Http404(year)
+    response = JsonResponse(data_package(year), json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@public_reads
 def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResponse:
     """`/data/<year>/<dataset>.csv`: one dataset of one year's published reports only."""
     data = _dataset(dataset)

@@ -19,6 +19,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
+from config.db_router import public_reads
 from evaluations.models import Department, FundingSource, Report, ReportEvent
 from evaluations.public.page_cache import cached_page, code_version
 
@@ -128,6 +129,7 @@ def public_page(scope: Callable[..., Q], query: QueryCleaner = no_query):
         conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
 
         @wraps(view)
+        @public_reads  # from the replica, when there is one (config/db_router.py)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             response = conditional(request, *args, **kwargs)
             patch_cache_control(response, public=True, no_cache=True)

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from evaluations.documents import views as documents
-from evaluations.public import attachments, targets, views
+from evaluations.public import attachments, comparison_views, targets, views
 
 app_name = "evaluations"
 
@@ -24,6 +24,11 @@ urlpatterns = [
         documents.public_document, name="report_document",
     ),
     path("departments/<slug:department_code>/", views.department_detail, name="department"),
+    path(
+        "departments/<slug:department_code>/indicators/", comparison_views.department_indicators,
+        name="department_indicators",
+    ),
+    path("rankings/<int:year>/", comparison_views.year_ranking, name="ranking"),
     path("language/", views.set_language, name="set_language"),
     path("", include("evaluations.public.data_urls")),
 ]

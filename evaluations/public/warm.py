@@ -21,6 +21,8 @@ from django.http import Http404, HttpRequest
 from django.urls import resolve, reverse
 from django.utils import translation
 
+from config.db_router import on_primary
+
 logger = logging.getLogger(__name__)
 
 # How long the thread waits for more publications before rendering what it has gathered.
@@ -115,7 +117,8 @@ def warm(paths: list[str]) -> None:
     for path in paths:
         try:
             match = resolve(path)
-            with translation.override(settings.LANGUAGE_CODE):
+            # The primary: a replica may not have replayed the publication yet (config/db_router.py).
+            with translation.override(settings.LANGUAGE_CODE), on_primary():
                 match.func(_WarmRequest(path), *match.args, **match.kwargs)
         except Http404:
             continue  # a withdrawn report's page, or a year with nothing left to show

@@ -75,6 +75,8 @@ class YearRow:
     total: Decimal
     score: Decimal | None
     grade: str | None
+    # The 自评表's execution rate (percent), for the year's ranking and the API's rows.
+    execution_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def year_table(year: int, stamp: Stamp | None) -> YearTable | None:
             code=r.report.department.code, name=r.report.department.name,
             url=r.report.get_absolute_url(), by_source=r.by_source, cells=r.cells,
             total=r.total, score=r.table.total, grade=r.table.grade,
+            execution_rate=r.table.execution_rate,
         )
         for r in summary_rows
     ]

@@ -61,6 +61,15 @@ def score(value: Decimal | None) -> str:
 
 
 @register.filter
+def plain_value(value: Decimal | None) -> str:
+    """An indicator value as entered, without trailing zeros (275, 4.96), as the CSV writes it."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+@register.filter
 def data_label(value: str) -> str:
     """Translate a name stored as data (a budget's name) when a translation exists."""
     return gettext(value) if value else ""
