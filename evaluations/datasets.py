@@ -454,6 +454,10 @@ DATASETS: dict[str, Dataset] = {
 }
 
 
+# What /data/<year>/ serves and its data package describes: every dataset but reviewers' notes.
+OPEN_DATA: tuple[Dataset, ...] = tuple(d for d in DATASETS.values() if d.public)
+
+
 def get_dataset(name: str) -> Dataset:
     """The dataset called ``name``; KeyError when there is none."""
     return DATASETS[name]

@@ -25,6 +25,7 @@ from evaluations.api.base import PublicAPIView, combined, paginate, stamps, vers
 from evaluations.models import (
     BudgetExecution,
     Department,
+    Finding,
     FundingSource,
     OutcomeNarrative,
     Project,
@@ -233,6 +234,7 @@ def report_document(request: Request, year: int, department_code: str) -> dict:
             Prefetch("projects__funds", queryset=ProjectFund.objects.select_related("funding_source")),
             Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
             Prefetch("narratives", queryset=OutcomeNarrative.objects.order_by("position")),
+            Prefetch("findings", queryset=Finding.objects.order_by("position", "id")),
         ).filter(fiscal_year__year=year, department__code=department_code).first()
     )
     if report is None:  # withdrawn between the stamp and now
@@ -263,14 +265,15 @@ def report_document(request: Request, year: int, department_code: str) -> dict:
 
 
 def findings_of(report: Report) -> list[dict]:
-    """整改 findings of a published report, as the `findings` dataset's columns (position,
-    source, description, measure, owner, due_date, status).
-
-    The seam for the Finding model (docs/design.md, "Targets, monitoring, findings"): when it
-    lands, prefetch ``findings`` in report_document and map each row here. Until then a
-    report has none, and the schema already describes them.
-    """
-    return []
+    """整改 findings of a published report (prefetched), as the `findings` dataset's columns:
+    position, source, description, measure, owner, due_date, status (codes, as the CSV)."""
+    return [
+        {
+            "position": f.position, "source": f.source, "description": f.description,
+            "measure": f.measure, "owner": f.owner, "due_date": f.due_date, "status": f.status,
+        }
+        for f in report.findings.all()
+    ]
 
 
 def _scores(table) -> dict:

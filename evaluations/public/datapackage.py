@@ -23,7 +23,7 @@ from evaluations.models import FundingSource
 FIELD_TYPES = {
     ds.TEXT: "string", ds.CODE: "string", ds.YEAR: "integer", ds.INTEGER: "integer",
     ds.AMOUNT: "number", ds.VALUE: "number", ds.POINTS: "number", ds.RATE: "number",
-    ds.BOOLEAN: "boolean", ds.CHOICE: "string", ds.FUNDING_SOURCE: "string",
+    ds.BOOLEAN: "boolean", ds.CHOICE: "string", ds.FUNDING_SOURCE: "string", ds.DATE: "date",
 }
 HEADER = "keys"  # field names are the column keys (docs/design.md, "Interfaces")
 
@@ -112,5 +112,5 @@ def data_package(year: int) -> dict:
         "name": f"jixiao-{year}",
         "title": gettext("%(year)s年度绩效自评公开数据") % {"year": year},
         "description": gettext("已公开报告的数据。金额单位为万元，比率为百分数；各列说明见 /data/。"),
-        "resources": [resource(d, year, sources) for d in ds.DATASETS.values()],
+        "resources": [resource(d, year, sources) for d in ds.OPEN_DATA],
     }

@@ -221,3 +221,30 @@ def test_detail_queries_stay_flat_as_a_report_grows(client):
     before = _count_queries(client, url, {})
     grow_report(report, 6)
     assert _count_queries(client, url, {}) == before <= 8
+
+
+def test_detail_lists_the_reports_findings_as_the_csv_does(client, two_years):
+    import datetime
+
+    from evaluations.models import Finding
+
+    report = two_years["a22"]
+    Finding.objects.create(report=report, position=2, source="audit", description="审计发现<b>",
+                           status="in_progress", due_date=datetime.date(2023, 6, 30))
+    Finding.objects.create(report=report, position=1, source="self", description="自查问题",
+                           measure="已整改", owner="办公室", status="done")
+    url = f"{REPORTS}2022/a/"
+    _, body = get(client, url)
+    assert body["findings"] == [
+        {"position": 1, "source": "self", "description": "自查问题", "measure": "已整改",
+         "owner": "办公室", "due_date": None, "status": "done"},
+        {"position": 2, "source": "audit", "description": "审计发现<b>", "measure": "",
+         "owner": "", "due_date": "2023-06-30", "status": "in_progress"},
+    ]
+    before = _count_queries(client, url, {})
+    for position in range(3, 9):
+        Finding.objects.create(report=report, position=position, source="self",
+                               description=f"问题{position}")
+    assert _count_queries(client, url, {}) == before
+    _, body = get(client, url)
+    assert len(body["findings"]) == 8
