@@ -18,9 +18,18 @@ from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from common.formatting import amount, percent
-from evaluations.models import BudgetExecution, Project, ProjectFund, Report, amount_names
+from common.text import is_sentence
+from evaluations.models import (
+    BudgetExecution,
+    OutcomeNarrative,
+    Project,
+    ProjectFund,
+    Report,
+    amount_names,
+)
 from indicators import scoring, tables
 from indicators.models import Indicator
 
@@ -38,6 +47,18 @@ DEVIATION_MISSING = "deviation_missing"
 EXECUTION_EXPLANATION_MISSING = "execution_explanation_missing"
 WEIGHTS_MISMATCH = "weights_mismatch"
 SCORE_OUT_OF_BAND = "score_out_of_band"
+SECTION_MISSING = "section_missing"
+
+# The sections of the official outline a report must write (docs/design.md, "Consistency
+# checks"): the report's field and the section's number and title in the outline. 六（一）
+# is also written by its numbered 绩效情况 paragraphs (narratives).
+REQUIRED_SECTIONS = (
+    ("profile", _lazy("一（一）部门基本情况")),
+    ("overall_summary", _lazy("六（一）部门整体支出绩效情况")),
+    ("problems", _lazy("七、存在的问题及原因分析")),
+    ("improvements", _lazy("八、下一步改进措施")),
+    ("result_application", _lazy("九、绩效自评结果拟应用和公开情况")),
+)
 
 AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
@@ -75,6 +96,7 @@ class ReportData:
     projects: Sequence[Project]
     project_funds: Sequence[ProjectFund] = ()
     indicators: Sequence[Indicator] = ()
+    narratives: Sequence[OutcomeNarrative] = ()
 
     @cached_property
     def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
@@ -103,7 +125,7 @@ class ReportData:
 
 
 def load(report: Report) -> ReportData:
-    """Fetch what the checks need in four queries, however large the report."""
+    """Fetch what the checks need in five queries, however large the report."""
     return ReportData(
         report=report,
         budget_executions=list(
@@ -116,6 +138,7 @@ def load(report: Report) -> ReportData:
             ProjectFund.objects.filter(project__report=report).select_related("funding_source")
         ),
         indicators=list(report.indicators.order_by("position", "pk")),
+        narratives=list(report.narratives.order_by("position")),
     )
 
 
@@ -157,6 +180,8 @@ def warnings(findings: Iterable[Finding]) -> list[Finding]:
 def run_checks(data: ReportData) -> list[Finding]:
     """Every check over one report's rows, errors and warnings in document order."""
     findings: list[Finding] = []
+    if data.report is not None:
+        findings += _sections_written(data)
     findings += _negative_amounts(data)
     if data.report is not None:  # the budgets' sums need the whole report's projects
         findings += _projects_add_up(data)
@@ -183,6 +208,24 @@ def _label(row) -> str:
     if isinstance(row, ProjectFund):
         return f"{row.project} · {row.funding_source}" if row.project_id else str(row.funding_source)
     return str(row)
+
+
+def _sections_written(data: ReportData) -> list[Finding]:
+    """Each section the outline requires says at least a sentence (common.text.is_sentence)."""
+    found = []
+    for name, section in REQUIRED_SECTIONS:
+        text = getattr(data.report, name)
+        if name == "overall_summary":
+            text = "\n".join([text, *(f"{n.headline}{n.body}" for n in data.narratives)])
+        if not is_sentence(text):
+            found.append(Finding(
+                SECTION_MISSING, ERROR,
+                _("“%(section)s”未填写：报告提纲要求这一部分，请至少写一句话（不能只写“无”）。")
+                % {"section": section},
+                {"field": name},
+                str(section),
+            ))
+    return found
 
 
 def _negative_amounts(data: ReportData) -> list[Finding]:

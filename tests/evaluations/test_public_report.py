@@ -331,3 +331,27 @@ def test_every_csv_link_on_the_report_page_downloads_its_figures(client, sample_
             continue
         assert len(body.splitlines()) >= 2, link  # a header and the report's rows
         assert "dongjiaduan" in body or "董家塅" in body, link
+
+
+def _section(content: bytes, anchor: str) -> str:
+    markup = content.decode()
+    start = markup.index(f'<section id="{anchor}"')
+    return page_text(markup[start: markup.index("</section>", start)].encode(), start="<section")
+
+
+def test_an_empty_text_section_is_not_shown_as_none(client):
+    """Issue 14.2: "无。" under an unwritten section reads as the department stating "none"."""
+    report = published_report(problems="", other_matters="", goals="", profile="本部门负责园区管理。")
+    response = client.get(report.get_absolute_url())
+    for anchor in ("problems", "other"):
+        text = _section(response.content, anchor)
+        assert "无。" not in text and "本部分未填写" in text
+    assert "本部门负责园区管理。" in _section(response.content, "basic")
+    # A budget the report has no row for is still "无" (section 二–五).
+    assert "无。" in _section(response.content, "budget-fund")
+
+
+def test_a_section_that_says_none_in_words_reads_as_written(client):
+    report = published_report(other_matters="无其他需要说明的情况。")
+    text = _section(client.get(report.get_absolute_url()).content, "other")
+    assert "无其他需要说明的情况。" in text and "未填写" not in text

@@ -106,6 +106,20 @@ def test_submission_is_blocked_by_check_errors(report, data_entry_user):
     assert not report.events.exists()
 
 
+def test_a_report_with_its_text_sections_blank_cannot_be_submitted(report, data_entry_user):
+    """Issue 14.2: budgets and indicators only, every text section blank, was published."""
+    Report.objects.filter(pk=report.pk).update(
+        profile="", overall_summary="", problems="", improvements="", result_application=""
+    )
+    report.narratives.all().delete()
+    with pytest.raises(ValidationError) as excinfo:
+        workflow.submit_report(report, data_entry_user)
+    messages = " ".join(excinfo.value.messages)
+    for section in ("一（一）", "六（一）", "七、", "八、", "九、"):
+        assert section in messages
+    assert status_of(report) == Status.DRAFT
+
+
 @pytest.mark.parametrize("action", ["approve", "publish", "return", "reopen"])
 def test_data_entry_cannot_review_or_publish(report, data_entry_user, reviewer, action):
     workflow.submit_report(report, data_entry_user)

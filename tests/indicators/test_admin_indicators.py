@@ -275,7 +275,7 @@ def _grow(report, project, start: int, count: int) -> None:
 # The project's page reads its report's fiscal year (a closed year locks the form) for
 # everyone but a superuser, whom a closed year does not lock (access.why_locked); the
 # report and its year come with the project.
-REPORT_PAGE_QUERIES = 21
+REPORT_PAGE_QUERIES = 22  # + the narratives the section check reads (checks.load)
 PROJECT_PAGE_QUERIES = 14
 
 
