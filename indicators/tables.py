@@ -38,6 +38,11 @@ class SelfEvaluationTable:
     grade: str | None = None
 
     @property
+    def any_missed(self) -> bool:
+        """Whether a row misses its target, so a table shows the deviation reasons beside it."""
+        return any(row.missed for row in self.indicators)
+
+    @property
     def is_scored(self) -> bool:
         """A table is scored only when some indicator carries a weight (分值)."""
         return self.total is not None
