@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations import checks
+from evaluations.admin.anchors import LinkedFinding, link_findings
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
 from indicators.models import Indicator
@@ -90,9 +91,12 @@ def cached_project_checks(project: Project | None) -> PageChecks | None:
     return project.__dict__[_CACHE_ATTR]
 
 
-def findings_context(findings: list[checks.Finding]) -> dict:
-    """What admin/evaluations/_findings.html renders."""
-    return {"errors": checks.errors(findings), "warnings": checks.warnings(findings)}
+def findings_context(findings: list[LinkedFinding]) -> dict:
+    """What admin/evaluations/_findings.html renders: findings linked to their fields."""
+    return {
+        "errors": [f for f in findings if f.finding.is_error],
+        "warnings": [f for f in findings if not f.finding.is_error],
+    }
 
 
 def flag_errors(request, findings: list[checks.Finding]) -> None:
@@ -137,10 +141,14 @@ def table_summary(table: SelfEvaluationTable | None) -> str:
 
 # --- Inlines -----------------------------------------------------------------------------
 
+# Stacked rows of four (docs/design.md, "Admin pages at 1,280 px"): one indicator fits the
+# admin's content width, 偏差原因 included, instead of a 17-column row 2,000 px wide.
 INDICATOR_FIELDS = [
-    "position", "level1", "level2", "name", "nature", "unit", "target_value",
-    "target_text", "actual_value", "actual_text", "weight", "tier", "score",
-    "applicable", "deviation", "final_score_display", "check_display",
+    ("position", "level1", "level2", "name"),
+    ("nature", "unit", "target_value", "target_text"),
+    ("actual_value", "actual_text", "tier", "applicable"),
+    ("weight", "score", "final_score_display", "check_display"),
+    "deviation",
 ]
 
 
@@ -178,7 +186,7 @@ class ProjectIndicatorFormSet(IndicatorFormSet):
     constraint_name = "indicator_unique_position_per_project"
 
 
-class IndicatorInlineBase(ScopedInlineMixin, admin.TabularInline):
+class IndicatorInlineBase(ScopedInlineMixin, admin.StackedInline):
     """An indicator row with its computed score and what it still lacks, read-only."""
 
     model = Indicator
@@ -319,7 +327,10 @@ class ProjectScoringMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         page = cached_project_checks(obj)
         if page is not None:
-            context["findings"] = findings_context(page.findings)
+            linked = link_findings(
+                page.findings, context.get("inline_admin_formsets"), project_id=obj.pk
+            )
+            context["findings"] = findings_context(linked)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("项目支出绩效自评表"))

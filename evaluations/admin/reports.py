@@ -21,6 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from common.formatting import amount, percent
 from evaluations import access, checks, workflow
 from evaluations.access import restrict
+from evaluations.admin.anchors import link_findings
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
@@ -29,6 +30,7 @@ from evaluations.admin.indicators import (
     ReportIndicatorInline,
     ReportScoringMixin,
     cached_report_tables,
+    findings_context,
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.report_form import ReportForm
@@ -296,6 +298,10 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["workflow"] = self._workflow_context(request, obj)
+            linked = link_findings(
+                cached_report_tables(obj).findings, context.get("inline_admin_formsets")
+            )
+            context["workflow"].update(findings_context(linked))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_context(self, request, report: Report) -> dict:

@@ -62,7 +62,9 @@ def _warnings(response) -> list[str]:
 
 def _computed_scores(content: str) -> list[str]:
     """The read-only 计算得分 cells of the indicator rows (the blank template row left off)."""
-    cells = re.findall(r'<td class="field-final_score_display">\s*<p>(.*?)</p>', content)
+    cells = re.findall(
+        r'fieldBox field-final_score_display">.*?<div class="readonly">(.*?)</div>', content, re.S
+    )
     return cells[:-1]
 
 
