@@ -36,6 +36,7 @@ from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.report_form import ReportForm
 from evaluations.copying import copy_report_forward
 from evaluations.exports import audit
+from evaluations.exports.delivery import attachment
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -369,7 +370,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
         if not access.may_read_audit_log(request.user):
             raise PermissionDenied
         response = StreamingHttpResponse(audit.csv_lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        response["Content-Disposition"] = attachment("audit-log.csv", gettext("审计日志.csv"))
         return response
 
     def changelist_view(self, request, extra_context=None):

@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from evaluations import access
 from evaluations import datasets as ds
-from evaluations.exports.delivery import failing_loudly
+from evaluations.exports.delivery import attachment, failing_loudly
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
 from evaluations.models import FundingSource, Report
 
@@ -41,9 +42,19 @@ def _bom(request: HttpRequest, default: bool = False) -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
-def _csv_response(request: HttpRequest, pieces, filename: str) -> StreamingHttpResponse:
+def download_name(data: ds.Dataset, years: list[int], what: str = "") -> str:
+    """"2022年度绩效指标.csv": the year(s) and the dataset, as a person would name the file."""
+    label = str(data.label) + what
+    if not years:
+        return gettext("%(dataset)s（全部年度）.csv") % {"dataset": label}
+    return gettext("%(years)s年度%(dataset)s.csv") % {
+        "years": "、".join(str(y) for y in years), "dataset": label,
+    }
+
+
+def _csv_response(request: HttpRequest, pieces, filename: str, name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(failing_loudly(pieces, request.META), content_type=CSV_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment(filename, name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -75,7 +86,7 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     filename = f"{data.name}{'-' + suffix if suffix else ''}.csv"
     return _csv_response(
         request, stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
-        filename,
+        filename, download_name(data, [y for y in years if y > 0]),
     )
 
 
@@ -93,7 +104,9 @@ def template(request: HttpRequest, dataset: str) -> HttpResponse:
         template_csv(data, header=_header(request), bom=_bom(request, default=True)).encode("utf-8"),
         content_type=CSV_TYPE,
     )
-    response["Content-Disposition"] = f'attachment; filename="{data.name}-template.csv"'
+    response["Content-Disposition"] = attachment(
+        f"{data.name}-template.csv", gettext("%(dataset)s导入模板.csv") % {"dataset": data.label}
+    )
     return response
 
 
@@ -142,5 +155,5 @@ def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResp
     )
     return _csv_response(
         request, stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
-        f"{data.name}-{year}.csv",
+        f"{data.name}-{year}.csv", download_name(data, [year]),
     )

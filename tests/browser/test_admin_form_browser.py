@@ -77,3 +77,17 @@ def test_a_check_message_leads_to_its_field(browser, live_server, draft_with_fin
         assert _in_view(page, "#id_problems")
     finally:
         context.close()
+
+
+def test_the_filter_widget_speaks_chinese(browser, live_server, draft_with_findings):
+    """Issue 14.8: "Choose 填报人员 by selecting them…", "Choose all", "Remove all"."""
+    context, page = _sign_in(browser, live_server, javascript=True)
+    try:
+        page.goto(live_server.url + "/admin/evaluations/department/add/")
+        page.wait_for_selector(".selector-chooseall")
+        text = page.locator("#content").inner_text()
+        for english in ("Choose", "Remove", "selecting them"):
+            assert english not in text
+        assert "选择全部填报人员" in text and "移除全部填报人员" in text
+    finally:
+        context.close()
