@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.formatting import amount, percent
 from evaluations import checks
 from evaluations.admin.anchors import LinkedFinding, link_findings
 from evaluations.admin.imports import DataAdminMixin
@@ -109,7 +110,7 @@ def flag_errors(request, findings: list[checks.Finding]) -> None:
 
 
 def _two(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else amount(value)
 
 
 def total_display(table: SelfEvaluationTable | None) -> str:
@@ -124,7 +125,7 @@ def table_summary(table: SelfEvaluationTable | None) -> str:
     at the top of the page, as checks.py words them)."""
     if table is None:
         return gettext("保存后显示。")
-    rate = "—" if table.execution_rate is None else f"{table.execution_rate:.2f}%"
+    rate = percent(table.execution_rate)
     lines = [
         (gettext("全年预算数"), _two(table.adjusted_budget)),
         (gettext("全年执行数"), _two(table.expenditure)),

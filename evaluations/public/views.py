@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language as django_set_language
 
-from common.formatting import amount
+from common.formatting import amount, score
 from evaluations.models import (
     BudgetExecution,
     FundingSource,
@@ -348,7 +348,7 @@ def department_detail(request: HttpRequest, department_code: str) -> HttpRespons
             description=gettext("各年度部门整体支出绩效自评得分（满分100），数据见旁边的表格。"),
             points=[charts.Point(str(r.report.fiscal_year.year), r.table.total) for r in rows],
             maximum=Decimal("100"),
-            value_format=lambda v: f"{v:.2f}",
+            value_format=score,
         )
     return render(request, "evaluations/department.html", {
         "department": department, "columns": columns, "rows": rows,
