@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import amount, percent
-from evaluations import access, checks, workflow
+from evaluations import access, checks, workflow, years
 from evaluations.access import restrict
 from evaluations.admin.anchors import link_findings
 from evaluations.admin.imports import DataAdminMixin
@@ -260,7 +260,48 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
             field.queryset = field.queryset.filter(
                 Q(**access.new_report_year_lookups(request.user)) | Q(pk=keep)
             )
+            # The options were fetched once for the request (ScopedAdminMixin._share_choices)
+            # before this filter: narrow them the same way, or closed years stay listed and
+            # are refused on save without saying why (issue 14.1).
+            field.choices = [
+                (value, label) for value, label in field.choices
+                if value == "" or value.value == keep
+                or access.takes_new_reports(value.instance, request.user)
+            ]
+            if hasattr(field.widget, "widget"):
+                field.widget.widget.choices = field.choices
+            if obj is None and not years.may_open(request.user):
+                field.help_text = years.ASK_A_REVIEWER  # whom to ask for a year not listed
+                field.error_messages = {**field.error_messages, "invalid_choice": years.NOT_OPEN}
         return form
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "open_years": years.open_years()}
+        extra_context["audit_log_url"] = (
+            reverse("admin:evaluations_report_audit_log")
+            if access.may_read_audit_log(request.user) else None
+        )
+        if years.may_open(request.user):
+            extra_context["year_to_open"] = years.next_to_open()
+        else:
+            extra_context["ask_a_reviewer"] = years.ASK_A_REVIEWER
+        return super().changelist_view(request, extra_context)
+
+    def open_year_view(self, request):
+        """POST target of the reports list's "open next year" button (evaluations/years.py)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            year = years.open_for_entry(int(request.POST.get("year", "")), request.user)
+        except ValueError:
+            raise Http404 from None
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, gettext("%(year)s年度已开放填报。") % {"year": year.year}, messages.SUCCESS
+            )
+        return redirect(reverse("admin:evaluations_report_changelist"))
 
     def history_view(self, request, object_id, extra_context=None):
         # Budget and project-fund rows have no page of their own: their history is here.
@@ -273,6 +314,11 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
     def get_urls(self):
         app, model = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "open-year/",
+                self.admin_site.admin_view(self.open_year_view),
+                name=f"{app}_{model}_open_year",
+            ),
             path(
                 "<path:object_id>/workflow/",
                 self.admin_site.admin_view(self.workflow_view),
@@ -372,14 +418,6 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
         response = StreamingHttpResponse(audit.csv_lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = attachment("audit-log.csv", gettext("审计日志.csv"))
         return response
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = extra_context or {}
-        extra_context["audit_log_url"] = (
-            reverse("admin:evaluations_report_audit_log")
-            if access.may_read_audit_log(request.user) else None
-        )
-        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("项目数"), ordering="project_total")
     def project_count(self, obj: Report) -> int:
