@@ -3,4 +3,9 @@
 ``admin.autodiscover()`` imports this package; the modules below register their ModelAdmins.
 """
 
-from evaluations.admin import indicators, reports  # noqa: F401  (registration)
+from django.contrib import admin
+
+from evaluations.admin import indicators, people, reports  # noqa: F401  (registration)
+
+# After django.contrib.auth's admin (INSTALLED_APPS order): the user page adds clerks.
+people.register(admin.site)
