@@ -14,6 +14,8 @@ from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.timezone import TIME_ZONE as SITE_TIME_ZONE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -181,7 +183,7 @@ PUBLIC_PAGE_WARM = os.environ.get("PUBLIC_PAGE_WARM", "thread")
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = SITE_TIME_ZONE  # config/timezone.py: gunicorn logs in it too
 USE_I18N = True
 USE_TZ = True
 

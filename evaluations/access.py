@@ -42,6 +42,7 @@ PUBLISH_REPORT = "evaluations.publish_report"
 IMPORT_DATA = "evaluations.import_data"
 EXPORT_DATA = "evaluations.export_data"
 ADD_FISCAL_YEAR = "evaluations.add_fiscalyear"
+CHANGE_FISCAL_YEAR = "evaluations.change_fiscalyear"  # opening a year for entry (years.py)
 
 # Actions of restrict(), named as Django's model permissions are.
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy
 from evaluations import access
 from evaluations.models import FiscalYear
 
-CHANGE_FISCAL_YEAR = "evaluations.change_fiscalyear"
 ASK_A_REVIEWER = gettext_lazy(
     "只能选择开放填报的年度。需要填报其他年度（例如下一年度）时，请联系审核人："
     "审核人可在“自评报告”列表页一步开放该年度。"
@@ -27,7 +26,7 @@ NOT_OPEN = gettext_lazy("该年度未开放填报。请联系审核人在“自�
 def may_open(user) -> bool:
     """Whether ``user`` may create and open a year (reviewers, superusers)."""
     return access.has_permission(user, access.ADD_FISCAL_YEAR) and access.has_permission(
-        user, CHANGE_FISCAL_YEAR
+        user, access.CHANGE_FISCAL_YEAR
     )
 
 

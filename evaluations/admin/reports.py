@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -162,6 +163,13 @@ class WorkflowActionForm(ActionForm):
     )
 
 
+# Steps that change what the public reads ask for a confirmation first (workflow_view).
+CONFIRMED_ACTIONS = {
+    ReportEvent.Action.PUBLISH: _("公开后，报告将在公开网站上对所有人可见。"),
+    ReportEvent.Action.REOPEN: _("撤回修订后，报告回到草稿，公开网站上的这份报告将不再显示，直到再次公开。"),
+}
+
+
 def _run_transition(model_admin, request, report: Report, action: str, comment: str, prefix: str = "") -> bool:
     """Run one workflow step and tell the user how it went; False when it was refused."""
     try:
@@ -216,7 +224,7 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
     list_select_related = ["department", "fiscal_year"]
     search_fields = ["department__name", "department__code", "title", "projects__name"]
     autocomplete_fields = ["department"]
-    date_hierarchy = "published_at"
+    # Grouped by fiscal year (the list filter), not by publication date (issue 14.12).
     form = ReportForm
     # The workflow's fields (Report.WORKFLOW_FIELDS) are shown, never posted.
     readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation"]
@@ -339,8 +347,28 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
         if report is None:
             raise Http404
         action = request.POST.get("action", "")
-        _run_transition(self, request, report, action, request.POST.get("comment", ""))
+        comment = request.POST.get("comment", "")
+        if (
+            action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1"
+            and action in workflow.available_actions(report, request.user, list(report.events.all()))
+        ):
+            return self._confirm_transition(request, report, action, comment)
+        _run_transition(self, request, report, action, comment)
         return redirect(reverse("admin:evaluations_report_change", args=[report.pk]))
+
+    def _confirm_transition(self, request, report: Report, action: str, comment: str):
+        """Publishing and reopening change what the public reads: a page says so, then the
+        same POST with ``confirmed=1`` does it (no JavaScript; issue 14.12)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("确认%(action)s") % {"action": ReportEvent.Action(action).label},
+            "opts": self.opts, "original": report, "action": action,
+            "action_label": ReportEvent.Action(action).label, "comment": comment,
+            "consequence": CONFIRMED_ACTIONS[action],
+            "url": reverse("admin:evaluations_report_workflow", args=[report.pk]),
+            "cancel_url": reverse("admin:evaluations_report_change", args=[report.pk]),
+        }
+        return TemplateResponse(request, "admin/evaluations/report/confirm_workflow.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
@@ -386,8 +414,20 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
 
     def _bulk(self, request, queryset, action):
         comment = request.POST.get("comment", "")
-        for report in queryset.select_related("department", "fiscal_year"):
+        reports = list(queryset.select_related("department", "fiscal_year"))
+        if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1":
+            # The list's actions confirm too: the same POST again, with confirmed=1.
+            return TemplateResponse(request, "admin/evaluations/report/confirm_bulk.html", {
+                **self.admin_site.each_context(request),
+                "title": gettext("确认%(action)s") % {"action": ReportEvent.Action(action).label},
+                "opts": self.opts, "reports": reports, "comment": comment,
+                "action_name": request.POST.get("action", ""),
+                "action_label": ReportEvent.Action(action).label,
+                "consequence": CONFIRMED_ACTIONS[action],
+            })
+        for report in reports:
             _run_transition(self, request, report, action, comment, prefix=f"{report}：")
+        return None
 
     @admin.action(description=_("提交所选报告"), permissions=["submit"])
     def submit_selected(self, request, queryset):
@@ -403,11 +443,11 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
 
     @admin.action(description=_("公开所选报告"), permissions=["publish"])
     def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, ReportEvent.Action.PUBLISH)
+        return self._bulk(request, queryset, ReportEvent.Action.PUBLISH)
 
     @admin.action(description=_("撤回所选已公开报告以修订（须填写意见）"), permissions=["publish"])
     def reopen_selected(self, request, queryset):
-        self._bulk(request, queryset, ReportEvent.Action.REOPEN)
+        return self._bulk(request, queryset, ReportEvent.Action.REOPEN)
 
     # -- Audit trail export --------------------------------------------------------------
 

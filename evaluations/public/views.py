@@ -31,6 +31,7 @@ from evaluations.models import (
     Report,
 )
 from evaluations.public import charts
+from evaluations.public.search import with_snippets
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
 from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, year_table
@@ -100,7 +101,7 @@ def home(request: HttpRequest) -> HttpResponse:
             published().filter(fiscal_year__year=latest)
             .annotate(total=_total_expenditure()).order_by("department__code")
         )
-    results = list(_search(query)[:SEARCH_LIMIT]) if query else None
+    results = with_snippets(list(_search(query)[:SEARCH_LIMIT]), query) if query else None
     return render(request, "evaluations/home.html", {
         "years": years, "latest": latest, "reports": reports,
         "query": query, "results": results, "search_limit": SEARCH_LIMIT,
