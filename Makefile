@@ -33,8 +33,10 @@ run: $(VENV)/.runtime var/secret_key
 	$(RUN_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	$(RUN_ENV) $(BIN)/python manage.py load_sample
 	@$(RUN_ENV) $(BIN)/python manage.py ensure_admin --site http://$(HOST):$(PORT)
-	@echo "Public site: http://$(HOST):$(PORT)/   (Ctrl-C stops the server)"
-	$(RUN_ENV) BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c config/gunicorn.conf.py
+	@echo "Public site: http://$(HOST):$(PORT)/   (Ctrl-C or SIGTERM to make stops the server)"
+	@# exec: gunicorn takes the shell's place, so the SIGTERM make passes to its child on a
+	@# `kill <make's pid>` reaches gunicorn, which shuts down (issue 14.12).
+	$(RUN_ENV) BIND=$(HOST):$(PORT) exec $(BIN)/gunicorn -c config/gunicorn.conf.py
 
 # The suite on the default database (SQLite), then the tests marked postgresql on a throwaway
 # PostgreSQL when one answers (tests/postgresql.sh; TEST_POSTGRES_URL picks another server).

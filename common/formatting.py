@@ -26,7 +26,12 @@ def percent(value: Decimal | None) -> str:
     """A rate already in percent, shown with two decimals."""
     if value is None:
         return "—"
-    return f"{Decimal(value):.2f}%"
+    return f"{Decimal(value):,.2f}%"
+
+
+def score(value: Decimal | None) -> str:
+    """A score or weight (分值, 得分): two decimals, a dash for none."""
+    return "—" if value is None else f"{Decimal(value):,.2f}"
 
 
 def join_names(names: Iterable[str]) -> str:

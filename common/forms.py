@@ -6,10 +6,13 @@ figure typed in a form and the same figure in an imported file mean the same or 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from common.formatting import amount
 from common.numbers import NumberError, exact_digits_for, parse_decimal
 from common.text import clean_text
 
@@ -34,6 +37,13 @@ class PlainDecimalField(forms.DecimalField):
             )
         except NumberError as exc:
             raise ValidationError(str(exc), code="invalid") from None
+
+    def prepare_value(self, value):
+        # Shown as every figure is (common.formatting): "1,925.00", not "1925.0000" beside
+        # "1,925.00" in the same row (issue 14.9); read back by common.numbers as typed.
+        if isinstance(value, Decimal):
+            return amount(value)
+        return super().prepare_value(value)
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)

@@ -19,3 +19,14 @@ def clean_text(text: str) -> str:
     if text.isprintable():  # the common case, checked in C
         return text
     return _CONTROL_RE.sub("", text.translate(_LINE_BREAKS))
+
+
+# "At least a sentence" (docs/design.md, "Consistency checks"): a section the outline
+# requires needs this many letters, digits or CJK characters; "无。" or "—" is not a sentence.
+MIN_SENTENCE_CHARS = 4
+_WORD_RE = re.compile(r"\w")
+
+
+def is_sentence(text: str | None) -> bool:
+    """Whether ``text`` says something: at least MIN_SENTENCE_CHARS word characters."""
+    return len(_WORD_RE.findall(text or "")) >= MIN_SENTENCE_CHARS

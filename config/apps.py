@@ -11,10 +11,12 @@ The admin system check discovers them too, before checking: ``manage.py check`` 
 every ModelAdmin whether or not the URL check happened to run first.
 """
 
+from axes.apps import AppConfig as AxesAppConfig
 from django.contrib import admin
 from django.contrib.admin.apps import SimpleAdminConfig
 from django.contrib.admin.checks import check_admin_app, check_dependencies
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 def discover_and_check_admin(app_configs, **kwargs):
@@ -32,3 +34,9 @@ class AdminConfig(SimpleAdminConfig):
         # SimpleAdminConfig.ready() registers these two; the second is wrapped here.
         checks.register(check_dependencies, checks.Tags.admin)
         checks.register(discover_and_check_admin, checks.Tags.admin)
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes under a Chinese name in the admin's index (its own is "Axes", issue 14.8)."""
+
+    verbose_name = _("登录安全")

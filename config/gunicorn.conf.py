@@ -7,7 +7,14 @@ another machine, so X-Forwarded-Proto is trusted only from there.
 
 import multiprocessing
 import os
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from config.timezone import use_site_time_zone  # noqa: E402
+
+# The master logs in the site's zone, as the workers do once Django loads (config/timezone.py).
+use_site_time_zone()
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 worker_class = "gthread"

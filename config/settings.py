@@ -14,6 +14,8 @@ from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.timezone import TIME_ZONE as SITE_TIME_ZONE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -58,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "simple_history",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, named in Chinese
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from static/ (no CDN)
@@ -155,6 +157,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_VERBOSE = False  # no "AXES: BEGIN …" banner on every command (issue 14.12)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -229,7 +232,7 @@ SPECTACULAR_SETTINGS = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = SITE_TIME_ZONE  # config/timezone.py: gunicorn logs in it too
 USE_I18N = True
 USE_TZ = True
 

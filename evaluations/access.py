@@ -47,6 +47,7 @@ IMPORT_DATA = "evaluations.import_data"
 EXPORT_DATA = "evaluations.export_data"
 VERIFY_FINDING = "evaluations.verify_finding"
 ADD_FISCAL_YEAR = "evaluations.add_fiscalyear"
+CHANGE_FISCAL_YEAR = "evaluations.change_fiscalyear"  # opening a year for entry (years.py)
 
 # Actions of restrict(), named as Django's model permissions are.
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"

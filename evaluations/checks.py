@@ -19,10 +19,13 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from common.formatting import amount, percent
+from common.text import is_sentence
 from evaluations.models import (
     BudgetExecution,
+    OutcomeNarrative,
     Project,
     ProjectFund,
     Report,
@@ -51,6 +54,18 @@ FINDING_OVERDUE = "finding_overdue"
 FINDING_CARRIED_OVER = "finding_carried_over"
 TARGETS_IN_REVIEW = "targets_in_review"
 ADJUSTMENTS_PENDING = "adjustments_pending"
+SECTION_MISSING = "section_missing"
+
+# The sections of the official outline a report must write (docs/design.md, "Consistency
+# checks"): the report's field and the section's number and title in the outline. 六（一）
+# is also written by its numbered 绩效情况 paragraphs (narratives).
+REQUIRED_SECTIONS = (
+    ("profile", _lazy("一（一）部门基本情况")),
+    ("overall_summary", _lazy("六（一）部门整体支出绩效情况")),
+    ("problems", _lazy("七、存在的问题及原因分析")),
+    ("improvements", _lazy("八、下一步改进措施")),
+    ("result_application", _lazy("九、绩效自评结果拟应用和公开情况")),
+)
 
 AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
@@ -92,6 +107,7 @@ class ReportData:
     findings: Sequence[RectificationFinding] = ()
     # Adjustments of approved targets still awaiting a reviewer (read only once approved).
     pending_adjustments: int = 0
+    narratives: Sequence[OutcomeNarrative] = ()
 
     @cached_property
     def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
@@ -120,7 +136,7 @@ class ReportData:
 
 
 def load(report: Report) -> ReportData:
-    """Fetch what the checks need in four queries, however large the report."""
+    """Fetch what the checks need in five queries, however large the report."""
     return ReportData(
         report=report,
         budget_executions=list(
@@ -144,6 +160,7 @@ def load(report: Report) -> ReportData:
             report.target_adjustments.filter(status=TargetAdjustment.Status.PENDING).count()
             if report.targets_status == Report.TargetsStatus.APPROVED else 0
         ),
+        narratives=list(report.narratives.order_by("position")),
     )
 
 
@@ -185,6 +202,8 @@ def warnings(findings: Iterable[Finding]) -> list[Finding]:
 def run_checks(data: ReportData) -> list[Finding]:
     """Every check over one report's rows, errors and warnings in document order."""
     findings: list[Finding] = []
+    if data.report is not None:
+        findings += _sections_written(data)
     findings += _negative_amounts(data)
     if data.report is not None:  # the budgets' sums need the whole report's projects
         findings += _projects_add_up(data)
@@ -231,6 +250,24 @@ def _label(row) -> str:
     if isinstance(row, ProjectFund):
         return f"{row.project} · {row.funding_source}" if row.project_id else str(row.funding_source)
     return str(row)
+
+
+def _sections_written(data: ReportData) -> list[Finding]:
+    """Each section the outline requires says at least a sentence (common.text.is_sentence)."""
+    found = []
+    for name, section in REQUIRED_SECTIONS:
+        text = getattr(data.report, name)
+        if name == "overall_summary":
+            text = "\n".join([text, *(f"{n.headline}{n.body}" for n in data.narratives)])
+        if not is_sentence(text):
+            found.append(Finding(
+                SECTION_MISSING, ERROR,
+                _("“%(section)s”未填写：报告提纲要求这一部分，请至少写一句话（不能只写“无”）。")
+                % {"section": section},
+                {"field": name},
+                str(section),
+            ))
+    return found
 
 
 def _negative_amounts(data: ReportData) -> list[Finding]:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import timezone
 
 from evaluations.models import (
     BudgetExecution,
@@ -63,9 +62,10 @@ def load_sample_report(*, publish: bool = True) -> Report:
         department=department, fiscal_year=fiscal_year, defaults=data["report"]
     )
     if created and publish:
+        # The seed's own metadata only (issue 14.11): it states no publication date or 索引号,
+        # so neither is invented; the page leaves them out until a publication sets them.
         report.status = Report.Status.PUBLISHED
-        report.published_at = timezone.now()
-        report.save(update_fields=["status", "published_at"])
+        report.save(update_fields=["status"])
 
     sources = {s.code: s for s in FundingSource.objects.all()}
     for row in data["budget_executions"]:

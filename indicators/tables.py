@@ -38,6 +38,11 @@ class SelfEvaluationTable:
     grade: str | None = None
 
     @property
+    def any_missed(self) -> bool:
+        """Whether a row misses its target, so a table shows the deviation reasons beside it."""
+        return any(row.missed for row in self.indicators)
+
+    @property
     def is_scored(self) -> bool:
         """A table is scored only when some indicator carries a weight (分值)."""
         return self.total is not None
@@ -106,12 +111,20 @@ def project_table(project, indicators: Sequence) -> SelfEvaluationTable:
     )
 
 
+def _sum_of_all(values: Iterable[Decimal | None]) -> Decimal | None:
+    """A total only when every row has the figure: beside the expenditure of every budget, a
+    budget figure of some budgets alone is not like with like (issue 14.11: the sample's
+    年初预算数 392.69, the general budget's only, beside 全年执行数 3,727.61 of all budgets)."""
+    values = list(values)
+    return None if not values or any(v is None for v in values) else sum(values, ZERO)
+
+
 def department_table(report, budget_executions: Sequence, indicators: Sequence) -> SelfEvaluationTable:
     """部门整体支出绩效自评表: budgets added up, with the department-level indicators."""
     return build_table(
         indicators=indicators,
-        initial_budget=_sum(b.initial_budget for b in budget_executions),
-        adjusted_budget=_sum(b.adjusted_budget for b in budget_executions),
+        initial_budget=_sum_of_all(b.initial_budget for b in budget_executions),
+        adjusted_budget=_sum_of_all(b.adjusted_budget for b in budget_executions),
         expenditure=_sum(b.expenditure for b in budget_executions),
         execution_weight=report.execution_weight,
     )

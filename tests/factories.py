@@ -57,8 +57,12 @@ class ReportFactory(factory.django.DjangoModelFactory):
 
     department = factory.SubFactory(DepartmentFactory)
     fiscal_year = factory.SubFactory(FiscalYearFactory)
+    # Every section the outline requires (checks.REQUIRED_SECTIONS) says a sentence.
     profile = "部门基本情况。"
+    overall_summary = "部门整体支出绩效情况良好。"
     problems = "存在的问题。"
+    improvements = "下一步改进措施。"
+    result_application = "自评结果用于预算安排。"
 
 
 class BudgetExecutionFactory(factory.django.DjangoModelFactory):

@@ -3,11 +3,17 @@
 ``admin.autodiscover()`` imports this package; the modules below register their ModelAdmins.
 """
 
+from django.contrib import admin
+
 from evaluations.admin import (  # noqa: F401  (registration)
     cycle,
     indicators,
     monitoring,
+    people,
     reports,
     result_use,
     targets,
 )
+
+# After django.contrib.auth's admin (INSTALLED_APPS order): the user page adds clerks.
+people.register(admin.site)

@@ -19,7 +19,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.formatting import amount, percent
 from evaluations import checks
+from evaluations.admin.anchors import LinkedFinding, link_findings
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ReadableUniqueFormSet, ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.year_end import PROGRESS_FIELD, LastProgressMixin
@@ -91,9 +93,12 @@ def cached_project_checks(project: Project | None) -> PageChecks | None:
     return project.__dict__[_CACHE_ATTR]
 
 
-def findings_context(findings: list[checks.Finding]) -> dict:
-    """What admin/evaluations/_findings.html renders."""
-    return {"errors": checks.errors(findings), "warnings": checks.warnings(findings)}
+def findings_context(findings: list[LinkedFinding]) -> dict:
+    """What admin/evaluations/_findings.html renders: findings linked to their fields."""
+    return {
+        "errors": [f for f in findings if f.finding.is_error],
+        "warnings": [f for f in findings if not f.finding.is_error],
+    }
 
 
 def flag_errors(request, findings: list[checks.Finding]) -> None:
@@ -106,7 +111,7 @@ def flag_errors(request, findings: list[checks.Finding]) -> None:
 
 
 def _two(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else amount(value)
 
 
 def total_display(table: SelfEvaluationTable | None) -> str:
@@ -121,7 +126,7 @@ def table_summary(table: SelfEvaluationTable | None) -> str:
     at the top of the page, as checks.py words them)."""
     if table is None:
         return gettext("保存后显示。")
-    rate = "—" if table.execution_rate is None else f"{table.execution_rate:.2f}%"
+    rate = percent(table.execution_rate)
     lines = [
         (gettext("全年预算数"), _two(table.adjusted_budget)),
         (gettext("全年执行数"), _two(table.expenditure)),
@@ -138,10 +143,14 @@ def table_summary(table: SelfEvaluationTable | None) -> str:
 
 # --- Inlines -----------------------------------------------------------------------------
 
+# Stacked rows of four (docs/design.md, "Admin pages at 1,280 px"): one indicator fits the
+# admin's content width, 偏差原因 included, instead of a 17-column row 2,000 px wide.
 INDICATOR_FIELDS = [
-    "position", "level1", "level2", "name", "nature", "unit", "target_value",
-    "target_text", "actual_value", "actual_text", "weight", "tier", "score",
-    "applicable", "deviation", "final_score_display", "check_display",
+    ("position", "level1", "level2", "name"),
+    ("nature", "unit", "target_value", "target_text"),
+    ("actual_value", "actual_text", "tier", "applicable"),
+    ("weight", "score", "final_score_display", "check_display"),
+    "deviation",
 ]
 
 
@@ -179,7 +188,7 @@ class ProjectIndicatorFormSet(IndicatorFormSet):
     constraint_name = "indicator_unique_position_per_project"
 
 
-class IndicatorInlineBase(LastProgressMixin, ScopedInlineMixin, admin.TabularInline):
+class IndicatorInlineBase(LastProgressMixin, ScopedInlineMixin, admin.StackedInline):
     """An indicator row with its computed score and what it still lacks, read-only."""
 
     model = Indicator
@@ -320,7 +329,10 @@ class ProjectScoringMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         page = cached_project_checks(obj)
         if page is not None:
-            context["findings"] = findings_context(page.findings)
+            linked = link_findings(
+                page.findings, context.get("inline_admin_formsets"), project_id=obj.pk
+            )
+            context["findings"] = findings_context(linked)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("项目支出绩效自评表"))

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from common.forms import CleanCharField, PlainDecimalField
@@ -109,6 +110,15 @@ def _feeds_after_the_year(request) -> bool:
     return access.after_the_year(model)
 
 
+# Hints the admin's forms show where the field alone does not say what to enter (issue 14.10).
+FORM_HINTS = {
+    ("evaluations.Project", "code"): _(
+        "项目在本报告中的编号，用于导入导出时对应同一项目，如预算项目编码或自编的 p01、p02；"
+        "只能包含字母、数字、连字符和下划线。"
+    ),
+}
+
+
 class _ScopeMixin:
     """Department isolation and draft-only editing, shared by ModelAdmins and inlines."""
 
@@ -119,6 +129,9 @@ class _ScopeMixin:
             kwargs.setdefault("form_class", CleanCharField)
         elif isinstance(db_field, models.DecimalField):  # read as the importer reads a cell
             kwargs.setdefault("form_class", PlainDecimalField)
+        hint = FORM_HINTS.get((db_field.model._meta.label, db_field.name))
+        if hint:
+            kwargs.setdefault("help_text", hint)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):

@@ -12,6 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -19,9 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import amount, percent
-from evaluations import access, checks, workflow
+from evaluations import access, checks, workflow, years
 from evaluations.access import restrict
 from evaluations.admin import self_evaluation
+from evaluations.admin.anchors import link_findings
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
     ProjectIndicatorInline,
@@ -30,6 +32,7 @@ from evaluations.admin.indicators import (
     ReportIndicatorInline,
     ReportScoringMixin,
     cached_report_tables,
+    findings_context,
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.past import PastReportAdminMixin
@@ -39,6 +42,7 @@ from evaluations.admin.targets import TargetsActionsMixin
 from evaluations.copying import copy_report_forward
 from evaluations.documents import views as documents
 from evaluations.exports import audit
+from evaluations.exports.delivery import attachment
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -83,8 +87,13 @@ class DepartmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "short_name", "parent"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "short_name"]
-    autocomplete_fields = ["parent"]
+    # A plain select: the autocomplete widget's box has no accessible name (axe-core).
+    autocomplete_fields: list[str] = []
     filter_horizontal = ["staff"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+        js = ["js/admin-a11y.js"]  # the filter widget's icon, given its role
 
 
 @admin.register(FiscalYear)
@@ -164,6 +173,13 @@ class WorkflowActionForm(ActionForm):
     )
 
 
+# Steps that change what the public reads ask for a confirmation first (workflow_view).
+CONFIRMED_ACTIONS = {
+    ReportEvent.Action.PUBLISH: _("公开后，报告将在公开网站上对所有人可见。"),
+    ReportEvent.Action.REOPEN: _("撤回修订后，报告回到草稿，公开网站上的这份报告将不再显示，直到再次公开。"),
+}
+
+
 def _run_transition(model_admin, request, report: Report, action: str, comment: str, prefix: str = "") -> bool:
     """Run one workflow step and tell the user how it went; False when it was refused."""
     try:
@@ -222,7 +238,7 @@ class ReportAdmin(
     list_select_related = ["department", "fiscal_year"]
     search_fields = ["department__name", "department__code", "title", "projects__name"]
     autocomplete_fields = ["department"]
-    date_hierarchy = "published_at"
+    # Grouped by fiscal year (the list filter), not by publication date (issue 14.12).
     form = ReportForm
     # The workflow's fields (Report.WORKFLOW_FIELDS) are shown, never posted.
     readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation", "recheck_summary",
@@ -269,7 +285,48 @@ class ReportAdmin(
             field.queryset = field.queryset.filter(
                 Q(**access.new_report_year_lookups(request.user)) | Q(pk=keep)
             )
+            # The options were fetched once for the request (ScopedAdminMixin._share_choices)
+            # before this filter: narrow them the same way, or closed years stay listed and
+            # are refused on save without saying why (issue 14.1).
+            field.choices = [
+                (value, label) for value, label in field.choices
+                if value == "" or value.value == keep
+                or access.takes_new_reports(value.instance, request.user)
+            ]
+            if hasattr(field.widget, "widget"):
+                field.widget.widget.choices = field.choices
+            if obj is None and not years.may_open(request.user):
+                field.help_text = years.ASK_A_REVIEWER  # whom to ask for a year not listed
+                field.error_messages = {**field.error_messages, "invalid_choice": years.NOT_OPEN}
         return form
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "open_years": years.open_years()}
+        extra_context["audit_log_url"] = (
+            reverse("admin:evaluations_report_audit_log")
+            if access.may_read_audit_log(request.user) else None
+        )
+        if years.may_open(request.user):
+            extra_context["year_to_open"] = years.next_to_open()
+        else:
+            extra_context["ask_a_reviewer"] = years.ASK_A_REVIEWER
+        return super().changelist_view(request, extra_context)
+
+    def open_year_view(self, request):
+        """POST target of the reports list's "open next year" button (evaluations/years.py)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            year = years.open_for_entry(int(request.POST.get("year", "")), request.user)
+        except ValueError:
+            raise Http404 from None
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, gettext("%(year)s年度已开放填报。") % {"year": year.year}, messages.SUCCESS
+            )
+        return redirect(reverse("admin:evaluations_report_changelist"))
 
     def history_view(self, request, object_id, extra_context=None):
         # Budget and project-fund rows have no page of their own: their history is here.
@@ -282,6 +339,11 @@ class ReportAdmin(
     def get_urls(self):
         app, model = self.opts.app_label, self.opts.model_name
         return [
+            path(
+                "open-year/",
+                self.admin_site.admin_view(self.open_year_view),
+                name=f"{app}_{model}_open_year",
+            ),
             path(
                 "<path:object_id>/workflow/",
                 self.admin_site.admin_view(self.workflow_view),
@@ -313,12 +375,36 @@ class ReportAdmin(
         if report is None:
             raise Http404
         action = request.POST.get("action", "")
-        _run_transition(self, request, report, action, request.POST.get("comment", ""))
+        comment = request.POST.get("comment", "")
+        if (
+            action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1"
+            and action in workflow.available_actions(report, request.user, list(report.events.all()))
+        ):
+            return self._confirm_transition(request, report, action, comment)
+        _run_transition(self, request, report, action, comment)
         return redirect(reverse("admin:evaluations_report_change", args=[report.pk]))
+
+    def _confirm_transition(self, request, report: Report, action: str, comment: str):
+        """Publishing and reopening change what the public reads: a page says so, then the
+        same POST with ``confirmed=1`` does it (no JavaScript; issue 14.12)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("确认%(action)s") % {"action": ReportEvent.Action(action).label},
+            "opts": self.opts, "original": report, "action": action,
+            "action_label": ReportEvent.Action(action).label, "comment": comment,
+            "consequence": CONFIRMED_ACTIONS[action],
+            "url": reverse("admin:evaluations_report_workflow", args=[report.pk]),
+            "cancel_url": reverse("admin:evaluations_report_change", args=[report.pk]),
+        }
+        return TemplateResponse(request, "admin/evaluations/report/confirm_workflow.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
             context["workflow"] = self._workflow_context(request, obj)
+            linked = link_findings(
+                cached_report_tables(obj).findings, context.get("inline_admin_formsets")
+            )
+            context["workflow"].update(findings_context(linked))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_context(self, request, report: Report) -> dict:
@@ -356,8 +442,20 @@ class ReportAdmin(
 
     def _bulk(self, request, queryset, action):
         comment = request.POST.get("comment", "")
-        for report in queryset.select_related("department", "fiscal_year"):
+        reports = list(queryset.select_related("department", "fiscal_year"))
+        if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1":
+            # The list's actions confirm too: the same POST again, with confirmed=1.
+            return TemplateResponse(request, "admin/evaluations/report/confirm_bulk.html", {
+                **self.admin_site.each_context(request),
+                "title": gettext("确认%(action)s") % {"action": ReportEvent.Action(action).label},
+                "opts": self.opts, "reports": reports, "comment": comment,
+                "action_name": request.POST.get("action", ""),
+                "action_label": ReportEvent.Action(action).label,
+                "consequence": CONFIRMED_ACTIONS[action],
+            })
+        for report in reports:
             _run_transition(self, request, report, action, comment, prefix=f"{report}：")
+        return None
 
     @admin.action(description=_("提交所选报告"), permissions=["submit"])
     def submit_selected(self, request, queryset):
@@ -373,11 +471,11 @@ class ReportAdmin(
 
     @admin.action(description=_("公开所选报告"), permissions=["publish"])
     def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, ReportEvent.Action.PUBLISH)
+        return self._bulk(request, queryset, ReportEvent.Action.PUBLISH)
 
     @admin.action(description=_("撤回所选已公开报告以修订（须填写意见）"), permissions=["publish"])
     def reopen_selected(self, request, queryset):
-        self._bulk(request, queryset, ReportEvent.Action.REOPEN)
+        return self._bulk(request, queryset, ReportEvent.Action.REOPEN)
 
     # -- Audit trail export --------------------------------------------------------------
 
@@ -386,16 +484,8 @@ class ReportAdmin(
         if not access.may_read_audit_log(request.user):
             raise PermissionDenied
         response = StreamingHttpResponse(audit.csv_lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        response["Content-Disposition"] = attachment("audit-log.csv", gettext("审计日志.csv"))
         return response
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = extra_context or {}
-        extra_context["audit_log_url"] = (
-            reverse("admin:evaluations_report_audit_log")
-            if access.may_read_audit_log(request.user) else None
-        )
-        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("项目数"), ordering="project_total")
     def project_count(self, obj: Report) -> int:

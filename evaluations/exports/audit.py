@@ -66,6 +66,24 @@ def _m2m_members(model, history_model) -> list[tuple[str, dict[int, frozenset[st
     return result
 
 
+def _relation_labels(history_model, fields) -> dict[str, dict]:
+    """For each foreign key of a history table: id → the related object's label ("报告: 2022年度
+    某部门…", not "报告: 1"; issue 14.9). Two queries per key, however long the history; an id
+    whose object is gone stays as the id."""
+    labels = {}
+    for f in fields:
+        if not f.is_relation or f.related_model is None:
+            continue
+        ids = set(history_model.objects.values_list(f.attname, flat=True).distinct()) - {None}
+        related = f.related_model._default_manager.select_related()
+        labels[f.attname] = {pk: str(obj) for pk, obj in related.in_bulk(ids).items()}
+    return labels
+
+
+def _shown(labels: dict[str, dict], f, value) -> object:
+    return labels[f.attname].get(value, value) if f.attname in labels else value
+
+
 def _names(members: frozenset[str]) -> str:
     return join_names(sorted(members)) or "—"
 
@@ -81,6 +99,7 @@ def rows() -> Iterator[list[str]]:
         ]
         pk = model._meta.pk.attname
         m2m = _m2m_members(model, history_model)
+        labels = _relation_labels(history_model, fields)
         previous = None
         records = (
             history_model.objects.select_related("history_user")
@@ -95,11 +114,13 @@ def rows() -> Iterator[list[str]]:
                 new = getattr(record, f.attname)
                 if previous is None:
                     if record.history_type == "+" and new not in (None, ""):
-                        changes.append(f"{f.verbose_name}: {new}")
+                        changes.append(f"{f.verbose_name}: {_shown(labels, f, new)}")
                     continue
                 old = getattr(previous, f.attname)
                 if old != new:
-                    changes.append(f"{f.verbose_name}: {old} → {new}")
+                    changes.append(
+                        f"{f.verbose_name}: {_shown(labels, f, old)} → {_shown(labels, f, new)}"
+                    )
             # Granting or withdrawing a department's staff is a change auditors look for.
             for label, members in m2m:
                 now = members.get(record.history_id, frozenset())

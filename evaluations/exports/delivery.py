@@ -8,6 +8,7 @@ import logging
 import socket
 import struct
 from collections.abc import Iterator, Mapping
+from urllib.parse import quote
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +35,9 @@ def failing_loudly(pieces: Iterator[bytes], environ: Mapping) -> Iterator[bytes]
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
                 sock.close()
         raise
+
+
+def attachment(ascii_name: str, name: str) -> str:
+    """A Content-Disposition naming the file in the reader's language (RFC 6266 ``filename*``),
+    with the ASCII name for clients that read only ``filename`` (issue 14.8)."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

@@ -68,6 +68,8 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
+        if not any(self.counts.values()):
+            return _("文件没有数据行：0 行。")
         return _("新增 %(new)s 行，更新 %(update)s 行，未变 %(skip)s 行。") % {
             "new": self.count(NEW), "update": self.count(UPDATE), "skip": self.count(SKIP),
         }

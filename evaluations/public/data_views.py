@@ -7,13 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.db_router import public_reads
 from evaluations import access
 from evaluations import datasets as ds
-from evaluations.exports.delivery import failing_loudly
+from evaluations.exports.delivery import attachment, failing_loudly
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
 from evaluations.models import FundingSource, Report
 from evaluations.public.datapackage import data_package
@@ -45,9 +46,19 @@ def _bom(request: HttpRequest, default: bool = False) -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
-def _csv_response(request: HttpRequest, pieces, filename: str) -> StreamingHttpResponse:
+def download_name(data: ds.Dataset, years: list[int], what: str = "") -> str:
+    """"2022年度绩效指标.csv": the year(s) and the dataset, as a person would name the file."""
+    label = str(data.label) + what
+    if not years:
+        return gettext("%(dataset)s（全部年度）.csv") % {"dataset": label}
+    return gettext("%(years)s年度%(dataset)s.csv") % {
+        "years": "、".join(str(y) for y in years), "dataset": label,
+    }
+
+
+def _csv_response(request: HttpRequest, pieces, filename: str, name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(failing_loudly(pieces, request.META), content_type=CSV_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment(filename, name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -79,7 +90,7 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     filename = f"{data.name}{'-' + suffix if suffix else ''}.csv"
     return _csv_response(
         request, stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
-        filename,
+        filename, download_name(data, [y for y in years if y > 0]),
     )
 
 
@@ -97,7 +108,9 @@ def template(request: HttpRequest, dataset: str) -> HttpResponse:
         template_csv(data, header=_header(request), bom=_bom(request, default=True)).encode("utf-8"),
         content_type=CSV_TYPE,
     )
-    response["Content-Disposition"] = f'attachment; filename="{data.name}-template.csv"'
+    response["Content-Disposition"] = attachment(
+        f"{data.name}-template.csv", gettext("%(dataset)s导入模板.csv") % {"dataset": data.label}
+    )
     return response
 
 
@@ -165,5 +178,5 @@ def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResp
     )
     return _csv_response(
         request, stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
-        f"{data.name}-{year}.csv",
+        f"{data.name}-{year}.csv", download_name(data, [year]),
     )

@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language as django_set_language
 
-from common.formatting import amount
+from common.formatting import amount, score
 from evaluations import monitoring
 from evaluations.documents.storage import stored_documents
 from evaluations.models import (
@@ -34,6 +34,7 @@ from evaluations.models import (
 )
 from evaluations.public import charts
 from evaluations.public.followup import followup
+from evaluations.public.search import with_snippets
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
 from evaluations.public.targets import approved_adjustments
@@ -104,7 +105,7 @@ def home(request: HttpRequest) -> HttpResponse:
             published().filter(fiscal_year__year=latest)
             .annotate(total=_total_expenditure()).order_by("department__code")
         )
-    results = list(_search(query)[:SEARCH_LIMIT]) if query else None
+    results = with_snippets(list(_search(query)[:SEARCH_LIMIT]), query) if query else None
     return render(request, "evaluations/home.html", {
         "years": years, "latest": latest, "reports": reports,
         "query": query, "results": results, "search_limit": SEARCH_LIMIT,
@@ -388,7 +389,7 @@ def department_detail(request: HttpRequest, department_code: str) -> HttpRespons
             description=gettext("各年度部门整体支出绩效自评得分（满分100），数据见旁边的表格。"),
             points=[charts.Point(str(r.report.fiscal_year.year), r.table.total) for r in rows],
             maximum=Decimal("100"),
-            value_format=lambda v: f"{v:.2f}",
+            value_format=score,
         )
     return render(request, "evaluations/department.html", {
         "department": department, "columns": columns, "rows": rows,

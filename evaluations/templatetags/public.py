@@ -57,7 +57,7 @@ def percent(value: Decimal | None) -> str:
 
 @register.filter
 def score(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return formatting.score(value)
 
 
 @register.filter

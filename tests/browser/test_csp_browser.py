@@ -46,7 +46,9 @@ def chromium_page(monkeypatch):
 @pytest.fixture
 def published_sample(transactional_db):
     from evaluations.sample import load_sample_report
+    from tests.browser.test_public_browser import _seed_funding_sources
 
+    _seed_funding_sources()  # an earlier transactional test may have flushed them
     UserFactory(username="root", is_superuser=True, password="correct horse battery staple")
     return load_sample_report()
 

@@ -93,7 +93,8 @@ def test_new_reports_only_in_open_years(client, data_entry_user):
     response = client.post(add, report_form_data(world.report_a, fiscal_year=closed.pk))
 
     assert response.status_code == 200
-    assert "选择一个有效的选项" in "".join(errors(response))
+    # Refused, saying whom to ask (issue 14.1), not Django's bare "选择一个有效的选项".
+    assert "该年度未开放填报。请联系审核人" in "".join(errors(response))
     assert not Report.objects.filter(fiscal_year=closed).exists()
 
     # A draft already in a year that has since closed takes no more entry (is_open is "entry

@@ -3,6 +3,7 @@ it flags on save are the ones submission refuses, and a project's page lists tha
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,15 @@ from tests.factories import (
     ReportFactory,
 )
 from tests.indicators.test_admin_indicators import form_data
+
+
+def _listed(finding, content: str) -> bool:
+    """The finding's message is listed, linked to its field where the page has one."""
+    return re.search(
+        f'data-code="{finding.code}">(<a href="#id_[^"]+">)?{re.escape(finding.message)}(</a>)?</li>',
+        content,
+    ) is not None
+
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +84,7 @@ def test_report_page_lists_every_finding(client, superuser, faulty_report):
     page = client.get(reverse("admin:evaluations_report_change", args=[faulty_report.pk]))
     content = page.content.decode()
     for finding in checks.check_report(faulty_report):
-        assert f'data-code="{finding.code}">{finding.message}</li>' in content
+        assert _listed(finding, content)
 
 
 def test_project_page_lists_its_findings_errors_and_warnings(client, superuser, faulty_report):
@@ -87,7 +97,7 @@ def test_project_page_lists_its_findings_errors_and_warnings(client, superuser, 
         checks.DEVIATION_MISSING, checks.WEIGHTS_MISMATCH,
     }
     for finding in found:
-        assert f'data-code="{finding.code}">{finding.message}</li>' in content
+        assert _listed(finding, content)
     # Nothing about the report as a whole or the department's table.
     assert checks.PROJECTS_SUM not in content and "完成项目数" not in content
 
@@ -102,3 +112,21 @@ def test_project_page_flags_its_errors_on_save(client, superuser, faulty_report)
     response = client.post(url, form_data(client.get(url)))
     assert response.status_code == 302
     assert _flagged(response) == [f.message for f in checks.errors(checks.check_project(first))]
+
+
+def test_each_finding_links_to_the_input_it_asks_for(client, superuser, faulty_report):
+    """Issue 14.6: the field a check names is one click away (its id, so no JavaScript)."""
+    faulty_report.problems = ""
+    faulty_report.save()
+    client.force_login(superuser)
+    content = client.get(
+        reverse("admin:evaluations_report_change", args=[faulty_report.pk])
+    ).content.decode()
+    links = dict(re.findall(r'data-code="([a-z_]+)"><a href="#(id_[^"]+)">', content))
+    assert links[checks.SECTION_MISSING] == "id_problems"
+    assert re.fullmatch(r"id_indicators-\d+-deviation", links[checks.DEVIATION_MISSING])
+    assert re.fullmatch(r"id_projects-\d+-outcome", links[checks.OUTCOME_MISSING])
+    for anchor in links.values():
+        assert f'id="{anchor}"' in content  # the input is on this page
+    deviation = re.search(f'<textarea name="{links[checks.DEVIATION_MISSING][3:]}"', content)
+    assert deviation is not None

@@ -192,8 +192,8 @@ def test_negative_amounts_are_errors(clean_report):
 
 
 def test_checks_read_a_report_in_a_fixed_number_of_queries(clean_report, django_assert_num_queries):
-    # budgets, projects, fund rows, indicators, findings (this year's and last year's)
-    with django_assert_num_queries(5):
+    # budgets, projects, fund rows, indicators, narratives, findings (this year's and last year's)
+    with django_assert_num_queries(6):
         checks.check_report(clean_report)
     for _ in range(5):
         project = ProjectFactory(report=clean_report, expenditure=Decimal("0"), adjusted_budget=None)
@@ -203,3 +203,35 @@ def test_checks_read_a_report_in_a_fixed_number_of_queries(clean_report, django_
     with django_assert_num_queries(5):
         assert checks.check_report(clean_report) == []
     assert Project.objects.filter(report=clean_report).count() == 7
+
+
+@pytest.mark.parametrize("blank", ["", "  \n ", "无。", "—"])
+@pytest.mark.parametrize(("field", "section"), [
+    ("profile", "一（一）部门基本情况"),
+    ("overall_summary", "六（一）部门整体支出绩效情况"),
+    ("problems", "七、存在的问题及原因分析"),
+    ("improvements", "八、下一步改进措施"),
+    ("result_application", "九、绩效自评结果拟应用和公开情况"),
+])
+def test_each_section_the_outline_requires_needs_a_sentence(clean_report, field, section, blank):
+    setattr(clean_report, field, blank)
+    clean_report.save()
+    [finding] = checks.check_report(clean_report)
+    assert (finding.code, finding.severity) == (checks.SECTION_MISSING, checks.ERROR)
+    assert section in finding.message
+    assert finding.figures == {"field": field}
+
+
+def test_numbered_narratives_write_section_six_one(clean_report):
+    from tests.factories import OutcomeNarrativeFactory
+
+    clean_report.overall_summary = ""
+    clean_report.save()
+    OutcomeNarrativeFactory(report=clean_report, headline="园区经济稳步增长", body="")
+    assert checks.check_report(clean_report) == []
+
+
+def test_other_matters_is_optional(clean_report):
+    clean_report.other_matters = ""
+    clean_report.save()
+    assert checks.check_report(clean_report) == []

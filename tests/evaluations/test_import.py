@@ -378,12 +378,18 @@ def test_xlsx_numbers_typed_as_numbers_or_as_text(d1):
     assert str(rows[0][2]) == "0.0000"  # -0 stored as 0
 
 
-def test_empty_and_header_only_files_are_errors(d1):
+def test_an_empty_file_is_an_error(d1):
     assert "第 1 行：文件是空的" in run_failing("projects", "")
     assert "第 1 行：文件是空的" in run_failing("projects", "\ufeff\r\n")
-    assert "第 2 行：文件只有表头，没有数据行" in run_failing("projects", PROJECTS_CSV.splitlines()[0] + "\r\n,,,\r\n")
-    result = import_file(ds.PROJECTS, PROJECTS_CSV.splitlines()[0].encode())
-    assert [(e.row, e.column) for e in result.errors] == [(2, "")]
+
+
+@pytest.mark.parametrize("tail", ["", "\r\n", "\r\n,,,\r\n"])
+def test_a_header_only_file_imports_as_zero_rows(d1, tail):
+    """Issue 14.13: an empty dataset exports as its header, which must import back."""
+    out = run("projects", PROJECTS_CSV.splitlines()[0] + tail)
+    assert "0 行" in out
+    result = import_file(ds.PROJECTS, (PROJECTS_CSV.splitlines()[0] + tail).encode())
+    assert result.ok and result.errors == []
     assert not Report.objects.exists() and not FiscalYear.objects.exists()
 
 
@@ -563,3 +569,12 @@ def test_an_import_from_a_file_lets_go_of_each_rows_text_once_read(d1):
     result = import_table(ds.PROJECTS, released, dry_run=True, keep_rows=False)
     assert result.ok and [r.row for r in result.rows] == [2, 3]
     assert released.rows == []
+
+
+def test_the_samples_empty_project_funds_export_imports_back(sample_report, tmp_path):
+    """The sample has no 其中 rows: its project_funds export is a header, and imports as 0 rows."""
+    target = tmp_path / "project_funds.csv"
+    call_command("export_data", "project_funds", "--output", str(target), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_data", "project_funds", str(target), stdout=out, stderr=io.StringIO())
+    assert "0 行" in out.getvalue()

@@ -74,8 +74,9 @@ def test_search_never_finds_unpublished_reports(client, sample_report):
 
 
 def test_home_query_count_is_flat(client, django_assert_num_queries):
-    published_report(year=2023)
-    with django_assert_num_queries(4):  # stamp, years, latest year's reports, search
+    published_report(year=2023, problems="某项目的问题。")  # one result from the start
+    # stamp, years, latest year's reports, search, and the snippets' projects and narratives
+    with django_assert_num_queries(6):
         client.get("/", {"q": "项目"})
     for year in (2021, 2022, 2023):
         for _ in range(4):
@@ -83,9 +84,9 @@ def test_home_query_count_is_flat(client, django_assert_num_queries):
             BudgetExecutionFactory(report=report)
             ProjectFactory(report=report, name="项目甲")
             OutcomeNarrativeFactory(report=report)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         response = client.get("/", {"q": "项目"})
-    assert "找到 12 份报告" in _text(response)
+    assert "找到 13 份报告" in _text(response)
 
 
 # --- Year ------------------------------------------------------------------------------

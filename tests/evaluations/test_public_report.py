@@ -304,3 +304,42 @@ def test_every_csv_link_on_the_report_page_downloads_its_figures(client, sample_
             continue
         assert len(body.splitlines()) >= 2, link  # a header and the report's rows
         assert "dongjiaduan" in body or "董家塅" in body, link
+
+
+def _section(content: bytes, anchor: str) -> str:
+    markup = content.decode()
+    start = markup.index(f'<section id="{anchor}"')
+    return page_text(markup[start: markup.index("</section>", start)].encode(), start="<section")
+
+
+def test_an_empty_text_section_is_not_shown_as_none(client):
+    """Issue 14.2: "无。" under an unwritten section reads as the department stating "none"."""
+    report = published_report(problems="", other_matters="", goals="", profile="本部门负责园区管理。")
+    response = client.get(report.get_absolute_url())
+    for anchor in ("problems", "other"):
+        text = _section(response.content, anchor)
+        assert "无。" not in text and "本部分未填写" in text
+    assert "本部门负责园区管理。" in _section(response.content, "basic")
+    # A budget the report has no row for is still "无" (section 二–五).
+    assert "无。" in _section(response.content, "budget-fund")
+
+
+def test_a_section_that_says_none_in_words_reads_as_written(client):
+    report = published_report(other_matters="无其他需要说明的情况。")
+    text = _section(client.get(report.get_absolute_url()).content, "other")
+    assert "无其他需要说明的情况。" in text and "未填写" not in text
+
+
+def test_a_missed_target_shows_its_deviation_reason_beside_it(client):
+    """Issue 14.3: "新引进项目 ≥16个 14个" showed no explanation on the public page."""
+    report = published_report()
+    IndicatorFactory(report=report, name="新引进项目", target_value=Decimal("16"),
+                     actual_value=Decimal("14"), deviation="受市场环境影响，两个项目推迟签约。")
+    IndicatorFactory(report=report, name="新开工项目", target_value=Decimal("18"),
+                     actual_value=Decimal("18"), deviation="不应出现")
+    text = _section(client.get(report.get_absolute_url()).content, "basic")
+    missed_row = text[text.index("新引进项目"): text.index("新开工项目")]
+    assert "偏差原因分析及改进措施" in text
+    assert "未完成" in missed_row and "受市场环境影响，两个项目推迟签约。" in missed_row
+    # Only a missed target's reason is shown: "missed" is the scoring tables' decision.
+    assert "不应出现" not in text

@@ -106,6 +106,20 @@ def test_submission_is_blocked_by_check_errors(report, data_entry_user):
     assert not report.events.exists()
 
 
+def test_a_report_with_its_text_sections_blank_cannot_be_submitted(report, data_entry_user):
+    """Issue 14.2: budgets and indicators only, every text section blank, was published."""
+    Report.objects.filter(pk=report.pk).update(
+        profile="", overall_summary="", problems="", improvements="", result_application=""
+    )
+    report.narratives.all().delete()
+    with pytest.raises(ValidationError) as excinfo:
+        workflow.submit_report(report, data_entry_user)
+    messages = " ".join(excinfo.value.messages)
+    for section in ("一（一）", "六（一）", "七、", "八、", "九、"):
+        assert section in messages
+    assert status_of(report) == Status.DRAFT
+
+
 @pytest.mark.parametrize("action", ["approve", "publish", "return", "reopen"])
 def test_data_entry_cannot_review_or_publish(report, data_entry_user, reviewer, action):
     workflow.submit_report(report, data_entry_user)
@@ -171,14 +185,16 @@ def test_revision_history_partial(report, data_entry_user, reviewer):
 
 
 def test_revisions_of_the_sample_published_by_the_loader(sample_report, reviewer, superuser):
+    # The seed states no publication date, and the loader invents none (issue 14.11).
+    assert sample_report.published_at is None
     first = workflow.published_revisions(sample_report)
-    assert [(r.revision, r.date, r.note) for r in first] == [
-        (1, sample_report.published_at, "")
-    ]
+    assert [(r.revision, r.date, r.note) for r in first] == [(1, None, "")]
     workflow.reopen_report(sample_report, reviewer, "更正。")
     assert workflow.published_revisions(sample_report) == first  # nothing new is public
     workflow.submit_report(sample_report, superuser)
     workflow.approve_report(sample_report, reviewer)
+    with pytest.raises(ValidationError):  # it was public: republishing needs a revision note
+        workflow.publish_report(sample_report, reviewer, "")
     workflow.publish_report(sample_report, reviewer, "补充了项目明细。")
     assert [(r.revision, r.note) for r in workflow.published_revisions(sample_report)] == [
         (1, ""), (2, "补充了项目明细。"),
@@ -354,11 +370,16 @@ def test_actions_on_the_changelist(client, world, data_entry_user, reviewer):
     client.post(changelist, {"action": "approve_selected", "_selected_action": both})
     assert status_of(world.report_a) == Status.APPROVED
     assert status_of(world.report_b) == Status.DRAFT  # a draft cannot be approved
-    client.post(changelist, {"action": "publish_selected", "_selected_action": both})
+    # Publishing and reopening ask first (issue 14.12); confirmed=1 is the confirmation's POST.
+    asked = client.post(changelist, {"action": "publish_selected", "_selected_action": both})
+    assert "确认公开" in asked.content.decode()
+    assert status_of(world.report_a) == Status.APPROVED
+    client.post(changelist, {"action": "publish_selected", "_selected_action": both, "confirmed": "1"})
     assert status_of(world.report_a) == Status.PUBLISHED
     client.post(
         changelist,
-        {"action": "reopen_selected", "_selected_action": both, "comment": "更正错字。"},
+        {"action": "reopen_selected", "_selected_action": both, "comment": "更正错字。",
+         "confirmed": "1"},
     )
     assert status_of(world.report_a) == Status.DRAFT
     assert ReportEvent.objects.filter(report=world.report_a, action="reopen", comment="更正错字。").exists()
@@ -453,3 +474,21 @@ def test_closing_the_year_stops_entry_into_its_drafts(client, report, data_entry
     # Handing the draft in is not entry: the clerk may still submit it for review.
     workflow.submit_report(report, data_entry_user)
     assert status_of(report) == Status.SUBMITTED
+
+
+def test_publishing_and_reopening_from_the_report_page_ask_first(client, report, data_entry_user, reviewer):
+    """Issue 14.12: publishing had no confirmation; the first POST shows what will happen."""
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    client.force_login(reviewer)
+    asked = client.post(workflow_url(report), {"action": "publish", "comment": "首次公开。"})
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "确认公开" in page and "对所有人可见" in page
+    assert 'name="confirmed" value="1"' in page and 'value="首次公开。"' in page
+    assert status_of(report) == Status.APPROVED
+    client.post(workflow_url(report), {"action": "publish", "comment": "首次公开。", "confirmed": "1"})
+    assert status_of(report) == Status.PUBLISHED
+    asked = client.post(workflow_url(report), {"action": "reopen", "comment": "更正。"})
+    assert "确认撤回修订" in asked.content.decode() and status_of(report) == Status.PUBLISHED
+    client.post(workflow_url(report), {"action": "reopen", "comment": "更正。", "confirmed": "1"})
+    assert status_of(report) == Status.DRAFT

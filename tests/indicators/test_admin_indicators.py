@@ -62,7 +62,9 @@ def _warnings(response) -> list[str]:
 
 def _computed_scores(content: str) -> list[str]:
     """The read-only 计算得分 cells of the indicator rows (the blank template row left off)."""
-    cells = re.findall(r'<td class="field-final_score_display">\s*<p>(.*?)</p>', content)
+    cells = re.findall(
+        r'fieldBox field-final_score_display">.*?<div class="readonly">(.*?)</div>', content, re.S
+    )
     return cells[:-1]
 
 
@@ -275,8 +277,9 @@ def _grow(report, project, start: int, count: int) -> None:
 # The project's page reads its report's fiscal year (a closed year locks the form) for
 # everyone but a superuser, whom a closed year does not lock (access.why_locked); the
 # report and its year come with the project. The report page's checks also read its findings
-# (整改问题, this year's and last year's), which the page lists too.
-REPORT_PAGE_QUERIES = 22
+# (整改问题, this year's and last year's), which the page lists too, and the narratives the
+# section check reads (checks.load).
+REPORT_PAGE_QUERIES = 23
 PROJECT_PAGE_QUERIES = 14
 
 

@@ -1,0 +1,68 @@
+"""Issue 14.1: a clerk could not start next year's report and nothing said so.
+
+Reviewers open a year for entry in one step from the reports list; the clerk's form lists
+the open years and says whom to ask for another (evaluations/years.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from evaluations import access
+from evaluations.models import FiscalYear
+
+pytestmark = pytest.mark.django_db
+LIST = "admin:evaluations_report_changelist"
+
+
+def test_a_reviewer_opens_next_year_in_one_step(client, reviewer):
+    next_year = access.latest_new_year()
+    client.force_login(reviewer)
+    page = client.get(reverse(LIST)).content.decode()
+    assert f"开放 {next_year} 年度填报" in page
+    response = client.post(reverse("admin:evaluations_report_open_year"), {"year": next_year})
+    assert response.status_code == 302
+    assert FiscalYear.objects.get(year=next_year).is_open
+    page = client.get(reverse(LIST)).content.decode()
+    assert f"{next_year}年度已开放填报" in page and f"开放 {next_year} 年度填报" not in page
+
+
+def test_a_closed_year_is_reopened_and_a_far_year_refused(client, reviewer):
+    next_year = access.latest_new_year()
+    FiscalYear.objects.create(year=next_year, is_open=False)
+    client.force_login(reviewer)
+    client.post(reverse("admin:evaluations_report_open_year"), {"year": next_year})
+    assert FiscalYear.objects.get(year=next_year).is_open
+    client.post(reverse("admin:evaluations_report_open_year"), {"year": next_year + 5})
+    assert not FiscalYear.objects.filter(year=next_year + 5).exists()
+
+
+def test_a_clerk_is_told_whom_to_ask_and_cannot_open_a_year(client, data_entry_user):
+    FiscalYear.objects.create(year=2023, is_open=True)
+    FiscalYear.objects.create(year=2022, is_open=False)
+    client.force_login(data_entry_user)
+    page = client.get(reverse(LIST)).content.decode()
+    assert "开放填报的年度：2023。" in page and "请联系审核人" in page
+    assert "/open-year/" not in page
+    form = client.get(reverse("admin:evaluations_report_add")).content.decode()
+    assert "请联系审核人" in form
+    assert '<option value="' in form and ">2022<" not in form
+    response = client.post(
+        reverse("admin:evaluations_report_open_year"), {"year": access.latest_new_year()}
+    )
+    assert response.status_code == 403
+    assert not FiscalYear.objects.filter(year=access.latest_new_year()).exists()
+
+
+def test_a_clerk_posting_a_closed_year_is_told_whom_to_ask(client, data_entry_user):
+    from tests.factories import DepartmentFactory
+
+    department = DepartmentFactory()
+    department.staff.add(data_entry_user)
+    closed = FiscalYear.objects.create(year=2022, is_open=False)
+    client.force_login(data_entry_user)
+    response = client.post(reverse("admin:evaluations_report_add"), {
+        "department": department.pk, "fiscal_year": closed.pk,
+    })
+    assert response.status_code == 200
+    assert "该年度未开放填报。请联系审核人" in response.content.decode()
