@@ -82,7 +82,7 @@ def _grant_roles():
 
     from django.apps import apps
 
-    for name in ("0003_role_groups", "0009_targets_monitoring"):
+    for name in ("0003_role_groups", "0011_targets_monitoring"):
         module = importlib.import_module(f"evaluations.migrations.{name}")
         (module.create_groups if hasattr(module, "create_groups") else module.grant)(apps, None)
 

@@ -10,6 +10,7 @@ from evaluations.models import Report
 from tests.evaluations.attachment_files import PDF
 from tests.evaluations.cycle_helpers import finding, published_report
 from tests.evaluations.test_attachments import attach
+from tests.evaluations.test_public_report import REPORT_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +79,10 @@ def test_query_count_stays_flat_as_findings_and_attachments_grow(client, django_
         Report.objects.filter(pk=report.pk).update(updated_at=datetime.datetime.now(datetime.UTC))
 
     grow(1, 1)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(REPORT_QUERIES):
         first = page(client, report)
     grow(2, 10)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(REPORT_QUERIES):
         more = page(client, report)
     assert first.count('class="meta"') < more.count('class="meta"')
     assert more.count("附件1") >= 1 and more.count("/attachments/") == 11

@@ -20,6 +20,7 @@ from indicators.models import Indicator
 from indicators.tables import project_table
 from indicators.vocabulary import suggested_recommendation
 from tests.evaluations.cycle_helpers import published_report
+from tests.evaluations.test_public_report import REPORT_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +153,7 @@ def test_report_pages_show_the_recheck_and_the_flag(client, reviewer, django_ass
     assert "抽查复核" in admin_page and "差异 -10.00 分" in admin_page and "差异超过 5.00 分" in admin_page
     client.logout()
     url = report.get_absolute_url()
-    with django_assert_num_queries(12):  # as without re-checks: they come with the indicators
+    with django_assert_num_queries(REPORT_QUERIES):  # as without re-checks: they come with the indicators
         public = client.get(url).content.decode()
     assert "抽查复核情况" in public and "82.00" in public and "recheck-flag" in public
 
