@@ -26,7 +26,7 @@ WIDTHS = [375, 1280]
 
 PUBLIC = [
     "/", "/?q=绩效", "/reports/2022/", "/reports/2022/dongjiaduan/", "/departments/dongjiaduan/",
-    "/data/", "/no-such-page/",
+    "/data/", "/no-such-page/", "/rankings/2022/", "/departments/dongjiaduan/indicators/",
 ]
 
 
@@ -57,6 +57,11 @@ def site(live_server):
     Indicator.objects.create(report=draft, level1="output", level2="quantity", name="新引进项目",
                              nature="gte", unit="个", target_value=Decimal("16"),
                              actual_value=Decimal("14"), position=1)
+    # 整改情况 on the published page (its own section, public/followup.py).
+    from evaluations.models import Finding
+
+    Finding.objects.create(report=published, position=1, source="self", description="预算执行进度偏慢",
+                           measure="按月通报执行进度", owner="财务室", status="in_progress")
     UserFactory(username="root", is_superuser=True, password=PASSWORD)
     assert Report.objects.filter(pk=published.pk).exists()
     return {"published": published, "draft": draft}
@@ -92,6 +97,8 @@ def test_the_admins_main_screens_have_no_violations(new_page, live_server, site,
         f"/admin/evaluations/report/{site['published'].pk}/change/",
         f"/admin/evaluations/project/{project.pk}/change/", "/admin/evaluations/report/import/",
         "/admin/auth/user/add/", "/admin/evaluations/department/add/",
+        "/admin/evaluations/finding/", "/admin/evaluations/monitoringoverview/",
+        "/admin/evaluations/targetadjustment/", "/admin/evaluations/attachment/add/",
     ]
     for path in screens:
         page.goto(live_server.url + path)
