@@ -159,7 +159,7 @@ def _grade_floors() -> str:
 def _grade_meaning():
     """The grade column's meaning, stated from scoring.GRADE_FLOORS rather than restated."""
     return format_lazy(
-        _("{floors}，其余为{below}；无总分时为空。"),
+        _("按报告的评分规则；全国通用规则为{floors}，其余为{below}；无总分时为空。"),
         floors=lazy(_grade_floors, str)(), below=GRADE_LABELS[GRADE_BELOW],
     )
 
@@ -217,6 +217,8 @@ REPORTS = Dataset(
         Column("result_application", _("绩效自评结果拟应用和公开情况"), TEXT, "",
                field="result_application"),
         Column("other_matters", _("其他需要说明的情况"), TEXT, "", field="other_matters"),
+        Column("rule_set", _("评分规则"), CODE,
+               _("报告评分所依据的评分规则的编码（见下文“评分规则”）；留空：新报告取该年度的默认规则，已有报告不变。")),
         _rate(_("各类预算支出合计 ÷ 全年预算数合计，百分数，保留2位小数。")),
         *_score_columns(_("部门整体支出绩效")),
     ),
