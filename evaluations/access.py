@@ -42,6 +42,8 @@ PUBLISH_REPORT = "evaluations.publish_report"
 IMPORT_DATA = "evaluations.import_data"
 EXPORT_DATA = "evaluations.export_data"
 ADD_FISCAL_YEAR = "evaluations.add_fiscalyear"
+# 评分规则: the roles read them; only superusers change them (evaluations/admin/rule_sets.py).
+VIEW_RULE_SET = "indicators.view_ruleset"
 
 # Actions of restrict(), named as Django's model permissions are.
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"

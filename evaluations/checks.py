@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from common.formatting import amount, percent
 from evaluations.models import BudgetExecution, Project, ProjectFund, Report, amount_names
 from indicators import scoring, tables
 from indicators.models import Indicator
+from indicators.vocabulary import Nature, is_cost
 
 ERROR = "error"
 WARNING = "warning"
@@ -38,6 +40,8 @@ DEVIATION_MISSING = "deviation_missing"
 EXECUTION_EXPLANATION_MISSING = "execution_explanation_missing"
 WEIGHTS_MISMATCH = "weights_mismatch"
 SCORE_OUT_OF_BAND = "score_out_of_band"
+COST_NOT_LTE = "cost_not_lte"
+STORED_SCORES_STALE = "stored_scores_stale"
 
 AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
@@ -75,6 +79,8 @@ class ReportData:
     projects: Sequence[Project]
     project_funds: Sequence[ProjectFund] = ()
     indicators: Sequence[Indicator] = ()
+    # The report's rule set (indicators.rule_sets): the tables here are scored afresh under it.
+    rules: scoring.Rules = scoring.NATIONAL_2020
 
     @cached_property
     def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
@@ -86,14 +92,17 @@ class ReportData:
     @cached_property
     def department_table(self) -> tables.SelfEvaluationTable:
         """部门整体支出绩效自评表, from the budgets and the department-level indicators."""
-        return tables.department_table(
-            self.report, self.budget_executions, self._indicators_by_project.get(None, [])
+        return tables.score_department_table(
+            self.report, self.budget_executions, self._indicators_by_project.get(None, []),
+            self.rules,
         )
 
     @cached_property
     def _project_tables(self) -> dict[int, tables.SelfEvaluationTable]:
         return {
-            project.pk: tables.project_table(project, self._indicators_by_project.get(project.pk, []))
+            project.pk: tables.score_project_table(
+                project, self._indicators_by_project.get(project.pk, []), self.rules
+            )
             for project in self.projects
         }
 
@@ -103,9 +112,10 @@ class ReportData:
 
 
 def load(report: Report) -> ReportData:
-    """Fetch what the checks need in four queries, however large the report."""
+    """Fetch what the checks need in five queries, however large the report."""
     return ReportData(
         report=report,
+        rules=report.rule_set.rules,
         budget_executions=list(
             report.budget_executions.select_related("funding_source").order_by(
                 "funding_source__position", "pk"
@@ -120,9 +130,10 @@ def load(report: Report) -> ReportData:
 
 
 def load_project(project: Project) -> ReportData:
-    """The rows of one project (its fund rows and indicators), in two queries."""
+    """The rows of one project (its fund rows and indicators), in four queries."""
     return ReportData(
         report=None,
+        rules=project.report.rule_set.rules,
         budget_executions=(),
         projects=[project],
         project_funds=list(project.funds.select_related("funding_source")),
@@ -163,6 +174,9 @@ def run_checks(data: ReportData) -> list[Finding]:
     findings += _project_funds_add_up(data)
     findings += _outcomes_present(data)
     findings += _tables(data)
+    findings += _cost_natures(data)
+    if data.report is not None and data.report.status == Report.Status.DRAFT:
+        findings += _stored_scores(data)
     return findings
 
 
@@ -294,27 +308,30 @@ def _tables(data: ReportData) -> list[Finding]:
     if data.report is not None:
         found += _table_findings(
             data.department_table, _("部门整体"), data.report.execution_explanation, None,
+            data.rules,
         )
     for project in data.projects:
         found += _table_findings(
             data.project_table(project), _("项目“%(project)s”") % {"project": project.name},
-            project.execution_explanation, project.pk,
+            project.execution_explanation, project.pk, data.rules,
         )
     return found
 
 
 def _table_findings(
     table: tables.SelfEvaluationTable, subject: str, explanation: str, project_id: int | None,
+    rules: scoring.Rules,
 ) -> list[Finding]:
     found = []
-    if scoring.needs_execution_explanation(table.execution_rate) and not explanation.strip():
+    if scoring.needs_execution_explanation(table.execution_rate, rules) and not explanation.strip():
         found.append(Finding(
             EXECUTION_EXPLANATION_MISSING, ERROR,
             _("%(subject)s预算执行率 %(rate)s（全年执行数 %(expenditure)s 万元 ÷ 全年预算数 "
-              "%(budget)s 万元）低于90%%，须填写执行率偏低说明。")
+              "%(budget)s 万元）低于%(threshold)s%%，须填写执行率偏低说明。")
             % {
                 "subject": subject, "rate": percent(table.execution_rate),
                 "expenditure": amount(table.expenditure), "budget": amount(table.adjusted_budget),
+                "threshold": rules.explanation_below.normalize(),
             },
             {
                 "execution_rate": table.execution_rate, "expenditure": table.expenditure,
@@ -355,20 +372,20 @@ def _table_findings(
                 project_id=project_id, indicator_id=indicator.pk,
             ))
     if table.is_scored:
-        found += _weights_add_up(table, subject, project_id)
+        found += _weights_add_up(table, subject, project_id, rules)
     return found
 
 
 def _weights_add_up(
-    table: tables.SelfEvaluationTable, subject: str, project_id: int | None,
+    table: tables.SelfEvaluationTable, subject: str, project_id: int | None, rules: scoring.Rules,
 ) -> list[Finding]:
     """A scored table's weights and the execution weight add up to 100."""
     by_level1: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for scored in table.indicators:
         indicator = scored.indicator
-        if indicator.weight is not None and indicator.level1 in scoring.LEVEL1_CODES:
+        if indicator.weight is not None and indicator.level1 in rules.level1_codes:
             by_level1[indicator.level1] += indicator.weight
-    difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight)
+    difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight, rules=rules)
     if difference is not None:
         entered = sum(by_level1.values(), ZERO) + table.execution_weight
         return [Finding(
@@ -384,3 +401,57 @@ def _weights_add_up(
             project_id=project_id,
         )]
     return []
+
+
+def _cost_natures(data: ReportData) -> list[Finding]:
+    """A cost indicator (成本指标) set as ≥: spending more would score better (a warning)."""
+    subjects = {p.pk: _("项目“%(project)s”") % {"project": p.name} for p in data.projects}
+    return [
+        Finding(
+            COST_NOT_LTE, WARNING,
+            _("%(subject)s的成本指标“%(name)s”设为“≥”：成本指标通常为“≤”（不超过目标值）。")
+            % {"subject": subjects.get(i.project_id, _("部门整体")), "name": i.name},
+            {"nature": i.nature, "level1": i.level1, "level2": i.level2},
+            i.name,
+            project_id=i.project_id, indicator_id=i.pk,
+        )
+        for i in data.indicators
+        if i.nature == Nature.GTE and is_cost(i.level1, i.level2)
+    ]
+
+
+def _stored_scores(data: ReportData) -> list[Finding]:
+    """A draft's stored scores (what pages and exports print) equal a fresh computation under
+    its rule set; they differ after a rule set changed until ``manage.py rescore`` runs."""
+    differences: list[str] = []
+    # The report as stored now: the caller's instance may predate its rows' last write.
+    stored = Report.objects.filter(pk=data.report.pk).values(
+        "execution_rate", "execution_score", "total_score", "grade"
+    ).first() or {}
+    report = SimpleNamespace(**stored, label=str(data.report))
+    tables_by_owner = [(report, data.department_table)] + [
+        (project, data.project_table(project)) for project in data.projects
+    ]
+    for owner, table in tables_by_owner:
+        fresh = {
+            "execution_rate": table.execution_rate, "execution_score": table.execution_score,
+            "total_score": table.total, "grade": table.grade or "",
+        }
+        label = getattr(owner, "label", None) or str(owner)
+        differences += [
+            f"{label} · {name}" for name, value in fresh.items() if getattr(owner, name, None) != value
+        ]
+        differences += [
+            f"{label} · {s.indicator.name}" for s in table.indicators
+            if s.indicator.final_score != s.score
+        ]
+    if not differences:
+        return []
+    return [Finding(
+        STORED_SCORES_STALE, WARNING,
+        _("%(count)s 项已保存的得分与按评分规则重新计算的结果不一致（如 %(first)s），"
+          "请运行 manage.py rescore 或再次保存。")
+        % {"count": len(differences), "first": differences[0]},
+        {"count": len(differences), "where": differences},
+        str(data.report),
+    )]

@@ -3,4 +3,4 @@
 ``admin.autodiscover()`` imports this package; the modules below register their ModelAdmins.
 """
 
-from evaluations.admin import indicators, reports  # noqa: F401  (registration)
+from evaluations.admin import indicators, reports, rule_sets  # noqa: F401  (registration)
