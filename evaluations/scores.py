@@ -71,14 +71,23 @@ def _shown(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+REPORTS_PER_ROUND = 200  # reports read and held in memory at once
+
+
 def recompute(report_ids: Iterable[int], *, dry_run: bool = False) -> list[Change]:
     """Score the reports' tables afresh under each report's rule set and store what changed.
 
-    Returns every change, in document order. With ``dry_run`` nothing is written.
+    Returns every change. With ``dry_run`` nothing is written. Reports are read
+    REPORTS_PER_ROUND at a time, four queries a round plus the batched writes.
     """
     ids = sorted(set(report_ids) - {None})
-    if not ids:
-        return []
+    changes: list[Change] = []
+    for start in range(0, len(ids), REPORTS_PER_ROUND):
+        changes += _recompute(ids[start:start + REPORTS_PER_ROUND], dry_run)
+    return changes
+
+
+def _recompute(ids: list[int], dry_run: bool) -> list[Change]:
     reports = list(
         Report.objects.filter(pk__in=ids).order_by("fiscal_year__year", "department__code")
         .select_related("rule_set", "fiscal_year", "department")
@@ -160,6 +169,18 @@ _local = threading.local()
 
 
 @contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """Writes inside the block rescore nothing: for a writer that recomputes its reports
+    itself (bench/synthetic.py writes a million rows and scores them round by round)."""
+    previous = getattr(_local, "suspended", False)
+    _local.suspended = True
+    try:
+        yield
+    finally:
+        _local.suspended = previous
+
+
+@contextlib.contextmanager
 def deferred() -> Iterator[None]:
     """Collect the reports written inside the block and recompute them once on leaving it
     (normally; after an exception the transaction is undone anyway)."""
@@ -179,7 +200,7 @@ def deferred() -> Iterator[None]:
 def touch(report_ids: Iterable[int]) -> None:
     """The reports' rows were written: recompute now, or at the end of the deferred block."""
     ids = set(report_ids) - {None}
-    if not ids:
+    if not ids or getattr(_local, "suspended", False):
         return
     pending = getattr(_local, "pending", None)
     if pending is not None:
@@ -231,4 +252,4 @@ def connect() -> None:
     indicators_written.connect(_bulk_written, dispatch_uid="scores.bulk")
 
 
-__all__ = ["Change", "connect", "deferred", "recompute", "stale", "touch"]
+__all__ = ["Change", "connect", "deferred", "recompute", "stale", "suspended", "touch"]
