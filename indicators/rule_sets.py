@@ -140,6 +140,37 @@ class RuleSet(models.Model):
             cost_level1=self.cost_level1,
         )
 
+    def parameters(self) -> list[tuple[str, str]]:
+        """Each parameter as (label, value) in words, for the data dictionary and pages."""
+        def pct(value: Decimal) -> str:
+            return f"{value.normalize():f}%"
+
+        def pts(value: Decimal) -> str:
+            return f"{value.normalize():f}"
+
+        over = self.get_over_target_display()
+        if self.over_target == self.OverTarget.DEDUCT:
+            over = f"{over}（{pct(self.over_target_beyond)}）"
+        return [
+            (str(_("达成")), f"{pct(self.achieved_min)}–100%"),
+            (str(_("部分达成")), f"{pct(self.partial_min)}–<{pct(self.partial_max)}"),
+            (str(_("未达成")), f"0–<{pct(self.not_achieved_max)}"),
+            (str(self._meta.get_field("lte_formula").verbose_name), self.get_lte_formula_display()),
+            (str(self._meta.get_field("over_target").verbose_name), str(over)),
+            (str(self._meta.get_field("execution_weight").verbose_name), pts(self.execution_weight)),
+            (str(self._meta.get_field("explanation_below").verbose_name), pct(self.explanation_below)),
+            (str(_("一级指标默认分值")), "，".join(
+                f"{label} {pts(weight)}" for label, weight in (
+                    (_("产出"), self.output_weight), (_("效益"), self.outcome_weight),
+                    (_("满意度"), self.satisfaction_weight),
+                    *([(_("成本"), self.cost_weight)] if self.cost_level1 else []),
+                )
+            )),
+            (str(_("评价等级")), f"{_('优')} ≥{pts(self.excellent_from)}，{_('良')} ≥{pts(self.good_from)}，"
+                                f"{_('中')} ≥{pts(self.fair_from)}，{_('其余为差')}"),
+            (str(self._meta.get_field("cost_level1").verbose_name), str(_("是") if self.cost_level1 else _("否"))),
+        ]
+
     def clean(self) -> None:
         """Refuse bands that overlap or leave gaps, weights that do not add up or are set for a
         heading the rules lack, and grade thresholds out of order; each error names its field."""

@@ -14,6 +14,7 @@ from evaluations import datasets as ds
 from evaluations.exports.delivery import failing_loudly
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
 from evaluations.models import FundingSource, Report
+from indicators.models import RuleSet
 
 CSV_TYPE = "text/csv; charset=utf-8"
 
@@ -111,7 +112,11 @@ def data_index(request: HttpRequest) -> HttpResponse:
     """`/data/`: the published datasets per year and the data dictionary."""
     return render(
         request, "evaluations/data_index.html",
-        {"years": _published_years(), "dictionary": data_dictionary()},
+        {
+            "years": _published_years(), "dictionary": data_dictionary(),
+            # Each rule set's parameters: what the score columns were computed under.
+            "rule_sets": list(RuleSet.objects.order_by("code")),
+        },
     )
 
 
