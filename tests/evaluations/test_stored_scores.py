@@ -262,3 +262,40 @@ def test_cost_level1_only_under_a_rule_set_that_has_it():
     report.save()
     ind = Indicator(report=report, level1="cost", level2="economic_cost", name="经济成本", nature="lte")
     ind.full_clean(exclude=["position"])
+
+
+def test_importing_an_unknown_rule_set_names_row_and_column_and_writes_nothing():
+    from evaluations.imports.importer import import_file
+    from tests.factories import DepartmentFactory
+
+    DepartmentFactory(code="d1")
+    FiscalYearFactory(year=2024)
+    variant = _variant()
+    rows = "year,department_code,profile,rule_set\r\n2024,d1,甲,hunan-2023\r\n2025,d1,乙,nowhere\r\n"
+    FiscalYearFactory(year=2025)
+    result = import_file(ds.REPORTS, rows.encode(), user=None)
+    assert [str(e) for e in result.errors] == ["第 3 行，“rule_set”列：评分规则“nowhere”不存在。"]
+    assert not Report.objects.exists()
+    result = import_file(ds.REPORTS, rows.replace("nowhere", "").encode(), user=None)
+    assert result.ok, result.errors
+    by_year = {r.fiscal_year.year: r.rule_set for r in Report.objects.all()}
+    assert by_year == {2024: variant, 2025: RuleSet.national()}  # empty: the year's default
+
+
+def test_importing_cost_indicators_defaults_them_to_lte_and_refuses_cost_level1_under_national():
+    from evaluations.imports.importer import import_file
+    from tests.factories import DepartmentFactory
+
+    DepartmentFactory(code="d1")
+    FiscalYearFactory(year=2024)
+    header = "year,department_code,project_code,level1,level2,name,nature\r\n"
+    result = import_file(ds.INDICATORS, (header + "2024,d1,,output,cost,单位成本,\r\n").encode(), user=None)
+    assert result.ok, result.errors
+    assert Indicator.objects.get(name="单位成本").nature == "lte"
+    result = import_file(
+        ds.INDICATORS, (header + "2024,d1,,cost,economic_cost,经济成本,\r\n").encode(), user=None
+    )
+    assert [str(e) for e in result.errors] == [
+        "第 2 行，“level1”列：该报告的评分规则不设“成本指标”一级指标，请填在“产出指标”下。"
+    ]
+    assert not Indicator.objects.filter(name="经济成本").exists()
