@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from common.formatting import amount, percent
 from evaluations.models import BudgetExecution, Project, ProjectFund, Report, amount_names
 from indicators import scoring, tables
-from indicators.models import Indicator
+from indicators.models import Indicator, RuleSet
 from indicators.vocabulary import Nature, is_cost
 
 ERROR = "error"
@@ -133,12 +133,19 @@ def load_project(project: Project) -> ReportData:
     """The rows of one project (its fund rows and indicators), in four queries."""
     return ReportData(
         report=None,
-        rules=project.report.rule_set.rules,
+        rules=_rules_of(project),
         budget_executions=(),
         projects=[project],
         project_funds=list(project.funds.select_related("funding_source")),
         indicators=list(project.indicators.order_by("position", "pk")),
     )
+
+
+def _rules_of(project: Project) -> scoring.Rules:
+    """The rules of the project's report: one query, none when the report's rule set is loaded."""
+    if Project.report.is_cached(project):
+        return project.report.rule_set.rules
+    return RuleSet.objects.get(reports__pk=project.report_id).rules
 
 
 def check_report(report: Report) -> list[Finding]:
