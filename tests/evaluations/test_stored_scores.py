@@ -299,3 +299,35 @@ def test_importing_cost_indicators_defaults_them_to_lte_and_refuses_cost_level1_
         "第 2 行，“level1”列：该报告的评分规则不设“成本指标”一级指标，请填在“产出指标”下。"
     ]
     assert not Indicator.objects.filter(name="经济成本").exists()
+
+
+def test_the_fast_export_holds_no_rule():
+    """exports/sql.py formats cells; no scoring rule, constant or band is written in it."""
+    import inspect
+
+    from evaluations.exports import pg, sql
+
+    for module in (sql, pg):
+        source = inspect.getsource(module)
+        assert "indicators.scoring" not in source and "import scoring" not in source
+        for word in ("QUALITATIVE_BANDS", "QUANTITATIVE", "FULL_BY_DEFAULT", "tier", "weight"):
+            assert word not in source, (module.__name__, word)
+
+
+@pytest.mark.postgresql
+def test_both_export_paths_print_the_stored_score_under_a_variant():
+    """Under a variant rule set, the fast COPY path and the Python path write the same bytes,
+    and both print what is stored (a value the rules could never give shows up as stored)."""
+    from django.db import connection
+
+    variant = _variant(lte_formula="deduction", over_target="deduct")
+    report = ReportFactory(rule_set=variant)
+    project = _table(report)
+    IndicatorFactory(report=report, project=project, name="超额", weight=D("10"),
+                     target_value=D("10"), actual_value=D("40"), position=3)
+    assert _stored(project)[0] == [D("16.00"), D("70.00"), D("3.75")]  # 10 × 15 ÷ 40
+    Indicator.objects.filter(name="维护里程").update(final_score=D("12.34"))
+    slow = b"".join(stream_csv_bytes(ds.INDICATORS, header="keys", fast=False))
+    assert b",12.34\n" in slow and b",16.00\n" in slow and b",3.75\n" in slow
+    if connection.vendor == "postgresql":
+        assert b"".join(stream_csv_bytes(ds.INDICATORS, header="keys", fast=True)) == slow
