@@ -75,7 +75,7 @@ class RuleSet(models.Model):
         help_text=_("实际值超过目标值 ×（1 + 本比例）时，得分为分值 × 该界限 ÷ 实际值。"),
     )
 
-    execution_weight = _points(_("预算执行率分值"), "10", _("新建报告和项目的预算执行率分值。"))
+    execution_weight = _points(_("预算执行率分值"), "10", _("本规则建议的预算执行率分值；各自评表按其填写的分值计分。"))
     explanation_below = _percent(_("执行率须说明的界限（%）"), "90", _("预算执行率低于此值须说明原因。"))
 
     output_weight = _points(_("产出指标默认分值"), "50")
