@@ -62,6 +62,12 @@ def has_permission(user, permission: str) -> bool:
     return bool(user.is_active and user.has_perm(permission))
 
 
+def may_choose_rule_set(user) -> bool:
+    """Whether ``user`` may set the rule set a report is scored under: reviewers (who review
+    and publish reports) and the unrestricted; a department's own staff may not."""
+    return is_unrestricted(user) or has_permission(user, REVIEW_REPORT)
+
+
 def is_unrestricted(user) -> bool:
     """The command line (``user`` None) or an active superuser: the ones who may set what the
     others' rules derive (a restored report's status, a qualitative score outside its tier)."""

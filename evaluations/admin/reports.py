@@ -244,6 +244,12 @@ class ReportAdmin(ReportScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHi
             .order_by(*Report._meta.ordering, "pk")
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not access.may_choose_rule_set(request.user):
+            fields.append("rule_set")  # departments do not pick the rules they are scored by
+        return fields
+
     @admin.display(description=_("文件依据"))
     def rule_set_basis(self, obj: Report) -> str:
         """The basis of the rule set the report is scored under (frozen once published)."""

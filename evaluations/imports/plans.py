@@ -12,8 +12,8 @@ from typing import ClassVar
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from evaluations import access, workflow
 from evaluations import datasets as ds
-from evaluations import workflow
 from evaluations.imports.context import ImportRun
 from evaluations.imports.results import NEW, SKIP, UPDATE
 from evaluations.models import (
@@ -167,7 +167,7 @@ class ReportsPlan(DatasetPlan):
             if report is None:
                 continue
             values = run.field_values(record)
-            if not self.plan_rule_set(number, record, values):
+            if not self.plan_rule_set(number, record, values, report):
                 continue
             status = record.get("status")
             if status is not None and status != report.status:
@@ -179,9 +179,10 @@ class ReportsPlan(DatasetPlan):
                          f"{record['year']} {record['department_code']}", report=report)
 
 
-    def plan_rule_set(self, number: int, record: dict, values: dict) -> bool:
+    def plan_rule_set(self, number: int, record: dict, values: dict, report: Report) -> bool:
         """The report's rule set from its code; empty keeps a stored report's and gives a new
-        one its year's default (Report.save). False, with the error noted, for an unknown code."""
+        one its year's default (Report.save). False, with the error noted, for an unknown code
+        or a change the user may not make (access.may_choose_rule_set)."""
         code = record.get("rule_set")
         if not code:
             return True
@@ -190,7 +191,16 @@ class ReportsPlan(DatasetPlan):
         if code not in self._rule_sets:
             self.run.error(number, "rule_set", _("评分规则“%(code)s”不存在。") % {"code": code})
             return False
-        values["rule_set_id"] = self._rule_sets[code]
+        chosen = self._rule_sets[code]
+        if report.pk is not None:
+            current = report.rule_set_id
+        else:
+            year = self.run.years.get(record["year"])
+            current = year.rule_set_id if year is not None else RuleSet.national().pk
+        if chosen != current and not access.may_choose_rule_set(self.run.user):
+            self.run.error(number, "rule_set", _("无权更改报告的评分规则。"))
+            return False
+        values["rule_set_id"] = chosen
         return True
 
 

@@ -331,3 +331,20 @@ def test_both_export_paths_print_the_stored_score_under_a_variant():
     assert b",12.34\n" in slow and b",16.00\n" in slow and b",3.75\n" in slow
     if connection.vendor == "postgresql":
         assert b"".join(stream_csv_bytes(ds.INDICATORS, header="keys", fast=True)) == slow
+
+
+def test_only_reviewers_choose_a_reports_rule_set(client, data_entry_user, reviewer):
+    from evaluations.imports.importer import import_file
+
+    variant = _variant()
+    report = ReportFactory(department__code="d1", fiscal_year__year=2024)
+    report.department.staff.add(data_entry_user)
+    rows = "year,department_code,rule_set\r\n2024,d1,hunan-2023\r\n".encode()
+    result = import_file(ds.REPORTS, rows, user=data_entry_user)
+    assert [str(e) for e in result.errors] == ["第 2 行，“rule_set”列：无权更改报告的评分规则。"]
+    assert import_file(ds.REPORTS, rows, user=reviewer).ok
+    report.refresh_from_db()
+    assert report.rule_set == variant
+    client.force_login(data_entry_user)
+    page = client.get(reverse("admin:evaluations_report_change", args=[report.pk])).content
+    assert b'name="rule_set"' not in page and "湖南省（示例）".encode() in page
