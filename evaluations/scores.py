@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.db import connections, router
 from django.db.models.signals import post_delete, post_save
 
 from evaluations.models import BudgetExecution, Project, Report
@@ -126,9 +127,31 @@ def _recompute(ids: list[int], dry_run: bool) -> list[Change]:
             _compare(project, table, f"{where} · {project.code}", changes, dirty)
     if not dry_run:
         for model, objs in dirty.items():
-            fields = ["final_score"] if model is Indicator else list(TABLE_FIELDS)
-            model._default_manager.bulk_update(objs, fields, batch_size=BATCH_SIZE)
+            _write(model, objs, ["final_score"] if model is Indicator else list(TABLE_FIELDS))
     return changes
+
+
+def _write(model, objs: list, fields: list[str]) -> None:
+    """Store ``fields`` of ``objs``: on PostgreSQL one UPDATE … FROM unnest(arrays) whatever
+    their number, elsewhere bulk_update in batches."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, fields, batch_size=BATCH_SIZE)
+        return
+    qn = connection.ops.quote_name
+    opts = model._meta
+    columns = [opts.get_field(name) for name in fields]
+    sets = ", ".join(f"{qn(c.column)} = v.c{i}" for i, c in enumerate(columns))
+    arrays = ", ".join(
+        f"%s::{field.db_type(connection)}[]" for field in (opts.pk, *columns)
+    )
+    names = ", ".join(["id", *(f"c{i}" for i in range(len(columns)))])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(opts.db_table)} AS t SET {sets} "  # noqa: S608 (quoted model metadata)
+            f"FROM unnest({arrays}) AS v({names}) WHERE t.{qn(opts.pk.column)} = v.id",
+            [[obj.pk for obj in objs], *([getattr(obj, f.attname) for obj in objs] for f in columns)],
+        )
 
 
 def _compare(owner, table: tables.SelfEvaluationTable, where: str, changes, dirty) -> None:

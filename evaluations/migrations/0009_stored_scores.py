@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalproject',
             name='grade',
-            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], editable=False, max_length=20, verbose_name='评价等级'),
+            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], db_default='', default='', editable=False, max_length=20, verbose_name='评价等级'),
         ),
         migrations.AddField(
             model_name='historicalproject',
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalreport',
             name='grade',
-            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], editable=False, max_length=20, verbose_name='评价等级'),
+            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], db_default='', default='', editable=False, max_length=20, verbose_name='评价等级'),
         ),
         migrations.AddField(
             model_name='historicalreport',
@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='project',
             name='grade',
-            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], editable=False, max_length=20, verbose_name='评价等级'),
+            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], db_default='', default='', editable=False, max_length=20, verbose_name='评价等级'),
         ),
         migrations.AddField(
             model_name='project',
@@ -141,7 +141,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='report',
             name='grade',
-            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], editable=False, max_length=20, verbose_name='评价等级'),
+            field=models.CharField(blank=True, choices=[('excellent', '优'), ('good', '良'), ('fair', '中'), ('poor', '差')], db_default='', default='', editable=False, max_length=20, verbose_name='评价等级'),
         ),
         migrations.AddField(
             model_name='report',

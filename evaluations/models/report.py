@@ -94,7 +94,8 @@ class Report(models.Model):
         _("总分"), max_digits=5, decimal_places=2, null=True, editable=False
     )
     grade = models.CharField(
-        _("评价等级"), max_length=20, choices=Grade.choices, blank=True, editable=False
+        _("评价等级"), max_length=20, choices=Grade.choices, blank=True, editable=False,
+        default="", db_default="",  # rows written by COPY (bench/synthetic.py) name no grade
     )
 
     index_number = models.CharField(_("索引号"), max_length=100, blank=True)

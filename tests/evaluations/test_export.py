@@ -104,6 +104,7 @@ def test_derived_columns_match_the_self_evaluation_tables():
         assert row["total_score"] == f"{table.total:.2f}"
         assert row["grade"] == table.grade
     assert projects["proj-b"]["execution_rate"] == "85.50"
+    report.refresh_from_db()  # the stored scores, written as its rows were
     table = tables.department_table(
         report, list(report.budget_executions.all()),
         list(report.indicators.filter(project=None).order_by("position")),
