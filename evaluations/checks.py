@@ -115,7 +115,7 @@ def load(report: Report) -> ReportData:
     """Fetch what the checks need in five queries, however large the report."""
     return ReportData(
         report=report,
-        rules=report.rule_set.rules,
+        rules=report.rules,
         budget_executions=list(
             report.budget_executions.select_related("funding_source").order_by(
                 "funding_source__position", "pk"
@@ -144,7 +144,7 @@ def load_project(project: Project) -> ReportData:
 def _rules_of(project: Project) -> scoring.Rules:
     """The rules of the project's report: one query, none when the report's rule set is loaded."""
     if Project.report.is_cached(project):
-        return project.report.rule_set.rules
+        return project.report.rules
     return RuleSet.objects.get(reports__pk=project.report_id).rules
 
 
@@ -338,7 +338,7 @@ def _table_findings(
             % {
                 "subject": subject, "rate": percent(table.execution_rate),
                 "expenditure": amount(table.expenditure), "budget": amount(table.adjusted_budget),
-                "threshold": rules.explanation_below.normalize(),
+                "threshold": f"{rules.explanation_below.normalize():f}",
             },
             {
                 "execution_rate": table.execution_rate, "expenditure": table.expenditure,

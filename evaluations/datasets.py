@@ -159,7 +159,7 @@ def _grade_floors() -> str:
 def _grade_meaning():
     """The grade column's meaning, stated from scoring.GRADE_FLOORS rather than restated."""
     return format_lazy(
-        _("按报告的评分规则；全国通用规则为{floors}，其余为{below}；无总分时为空。"),
+        _("{floors}，其余为{below}；无总分时为空。"),
         floors=lazy(_grade_floors, str)(), below=GRADE_LABELS[GRADE_BELOW],
     )
 

@@ -29,8 +29,9 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models.signals import post_delete, post_save
 
 from evaluations.models import BudgetExecution, Project, Report
@@ -40,6 +41,7 @@ from indicators.signals import indicators_written
 
 TABLE_FIELDS = ("execution_rate", "execution_score", "total_score", "grade")
 BATCH_SIZE = 500
+FLUSH_ROWS = 2000  # changed indicator scores written while a large report is read
 
 INDICATOR_COLUMNS = (
     "id", "report_id", "project_id", "name", "position", "nature", "weight", "target_value",
@@ -75,20 +77,23 @@ def _shown(value) -> str:
 REPORTS_PER_ROUND = 200  # reports read and held in memory at once
 
 
-def recompute(report_ids: Iterable[int], *, dry_run: bool = False) -> list[Change]:
+def recompute(
+    report_ids: Iterable[int], *, dry_run: bool = False, collect: bool = True
+) -> list[Change]:
     """Score the reports' tables afresh under each report's rule set and store what changed.
 
-    Returns every change. With ``dry_run`` nothing is written. Reports are read
+    Returns every change (none kept without ``collect``: a large import's hook needs no
+    list). With ``dry_run`` nothing is written. Reports are read
     REPORTS_PER_ROUND at a time, four queries a round plus the batched writes.
     """
     ids = sorted(set(report_ids) - {None})
     changes: list[Change] = []
     for start in range(0, len(ids), REPORTS_PER_ROUND):
-        changes += _recompute(ids[start:start + REPORTS_PER_ROUND], dry_run)
+        changes += _recompute(ids[start:start + REPORTS_PER_ROUND], dry_run, collect)
     return changes
 
 
-def _recompute(ids: list[int], dry_run: bool) -> list[Change]:
+def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
     reports = list(
         Report.objects.filter(pk__in=ids).order_by("fiscal_year__year", "department__code")
         .select_related("rule_set", "fiscal_year", "department")
@@ -107,28 +112,68 @@ def _recompute(ids: list[int], dry_run: bool) -> list[Change]:
         "report_id", "position", "id"
     ):
         projects[project.report_id].append(project)
-    indicators = defaultdict(list)
-    for indicator in Indicator.objects.filter(report_id__in=ids).only(*INDICATOR_COLUMNS).order_by(
-        "report_id", "project_id", "position", "id"
-    ).iterator(chunk_size=5000):
-        indicators[(indicator.report_id, indicator.project_id)].append(indicator)
-
-    changes: list[Change] = []
+    changes: list[Change] = [] if collect else _Discard()
     dirty: dict[type, list] = defaultdict(list)
-    for report in reports:
+    by_pk = {report.pk: report for report in reports}
+    where = {r.pk: f"{r.fiscal_year.year} {r.department.code}" for r in reports}
+    project_of = {p.pk: p for rows in projects.values() for p in rows}
+    done: set[tuple[int, int | None]] = set()
+
+    def score(report_id: int, project_id: int | None, rows: list) -> None:
+        report = by_pk[report_id]
         rules = report.rule_set.rules
-        where = f"{report.fiscal_year.year} {report.department.code}"
-        own = indicators.get((report.pk, None), [])
-        table = tables.score_department_table(report, budgets[report.pk], own, rules)
-        _compare(report, table, where, changes, dirty)
-        for project in projects[report.pk]:
-            rows = indicators.get((report.pk, project.pk), [])
+        if project_id is None:
+            table = tables.score_department_table(report, budgets[report_id], rows, rules)
+            _compare(report, table, where[report_id], changes, dirty)
+        elif project_id in project_of:
+            project = project_of[project_id]
             table = tables.score_project_table(project, rows, rules)
-            _compare(project, table, f"{where} · {project.code}", changes, dirty)
+            _compare(project, table, f"{where[report_id]} · {project.code}", changes, dirty)
+        done.add((report_id, project_id))
+
+    # One table at a time, as light rows: a report of 200,000 indicators is never in memory.
+    rows = Indicator.objects.filter(report_id__in=ids).order_by(
+        "report_id", "project_id", "position", "id"
+    ).values_list(*INDICATOR_COLUMNS).iterator(chunk_size=2000)
+    for (report_id, project_id), group in groupby(map(_Row.of, rows), key=_Row.table):
+        score(report_id, project_id, list(group))
+        if not dry_run and len(dirty[Indicator]) >= FLUSH_ROWS:
+            _write(Indicator, dirty.pop(Indicator), ["final_score"])
+    for report in reports:  # the tables without indicators
+        for key in [(report.pk, None), *((report.pk, p.pk) for p in projects[report.pk])]:
+            if key not in done:
+                score(*key, [])
     if not dry_run:
         for model, objs in dirty.items():
             _write(model, objs, ["final_score"] if model is Indicator else list(TABLE_FIELDS))
     return changes
+
+
+class _Discard(list):
+    """A list that keeps nothing (the changes of a recompute nobody prints)."""
+
+    def append(self, item) -> None:
+        pass
+
+
+class _Row:
+    """An indicator as scoring reads it: the columns of INDICATOR_COLUMNS, nothing else."""
+
+    __slots__ = INDICATOR_COLUMNS
+
+    @classmethod
+    def of(cls, values: tuple) -> _Row:
+        row = cls.__new__(cls)
+        for name, value in zip(INDICATOR_COLUMNS, values, strict=True):
+            setattr(row, name, value)
+        return row
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def table(self) -> tuple[int, int | None]:
+        return self.report_id, self.project_id
 
 
 def _write(model, objs: list, fields: list[str]) -> None:
@@ -136,7 +181,11 @@ def _write(model, objs: list, fields: list[str]) -> None:
     their number, elsewhere bulk_update in batches."""
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_update(objs, fields, batch_size=BATCH_SIZE)
+        instances = [
+            obj if isinstance(obj, model) else model(pk=obj.pk, **{f: getattr(obj, f) for f in fields})
+            for obj in objs
+        ]
+        model._default_manager.bulk_update(instances, fields, batch_size=BATCH_SIZE)
         return
     qn = connection.ops.quote_name
     opts = model._meta
@@ -217,7 +266,8 @@ def deferred() -> Iterator[None]:
         pending = _local.pending
     finally:
         _local.pending = None
-    recompute(pending)
+    if not transaction.get_connection(router.db_for_write(Report)).needs_rollback:
+        recompute(pending, collect=False)  # a block that failed inside is undone anyway
 
 
 def touch(report_ids: Iterable[int]) -> None:
@@ -229,7 +279,7 @@ def touch(report_ids: Iterable[int]) -> None:
     if pending is not None:
         pending.update(ids)
     else:
-        recompute(ids)
+        recompute(ids, collect=False)
 
 
 SCORED_REPORT_FIELDS = frozenset({"execution_weight", "rule_set", "status", "fiscal_year"})

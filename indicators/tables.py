@@ -23,7 +23,7 @@ from indicators import scoring
 ZERO = Decimal("0")
 
 
-@dataclass
+@dataclass(slots=True)  # one per indicator of a table being scored: kept small
 class ScoredIndicator:
     indicator: object
     score: Decimal | None

@@ -5,7 +5,10 @@ scored a report, or is a year's default, cannot be deleted: the admin lists what
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -13,6 +16,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from evaluations import access
 from evaluations.models import Report
 from indicators.models import RuleSet
+
+
+def _check_id(object_id) -> None:
+    """A malformed id in the address is a page that does not exist, not an error."""
+    try:
+        RuleSet._meta.pk.to_python(unquote(object_id))
+    except (ValueError, ValidationError) as exc:
+        raise Http404 from exc
 
 
 @admin.register(RuleSet)
@@ -31,6 +42,14 @@ class RuleSetAdmin(SimpleHistoryAdmin):
         ]}),
         (_("评价等级"), {"fields": [("excellent_from", "good_from", "fair_from")]}),
     ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        _check_id(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _check_id(object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from common.formatting import join_names
-from evaluations import access
+from evaluations import access, scores
 from evaluations import datasets as ds
 from evaluations.imports.cells import CellError, CellParser, label_names, norm
 from evaluations.imports.context import (
@@ -100,7 +100,8 @@ class Importer:
     def run_all(self, positions: dict[str, int]) -> None:
         result = self.result
         try:
-            with transaction.atomic(), self.acting():
+            # Every chunk's reports are rescored once, when the last chunk is in (scores.py).
+            with transaction.atomic(), self.acting(), scores.deferred():
                 if not self.stream(positions) and not result.errors:
                     # An empty template sent back by mistake should not report success.
                     result.errors.append(RowError(2, "", _("文件只有表头，没有数据行。")))

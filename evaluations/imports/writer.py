@@ -10,7 +10,7 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evaluations import scores, workflow
+from evaluations import workflow
 from evaluations.imports.context import ImportRun
 from evaluations.imports.locks import lock_and_recheck
 from evaluations.imports.plans import DatasetPlan
@@ -29,11 +29,8 @@ class Writer:
         self.reason = _("数据导入")
 
     def write_chunk(self) -> None:
-        # Scores are recomputed once for the chunk's reports (mark_edited), not per row.
-        with scores.deferred():
-            self._write_chunk()
-
-    def _write_chunk(self) -> None:
+        # Scores are recomputed once for the import's reports at its end (importer.py's
+        # scores.deferred()): mark_edited notes them, here and in every chunk.
         run = self.run
         held = lock_and_recheck(
             [report for action, _obj, _c, report in run.planned

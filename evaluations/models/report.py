@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.reference import Department, FiscalYear
+from indicators import scoring
 from indicators.vocabulary import Grade
 
 
@@ -178,6 +179,15 @@ class Report(models.Model):
             "year": self.fiscal_year.year,
             "department": self.department.name,
         }
+
+    @property
+    def rules(self) -> scoring.Rules:
+        """The rules it is scored under: its rule set's, or (not yet saved with one) its year's."""
+        if self.rule_set_id is not None:
+            return self.rule_set.rules
+        if self.fiscal_year_id is not None:
+            return self.fiscal_year.rule_set.rules
+        return scoring.NATIONAL_2020
 
     @property
     def display_publisher(self) -> str:

@@ -339,7 +339,7 @@ def test_only_reviewers_choose_a_reports_rule_set(client, data_entry_user, revie
     variant = _variant()
     report = ReportFactory(department__code="d1", fiscal_year__year=2024)
     report.department.staff.add(data_entry_user)
-    rows = "year,department_code,rule_set\r\n2024,d1,hunan-2023\r\n".encode()
+    rows = b"year,department_code,rule_set\r\n2024,d1,hunan-2023\r\n"
     result = import_file(ds.REPORTS, rows, user=data_entry_user)
     assert [str(e) for e in result.errors] == ["第 2 行，“rule_set”列：无权更改报告的评分规则。"]
     assert import_file(ds.REPORTS, rows, user=reviewer).ok
