@@ -42,6 +42,7 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = os.environ.get("BENCH_DB", "jixiao_bench")
 OUT = ROOT / "bench" / "out"
 PORT = int(os.environ.get("BENCH_PORT", "8199"))
+EXPORT_SPEED_TARGET = 0.8  # share of raw COPY speed the export must reach (docs/design.md)
 
 # The 1M plan: 2,000 departments × 5 years × (1 + 9 tables) × 10 indicators.
 BIG = {"departments": 2000, "years": 5, "projects": 9, "indicators": 10}
@@ -292,9 +293,10 @@ def step_export(repeat: int = 5) -> dict:
         "all_runs_seconds": {"export": [r["seconds"] for r in exports],
                              "download": [r["seconds"] for r in downloads],
                              "anchor": [r["seconds"] for r in anchors]},
-        "target": "speed ≥ 0.5 × COPY, peak memory < 200 MB",
-        "met": speed >= 0.5 and result["peak_mb"] < 200 and lines >= rows + 1,
-        "download_met": download_speed >= 0.5 and same and fetched["peak_mb"] < 200,
+        # Issue 17: with the scores stored, the export computes nothing and the target rises.
+        "target": f"speed ≥ {EXPORT_SPEED_TARGET} × COPY, peak memory < 200 MB",
+        "met": speed >= EXPORT_SPEED_TARGET and result["peak_mb"] < 200 and lines >= rows + 1,
+        "download_met": download_speed >= EXPORT_SPEED_TARGET and same and fetched["peak_mb"] < 200,
     }
 
 

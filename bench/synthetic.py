@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from evaluations import scores
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -330,6 +331,7 @@ def _create_reports(plan: Plan, pairs) -> tuple[list[Report], list[random.Random
         area = dept.short_name.rstrip("0123456789")
         reports.append(Report(
             department=dept, fiscal_year=fiscal_year, status=Report.Status.PUBLISHED,
+            rule_set_id=fiscal_year.rule_set_id,
             published_at=_published_at(fiscal_year.year, index),
             profile=_paragraph(rng, dept.name, 4), goals=_paragraph(rng, dept.name, 3),
             overall_summary=_paragraph(rng, dept.name, 2), problems=_paragraph(rng, dept.name, 3),
@@ -426,6 +428,8 @@ def _generate_round(plan: Plan, pairs, sources, tables: dict[str, _Table]) -> di
             yield from _indicator_rows(rng, area, plan.indicators, project[0], project_id)
 
     indicator_count = tables["indicators"].stream(indicator_rows())
+    # Published as generated: scored once here, as a publication would (evaluations/scores.py).
+    scores.recompute([report.pk for report in reports])
     return {
         "reports": len(reports), "projects": len(projects), "project_funds": len(funds),
         "budget_executions": len(budgets), "narratives": len(narratives),
@@ -441,7 +445,7 @@ def generate(plan: Plan, progress: Callable[[str], None] | None = None) -> dict[
     """Write the plan's rows in one transaction and return how many of each were created."""
     if Department.objects.filter(code__startswith=CODE_PREFIX).exists():
         raise AlreadyGenerated(CODE_PREFIX)
-    with transaction.atomic():
+    with transaction.atomic(), scores.suspended():
         if connection.vendor == "postgresql":
             # Benchmark data: a crash may lose this transaction but never corrupts anything,
             # and not waiting for the WAL flush at commit saves seconds on a million rows.

@@ -48,6 +48,8 @@ EXPORT_DATA = "evaluations.export_data"
 VERIFY_FINDING = "evaluations.verify_finding"
 ADD_FISCAL_YEAR = "evaluations.add_fiscalyear"
 CHANGE_FISCAL_YEAR = "evaluations.change_fiscalyear"  # opening a year for entry (years.py)
+# 评分规则: the roles read them; only superusers change them (evaluations/admin/rule_sets.py).
+VIEW_RULE_SET = "indicators.view_ruleset"
 
 # Actions of restrict(), named as Django's model permissions are.
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
@@ -64,6 +66,12 @@ def has_permission(user, permission: str) -> bool:
     if user is None:
         return True
     return bool(user.is_active and user.has_perm(permission))
+
+
+def may_choose_rule_set(user) -> bool:
+    """Whether ``user`` may set the rule set a report is scored under: reviewers (who review
+    and publish reports) and the unrestricted; a department's own staff may not."""
+    return is_unrestricted(user) or has_permission(user, REVIEW_REPORT)
 
 
 def is_unrestricted(user) -> bool:

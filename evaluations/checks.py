@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils import timezone
@@ -34,7 +35,8 @@ from evaluations.models import (
 )
 from evaluations.models import Finding as RectificationFinding
 from indicators import scoring, tables
-from indicators.models import Indicator
+from indicators.models import Indicator, RuleSet
+from indicators.vocabulary import Nature, is_cost
 
 ERROR = "error"
 WARNING = "warning"
@@ -66,6 +68,8 @@ REQUIRED_SECTIONS = (
     ("improvements", _lazy("八、下一步改进措施")),
     ("result_application", _lazy("九、绩效自评结果拟应用和公开情况")),
 )
+COST_NOT_LTE = "cost_not_lte"
+STORED_SCORES_STALE = "stored_scores_stale"
 
 AMOUNT_FIELDS = {model: amount_names(model) for model in (BudgetExecution, Project, ProjectFund)}
 
@@ -108,6 +112,8 @@ class ReportData:
     # Adjustments of approved targets still awaiting a reviewer (read only once approved).
     pending_adjustments: int = 0
     narratives: Sequence[OutcomeNarrative] = ()
+    # The report's rule set (indicators.rule_sets): the tables here are scored afresh under it.
+    rules: scoring.Rules = scoring.NATIONAL_2020
 
     @cached_property
     def _indicators_by_project(self) -> dict[int | None, list[Indicator]]:
@@ -119,14 +125,17 @@ class ReportData:
     @cached_property
     def department_table(self) -> tables.SelfEvaluationTable:
         """部门整体支出绩效自评表, from the budgets and the department-level indicators."""
-        return tables.department_table(
-            self.report, self.budget_executions, self._indicators_by_project.get(None, [])
+        return tables.score_department_table(
+            self.report, self.budget_executions, self._indicators_by_project.get(None, []),
+            self.rules,
         )
 
     @cached_property
     def _project_tables(self) -> dict[int, tables.SelfEvaluationTable]:
         return {
-            project.pk: tables.project_table(project, self._indicators_by_project.get(project.pk, []))
+            project.pk: tables.score_project_table(
+                project, self._indicators_by_project.get(project.pk, []), self.rules
+            )
             for project in self.projects
         }
 
@@ -139,6 +148,7 @@ def load(report: Report) -> ReportData:
     """Fetch what the checks need in five queries, however large the report."""
     return ReportData(
         report=report,
+        rules=report.rules,
         budget_executions=list(
             report.budget_executions.select_related("funding_source").order_by(
                 "funding_source__position", "pk"
@@ -165,14 +175,22 @@ def load(report: Report) -> ReportData:
 
 
 def load_project(project: Project) -> ReportData:
-    """The rows of one project (its fund rows and indicators), in two queries."""
+    """The rows of one project (its fund rows and indicators), in four queries."""
     return ReportData(
         report=None,
+        rules=_rules_of(project),
         budget_executions=(),
         projects=[project],
         project_funds=list(project.funds.select_related("funding_source")),
         indicators=list(project.indicators.order_by("position", "pk")),
     )
+
+
+def _rules_of(project: Project) -> scoring.Rules:
+    """The rules of the project's report: one query, none when the report's rule set is loaded."""
+    if Project.report.is_cached(project):
+        return project.report.rules
+    return RuleSet.objects.get(reports__pk=project.report_id).rules
 
 
 def check_report(report: Report) -> list[Finding]:
@@ -213,6 +231,9 @@ def run_checks(data: ReportData) -> list[Finding]:
     if data.report is not None:
         findings += _rectification(data)
     findings += _targets(data)
+    findings += _cost_natures(data)
+    if data.report is not None and data.report.status == Report.Status.DRAFT:
+        findings += _stored_scores(data)
     return findings
 
 
@@ -379,27 +400,30 @@ def _tables(data: ReportData) -> list[Finding]:
     if data.report is not None:
         found += _table_findings(
             data.department_table, _("部门整体"), data.report.execution_explanation, None,
+            data.rules,
         )
     for project in data.projects:
         found += _table_findings(
             data.project_table(project), _("项目“%(project)s”") % {"project": project.name},
-            project.execution_explanation, project.pk,
+            project.execution_explanation, project.pk, data.rules,
         )
     return found
 
 
 def _table_findings(
     table: tables.SelfEvaluationTable, subject: str, explanation: str, project_id: int | None,
+    rules: scoring.Rules,
 ) -> list[Finding]:
     found = []
-    if scoring.needs_execution_explanation(table.execution_rate) and not explanation.strip():
+    if scoring.needs_execution_explanation(table.execution_rate, rules) and not explanation.strip():
         found.append(Finding(
             EXECUTION_EXPLANATION_MISSING, ERROR,
             _("%(subject)s预算执行率 %(rate)s（全年执行数 %(expenditure)s 万元 ÷ 全年预算数 "
-              "%(budget)s 万元）低于90%%，须填写执行率偏低说明。")
+              "%(budget)s 万元）低于%(threshold)s%%，须填写执行率偏低说明。")
             % {
                 "subject": subject, "rate": percent(table.execution_rate),
                 "expenditure": amount(table.expenditure), "budget": amount(table.adjusted_budget),
+                "threshold": f"{rules.explanation_below.normalize():f}",
             },
             {
                 "execution_rate": table.execution_rate, "expenditure": table.expenditure,
@@ -440,20 +464,20 @@ def _table_findings(
                 project_id=project_id, indicator_id=indicator.pk,
             ))
     if table.is_scored:
-        found += _weights_add_up(table, subject, project_id)
+        found += _weights_add_up(table, subject, project_id, rules)
     return found
 
 
 def _weights_add_up(
-    table: tables.SelfEvaluationTable, subject: str, project_id: int | None,
+    table: tables.SelfEvaluationTable, subject: str, project_id: int | None, rules: scoring.Rules,
 ) -> list[Finding]:
     """A scored table's weights and the execution weight add up to 100."""
     by_level1: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for scored in table.indicators:
         indicator = scored.indicator
-        if indicator.weight is not None and indicator.level1 in scoring.LEVEL1_CODES:
+        if indicator.weight is not None and indicator.level1 in rules.level1_codes:
             by_level1[indicator.level1] += indicator.weight
-    difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight)
+    difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight, rules=rules)
     if difference is not None:
         entered = sum(by_level1.values(), ZERO) + table.execution_weight
         return [Finding(
@@ -498,3 +522,55 @@ def _rectification(data: ReportData) -> list[Finding]:
                 subject,
             ))
     return found
+def _cost_natures(data: ReportData) -> list[Finding]:
+    """A cost indicator (成本指标) set as ≥: spending more would score better (a warning)."""
+    subjects = {p.pk: _("项目“%(project)s”") % {"project": p.name} for p in data.projects}
+    return [
+        Finding(
+            COST_NOT_LTE, WARNING,
+            _("%(subject)s的成本指标“%(name)s”设为“≥”：成本指标通常为“≤”（不超过目标值）。")
+            % {"subject": subjects.get(i.project_id, _("部门整体")), "name": i.name},
+            {"nature": i.nature, "level1": i.level1, "level2": i.level2},
+            i.name,
+            project_id=i.project_id, indicator_id=i.pk,
+        )
+        for i in data.indicators
+        if i.nature == Nature.GTE and is_cost(i.level1, i.level2)
+    ]
+
+
+def _stored_scores(data: ReportData) -> list[Finding]:
+    """A draft's stored scores (what pages and exports print) equal a fresh computation under
+    its rule set; they differ after a rule set changed until ``manage.py rescore`` runs."""
+    differences: list[str] = []
+    # The report as stored now: the caller's instance may predate its rows' last write.
+    stored = Report.objects.filter(pk=data.report.pk).values(
+        "execution_rate", "execution_score", "total_score", "grade"
+    ).first() or {}
+    report = SimpleNamespace(**stored, label=str(data.report))
+    tables_by_owner = [(report, data.department_table)] + [
+        (project, data.project_table(project)) for project in data.projects
+    ]
+    for owner, table in tables_by_owner:
+        fresh = {
+            "execution_rate": table.execution_rate, "execution_score": table.execution_score,
+            "total_score": table.total, "grade": table.grade or "",
+        }
+        label = getattr(owner, "label", None) or str(owner)
+        differences += [
+            f"{label} · {name}" for name, value in fresh.items() if getattr(owner, name, None) != value
+        ]
+        differences += [
+            f"{label} · {s.indicator.name}" for s in table.indicators
+            if s.indicator.final_score != s.score
+        ]
+    if not differences:
+        return []
+    return [Finding(
+        STORED_SCORES_STALE, WARNING,
+        _("%(count)s 项已保存的得分与按评分规则重新计算的结果不一致（如 %(first)s），"
+          "请运行 manage.py rescore 或再次保存。")
+        % {"count": len(differences), "first": differences[0]},
+        {"count": len(differences), "where": differences},
+        str(data.report),
+    )]

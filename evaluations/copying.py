@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from evaluations import access
+from evaluations import access, scores
 from evaluations.models import BudgetExecution, FiscalYear, Project, ProjectFund, Report
 from evaluations.workflow import editing
 from indicators.models import Indicator
@@ -99,9 +99,11 @@ def _copy(report: Report, year: int, user) -> Report:
     )
     new_report._history_user = user
     new_report._change_reason = reason
-    new_report.save()
-    with editing(new_report.pk, user):
-        _copy_rows(report, new_report, user, reason)
+    # Scored once, under the new year's default rule set, when the rows are in (scores.py).
+    with scores.deferred():
+        new_report.save()
+        with editing(new_report.pk, user):
+            _copy_rows(report, new_report, user, reason)
     return new_report
 
 

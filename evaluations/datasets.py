@@ -227,6 +227,8 @@ REPORTS = Dataset(
         Column("result_application", _("绩效自评结果拟应用和公开情况"), TEXT, "",
                field="result_application"),
         Column("other_matters", _("其他需要说明的情况"), TEXT, "", field="other_matters"),
+        Column("rule_set", _("评分规则"), CODE,
+               _("报告评分所依据的评分规则的编码（见下文“评分规则”）；留空：新报告取该年度的默认规则，已有报告不变。")),
         _rate(_("各类预算支出合计 ÷ 全年预算数合计，百分数，保留2位小数。")),
         *_score_columns(_("部门整体支出绩效")),
     ),
@@ -582,6 +584,17 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   targets; the month's round is created as a draft when missing and takes rows while a draft.
 - **Order.** Exports are sorted by year, department code, then position (projects and
   indicators: department-level indicators first, then by project).
+- **Scores.** `final_score`, `execution_rate`, `execution_score`, `total_score` and `grade`
+  are the scores stored for each report under its rule set (`reports.rule_set`), frozen when
+  the report is published. Each rule set's parameters are listed at `/data/#rule-sets`:
+  qualitative bands (share of the weight; an edge belongs to the higher tier), the ≤ formula
+  (`ratio`: weight × target ÷ actual; `deduction`: weight × (1 − (actual − target) ÷ target),
+  zero at twice the target), results far above a ≥ target (`full`; or `deduct`: beyond
+  target × (1 + p), weight × that threshold ÷ actual), the execution weight and the rate
+  below which it needs an explanation, default 一级 weights, grade floors, and whether
+  成本指标 is a 一级 indicator. `national-2020` (财预〔2020〕10号): 达成 80–100 %, 部分达成
+  60–<80 %, 未达成 <60 %; `ratio`; `full`; execution 10, explanation below 90 %; 产出 50,
+  效益 30, 满意度 10; 优 ≥ 90, 良 ≥ 80, 中 ≥ 60; 成本指标 under 产出.
 """
 
 

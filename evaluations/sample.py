@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from evaluations import scores
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -42,9 +43,14 @@ def sample_data() -> dict:
     return json.loads(SAMPLE_JSON.read_text(encoding="utf-8"), object_pairs_hook=decimals)
 
 
-@transaction.atomic
 def load_sample_report(*, publish: bool = True) -> Report:
     """Create or update the sample report; running it again changes nothing new."""
+    # Its rows are written one by one; they are scored once, at the end (evaluations/scores.py).
+    with transaction.atomic(), scores.deferred():
+        return _load_sample_report(publish=publish)
+
+
+def _load_sample_report(*, publish: bool) -> Report:
     data = sample_data()
     dept = data["department"]
     parent = None

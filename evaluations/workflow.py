@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from evaluations import access, checks
+from evaluations import access, checks, scores
 from evaluations.access import may_access_department
 from evaluations.documents import storage as documents
 from evaluations.models import Report, ReportEvent, TargetsEvent
@@ -204,8 +204,11 @@ def hold_for_editing(report_ids, user: User | None) -> dict[int, Report]:
 
 def mark_edited(report_ids) -> None:
     """Move the reports' ``updated_at`` (the change form's version token) after their rows
-    changed, so a page loaded before any change to the report or its rows is stale."""
-    Report.objects.filter(pk__in=set(report_ids) - {None}).update(updated_at=timezone.now())
+    changed, so a page loaded before any change to the report or its rows is stale; and
+    rescore them (evaluations/scores.py), rows written in bulk included."""
+    ids = set(report_ids) - {None}
+    Report.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+    scores.touch(ids)
 
 
 @contextlib.contextmanager

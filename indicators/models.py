@@ -15,7 +15,11 @@ from simple_history.models import HistoricalRecords
 
 from common.formatting import join_names
 from indicators import scoring
+from indicators.rule_sets import RuleSet, default_rule_set
+from indicators.signals import indicators_written
 from indicators.vocabulary import LEVEL2_BY_LEVEL1, Level1, Level2, Nature, Tier
+
+__all__ = ["Indicator", "IndicatorQuerySet", "RuleSet", "default_rule_set"]
 
 VALUE = {"max_digits": 20, "decimal_places": 4, "null": True, "blank": True}
 
@@ -27,14 +31,26 @@ class IndicatorQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         Indicator.take_reports_from_projects(objs)
-        return super().bulk_create(objs, *args, **kwargs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        _written(self.model, objs, self.db)
+        return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs = list(objs)
         if {"project", "project_id", "report", "report_id"} & set(fields):
             Indicator.take_reports_from_projects(objs)
             fields = [*fields, "report"]
-        return super().bulk_update(objs, fields, *args, **kwargs)
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        if set(fields) - Indicator.SCORE_FIELDS:  # writing the stored scores changes no data
+            _written(self.model, objs, self.db)
+        return updated
+
+
+def _written(model, objs, using) -> None:
+    """Tell the layer above which reports' indicators were written in bulk (it rescores them)."""
+    report_ids = {obj.report_id for obj in objs} - {None}
+    if report_ids:
+        indicators_written.send(sender=model, report_ids=report_ids, using=using)
 
 
 class Indicator(models.Model):
@@ -79,6 +95,13 @@ class Indicator(models.Model):
     )
     deviation = models.TextField(_("偏差原因分析及改进措施"), blank=True)
     position = models.PositiveIntegerField(_("顺序"), default=0)
+    # Computed under the report's rule set whenever a draft changes, frozen at publication
+    # (evaluations/scores.py; docs/design.md, "Scoring rule sets"). Never entered.
+    final_score = models.DecimalField(
+        _("得分"), max_digits=6, decimal_places=2, null=True, blank=True, editable=False
+    )
+
+    SCORE_FIELDS = frozenset({"final_score"})
 
     history = HistoricalRecords()
 
@@ -159,6 +182,9 @@ class Indicator(models.Model):
         while the report is drafted and blocks only submission.
         """
         errors: dict[str, str] = {}
+        rules = self.rules
+        if self.level1 == Level1.COST and not rules.cost_level1:
+            errors["level1"] = _("本报告的评分规则不设“成本指标”一级指标，请将成本指标填在“产出指标”下。")
         allowed = LEVEL2_BY_LEVEL1.get(self.level1)
         if allowed is not None and self.level2 in Level2.values and self.level2 not in allowed:
             errors["level2"] = _("“%(level2)s”不属于“%(level1)s”，请选择%(choices)s。") % {
@@ -168,13 +194,26 @@ class Indicator(models.Model):
                     f"“{choice.label}”" for choice in Level2 if choice in allowed
                 ),
             }
-        score_error = self._qualitative_score_error()
+        score_error = self._qualitative_score_error(rules)
         if score_error:
             errors["score"] = score_error
         if errors:
             raise ValidationError(errors)
 
-    def _qualitative_score_error(self) -> str | None:
+    @property
+    def rules(self) -> scoring.Rules:
+        """The rules of the report's rule set: a new report's is its year's default;
+        national-2020 before the report is known."""
+        report = self.report if Indicator.report.is_cached(self) or self.report_id else None
+        if report is None:
+            return scoring.NATIONAL_2020
+        if report.rule_set_id is not None:
+            return report.rule_set.rules
+        year = report.fiscal_year if report.fiscal_year_id is not None else None
+        return year.rule_set.rules if year is not None else scoring.NATIONAL_2020
+
+    def _qualitative_score_error(self, rules: scoring.Rules | None = None) -> str | None:
+        rules = rules or self.rules
         if (
             self.nature != Nature.QUALITATIVE
             or self.weight is None
@@ -183,7 +222,7 @@ class Indicator(models.Model):
         ):
             return None
         tier_label = Tier(self.tier).label
-        low, high = scoring.qualitative_band(self.tier, self.weight)
+        low, high = scoring.qualitative_band(self.tier, self.weight, rules)
         if self.score is None:
             # Only "achieved" has a default (the full weight); the other tiers need a judgement.
             if self.applicable and self.tier != Tier.ACHIEVED:
@@ -191,20 +230,24 @@ class Indicator(models.Model):
                     "tier": tier_label, "low": low, "high": high,
                 }
             return None
-        if not low <= scoring.round2(self.score) <= high:
-            return _("“%(tier)s”档的得分应在 %(low)s 至 %(high)s 之间。") % {
+        if not scoring.in_band(self.tier, self.weight, self.score, rules):
+            if self.tier == rules.bands[0][0] or low == high:
+                return _("“%(tier)s”档的得分应在 %(low)s 至 %(high)s 之间。") % {
+                    "tier": tier_label, "low": low, "high": high,
+                }
+            return _("“%(tier)s”档的得分应不低于 %(low)s、低于 %(high)s（%(high)s 属于上一档）。") % {
                 "tier": tier_label, "low": low, "high": high,
             }
         return None
 
-    @property
-    def final_score(self) -> Decimal | None:
-        """The score this indicator counts for, or None when unweighted or not scorable."""
+    def fresh_score(self, rules: scoring.Rules = scoring.NATIONAL_2020) -> Decimal | None:
+        """The score this indicator counts for under ``rules``, or None when unweighted or not
+        scorable; ``final_score`` is the stored one."""
         try:
             return scoring.indicator_score(
                 nature=self.nature, weight=self.weight, target=self.target_value,
                 actual=self.actual_value, tier=self.tier, entered=self.score,
-                applicable=self.applicable,
+                applicable=self.applicable, rules=rules,
             )
         except ValueError:
             return None

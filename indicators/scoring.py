@@ -1,6 +1,10 @@
 """Scoring rules for 绩效自评 tables: indicator scores, execution rate, total and grade.
 
-Pure functions over ``decimal.Decimal`` (no Django) so the rules in docs/design.md ("Scoring") can be tested alone.
+Pure functions over ``decimal.Decimal`` (no Django) so the rules in docs/design.md ("Scoring",
+"Scoring rule sets") can be tested alone. Every rule that a rule set may settle differently reads
+its parameter from a ``Rules`` value (a frozen dataclass; ``indicators.rule_sets.RuleSet.rules``
+builds one from the stored rule set); ``NATIONAL_2020`` is 财预〔2020〕10号 as this product reads it
+and the default of every function.
 """
 
 from __future__ import annotations
@@ -16,19 +20,24 @@ __all__ = [
     "COMPARISONS",
     "FULL_BY_DEFAULT",
     "LEVEL1_CODES",
+    "LTE_FORMULAS",
+    "NATIONAL_2020",
     "NATURES",
+    "OVER_TARGET",
     "PLACES",
     "QUALITATIVE",
     "QUALITATIVE_BANDS",
     "QUANTITATIVE",
     "TERMS",
     "Proportional",
+    "Rules",
     "TIERS",
     "ScoreOutOfBand",
     "ScoredRow",
     "execution_rate",
     "execution_score",
     "grade",
+    "in_band",
     "indicator_score",
     "needs_execution_explanation",
     "qualitative_band",
@@ -38,37 +47,85 @@ __all__ = [
     "weights_mismatch",
 ]
 
-LEVEL1_CODES: tuple[str, ...] = ("output", "outcome", "satisfaction")
+# 一级指标 codes (vocabulary.Level1); "cost" is one only under a rule set with cost_level1.
+LEVEL1_CODES: tuple[str, ...] = ("output", "outcome", "satisfaction", "cost")
+COST_LEVEL1 = "cost"
 
 HUNDRED = Decimal("100")
-DEFAULT_EXECUTION_WEIGHT = Decimal("10")
-EXECUTION_EXPLANATION_BELOW = Decimal("90")
-
-# --- The rules as data ---------------------------------------------------------------
-# The functions below read these, and the fast export (evaluations/exports/sql.py) compiles
-# them to SQL, so the two cannot drift apart (docs/design.md, "Scoring").
 
 PLACES = 2  # every score, rate and total is rounded half up to this many places
 _CENT = Decimal(1).scaleb(-PLACES)
 
 QUALITATIVE = "qualitative"
-
-# Each grade's lowest total, best first (vocabulary.Grade's codes); below the last, GRADE_BELOW.
-GRADE_FLOORS: tuple[tuple[str, Decimal], ...] = (
-    ("excellent", Decimal("90")),
-    ("good", Decimal("80")),
-    ("fair", Decimal("60")),
-)
 GRADE_BELOW = "poor"
-
-# Fractions of the weight, inclusive at both ends, so adjacent bands share their edge.
-QUALITATIVE_BANDS: dict[str, tuple[Fraction, Fraction]] = {
-    "achieved": (Fraction(4, 5), Fraction(1)),
-    "partial": (Fraction(3, 5), Fraction(4, 5)),
-    "not_achieved": (Fraction(0), Fraction(3, 5)),
-}
 # The tier that scores the full weight when no score is entered; the others need a judgement.
 FULL_BY_DEFAULT = "achieved"
+
+# The ≤ formulas a rule set may choose, and what a ≥ result far above its target scores.
+LTE_FORMULAS: tuple[str, ...] = ("ratio", "deduction")
+OVER_TARGET: tuple[str, ...] = ("full", "deduct")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One rule set's parameters as a plain value (docs/design.md, "Scoring rule sets").
+
+    ``bands``: each qualitative tier's share of the weight, best tier first, as (tier, low,
+    high); a score on the edge two tiers share belongs to the higher one, so every band but the
+    first excludes its top. ``lte_formula``: one of LTE_FORMULAS. ``over_target``: one of
+    OVER_TARGET; with "deduct", a ≥ result above target × (1 + over_target_beyond) scores
+    weight × that threshold ÷ actual. ``grade_floors``: each grade's lowest total, best first.
+    ``level1_weights``: the default weight of each 一级指标 (a default, not a rule).
+    """
+
+    bands: tuple[tuple[str, Fraction, Fraction], ...]
+    lte_formula: str = "ratio"
+    over_target: str = "full"
+    over_target_beyond: Fraction = Fraction(1, 2)
+    execution_weight: Decimal = Decimal("10")
+    explanation_below: Decimal = Decimal("90")
+    level1_weights: tuple[tuple[str, Decimal], ...] = ()
+    grade_floors: tuple[tuple[str, Decimal], ...] = ()
+    cost_level1: bool = False
+
+    def band(self, tier: str) -> tuple[Fraction, Fraction]:
+        for code, low, high in self.bands:
+            if code == tier:
+                return low, high
+        raise ValueError(f"unknown qualitative tier {tier!r}")
+
+    @property
+    def level1_codes(self) -> tuple[str, ...]:
+        """The 一级指标 a table scored under these rules may hold."""
+        return tuple(c for c in LEVEL1_CODES if c != COST_LEVEL1 or self.cost_level1)
+
+
+# 财预〔2020〕10号 (with a boundary in the higher tier): the value every function defaults to.
+NATIONAL_2020 = Rules(
+    bands=(
+        ("achieved", Fraction(4, 5), Fraction(1)),
+        ("partial", Fraction(3, 5), Fraction(4, 5)),
+        ("not_achieved", Fraction(0), Fraction(3, 5)),
+    ),
+    lte_formula="ratio",
+    over_target="full",
+    over_target_beyond=Fraction(1, 2),
+    execution_weight=Decimal("10"),
+    explanation_below=Decimal("90"),
+    level1_weights=(
+        ("output", Decimal("50")), ("outcome", Decimal("30")), ("satisfaction", Decimal("10")),
+    ),
+    grade_floors=(("excellent", Decimal("90")), ("good", Decimal("80")), ("fair", Decimal("60"))),
+    cost_level1=False,
+)
+
+# National values under their former names (read by the data dictionary and older callers).
+GRADE_FLOORS = NATIONAL_2020.grade_floors
+QUALITATIVE_BANDS: dict[str, tuple[Fraction, Fraction]] = {
+    tier: (low, high) for tier, low, high in NATIONAL_2020.bands
+}
+DEFAULT_EXECUTION_WEIGHT = NATIONAL_2020.execution_weight
+EXECUTION_EXPLANATION_BELOW = NATIONAL_2020.explanation_below
 
 
 @dataclass(frozen=True)
@@ -79,7 +136,8 @@ class Proportional:
     when both are positive, else 0. Where the proportional formula stops meaning anything
     (a zero or negative term, or signs that would flip the ratio) the indicator is thus
     scored all or nothing. Each rule's ratio is below 1 whenever its target is missed, so
-    no cap is needed.
+    no cap is needed. (The ≤ ``deduction`` formula and the over-target deduction are in
+    ``_quantitative_ratio``.)
     """
 
     met: str  # the comparison of actual with target that meets it: one of COMPARISONS
@@ -143,7 +201,7 @@ def execution_rate(expenditure: Decimal | None, adjusted_budget: Decimal | None)
 
 
 def execution_score(
-    rate_percent: Decimal | None, weight: Decimal = DEFAULT_EXECUTION_WEIGHT
+    rate_percent: Decimal | None, weight: Decimal = NATIONAL_2020.execution_weight
 ) -> Decimal | None:
     """weight × min(rate, 100%), 2 places; None when there is no rate.
 
@@ -155,9 +213,9 @@ def execution_score(
     return _round_fraction(Fraction(weight) * capped / 100)
 
 
-def needs_execution_explanation(rate: Decimal | None) -> bool:
-    """Whether the execution rate is below 90% and so must be explained."""
-    return rate is not None and rate < EXECUTION_EXPLANATION_BELOW
+def needs_execution_explanation(rate: Decimal | None, rules: Rules = NATIONAL_2020) -> bool:
+    """Whether the execution rate is below the rules' threshold (90%) and so must be explained."""
+    return rate is not None and rate < rules.explanation_below
 
 
 # --- Indicator scores -----------------------------------------------------------
@@ -173,22 +231,56 @@ def _check_tier(tier: str) -> None:
         raise ValueError(f"unknown qualitative tier {tier!r}")
 
 
-def qualitative_band(tier: str, weight: Decimal) -> tuple[Decimal, Decimal]:
-    """Inclusive (low, high) score bounds for a qualitative tier, rounded to 2 places."""
+def qualitative_band(
+    tier: str, weight: Decimal, rules: Rules = NATIONAL_2020
+) -> tuple[Decimal, Decimal]:
+    """(low, high) score bounds for a qualitative tier, rounded to 2 places.
+
+    Both are shown as the band's edges; whether ``high`` itself belongs to the tier is
+    ``in_band``'s question (the edge two tiers share belongs to the higher one).
+    """
     _check_tier(tier)
-    low, high = QUALITATIVE_BANDS[tier]
+    low, high = rules.band(tier)
     w = Fraction(weight)
     return _round_fraction(w * low), _round_fraction(w * high)
+
+
+def in_band(tier: str, weight: Decimal, score: Decimal, rules: Rules = NATIONAL_2020) -> bool:
+    """Whether ``score`` (as displayed, 2 places) belongs to the tier's band under ``rules``.
+
+    The band's top is included for the best tier only, or where the band is a single point
+    (a weight so small that both edges round alike); elsewhere it is the next tier's.
+    """
+    low, high = qualitative_band(tier, weight, rules)
+    shown = round2(score)
+    top = tier == rules.bands[0][0] or low == high
+    return low <= shown <= high if top else low <= shown < high
 
 
 def _meets(nature: str, target, actual) -> bool:
     return COMPARISONS[QUANTITATIVE[nature].met](actual, target)
 
 
-def _quantitative_ratio(nature: str, target: Fraction, actual: Fraction) -> Fraction:
-    """Share of the weight earned, in [0, 1], by the nature's rule in QUANTITATIVE."""
+def _over_target(nature: str, target, actual, rules: Rules) -> Fraction | None:
+    """The ≥ threshold a result went beyond when the rules deduct for it, else None."""
+    if nature != "gte" or rules.over_target != "deduct" or target <= 0:
+        return None
+    threshold = Fraction(target) * (1 + rules.over_target_beyond)
+    return threshold if actual > threshold else None
+
+
+def _quantitative_ratio(
+    nature: str, target: Fraction, actual: Fraction, rules: Rules = NATIONAL_2020
+) -> Fraction:
+    """Share of the weight earned, in [0, 1], by the nature's rule under ``rules``."""
+    threshold = _over_target(nature, target, actual, rules)
+    if threshold is not None:
+        return threshold / actual  # actual > threshold > 0
     if _meets(nature, target, actual):
         return Fraction(1)
+    if nature == "lte" and rules.lte_formula == "deduction":
+        # w × (1 − (actual − target) ÷ target): zero at twice the target and beyond.
+        return max(Fraction(0), 1 - (actual - target) / target) if target > 0 else Fraction(0)
     rule = QUANTITATIVE[nature]
     numerator = TERMS[rule.numerator](target, actual)
     denominator = TERMS[rule.denominator](target, actual)
@@ -206,8 +298,10 @@ def indicator_score(
     tier: str = "",
     entered: Decimal | None = None,
     applicable: bool = True,
+    rules: Rules = NATIONAL_2020,
 ) -> Decimal | None:
-    """Score of one indicator, 2 places, within [0, weight]; None when it is not scored.
+    """Score of one indicator under ``rules``, 2 places, within [0, weight]; None when it is
+    not scored.
 
     None for: not applicable, unweighted (weight None), a quantitative indicator
     missing its target or actual, a qualitative indicator with no tier yet, and
@@ -229,23 +323,28 @@ def indicator_score(
         _check_tier(tier)
         if entered is None:
             return round2(weight) if tier == FULL_BY_DEFAULT else None
-        score = round2(entered)
-        low, high = qualitative_band(tier, weight)
         # Compared as displayed, so a value the form shows as the band edge is accepted.
-        if not low <= score <= high:
-            raise ScoreOutOfBand(tier, low, high, score)
-        return score
+        if not in_band(tier, weight, entered, rules):
+            low, high = qualitative_band(tier, weight, rules)
+            raise ScoreOutOfBand(tier, low, high, round2(entered))
+        return round2(entered)
 
     if target is None or actual is None:
         return None
-    ratio = _quantitative_ratio(nature, Fraction(target), Fraction(actual))
+    ratio = _quantitative_ratio(nature, Fraction(target), Fraction(actual), rules)
     return _round_fraction(Fraction(weight) * ratio)
 
 
 def target_missed(
-    *, nature: str, target: Decimal | None, actual: Decimal | None, tier: str = ""
+    *,
+    nature: str,
+    target: Decimal | None,
+    actual: Decimal | None,
+    tier: str = "",
+    rules: Rules = NATIONAL_2020,
 ) -> bool:
-    """Whether the indicator misses its target, which calls for a deviation reason.
+    """Whether the indicator misses its target, which calls for a deviation reason: it falls
+    short, or (where the rules deduct for it) goes far beyond a ≥ target set too low.
 
     False while values are missing (a qualitative indicator with no tier yet counts as missing).
     """
@@ -257,6 +356,8 @@ def target_missed(
         return tier != FULL_BY_DEFAULT
     if target is None or actual is None:
         return False
+    if _over_target(nature, Fraction(target), Fraction(actual), rules) is not None:
+        return True
     return not _meets(nature, target, actual)
 
 
@@ -294,11 +395,11 @@ def total_score(rows: Iterable[ScoredRow]) -> Decimal | None:
     return min(max(total, round2(Decimal(0))), round2(HUNDRED))
 
 
-def grade(total: Decimal | None) -> str | None:
-    """Grade code for a total: the first of GRADE_FLOORS it reaches, else GRADE_BELOW."""
+def grade(total: Decimal | None, rules: Rules = NATIONAL_2020) -> str | None:
+    """Grade code for a total: the first of the rules' grade floors it reaches, else GRADE_BELOW."""
     if total is None:
         return None
-    for code, lowest in GRADE_FLOORS:
+    for code, lowest in rules.grade_floors:
         if total >= lowest:
             return code
     return GRADE_BELOW
@@ -311,12 +412,14 @@ def weights_mismatch(
     entered_by_level1: Mapping[str, Decimal],
     execution_weight: Decimal,
     expected_total: Decimal = HUNDRED,
+    rules: Rules = NATIONAL_2020,
 ) -> Decimal | None:
     """Entered total − expected when indicator weights plus execution do not add up, else None.
 
-    Level-1 codes missing from the mapping count as 0; unknown codes raise ValueError.
+    Level-1 codes missing from the mapping count as 0; codes the rules do not have (``cost``
+    outside a rule set with cost_level1) raise ValueError.
     """
-    unknown = set(entered_by_level1) - set(LEVEL1_CODES)
+    unknown = set(entered_by_level1) - set(rules.level1_codes)
     if unknown:
         raise ValueError(f"unknown level-1 codes {sorted(unknown)}")
     entered = sum(entered_by_level1.values(), Decimal(0)) + execution_weight

@@ -1,7 +1,15 @@
-"""The 自评表 of a project and of a department, computed from rows already fetched.
+"""The 自评表 of a project and of a department, from rows already fetched.
 
-Views, the admin and exports share these so a score is the same everywhere. Nothing here
-queries the database: callers pass the rows they prefetched, which keeps pages flat.
+Two kinds, one shape (``SelfEvaluationTable``):
+
+- ``project_table`` and ``department_table`` read the **stored** scores (indicator
+  ``final_score``; the project's or report's execution rate, execution score, total and
+  grade): what pages, documents and exports print, frozen once a report is published.
+- ``score_project_table`` and ``score_department_table`` compute the scores afresh under a
+  rule set's ``scoring.Rules``: what evaluations/scores.py stores and the checks compare.
+
+Nothing here queries the database: callers pass the rows they prefetched, which keeps pages
+flat (docs/design.md, "Scoring rule sets").
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from indicators import scoring
 ZERO = Decimal("0")
 
 
-@dataclass
+@dataclass(slots=True)  # one per indicator of a table being scored: kept small
 class ScoredIndicator:
     indicator: object
     score: Decimal | None
@@ -53,7 +61,10 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
     return sum(present, ZERO) if present else None
 
 
-def score_indicators(indicators: Sequence) -> list[ScoredIndicator]:
+def score_indicators(
+    indicators: Sequence, rules: scoring.Rules = scoring.NATIONAL_2020
+) -> list[ScoredIndicator]:
+    """Each indicator scored afresh under ``rules``."""
     scored = []
     for ind in indicators:
         error = ""
@@ -61,20 +72,29 @@ def score_indicators(indicators: Sequence) -> list[ScoredIndicator]:
             score = scoring.indicator_score(
                 nature=ind.nature, weight=ind.weight, target=ind.target_value,
                 actual=ind.actual_value, tier=ind.tier, entered=ind.score,
-                applicable=ind.applicable,
+                applicable=ind.applicable, rules=rules,
             )
         except scoring.ScoreOutOfBand as exc:
             score, error = None, f"{exc.low}–{exc.high}"
         except ValueError:
             score = None
-        try:
-            missed = ind.applicable and scoring.target_missed(
-                nature=ind.nature, target=ind.target_value, actual=ind.actual_value, tier=ind.tier
-            )
-        except ValueError:  # an unknown nature or tier (written around the forms): not scored
-            missed = False
-        scored.append(ScoredIndicator(ind, score, error, missed))
+        scored.append(ScoredIndicator(ind, score, error, _missed(ind, rules)))
     return scored
+
+
+def _missed(ind, rules: scoring.Rules) -> bool:
+    try:
+        return bool(ind.applicable) and scoring.target_missed(
+            nature=ind.nature, target=ind.target_value, actual=ind.actual_value, tier=ind.tier,
+            rules=rules,
+        )
+    except ValueError:  # an unknown nature or tier (written around the forms): not scored
+        return False
+
+
+def _is_scored(scored: Sequence[ScoredIndicator]) -> bool:
+    # Unweighted targets (like the sample's economic targets) are shown, never scored.
+    return any(s.indicator.weight is not None and s.indicator.applicable for s in scored)
 
 
 def build_table(
@@ -84,30 +104,72 @@ def build_table(
     adjusted_budget: Decimal | None,
     expenditure: Decimal | None,
     execution_weight: Decimal,
+    rules: scoring.Rules = scoring.NATIONAL_2020,
 ) -> SelfEvaluationTable:
+    """A table scored afresh under ``rules``."""
     rate = scoring.execution_rate(expenditure, adjusted_budget)
-    scored = score_indicators(indicators)
+    scored = score_indicators(indicators, rules)
     table = SelfEvaluationTable(
         initial_budget=initial_budget, adjusted_budget=adjusted_budget, expenditure=expenditure,
         execution_rate=rate, execution_weight=execution_weight,
         execution_score=scoring.execution_score(rate, execution_weight), indicators=scored,
     )
-    # Unweighted targets (like the sample's economic targets) are shown, never scored.
-    if any(s.indicator.weight is not None and s.indicator.applicable for s in scored):
+    if _is_scored(scored):
         table.total = scoring.total_score(
             [scoring.ScoredRow(s.score, s.indicator.weight, s.indicator.applicable) for s in scored]
             + [scoring.ScoredRow(table.execution_score, execution_weight)]
         )
-        table.grade = scoring.grade(table.total)
+        table.grade = scoring.grade(table.total, rules)
+    return table
+
+
+def _department_budgets(budget_executions: Sequence) -> dict:
+    return {
+        "initial_budget": _sum_of_all(b.initial_budget for b in budget_executions),
+        "adjusted_budget": _sum_of_all(b.adjusted_budget for b in budget_executions),
+        "expenditure": _sum(b.expenditure for b in budget_executions),
+    }
+
+
+def score_project_table(project, indicators: Sequence, rules: scoring.Rules) -> SelfEvaluationTable:
+    """项目支出绩效自评表 of one project scored afresh; ``indicators`` are that project's."""
+    return build_table(
+        indicators=indicators, initial_budget=project.initial_budget,
+        adjusted_budget=project.adjusted_budget, expenditure=project.expenditure,
+        execution_weight=project.execution_weight, rules=rules,
+    )
+
+
+def score_department_table(
+    report, budget_executions: Sequence, indicators: Sequence, rules: scoring.Rules
+) -> SelfEvaluationTable:
+    """部门整体支出绩效自评表 scored afresh: budgets added up, with the department's indicators."""
+    return build_table(
+        indicators=indicators, execution_weight=report.execution_weight, rules=rules,
+        **_department_budgets(budget_executions),
+    )
+
+
+def _stored_table(owner, indicators: Sequence, **budgets) -> SelfEvaluationTable:
+    """The table as stored on ``owner`` (a project or report) and its indicators."""
+    scored = [
+        ScoredIndicator(ind, ind.final_score, "", _missed(ind, scoring.NATIONAL_2020))
+        for ind in indicators
+    ]
+    table = SelfEvaluationTable(
+        execution_rate=owner.execution_rate, execution_weight=owner.execution_weight,
+        execution_score=owner.execution_score, indicators=scored, **budgets,
+    )
+    if _is_scored(scored):
+        table.total, table.grade = owner.total_score, owner.grade or None
     return table
 
 
 def project_table(project, indicators: Sequence) -> SelfEvaluationTable:
-    """项目支出绩效自评表 of one project; ``indicators`` are that project's."""
-    return build_table(
-        indicators=indicators, initial_budget=project.initial_budget,
+    """项目支出绩效自评表 of one project as stored; ``indicators`` are that project's."""
+    return _stored_table(
+        project, indicators, initial_budget=project.initial_budget,
         adjusted_budget=project.adjusted_budget, expenditure=project.expenditure,
-        execution_weight=project.execution_weight,
     )
 
 
@@ -120,11 +182,5 @@ def _sum_of_all(values: Iterable[Decimal | None]) -> Decimal | None:
 
 
 def department_table(report, budget_executions: Sequence, indicators: Sequence) -> SelfEvaluationTable:
-    """部门整体支出绩效自评表: budgets added up, with the department-level indicators."""
-    return build_table(
-        indicators=indicators,
-        initial_budget=_sum_of_all(b.initial_budget for b in budget_executions),
-        adjusted_budget=_sum_of_all(b.adjusted_budget for b in budget_executions),
-        expenditure=_sum(b.expenditure for b in budget_executions),
-        execution_weight=report.execution_weight,
-    )
+    """部门整体支出绩效自评表 as stored: budgets added up, with the department-level indicators."""
+    return _stored_table(report, indicators, **_department_budgets(budget_executions))

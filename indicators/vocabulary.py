@@ -16,6 +16,8 @@ class Level1(models.TextChoices):
     OUTPUT = "output", _("产出指标")
     OUTCOME = "outcome", _("效益指标")
     SATISFACTION = "satisfaction", _("满意度指标")
+    # 财预〔2021〕101号: only under a rule set with cost_level1 (indicators.rule_sets).
+    COST = "cost", _("成本指标")
 
 
 class Level2(models.TextChoices):
@@ -28,6 +30,9 @@ class Level2(models.TextChoices):
     ECOLOGICAL = "ecological", _("生态效益指标")
     SUSTAINABILITY = "sustainability", _("可持续影响指标")
     SATISFACTION = "satisfaction", _("服务对象满意度指标")
+    ECONOMIC_COST = "economic_cost", _("经济成本指标")
+    SOCIAL_COST = "social_cost", _("社会成本指标")
+    ECOLOGICAL_COST = "ecological_cost", _("生态环境成本指标")
 
 
 # Which level-2 headings belong under each level-1 heading of the national form.
@@ -37,7 +42,24 @@ LEVEL2_BY_LEVEL1 = {
         Level2.ECONOMIC, Level2.SOCIAL, Level2.ECOLOGICAL, Level2.SUSTAINABILITY,
     },
     Level1.SATISFACTION: {Level2.SATISFACTION},
+    Level1.COST: {Level2.ECONOMIC_COST, Level2.SOCIAL_COST, Level2.ECOLOGICAL_COST},
 }
+
+# Cost indicators (成本指标, under 产出 or as a 一级 of their own) are ≤ by default: spending
+# less than planned meets the target. A cost indicator set as ≥ is flagged (checks.py).
+COST_LEVEL2 = frozenset({
+    Level2.COST, Level2.ECONOMIC_COST, Level2.SOCIAL_COST, Level2.ECOLOGICAL_COST,
+})
+
+
+def is_cost(level1: str, level2: str) -> bool:
+    """Whether an indicator with these headings is a cost indicator (成本指标)."""
+    return level1 == Level1.COST or level2 in COST_LEVEL2
+
+
+def default_nature(level1: str, level2: str) -> str:
+    """The nature an indicator takes when none is given: ≤ for cost indicators, else ≥."""
+    return Nature.LTE if is_cost(level1, level2) else Nature.GTE
 
 
 class Nature(models.TextChoices):

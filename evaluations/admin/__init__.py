@@ -12,6 +12,7 @@ from evaluations.admin import (  # noqa: F401  (registration)
     people,
     reports,
     result_use,
+    rule_sets,
     targets,
 )
 

@@ -28,7 +28,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from common.forms import CleanCharField, PlainDecimalField
 from common.text import clean_text
-from evaluations import access
+from evaluations import access, scores
 from evaluations.access import department_path, restrict, sees_all_departments
 from evaluations.models import ProjectFund, Report
 from evaluations.workflow import ReportLocked, hold_for_editing, mark_edited
@@ -232,7 +232,7 @@ class ScopedAdminMixin(_ScopeMixin):
         """Run ``view`` in one transaction that first locks the stored object's report, so
         the form is read, checked and saved against the report as it is now."""
         try:
-            with transaction.atomic(using=router.db_for_write(self.model)):
+            with transaction.atomic(using=router.db_for_write(self.model)), scores.deferred():
                 if object_id is not None:
                     try:
                         hold_for_editing(self._stored_reports(request, object_id), request.user)
@@ -277,7 +277,7 @@ class ScopedAdminMixin(_ScopeMixin):
         path = access.report_path(self.model)
         written = set(queryset.values_list(path, flat=True)) if path else set()
         try:
-            with transaction.atomic(using=router.db_for_write(self.model)):
+            with transaction.atomic(using=router.db_for_write(self.model)), scores.deferred():
                 held = hold_for_editing(written, request.user)
                 for report in held.values():
                     if access.target_refusal(self.model, report) is not None:

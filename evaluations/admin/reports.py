@@ -98,7 +98,7 @@ class DepartmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(FiscalYear)
 class FiscalYearAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["year", "is_open"]
+    list_display = ["year", "is_open", "rule_set"]
     list_editable = ["is_open"]
     search_fields = ["year"]
 
@@ -242,11 +242,11 @@ class ReportAdmin(
     form = ReportForm
     # The workflow's fields (Report.WORKFLOW_FIELDS) are shown, never posted.
     readonly_fields = [*Report.WORKFLOW_FIELDS, "totals", "self_evaluation", "recheck_summary",
-                       "findings_summary"]
+                       "findings_summary", "rule_set_basis"]
     fieldsets = [
         (None, {"fields": [
             ("department", "fiscal_year"), "title", ("status", "revision", "published_at"),
-            "targets_status", "edit_token",
+            "targets_status", ("rule_set", "rule_set_basis"), "edit_token",
         ]}),
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
         (_("一、基本情况"), {"fields": ["profile", "goals"]}),
@@ -270,6 +270,17 @@ class ReportAdmin(
             .annotate(project_total=Count("projects", distinct=True))
             .order_by(*Report._meta.ordering, "pk")
         )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not access.may_choose_rule_set(request.user):
+            fields.append("rule_set")  # departments do not pick the rules they are scored by
+        return fields
+
+    @admin.display(description=_("文件依据"))
+    def rule_set_basis(self, obj: Report) -> str:
+        """The basis of the rule set the report is scored under (frozen once published)."""
+        return obj.rule_set.basis if obj.pk and obj.rule_set_id else "—"
 
     def view_on_site(self, obj: Report) -> str | None:
         # Only a published report has a public page; for the rest the button led to a 404.

@@ -1,24 +1,21 @@
-"""The indicators dataset's cells as SQL expressions, compiled from the rules they format.
+"""The indicators dataset's cells as SQL expressions, compiled from the formats they apply.
 
 Each cell is what the Python path (`exports.streams`) writes: codes or labels from the registry
 in `datasets.py`, the formula guard of `common.formula_guard`, the number forms of
-`format_decimal`, and `final_score` from the rules as data in `indicators.scoring`
-(docs/design.md, "Scoring"). Nothing here restates a rule: each function reads the rule's own
-definition and writes it as SQL; the differential and property tests (tests/evaluations/
-test_export_fast.py, test_export_recorded.py) hold both paths to the same bytes.
+`format_decimal`. ``final_score`` is the stored score (evaluations/scores.py; docs/design.md,
+"Scoring rule sets"), printed as stored: no scoring rule has a copy here. The differential and
+property tests (tests/evaluations/test_export_fast.py, test_export_recorded.py) hold both
+paths to the same bytes.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from fractions import Fraction
 
-from django.db.models import Expression, F, TextField, Value
+from django.db.models import Expression, TextField, Value
 
 from common import formula_guard as guard
 from evaluations import datasets as ds
-from indicators import scoring
 from indicators.models import Indicator
 
 
@@ -167,75 +164,6 @@ def number(expr, column_type: str, places: int | None = None) -> Expression:
     )
 
 
-_SQL_COMPARISONS = {">=": ">=", "<=": "<=", "==": "="}
-_SQL_TERMS = {
-    "target": "{t}", "actual": "{a}", "smaller": "least({a}, {t})", "larger": "greatest({a}, {t})",
-}
-_UNIT = str(Decimal(1).scaleb(-scoring.PLACES))  # 0.01: the product has the score's scale
-_ZERO = str(Decimal(0).scaleb(-scoring.PLACES))  # 0.00
-_FULL = f"round({{w}}, {scoring.PLACES})"  # half away from zero: half up for weights ≥ 0
-
-
-def _share(numerator: str, denominator: str) -> str:
-    """scoring's rounding of weight × numerator ÷ denominator, both terms > 0, done exactly:
-    floor(10^PLACES · w · n ÷ d + ½) by div(), which truncates an exact quotient, so no digit
-    of a repeating quotient is lost before rounding."""
-    twice = 2 * 10**scoring.PLACES
-    return f"div({twice} * {{w}} * {numerator} + {denominator}, 2 * {denominator}) * {_UNIT}"
-
-
-def _band_edge(fraction: Fraction) -> str:
-    if fraction == 0:
-        return "0"
-    if fraction == 1:
-        return _FULL
-    return _share(str(fraction.numerator), str(fraction.denominator))
-
-
-def _qualitative() -> str:
-    """The default score when none is entered; else the entered score as displayed, when it
-    lies in its tier's band (scoring.qualitative_band), or NULL (ScoreOutOfBand)."""
-    shown = f"round({{s}}, {scoring.PLACES})"
-    tiers = "".join(
-        f" WHEN {{tier}} = {_literal(tier)} THEN (CASE WHEN {shown}"
-        f" BETWEEN {_band_edge(low)} AND {_band_edge(high)} THEN {shown} END)"
-        for tier, (low, high) in scoring.QUALITATIVE_BANDS.items()
-    )
-    default = f"CASE WHEN {{tier}} = {_literal(scoring.FULL_BY_DEFAULT)} THEN {_FULL} END"
-    return f"CASE WHEN {{s}} IS NULL THEN ({default}){tiers} END"
-
-
-def _quantitative(nature: str, rule: scoring.Proportional) -> str:
-    """One nature of scoring.QUANTITATIVE: the full weight when met, else its share or 0."""
-    numerator, denominator = _SQL_TERMS[rule.numerator], _SQL_TERMS[rule.denominator]
-    return (
-        f" WHEN {{nature}} = {_literal(nature)} THEN (CASE"
-        f" WHEN {{a}} {_SQL_COMPARISONS[rule.met]} {{t}} THEN {_FULL}"
-        f" WHEN {numerator} <= 0 OR {denominator} <= 0 THEN {_ZERO}"
-        f" ELSE {_share(numerator, denominator)} END)"
-    )
-
-
-def final_score(columns: dict | None = None) -> SqlTemplate:
-    """indicators.scoring.indicator_score() as the export writes it (None → NULL).
-
-    ``columns`` maps the indicator's field names to expressions (model paths by default).
-    """
-    col = (lambda name: columns[name]) if columns is not None else F
-    quantitative = ", ".join(_literal(n) for n in scoring.QUANTITATIVE)
-    template = (
-        "CASE WHEN NOT {applicable} OR {w} IS NULL OR {w} < 0 THEN NULL"
-        f" WHEN {{nature}} = {_literal(scoring.QUALITATIVE)} THEN ({_qualitative()})"
-        f" WHEN {{nature}} NOT IN ({quantitative}) OR {{t}} IS NULL OR {{a}} IS NULL THEN NULL"
-        + "".join(_quantitative(n, rule) for n, rule in scoring.QUANTITATIVE.items())
-        + " END"
-    )
-    return SqlTemplate(
-        template, applicable=col("applicable"), w=col("weight"), nature=col("nature"),
-        tier=col("tier"), s=col("score"), t=col("target_value"), a=col("actual_value"),
-    )
-
-
 # Where each column of the indicators dataset comes from in the statement: the report slots
 # (rep), the project slots (prj), or else the indicator row (i).
 INDICATOR_SOURCES = {
@@ -250,9 +178,6 @@ def indicator_cells(header: str) -> dict[str, Expression]:
     cells = {}
     for column in ds.INDICATORS.columns:
         kind = column.type
-        if column.key == "final_score":
-            cells[column.key] = final_score(columns)
-            continue
         expr = INDICATOR_SOURCES.get(column.key) or columns[column.key]
         if kind == ds.YEAR or kind == ds.INTEGER:
             cells[column.key] = expr

@@ -3,14 +3,14 @@
 Rows are read in chunks (`.iterator(chunk_size=…)`, or psycopg 3's COPY on PostgreSQL for
 the flat datasets), written one CSV line at a time and handed out in blocks, so a million
 indicator rows never sit in memory. Columns come from `datasets.py`: the keys of docs/design.md,
-then the derived columns, computed with `indicators.tables` so scores match the public page.
+then the derived columns: the scores as stored (evaluations/scores.py; frozen at publication),
+which the public page prints too, and the budget rows' sums and rates.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-import operator
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import translation
 
 from evaluations import datasets as ds
@@ -34,11 +34,11 @@ from evaluations.models import (
     ProjectFund,
     Report,
 )
-from indicators import scoring, tables
+from indicators import scoring
 from indicators.models import Indicator
 
 CHUNK_SIZE = 2000  # rows fetched per database round trip
-PREFETCH_CHUNK_SIZE = 500  # reports or projects per round trip when their indicators are needed
+PREFETCH_CHUNK_SIZE = 500  # reports or projects per round trip
 BLOCK_ROWS = 500  # CSV lines joined into one piece of the response
 BOM = "\ufeff"
 
@@ -98,7 +98,7 @@ def departments_queryset(filters: ExportFilters) -> QuerySet:
 def reports_queryset(filters: ExportFilters) -> QuerySet:
     return (
         Report.objects.filter(**_report_q(filters, ""), **filters.lookups)
-        .select_related("department", "fiscal_year")
+        .select_related("department", "fiscal_year", "rule_set")
         .order_by("fiscal_year__year", "department__code")
     )
 
@@ -125,8 +125,8 @@ def projects_queryset(filters: ExportFilters) -> QuerySet:
         "report__fiscal_year", "report__department", "funding_source"
     ).only(
         "code", "name", "initial_budget", "adjusted_budget", "expenditure", "goal", "outcome",
-        "execution_weight", "report__fiscal_year__year", "report__department__code",
-        "funding_source__code",
+        "execution_rate", "execution_score", "total_score", "grade",
+        "report__fiscal_year__year", "report__department__code", "funding_source__code",
     ).order_by("report__fiscal_year__year", "report__department__code", "position", "id")
 
 
@@ -154,7 +154,7 @@ def narratives_queryset(filters: ExportFilters) -> QuerySet:
 INDICATOR_FIELDS = (
     "report__fiscal_year__year", "report__department__code", "project__code", "level1",
     "level2", "name", "nature", "unit", "target_value", "target_text", "actual_value",
-    "actual_text", "weight", "tier", "applicable", "score", "deviation",
+    "actual_text", "weight", "tier", "applicable", "score", "deviation", "final_score",
 )
 
 
@@ -207,53 +207,18 @@ def _read_flat(qs: QuerySet, converters: tuple[Callable, ...]) -> Iterator[tuple
     return qs.iterator(chunk_size=CHUNK_SIZE)
 
 
-class _ScoringFields:
-    """The fields of an exported indicator row that tables.score_indicators reads, by name.
-
-    Their positions are found from the names once: a namedtuple per row measured 1–3 %
-    slower on this path (22,000 rows, SQLite), this reads as fast as indexing did.
-    """
-
-    __slots__ = ("nature", "target_value", "actual_value", "weight", "tier", "applicable", "score")
-    _take = operator.itemgetter(*(INDICATOR_FIELDS.index(name) for name in __slots__))
-
-    def __init__(self, row: tuple) -> None:
-        # In __slots__ order, the order _take reads them in.
-        (self.nature, self.target_value, self.actual_value, self.weight, self.tier,
-         self.applicable, self.score) = self._take(row)
-
-
-_NATURE = INDICATOR_FIELDS.index("nature")
-
-
-def _final_score(row: tuple) -> Decimal | None:
-    if row[_NATURE] not in scoring.NATURES:
-        return None
-    return tables.score_indicators([_ScoringFields(row)])[0].score
-
-
 def departments_rows(filters: ExportFilters) -> Iterator[tuple]:
     return _read_flat(departments_queryset(filters), (_text,) * 4)
 
 
 def reports_rows(filters: ExportFilters) -> Iterator[tuple]:
-    qs = reports_queryset(filters).prefetch_related(
-        Prefetch("budget_executions", queryset=BudgetExecution.objects.order_by("pk")),
-        Prefetch(
-            "indicators",
-            queryset=Indicator.objects.filter(project__isnull=True).order_by("position", "id"),
-            to_attr="department_indicators",
-        ),
-    )
-    for report in qs.iterator(chunk_size=PREFETCH_CHUNK_SIZE):
-        table = tables.department_table(
-            report, report.budget_executions.all(), report.department_indicators
-        )
+    # The scores as stored (evaluations/scores.py): frozen for a published report.
+    for report in reports_queryset(filters).iterator(chunk_size=PREFETCH_CHUNK_SIZE):
         yield (
             report.fiscal_year.year, report.department.code, report.status, report.profile,
             report.goals, report.overall_summary, report.problems, report.improvements,
-            report.result_application, report.other_matters,
-            table.execution_rate, table.execution_score, table.total, table.grade,
+            report.result_application, report.other_matters, report.rule_set.code,
+            report.execution_rate, report.execution_score, report.total_score, report.grade,
         )
 
 
@@ -266,16 +231,12 @@ def budget_executions_rows(filters: ExportFilters) -> Iterator[tuple]:
 
 
 def projects_rows(filters: ExportFilters) -> Iterator[tuple]:
-    qs = projects_queryset(filters).prefetch_related(
-        Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id"))
-    )
-    for project in qs.iterator(chunk_size=PREFETCH_CHUNK_SIZE):
-        table = tables.project_table(project, project.indicators.all())
+    for project in projects_queryset(filters).iterator(chunk_size=PREFETCH_CHUNK_SIZE):
         yield (
             project.report.fiscal_year.year, project.report.department.code, project.code,
             project.name, project.funding_source.code, project.initial_budget,
             project.adjusted_budget, project.expenditure, project.goal, project.outcome,
-            table.execution_rate, table.execution_score, table.total, table.grade,
+            project.execution_rate, project.execution_score, project.total_score, project.grade,
         )
 
 
@@ -291,13 +252,13 @@ def narratives_rows(filters: ExportFilters) -> Iterator[tuple]:
 
 INDICATOR_CONVERTERS = (
     int, _text, _text, _text, _text, _text, _text, _text, Decimal, _text, Decimal, _text,
-    Decimal, _text, _pg_bool, Decimal, _text,
+    Decimal, _text, _pg_bool, Decimal, _text, Decimal,
 )
 
 
 def indicators_rows(filters: ExportFilters) -> Iterator[tuple]:
-    for row in _read_flat(indicators_queryset(filters), INDICATOR_CONVERTERS):
-        yield (*row, _final_score(row))
+    # final_score is the stored score (evaluations/scores.py), the last field read.
+    return _read_flat(indicators_queryset(filters), INDICATOR_CONVERTERS)
 
 
 ROWS: dict[str, Callable[[ExportFilters], Iterable[tuple]]] = {

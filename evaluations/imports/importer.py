@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
 from common.formatting import join_names
-from evaluations import access
+from evaluations import access, scores
 from evaluations import datasets as ds
 from evaluations.imports.cells import CellError, CellParser, label_names, norm
 from evaluations.imports.context import (
@@ -100,7 +100,8 @@ class Importer:
     def run_all(self, positions: dict[str, int]) -> None:
         result = self.result
         try:
-            with transaction.atomic(), self.acting():
+            # Every chunk's reports are rescored once, when the last chunk is in (scores.py).
+            with transaction.atomic(), self.acting(), scores.deferred():
                 # A header-only file is an empty dataset (an export of one): 0 rows, not an
                 # error, so an export → import round trip of every dataset works (issue 14.13).
                 self.stream(positions)

@@ -12,8 +12,8 @@ from typing import ClassVar
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from evaluations import access, workflow
 from evaluations import datasets as ds
-from evaluations import workflow
 from evaluations.imports.context import ImportRun
 from evaluations.imports.results import NEW, SKIP, UPDATE
 from evaluations.models import (
@@ -25,8 +25,8 @@ from evaluations.models import (
     Report,
     parent_loop,
 )
-from indicators.models import Indicator
-from indicators.vocabulary import LEVEL2_BY_LEVEL1
+from indicators.models import Indicator, RuleSet
+from indicators.vocabulary import LEVEL2_BY_LEVEL1, Level1, default_nature
 
 Records = list[tuple[int, dict]]
 
@@ -170,6 +170,8 @@ class ReportsPlan(DatasetPlan):
             if report is None:
                 continue
             values = run.field_values(record)
+            if not self.plan_rule_set(number, record, values, report):
+                continue
             status = record.get("status")
             if status is not None and status != report.status:
                 if not workflow.may_set_status(run.user, report):
@@ -178,6 +180,31 @@ class ReportsPlan(DatasetPlan):
                 values["status"] = status
             run.plan_row(number, record, report, values,
                          f"{record['year']} {record['department_code']}", report=report)
+
+
+    def plan_rule_set(self, number: int, record: dict, values: dict, report: Report) -> bool:
+        """The report's rule set from its code; empty keeps a stored report's and gives a new
+        one its year's default (Report.save). False, with the error noted, for an unknown code
+        or a change the user may not make (access.may_choose_rule_set)."""
+        code = record.get("rule_set")
+        if not code:
+            return True
+        if not hasattr(self, "_rule_sets"):
+            self._rule_sets = dict(RuleSet.objects.values_list("code", "pk"))
+        if code not in self._rule_sets:
+            self.run.error(number, "rule_set", _("评分规则“%(code)s”不存在。") % {"code": code})
+            return False
+        chosen = self._rule_sets[code]
+        if report.pk is not None:
+            current = report.rule_set_id
+        else:
+            year = self.run.years.get(record["year"])
+            current = year.rule_set_id if year is not None else RuleSet.national().pk
+        if chosen != current and not access.may_choose_rule_set(self.run.user):
+            self.run.error(number, "rule_set", _("无权更改报告的评分规则。"))
+            return False
+        values["rule_set_id"] = chosen
+        return True
 
 
 class BudgetExecutionsPlan(DatasetPlan):
@@ -413,13 +440,19 @@ class IndicatorsPlan(PositionedPlan):
             return
         indicator = existing.get(match) if report.pk else None
         values = run.field_values(record)
-        for column, default in (("nature", "gte"), ("tier", ""), ("applicable", True)):
+        # Cost indicators are ≤ unless the file says otherwise (vocabulary.default_nature).
+        nature = default_nature(record["level1"], record["level2"])
+        for column, default in (("nature", nature), ("tier", ""), ("applicable", True)):
             if column in record:
                 values[column] = default if record[column] is None else record[column]
         values["level1"], values["level2"] = record["level1"], record["level2"]
         if indicator is None:
             indicator = Indicator(report=report, project=project)
             values["position"] = self.take_position(report, project)
+            values.setdefault("nature", nature)
+        if record["level1"] == Level1.COST and not indicator.rules.cost_level1:
+            run.error(number, "level1", _("该报告的评分规则不设“成本指标”一级指标，请填在“产出指标”下。"))
+            return
         planned = run.plan_row(number, record, indicator, values, self.key_text(key),
                                report=report)
         if planned and run.planned[-1][0] != SKIP and not run.is_admin:

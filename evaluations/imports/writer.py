@@ -29,6 +29,8 @@ class Writer:
         self.reason = _("数据导入")
 
     def write_chunk(self) -> None:
+        # Scores are recomputed once for the import's reports at its end (importer.py's
+        # scores.deferred()): mark_edited notes them, here and in every chunk.
         run = self.run
         held = lock_and_recheck(
             [report for action, _obj, _c, report in run.planned

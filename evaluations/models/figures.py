@@ -17,6 +17,7 @@ from evaluations.models.fields import ZERO, amount_field, non_negative
 from evaluations.models.reference import FundingSource
 from evaluations.models.report import Report
 from indicators import scoring
+from indicators.vocabulary import Grade
 
 
 def _or_zero(value):
@@ -114,6 +115,21 @@ class Project(models.Model):
     execution_explanation = models.TextField(_("执行率偏低说明"), blank=True)
     position = models.PositiveIntegerField(_("顺序"), default=0)
 
+    # The stored scores of the project's 自评表 (evaluations/scores.py), as on Report.
+    execution_rate = models.DecimalField(
+        _("预算执行率"), max_digits=30, decimal_places=2, null=True, editable=False
+    )
+    execution_score = models.DecimalField(
+        _("预算执行率得分"), max_digits=6, decimal_places=2, null=True, editable=False
+    )
+    total_score = models.DecimalField(
+        _("总分"), max_digits=5, decimal_places=2, null=True, editable=False
+    )
+    grade = models.CharField(
+        _("评价等级"), max_length=20, choices=Grade.choices, blank=True, editable=False,
+        default="", db_default="",  # rows written by COPY (bench/synthetic.py) name no grade
+    )
+
     history = HistoricalRecords()
 
     class Meta:
@@ -150,9 +166,6 @@ class Project(models.Model):
             for indicator in self.indicators.exclude(report_id=self.report_id):
                 indicator.save(update_fields=["report"])
 
-    @property
-    def execution_rate(self) -> Decimal | None:
-        return scoring.execution_rate(self.expenditure, self.adjusted_budget)
 
 
 class ProjectFund(models.Model):

@@ -11,6 +11,8 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from indicators.models import default_rule_set
+
 
 def parent_loop(start, parent_of):
     """``[start, …, start]`` when following ``parent_of`` from ``start`` leads back to it, else
@@ -95,6 +97,11 @@ class FiscalYear(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     is_open = models.BooleanField(_("开放填报"), default=True)
+    rule_set = models.ForeignKey(
+        "indicators.RuleSet", verbose_name=_("默认评分规则"), on_delete=models.PROTECT,
+        default=default_rule_set, related_name="fiscal_years",
+        help_text=_("本年度新建报告采用的评分规则；每份报告保留自己的评分规则。"),
+    )
 
     history = HistoricalRecords()
 

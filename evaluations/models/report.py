@@ -15,6 +15,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from evaluations.models.reference import Department, FiscalYear
+from indicators import scoring
+from indicators.vocabulary import Grade
 
 
 class ReportQuerySet(models.QuerySet):
@@ -86,6 +88,27 @@ class Report(models.Model):
     execution_explanation = models.TextField(
         _("执行率偏低说明"), blank=True, help_text=_("预算执行率低于90%时必须说明原因。")
     )
+    rule_set = models.ForeignKey(
+        "indicators.RuleSet", verbose_name=_("评分规则"), on_delete=models.PROTECT,
+        blank=True, related_name="reports",
+        help_text=_("留空则采用本年度的默认评分规则。公开后得分不再随规则变化。"),
+    )
+
+    # The stored scores of the 部门整体 table (evaluations/scores.py): recomputed whenever a
+    # draft changes, frozen at publication; never entered.
+    execution_rate = models.DecimalField(
+        _("预算执行率"), max_digits=30, decimal_places=2, null=True, editable=False
+    )
+    execution_score = models.DecimalField(
+        _("预算执行率得分"), max_digits=6, decimal_places=2, null=True, editable=False
+    )
+    total_score = models.DecimalField(
+        _("总分"), max_digits=5, decimal_places=2, null=True, editable=False
+    )
+    grade = models.CharField(
+        _("评价等级"), max_length=20, choices=Grade.choices, blank=True, editable=False,
+        default="", db_default="",  # rows written by COPY (bench/synthetic.py) name no grade
+    )
 
     index_number = models.CharField(_("索引号"), max_length=100, blank=True)
     publisher = models.CharField(
@@ -140,6 +163,9 @@ class Report(models.Model):
 
     # The workflow owns the status fields (WORKFLOW_FIELDS).
     def save(self, *args, **kwargs):
+        if self.rule_set_id is None and self.fiscal_year_id is not None:
+            # Empty means the year's default, taken when the report is first saved.
+            self.rule_set_id = self.fiscal_year.rule_set_id
         if not self._state.adding and kwargs.get("update_fields") is None and not args:
             stored = self.__dict__.get("_stored_workflow", {})
             moved = [name for name, value in stored.items() if getattr(self, name) != value]
@@ -169,6 +195,15 @@ class Report(models.Model):
             "year": self.fiscal_year.year,
             "department": self.department.name,
         }
+
+    @property
+    def rules(self) -> scoring.Rules:
+        """The rules it is scored under: its rule set's, or (not yet saved with one) its year's."""
+        if self.rule_set_id is not None:
+            return self.rule_set.rules
+        if self.fiscal_year_id is not None:
+            return self.fiscal_year.rule_set.rules
+        return scoring.NATIONAL_2020
 
     @property
     def display_publisher(self) -> str:

@@ -19,6 +19,7 @@ from evaluations.exports.streams import ExportFilters, stream_csv_bytes, templat
 from evaluations.models import FundingSource, Report
 from evaluations.public.datapackage import data_package
 from evaluations.public.stamp import public_page
+from indicators.models import RuleSet
 
 CSV_TYPE = "text/csv; charset=utf-8"
 
@@ -129,7 +130,11 @@ def data_index(request: HttpRequest) -> HttpResponse:
     """`/data/`: the published datasets per year and the data dictionary."""
     return render(
         request, "evaluations/data_index.html",
-        {"years": _published_years(), "dictionary": data_dictionary()},
+        {
+            "years": _published_years(), "dictionary": data_dictionary(),
+            # Each rule set's parameters: what the score columns were computed under.
+            "rule_sets": list(RuleSet.objects.order_by("code")),
+        },
     )
 
 

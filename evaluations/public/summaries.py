@@ -15,7 +15,8 @@ ZERO = Decimal("0")
 
 
 def published() -> QuerySet[Report]:
-    return Report.objects.published().select_related("department", "fiscal_year")
+    # The rule set comes along: pages name the rule set a report was scored under.
+    return Report.objects.published().select_related("department", "fiscal_year", "rule_set")
 
 
 def with_summary(reports: QuerySet[Report]) -> QuerySet[Report]:

@@ -39,7 +39,7 @@ def test_columns_are_the_design_keys_then_derived():
     expected = {
         "departments": "code,name,short_name,parent_code",
         "reports": "year,department_code,status,profile,goals,overall_summary,problems,"
-        "improvements,result_application,other_matters,execution_rate,execution_score,"
+        "improvements,result_application,other_matters,rule_set,execution_rate,execution_score,"
         "total_score,grade",
         "budget_executions": "year,department_code,funding_source,initial_budget,"
         "adjusted_budget,income,personnel,public,project,basic,expenditure,execution_rate",
@@ -104,6 +104,7 @@ def test_derived_columns_match_the_self_evaluation_tables():
         assert row["total_score"] == f"{table.total:.2f}"
         assert row["grade"] == table.grade
     assert projects["proj-b"]["execution_rate"] == "85.50"
+    report.refresh_from_db()  # the stored scores, written as its rows were
     table = tables.department_table(
         report, list(report.budget_executions.all()),
         list(report.indicators.filter(project=None).order_by("position")),

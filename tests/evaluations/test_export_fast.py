@@ -16,7 +16,6 @@ from psycopg.errors import DivisionByZero
 
 from evaluations import datasets as ds
 from evaluations.exports import pg as pg_export
-from evaluations.exports import sql as export_sql
 from evaluations.exports.streams import ExportFilters, stream_csv_bytes
 from evaluations.models import Department, FundingSource
 from indicators import scoring
@@ -112,9 +111,7 @@ def test_fast_path_bytes_equal_python_path(header, bom):
 def test_fast_path_scores_every_branch():
     """The grid reaches every scoring branch: scores, blanks, zeros, full weights, bands."""
     _indicators(2500)
-    scores = Indicator.objects.annotate(
-        s=export_sql.final_score()
-    ).values_list("s", flat=True)
+    scores = Indicator.objects.values_list("final_score", flat=True)
     values = [Decimal(s) if s is not None else None for s in scores]
     assert None in values and Decimal("0.00") in values
     assert Decimal("0.13") in values  # 1 × 1/8 = 0.125, half up

@@ -94,6 +94,7 @@ def test_hand_worked_project_table():
     )
     _indicators(project.report, project, data["indicators"])
 
+    project.refresh_from_db()  # the scores stored as its indicators were written
     table = project_table(project, list(project.indicators.order_by("position")))
 
     assert table.execution_rate == D(data["execution_rate"])
@@ -118,6 +119,7 @@ def test_hand_worked_department_table():
     _indicators(report, None, data["indicators"])
     IndicatorFactory(report=report, project=project, weight=D("50"), actual_value=D("1"))
 
+    report.refresh_from_db()  # the scores stored as its rows were written
     table = department_table(
         report, list(report.budget_executions.all()),
         list(report.indicators.filter(project__isnull=True).order_by("position")),
@@ -135,7 +137,8 @@ def test_hand_worked_department_table():
 def test_final_score_on_the_model_matches_the_table():
     project = ProjectFactory()
     rows = _indicators(project.report, project, PROJECT_TABLE["indicators"])
-    assert [r.final_score for r in rows] == _expected_scores(PROJECT_TABLE["indicators"])
+    stored = [type(r).objects.get(pk=r.pk).final_score for r in rows]
+    assert stored == [r.fresh_score() for r in rows] == _expected_scores(PROJECT_TABLE["indicators"])
 
 
 def test_seed_targets_stay_unscored(sample_report):
@@ -160,9 +163,12 @@ def test_seed_targets_stay_unscored(sample_report):
     ("tier", "score", "message"),
     [
         ("achieved", "7.99", "“达成”档的得分应在 8.00 至 10.00 之间。"),
-        ("partial", "8.01", "“部分达成”档的得分应在 6.00 至 8.00 之间。"),
-        ("partial", "5.99", "“部分达成”档的得分应在 6.00 至 8.00 之间。"),
-        ("not_achieved", "6.01", "“未达成”档的得分应在 0.00 至 6.00 之间。"),
+        ("partial", "8.01", "“部分达成”档的得分应不低于 6.00、低于 8.00（8.00 属于上一档）。"),
+        ("partial", "5.99", "“部分达成”档的得分应不低于 6.00、低于 8.00（8.00 属于上一档）。"),
+        # A boundary belongs to the higher tier (national-2020 as deployed).
+        ("partial", "8", "“部分达成”档的得分应不低于 6.00、低于 8.00（8.00 属于上一档）。"),
+        ("not_achieved", "6", "“未达成”档的得分应不低于 0.00、低于 6.00（6.00 属于上一档）。"),
+        ("not_achieved", "6.01", "“未达成”档的得分应不低于 0.00、低于 6.00（6.00 属于上一档）。"),
     ],
 )
 def test_clean_rejects_a_score_outside_its_band(tier, score, message):
@@ -178,7 +184,7 @@ def test_clean_rejects_a_score_outside_its_band(tier, score, message):
 @pytest.mark.parametrize(
     ("tier", "score"),
     [("achieved", "8"), ("achieved", "10"), ("achieved", None), ("partial", "6"),
-     ("partial", "8"), ("not_achieved", "0"), ("not_achieved", "6")],
+     ("partial", "7.99"), ("not_achieved", "0"), ("not_achieved", "5.99")],
 )
 def test_clean_accepts_band_edges(tier, score):
     indicator = IndicatorFactory.build(

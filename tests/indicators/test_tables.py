@@ -4,7 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from indicators.tables import department_table, project_table
+from indicators.scoring import NATIONAL_2020
+from indicators.tables import (
+    department_table,
+    project_table,
+    score_department_table,
+    score_project_table,
+)
 from tests.factories import BudgetExecutionFactory, IndicatorFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +38,12 @@ def test_project_table_totals_and_grades():
                          level1="satisfaction", level2="satisfaction", nature="qualitative",
                          tier="partial", score=Decimal("7"), position=3),
     ]
-    table = project_table(project, rows)
+    table = score_project_table(project, rows, NATIONAL_2020)
+    project.refresh_from_db()
+    stored = project_table(project, [type(r).objects.get(pk=r.pk) for r in rows])
+    assert (stored.total, stored.grade, [s.score for s in stored.indicators]) == (
+        table.total, table.grade, [s.score for s in table.indicators]
+    )
     assert [s.score for s in table.indicators] == [Decimal("50.00"), Decimal("24.00"), Decimal("7.00")]
     assert table.execution_rate == Decimal("95.00")
     assert table.execution_score == Decimal("9.50")
@@ -45,6 +56,6 @@ def test_out_of_band_qualitative_score_is_reported_not_raised():
     ind = IndicatorFactory(nature="qualitative", tier="achieved", weight=Decimal("10"),
                            score=Decimal("5"))
     execution = BudgetExecutionFactory(report=ind.report)
-    table = department_table(ind.report, [execution], [ind])
+    table = score_department_table(ind.report, [execution], [ind], NATIONAL_2020)
     assert table.indicators[0].score is None
     assert table.indicators[0].error == "8.00–10.00"

@@ -1,0 +1,328 @@
+"""Stored scores: computed by the one engine under each report's rule set, written in bulk.
+
+docs/design.md, "Scoring rule sets". What is stored: each indicator's ``final_score``; each
+project's and report's execution rate, execution score, total and grade. ``recompute`` reads a
+set of reports' rows in four queries whatever their size, scores them afresh
+(``indicators.tables.score_*_table`` under ``RuleSet.rules``) and writes only what changed, in
+batches, so a report with 2,000 indicators costs a handful of queries.
+
+When it runs:
+- every write to a report's rows: ``post_save``/``post_delete`` of indicators, projects and
+  budget rows, a report's own save when its execution weight, rule set or status may have
+  changed, and ``indicators_written`` for bulk indicator writes; ``workflow.mark_edited``
+  (after the admin's, the importer's and copy-forward's writes, whose projects and budget rows
+  are written in bulk). Inside ``deferred()`` (the admin's save, an import chunk, copy-forward)
+  the reports are collected and recomputed once, on leaving the block.
+- publication (``workflow``): the status change is a save, so the report is scored one last
+  time under its rule set; nothing recomputes it afterwards except a write to its rows, which
+  access.py refuses for anything but a draft.
+- ``manage.py rescore``: drafts only, after a rule set's parameters changed.
+
+A write that bypasses the product (fixtures, ``generate_data``) scores the rows it writes
+whatever the report's status; a later change of rules never reaches a published report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.db import connections, router, transaction
+from django.db.models.signals import post_delete, post_save
+
+from evaluations.models import BudgetExecution, Project, Report
+from indicators import tables
+from indicators.models import Indicator, RuleSet
+from indicators.signals import indicators_written
+
+TABLE_FIELDS = ("execution_rate", "execution_score", "total_score", "grade")
+BATCH_SIZE = 500
+FLUSH_ROWS = 2000  # changed indicator scores written while a large report is read
+
+INDICATOR_COLUMNS = (
+    "id", "report_id", "project_id", "name", "position", "nature", "weight", "target_value",
+    "actual_value", "tier", "score", "applicable", "final_score",
+)
+PROJECT_COLUMNS = (
+    "id", "report_id", "code", "position", "initial_budget", "adjusted_budget", "expenditure",
+    "execution_weight", *TABLE_FIELDS,
+)
+RULE_SET_COLUMNS = tuple(
+    f"rule_set__{f.name}" for f in RuleSet._meta.concrete_fields if f.name != "id"
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stored score that a recompute changed (or would change, on a dry run)."""
+
+    report_id: int
+    where: str  # "2023 d-one", "2023 d-one · p-1", "2023 d-one · p-1 · 指标名"
+    field: str
+    old: object
+    new: object
+
+    def __str__(self) -> str:
+        return f"{self.where} · {self.field}: {_shown(self.old)} → {_shown(self.new)}"
+
+
+def _shown(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+REPORTS_PER_ROUND = 200  # reports read and held in memory at once
+
+
+def recompute(
+    report_ids: Iterable[int], *, dry_run: bool = False, collect: bool = True
+) -> list[Change]:
+    """Score the reports' tables afresh under each report's rule set and store what changed.
+
+    Returns every change (none kept without ``collect``: a large import's hook needs no
+    list). With ``dry_run`` nothing is written. Reports are read
+    REPORTS_PER_ROUND at a time, four queries a round plus the batched writes.
+    """
+    ids = sorted(set(report_ids) - {None})
+    changes: list[Change] = []
+    for start in range(0, len(ids), REPORTS_PER_ROUND):
+        changes += _recompute(ids[start:start + REPORTS_PER_ROUND], dry_run, collect)
+    return changes
+
+
+def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
+    reports = list(
+        Report.objects.filter(pk__in=ids).order_by("fiscal_year__year", "department__code")
+        .select_related("rule_set", "fiscal_year", "department")
+        .only(
+            "id", "execution_weight", *TABLE_FIELDS, "fiscal_year__year", "department__code",
+            *RULE_SET_COLUMNS,
+        )
+    )
+    budgets = defaultdict(list)
+    for row in BudgetExecution.objects.filter(report_id__in=ids).only(
+        "report_id", "initial_budget", "adjusted_budget", "personnel", "public", "project"
+    ):
+        budgets[row.report_id].append(row)
+    projects = defaultdict(list)
+    for project in Project.objects.filter(report_id__in=ids).only(*PROJECT_COLUMNS).order_by(
+        "report_id", "position", "id"
+    ):
+        projects[project.report_id].append(project)
+    changes: list[Change] = [] if collect else _Discard()
+    dirty: dict[type, list] = defaultdict(list)
+    by_pk = {report.pk: report for report in reports}
+    where = {r.pk: f"{r.fiscal_year.year} {r.department.code}" for r in reports}
+    project_of = {p.pk: p for rows in projects.values() for p in rows}
+    done: set[tuple[int, int | None]] = set()
+
+    def score(report_id: int, project_id: int | None, rows: list) -> None:
+        report = by_pk[report_id]
+        rules = report.rule_set.rules
+        if project_id is None:
+            table = tables.score_department_table(report, budgets[report_id], rows, rules)
+            _compare(report, table, where[report_id], changes, dirty)
+        elif project_id in project_of:
+            project = project_of[project_id]
+            table = tables.score_project_table(project, rows, rules)
+            _compare(project, table, f"{where[report_id]} · {project.code}", changes, dirty)
+        done.add((report_id, project_id))
+
+    # One table at a time, as light rows: a report of 200,000 indicators is never in memory.
+    rows = Indicator.objects.filter(report_id__in=ids).order_by(
+        "report_id", "project_id", "position", "id"
+    ).values_list(*INDICATOR_COLUMNS).iterator(chunk_size=2000)
+    for (report_id, project_id), group in groupby(map(_Row.of, rows), key=_Row.table):
+        score(report_id, project_id, list(group))
+        if not dry_run and len(dirty[Indicator]) >= FLUSH_ROWS:
+            _write(Indicator, dirty.pop(Indicator), ["final_score"])
+    for report in reports:  # the tables without indicators
+        for key in [(report.pk, None), *((report.pk, p.pk) for p in projects[report.pk])]:
+            if key not in done:
+                score(*key, [])
+    if not dry_run:
+        for model, objs in dirty.items():
+            _write(model, objs, ["final_score"] if model is Indicator else list(TABLE_FIELDS))
+    return changes
+
+
+class _Discard(list):
+    """A list that keeps nothing (the changes of a recompute nobody prints)."""
+
+    def append(self, item) -> None:
+        pass
+
+
+class _Row:
+    """An indicator as scoring reads it: the columns of INDICATOR_COLUMNS, nothing else."""
+
+    __slots__ = INDICATOR_COLUMNS
+
+    @classmethod
+    def of(cls, values: tuple) -> _Row:
+        row = cls.__new__(cls)
+        for name, value in zip(INDICATOR_COLUMNS, values, strict=True):
+            setattr(row, name, value)
+        return row
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def table(self) -> tuple[int, int | None]:
+        return self.report_id, self.project_id
+
+
+def _write(model, objs: list, fields: list[str]) -> None:
+    """Store ``fields`` of ``objs``: on PostgreSQL one UPDATE … FROM unnest(arrays) whatever
+    their number, elsewhere bulk_update in batches."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        instances = [
+            obj if isinstance(obj, model) else model(pk=obj.pk, **{f: getattr(obj, f) for f in fields})
+            for obj in objs
+        ]
+        model._default_manager.bulk_update(instances, fields, batch_size=BATCH_SIZE)
+        return
+    qn = connection.ops.quote_name
+    opts = model._meta
+    columns = [opts.get_field(name) for name in fields]
+    sets = ", ".join(f"{qn(c.column)} = v.c{i}" for i, c in enumerate(columns))
+    arrays = ", ".join(
+        f"%s::{field.db_type(connection)}[]" for field in (opts.pk, *columns)
+    )
+    names = ", ".join(["id", *(f"c{i}" for i in range(len(columns)))])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(opts.db_table)} AS t SET {sets} "  # noqa: S608 (quoted model metadata)
+            f"FROM unnest({arrays}) AS v({names}) WHERE t.{qn(opts.pk.column)} = v.id",
+            [[obj.pk for obj in objs], *([getattr(obj, f.attname) for obj in objs] for f in columns)],
+        )
+
+
+def _compare(owner, table: tables.SelfEvaluationTable, where: str, changes, dirty) -> None:
+    """Set ``owner``'s stored fields (and its indicators') from ``table``, noting each change."""
+    report_id = owner.pk if isinstance(owner, Report) else owner.report_id
+    for scored in table.indicators:
+        indicator = scored.indicator
+        if indicator.final_score != scored.score:
+            changes.append(Change(
+                report_id, f"{where} · {indicator.name}", "final_score",
+                indicator.final_score, scored.score,
+            ))
+            indicator.final_score = scored.score
+            dirty[Indicator].append(indicator)
+    fresh = {
+        "execution_rate": table.execution_rate, "execution_score": table.execution_score,
+        "total_score": table.total, "grade": table.grade or "",
+    }
+    moved = False
+    for field, new in fresh.items():
+        old = getattr(owner, field)
+        if old != new:
+            changes.append(Change(report_id, where, field, old, new))
+            setattr(owner, field, new)
+            moved = True
+    if moved:
+        dirty[type(owner)].append(owner)
+
+
+def stale(report: Report) -> list[Change]:
+    """What a recompute would change for one report (the consistency check's question)."""
+    return recompute([report.pk], dry_run=True)
+
+
+# --- When: every write, or once at the end of a deferred block ------------------------------
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """Writes inside the block rescore nothing: for a writer that recomputes its reports
+    itself (bench/synthetic.py writes a million rows and scores them round by round)."""
+    previous = getattr(_local, "suspended", False)
+    _local.suspended = True
+    try:
+        yield
+    finally:
+        _local.suspended = previous
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the reports written inside the block and recompute them once on leaving it
+    (normally; after an exception the transaction is undone anyway)."""
+    outer = getattr(_local, "pending", None)
+    if outer is not None:
+        yield
+        return
+    _local.pending = set()
+    try:
+        yield
+        pending = _local.pending
+    finally:
+        _local.pending = None
+    if not transaction.get_connection(router.db_for_write(Report)).needs_rollback:
+        recompute(pending, collect=False)  # a block that failed inside is undone anyway
+
+
+def touch(report_ids: Iterable[int]) -> None:
+    """The reports' rows were written: recompute now, or at the end of the deferred block."""
+    ids = set(report_ids) - {None}
+    if not ids or getattr(_local, "suspended", False):
+        return
+    pending = getattr(_local, "pending", None)
+    if pending is not None:
+        pending.update(ids)
+    else:
+        recompute(ids, collect=False)
+
+
+SCORED_REPORT_FIELDS = frozenset({"execution_weight", "rule_set", "status", "fiscal_year"})
+
+
+def _report_saved(sender, instance: Report, created: bool, update_fields=None, raw=False, **kwargs):
+    if raw:
+        return
+    if created or update_fields is None or SCORED_REPORT_FIELDS & set(update_fields):
+        touch([instance.pk])
+
+
+def _row_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    if update_fields is not None and set(update_fields) <= Indicator.SCORE_FIELDS:
+        return
+    touch([instance.report_id])
+
+
+def _row_deleted(sender, instance, origin=None, **kwargs):
+    if isinstance(origin, Report) or getattr(origin, "model", None) is Report:
+        return  # the report goes too
+    if origin is not None:
+        # One recompute per report for a cascade: the origin remembers whom it touched.
+        seen = origin.__dict__.setdefault("_scores_touched", set())
+        if instance.report_id in seen:
+            return
+        seen.add(instance.report_id)
+    touch([instance.report_id])
+
+
+def _bulk_written(sender, report_ids, **kwargs):
+    touch(report_ids)
+
+
+def connect() -> None:
+    """Called once from EvaluationsConfig.ready."""
+    post_save.connect(_report_saved, sender=Report, dispatch_uid="scores.report")
+    for model in (Indicator, Project, BudgetExecution):
+        post_save.connect(_row_saved, sender=model, dispatch_uid=f"scores.saved.{model.__name__}")
+        post_delete.connect(_row_deleted, sender=model, dispatch_uid=f"scores.deleted.{model.__name__}")
+    indicators_written.connect(_bulk_written, dispatch_uid="scores.bulk")
+
+
+__all__ = ["Change", "connect", "deferred", "recompute", "stale", "suspended", "touch"]
