@@ -169,8 +169,10 @@ def _publication(outline: Outline, result: Extraction) -> None:
 
 
 def _set_text(result: Extraction, name: str, paragraphs: list[Paragraph]) -> None:
+    # Kept as written, 无 included: a section that says 无 in its own words is the department's
+    # statement, which the public page shows as such (an unwritten one it marks as unwritten).
     text = joined(paragraphs)
-    result.texts[name] = Text("" if NONE_RE.match(text) else text, text)
+    result.texts[name] = Text(text, text)
 
 
 def _texts(outline: Outline, result: Extraction) -> None:

@@ -33,9 +33,12 @@ def test_every_page_is_numbered_and_the_cover_line_is_there(sample_pdf, tmp_path
         numbers = [m.group(1) for line in page.splitlines() if (m := PAGE_NUMBER.match(line))]
         assert numbers == [str(number)], f"page {number}: {numbers}"
     first = re.sub(r"\s+", "", pages[0])
-    for label in ("发布机构", "发布日期", "索引号", "版本"):
+    for label in ("发布机构", "版本"):
         assert label in first
-    assert sample_report.published_at.strftime("%Y") in first
+    # The seed states no 发布日期 or 索引号, and nothing is invented for it (issue 14.11): the
+    # cover line leaves out what the report lacks (test_word.py shows them when set).
+    assert ("发布日期" in first) == bool(sample_report.published_at)
+    assert ("索引号" in first) == bool(sample_report.index_number)
 
 
 def test_fonts_are_embedded_noto_cjk(sample_pdf, tmp_path):

@@ -36,8 +36,28 @@ def test_sections_are_word_headings_and_the_title_is_a_title(sample_docx, sample
     assert "（一）部门基本情况" in [b.text for b in blocks if b.style.name == "Heading 2"]
     assert blocks[0].style.name == "Title" and blocks[0].text == sample_report.display_title
     cover = blocks[1].text
+    for label in ("发布机构", "版本"):
+        assert label in cover
+    # The seed states no 发布日期 or 索引号 and none is invented (issue 14.11).
+    assert ("发布日期" in cover) == bool(sample_report.published_at)
+    assert ("索引号" in cover) == bool(sample_report.index_number)
+
+
+def test_the_cover_line_names_the_date_and_index_number_when_the_report_has_them(sample_report):
+    import datetime
+
+    from evaluations.models import Report
+
+    Report.objects.filter(pk=sample_report.pk).update(
+        published_at=datetime.datetime(2023, 5, 26, 8, tzinfo=datetime.UTC),
+        index_number="431203/2023-00123",
+    )
+    docx = build(Report.objects.get(pk=sample_report.pk), ("docx",))["docx"]
+    blocks = [b for b in docx_blocks(docx) if hasattr(b, "style") and hasattr(b, "text")]
+    cover = blocks[1].text
     for label in ("发布机构", "发布日期", "索引号", "版本"):
         assert label in cover
+    assert "2023" in cover and "431203/2023-00123" in cover
 
 
 def test_official_typography(sample_docx):

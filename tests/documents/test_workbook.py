@@ -43,8 +43,11 @@ def test_sample_sheets_headers_and_unscored_note(sample_report):
     # Numbers are numbers with their formats; 一级 and 二级 cells merged down their runs.
     first = workbook.FIRST_INDICATOR_ROW
     assert sheet.cell(first, 5).value == 275 and sheet.cell(first, 11).value == "亿元"
-    assert sheet.cell(workbook.TOTAL_ROW, 4).value == pytest.approx(392.69)
-    assert sheet.cell(workbook.TOTAL_ROW, 4).number_format == "#,##0.00"
+    # 年初预算数 of the whole: only the general budget states one (392.69), so no total beside
+    # the expenditure of every budget (issue 14.11: like with like); 全年执行数 is all budgets'.
+    assert sheet.cell(workbook.TOTAL_ROW, 4).value is None
+    assert sheet.cell(workbook.TOTAL_ROW, 6).value == pytest.approx(3727.61)
+    assert sheet.cell(workbook.TOTAL_ROW, 6).number_format == "#,##0.00"
     merged = {str(r) for r in sheet.merged_cells.ranges}
     assert f"B{first}:B{first + 4}" in merged and f"C{first}:C{first + 4}" in merged
     # Print set-up: A4 landscape, fit to width, header frozen.

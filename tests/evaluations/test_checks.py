@@ -17,6 +17,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# Checking a draft: budgets, projects, fund rows, indicators, narratives, findings (this year's
+# and last year's), the report's rule set, its stored scores (a draft: stored_scores_stale).
+DRAFT_CHECK_QUERIES = 8
+
 
 def codes(findings, severity=None):
     return [f.code for f in findings if severity is None or f.severity == severity]
@@ -193,9 +197,7 @@ def test_negative_amounts_are_errors(clean_report):
 
 
 def test_checks_read_a_report_in_a_fixed_number_of_queries(clean_report, django_assert_num_queries):
-    # budgets, projects, fund rows, indicators, narratives, findings (this year's and last
-    # year's), the report's rule set, its stored scores (a draft: stored_scores_stale)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(DRAFT_CHECK_QUERIES):
         checks.check_report(clean_report)
     for _ in range(5):
         project = ProjectFactory(report=clean_report, expenditure=Decimal("0"), adjusted_budget=None)
