@@ -21,26 +21,18 @@ pytestmark = [
 
 
 @pytest.fixture
-def chromium_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are
-    # still synchronous, which Django must be told is intended (for this test only).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        page = browser.new_page()
-        violations: list[str] = []
-        page.on(
-            "console",
-            lambda message: violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text else None,
-        )
-        page.violations = violations
-        yield page
-        browser.close()
+def chromium_page(new_page):
+    """A page on the session's one browser (conftest.py): a second Playwright in the same
+    process would find the first one's event loop running and refuse to start."""
+    page = new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(f"{page.url}: {message.text}")
+        if "Content Security Policy" in message.text else None,
+    )
+    page.violations = violations
+    return page
 
 
 @pytest.fixture
