@@ -2,8 +2,14 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import settings
 
 from tests.factories import UserFactory
+
+# Property tests assert results, not speed (timings belong in bench/): on a loaded machine a
+# first example may take longer than Hypothesis's 200 ms deadline and fail as "flaky".
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture

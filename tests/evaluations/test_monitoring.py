@@ -186,7 +186,8 @@ def _departments_with_rounds(first: int, count: int, year: FiscalYear) -> None:
     departments = Department.objects.bulk_create(
         [Department(code=f"m{n:05d}", name=f"监控部门{n}") for n in range(first, first + count)])
     reports = Report.objects.bulk_create(
-        [Report(department=d, fiscal_year=year, targets_status="approved") for d in departments])
+        [Report(department=d, fiscal_year=year, rule_set_id=year.rule_set_id, targets_status="approved")
+         for d in departments])  # bulk_create skips save(), which takes the year's rule set
     rounds = []
     for n, report in enumerate(reports):
         rounds.append(MonitoringRound(report=report, month=7, status="reviewed",
