@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 
 from evaluations import access, workflow
 from evaluations import cycle_datasets as cds
-from evaluations.imports.plans import DatasetPlan, Records, _stored, load_projects, project_for
+from evaluations.imports.plans import (
+    DatasetPlan,
+    Records,
+    _stored,
+    by_report_position,
+    load_projects,
+    project_for,
+)
 from evaluations.imports.results import SKIP
 from evaluations.models import Finding, Recheck, RecheckSample, Recommendation, Report
 from evaluations.public.followup import pages_showing
@@ -50,12 +57,7 @@ class FindingsPlan(CyclePlan):
     def plan(self, records: Records) -> None:
         run = self.run
         run.load_reports(records)
-        existing = {
-            (f.report_id, f.position): f
-            for f in Finding.objects.filter(
-                report__in=_stored(run, records), position__in={r["position"] for _n, r in records}
-            )
-        }
+        existing = by_report_position(Finding, run, records)
         for number, record in records:
             key = (record["year"], record["department_code"], record["position"])
             if not run.check_unique(number, key, "position"):

@@ -243,6 +243,16 @@ def _stored(run: ImportRun, records: Records) -> list[Report]:
     return list({r.pk: r for r in found}.values())
 
 
+def by_report_position(model, run: ImportRun, records: Records) -> dict:
+    """A chunk's stored rows of a dataset keyed (report, position), as (report_id, position)."""
+    return {
+        (row.report_id, row.position): row
+        for row in model.objects.filter(
+            report__in=_stored(run, records), position__in={r["position"] for _n, r in records}
+        )
+    }
+
+
 class PositionedPlan(DatasetPlan):
     """A dataset whose new rows are appended after the stored ones, in file order (顺序)."""
 
@@ -359,12 +369,7 @@ class NarrativesPlan(DatasetPlan):
     def plan(self, records: Records) -> None:
         run = self.run
         run.load_reports(records)
-        existing = {
-            (n.report_id, n.position): n
-            for n in OutcomeNarrative.objects.filter(
-                report__in=_stored(run, records), position__in={r["position"] for _n, r in records}
-            )
-        }
+        existing = by_report_position(OutcomeNarrative, run, records)
         for number, record in records:
             key = (record["year"], record["department_code"], record["position"])
             if not run.check_unique(number, key, "position"):
