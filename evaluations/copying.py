@@ -95,7 +95,7 @@ def _copy(report: Report, year: int, user) -> Report:
         profile=report.profile,
         goals=report.goals,
         publisher=report.publisher,
-        execution_weight=report.execution_weight,
+        execution_weight_override=report.execution_weight_override,
     )
     new_report._history_user = user
     new_report._change_reason = reason
@@ -123,7 +123,7 @@ def _copy_rows(report: Report, new_report: Report, user, reason: str) -> None:
             Project(
                 report=new_report, funding_source_id=p.funding_source_id, code=p.code,
                 name=p.name, goal=p.goal, position=p.position,
-                execution_weight=p.execution_weight,
+                execution_weight_override=p.execution_weight_override,
             )
             for p in old_projects
         ],

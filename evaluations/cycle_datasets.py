@@ -47,7 +47,7 @@ RECOMMENDATIONS = ds.Dataset(
         ds._department_code(),
         ds.Column("project_code", _("项目编码"), ds.CODE, _("所属项目的编码。"), required=True),
         ds.Column("recommendation", _("预算安排建议"), ds.CHOICE,
-                  _("按评价等级建议：优 优先保障，良 保持，中 压减，差 取消。"), required=True,
+                  _("按报告评分规则由评价等级建议（全国通用：优 优先保障，良 保持，中 压减，差 取消）。"), required=True,
                   choices=ds._choices(BudgetRecommendation.choices)),
         ds.Column("note", _("说明"), ds.TEXT, "", field="note"),
     ),

@@ -492,8 +492,9 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   rules instead of the drafts-only one (docs/design.md, "Findings"): staff enter findings of
   source `self`, reviewers and auditors the others; only a reviewer verifies a done finding;
   recommendations and re-checks are reviewers'; re-checks only of reports in the re-check
-  sample. `recommendations` is not open data. Report and project
-  `execution_weight` are not part of the datasets (an import leaves the default of 10).
+  sample. `recommendations` is not open data. A report's or project's own execution weight
+  (本表预算执行率分值, set in the admin) is not part of the datasets: an import leaves it
+  blank, and the table scores with its rule set's execution weight.
 - **Targets and monitoring.** Once a report's targets (绩效目标: indicators' headings, names,
   nature, unit, target value or text and weight; projects' goal and budgets) are submitted or
   approved, no import changes them nor adds or removes an indicator or project; an approved
@@ -509,11 +510,18 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   qualitative bands (share of the weight; an edge belongs to the higher tier), the ≤ formula
   (`ratio`: weight × target ÷ actual; `deduction`: weight × (1 − (actual − target) ÷ target),
   zero at twice the target), results far above a ≥ target (`full`; or `deduct`: beyond
-  target × (1 + p), weight × that threshold ÷ actual), the execution weight and the rate
-  below which it needs an explanation, default 一级 weights, grade floors, and whether
-  成本指标 is a 一级 indicator. `national-2020` (财预〔2020〕10号): 达成 80–100 %, 部分达成
-  60–<80 %, 未达成 <60 %; `ratio`; `full`; execution 10, explanation below 90 %; 产出 50,
-  效益 30, 满意度 10; 优 ≥ 90, 良 ≥ 80, 中 ≥ 60; 成本指标 under 产出.
+  target × (1 + p), weight × that threshold ÷ actual), the execution weight (a table that
+  sets none of its own scores with it) and the rate below which it needs an explanation,
+  default 一级 weights, grade floors, whether 成本指标 is a 一级 indicator, the monitoring
+  lights' thresholds (the share of the 全年预算数 spent by the end of April, June, August and
+  October below which a round is red — a month between takes the one before —, and the gap
+  in points between an indicator's progress and the spending rate beyond which it is
+  yellow: the `light` of `monitoring_spending` and `monitoring_progress`), and the budget
+  recommendation each grade suggests (`recommendations`). `national-2020` (财预〔2020〕10号):
+  达成 80–100 %, 部分达成 60–<80 %, 未达成 <60 %; `ratio`; `full`; execution 10,
+  explanation below 90 %; 产出 50, 效益 30, 满意度 10; 优 ≥ 90, 良 ≥ 80, 中 ≥ 60; 成本指标
+  under 产出; spending 25 % by April, 40 % by June, 60 % by August, 80 % by October, progress
+  within 10 points; 优 `increase`, 良 `keep`, 中 `reduce`, 差 `cancel`.
 """
 
 

@@ -4,7 +4,8 @@ docs/design.md, "Targets and monitoring": red when spending to date is below the
 threshold share of the 全年预算数 (defaults: April 25 %, June 40 %, August 60 %, October
 80 %) or the department expects to miss a target (``off_track``); yellow when an
 indicator's progress is more than 10 points from the spending rate or at risk; else green.
-The thresholds are one frozen value, ``DEFAULT_THRESHOLDS``, until rule sets carry them.
+The thresholds are the report's rule set's (``Thresholds.of(report.rules)``);
+``DEFAULT_THRESHOLDS`` are national-2020's.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+
+from indicators import scoring
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
@@ -33,11 +36,21 @@ class Thresholds:
         due = [(m, share) for m, share in self.spending if m <= month]
         return due[-1] if due else None
 
+    @classmethod
+    def of(cls, rules: scoring.Rules) -> Thresholds:
+        """A rule set's thresholds (indicators.rule_sets.RuleSet: spending_by_*, progress_gap),
+        as the reasons print them: a stored 40.00 reads 40, 25.50 reads 25.5."""
+        return cls(
+            spending=tuple((month, _plain(share)) for month, share in rules.spending_floors),
+            progress_gap=_plain(rules.progress_gap),
+        )
 
-DEFAULT_THRESHOLDS = Thresholds(
-    spending=((4, Decimal(25)), (6, Decimal(40)), (8, Decimal(60)), (10, Decimal(80))),
-    progress_gap=Decimal(10),
-)
+
+def _plain(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+DEFAULT_THRESHOLDS = Thresholds.of(scoring.NATIONAL_2020)
 
 
 @dataclass(frozen=True)

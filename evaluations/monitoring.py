@@ -23,6 +23,7 @@ from evaluations.models import (
     MonitoringRound,
     MonitoringSpending,
 )
+from indicators.models import RuleSet
 
 Status = MonitoringRound.Status
 
@@ -43,10 +44,17 @@ def progress_rate(indicator, value: Decimal | None) -> Decimal | None:
     return lights.rate(value, indicator.target_value)
 
 
+def thresholds_of(report) -> lights.Thresholds:
+    """The lights' thresholds of the report's rule set (no query when the report was read
+    with ``select_related("rule_set")``)."""
+    return lights.Thresholds.of(report.rules)
+
+
 def evaluate(round_, spending, progress, budgets: dict[int, Decimal | None],
-             thresholds: lights.Thresholds = lights.DEFAULT_THRESHOLDS) -> RoundLights:
+             thresholds: lights.Thresholds) -> RoundLights:
     """The lights of one round from its rows (``spending`` with project and funding source,
-    ``progress`` with indicator) and its report's budgets (funding source id → 全年预算数)."""
+    ``progress`` with indicator), its report's budgets (funding source id → 全年预算数) and
+    its report's rule set's ``thresholds``."""
     result = RoundLights()
     project_rates: dict[int, Decimal | None] = {}
     spent_total, budget_total = Decimal(0), Decimal(0)
@@ -87,11 +95,13 @@ def budgets_of(report_ids) -> dict[int, dict[int, Decimal | None]]:
 
 
 def evaluate_round(round_: MonitoringRound) -> RoundLights:
-    """Lights of one stored round, in three queries."""
+    """Lights of one stored round, in four queries (its rows, the budgets, the rule set)."""
     spending = list(MonitoringSpending.objects.filter(round=round_)
                     .select_related("project", "funding_source"))
     progress = list(MonitoringProgress.objects.filter(round=round_).select_related("indicator"))
-    return evaluate(round_, spending, progress, budgets_of([round_.report_id])[round_.report_id])
+    thresholds = lights.Thresholds.of(RuleSet.objects.get(reports__pk=round_.report_id).rules)
+    return evaluate(round_, spending, progress, budgets_of([round_.report_id])[round_.report_id],
+                    thresholds)
 
 
 def refresh_light(round_: MonitoringRound) -> lights.Light:

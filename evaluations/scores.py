@@ -1,14 +1,15 @@
 """Stored scores: computed by the one engine under each report's rule set, written in bulk.
 
 docs/design.md, "Scoring rule sets". What is stored: each indicator's ``final_score``; each
-project's and report's execution rate, execution score, total and grade. ``recompute`` reads a
+project's and report's execution weight (its own, else its rule set's), execution rate,
+execution score, total and grade. ``recompute`` reads a
 set of reports' rows in four queries whatever their size, scores them afresh
 (``indicators.tables.score_*_table`` under ``RuleSet.rules``) and writes only what changed, in
 batches, so a report with 2,000 indicators costs a handful of queries.
 
 When it runs:
 - every write to a report's rows: ``post_save``/``post_delete`` of indicators, projects and
-  budget rows, a report's own save when its execution weight, rule set or status may have
+  budget rows, a report's own save when its own execution weight, rule set or status may have
   changed, and ``indicators_written`` for bulk indicator writes; ``workflow.mark_edited``
   (after the admin's, the importer's and copy-forward's writes, whose projects and budget rows
   are written in bulk). Inside ``deferred()`` (the admin's save, an import chunk, copy-forward)
@@ -39,7 +40,8 @@ from indicators import tables
 from indicators.models import Indicator, RuleSet
 from indicators.signals import indicators_written
 
-TABLE_FIELDS = ("execution_rate", "execution_score", "total_score", "grade")
+# The execution weight is stored with the scores: the table's own or its rule set's, as scored.
+TABLE_FIELDS = ("execution_weight", "execution_rate", "execution_score", "total_score", "grade")
 BATCH_SIZE = 500
 FLUSH_ROWS = 2000  # changed indicator scores written while a large report is read
 
@@ -49,7 +51,7 @@ INDICATOR_COLUMNS = (
 )
 PROJECT_COLUMNS = (
     "id", "report_id", "code", "position", "initial_budget", "adjusted_budget", "expenditure",
-    "execution_weight", *TABLE_FIELDS,
+    "execution_weight_override", *TABLE_FIELDS,
 )
 RULE_SET_COLUMNS = tuple(
     f"rule_set__{f.name}" for f in RuleSet._meta.concrete_fields if f.name != "id"
@@ -98,7 +100,7 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
         Report.objects.filter(pk__in=ids).order_by("fiscal_year__year", "department__code")
         .select_related("rule_set", "fiscal_year", "department")
         .only(
-            "id", "execution_weight", *TABLE_FIELDS, "fiscal_year__year", "department__code",
+            "id", "execution_weight_override", *TABLE_FIELDS, "fiscal_year__year", "department__code",
             *RULE_SET_COLUMNS,
         )
     )
@@ -216,7 +218,7 @@ def _compare(owner, table: tables.SelfEvaluationTable, where: str, changes, dirt
             indicator.final_score = scored.score
             dirty[Indicator].append(indicator)
     fresh = {
-        "execution_rate": table.execution_rate, "execution_score": table.execution_score,
+        "execution_weight": table.execution_weight, "execution_rate": table.execution_rate, "execution_score": table.execution_score,
         "total_score": table.total, "grade": table.grade or "",
     }
     moved = False
@@ -282,7 +284,7 @@ def touch(report_ids: Iterable[int]) -> None:
         recompute(ids, collect=False)
 
 
-SCORED_REPORT_FIELDS = frozenset({"execution_weight", "rule_set", "status", "fiscal_year"})
+SCORED_REPORT_FIELDS = frozenset({"execution_weight_override", "rule_set", "status", "fiscal_year"})
 
 
 def _report_saved(sender, instance: Report, created: bool, update_fields=None, raw=False, **kwargs):

@@ -46,7 +46,7 @@ def _month() -> Column:
 
 def _light_columns() -> tuple[Column, ...]:
     return (
-        Column("light", _("预警"), CHOICE, _("绿灯、黄灯或红灯，按监控预警规则计算。"),
+        Column("light", _("预警"), CHOICE, _("绿灯、黄灯或红灯，按报告评分规则中的监控预警线计算。"),
                choices=_choices(Light.choices), derived=True),
         Column("light_reason", _("预警原因"), TEXT, _("亮黄灯、红灯的原因；绿灯为空。"), derived=True),
     )

@@ -8,6 +8,7 @@ that scored a report, or is a year's default, cannot be deleted (PROTECT on both
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from indicators import scoring
+from indicators.vocabulary import BudgetRecommendation, Grade
 
 NATIONAL_CODE = "national-2020"
 HUNDRED = Decimal("100")
@@ -38,6 +40,24 @@ def _points(label, default, help_text=""):
         label, max_digits=6, decimal_places=2, default=Decimal(default), validators=NON_NEGATIVE,
         help_text=help_text,
     )
+
+
+def _recommendation(label, default):
+    return models.CharField(
+        label, max_length=20, choices=BudgetRecommendation.choices, default=default,
+    )
+
+
+# The months of the spending thresholds, with their fields (RuleSet.spending_floors).
+SPENDING_MONTHS = (
+    (4, "spending_by_april"), (6, "spending_by_june"), (8, "spending_by_august"),
+    (10, "spending_by_october"),
+)
+# Each grade with the field of the recommendation it suggests.
+RECOMMENDATION_FIELDS = (
+    (Grade.EXCELLENT, "recommend_excellent"), (Grade.GOOD, "recommend_good"),
+    (Grade.FAIR, "recommend_fair"), (Grade.POOR, "recommend_poor"),
+)
 
 
 class RuleSet(models.Model):
@@ -75,7 +95,7 @@ class RuleSet(models.Model):
         help_text=_("实际值超过目标值 ×（1 + 本比例）时，得分为分值 × 该界限 ÷ 实际值。"),
     )
 
-    execution_weight = _points(_("预算执行率分值"), "10", _("本规则建议的预算执行率分值；各自评表按其填写的分值计分。"))
+    execution_weight = _points(_("预算执行率分值"), "10", _("自评表未填写本表分值时按此分值计分；填写了的按其所填。"))
     explanation_below = _percent(_("执行率须说明的界限（%）"), "90", _("预算执行率低于此值须说明原因。"))
 
     output_weight = _points(_("产出指标默认分值"), "50")
@@ -91,6 +111,24 @@ class RuleSet(models.Model):
         _("成本指标为一级指标"), default=False,
         help_text=_("财预〔2021〕101号：一级指标“成本指标”，二级指标经济成本、社会成本、生态环境成本。"),
     )
+
+    # 绩效监控预警 (docs/design.md, "Targets and monitoring"): the share of the 全年预算数 spent by
+    # the end of each month below which a round's light is red, and the largest gap between an
+    # indicator's progress and the spending rate before it is yellow.
+    spending_by_april = _percent(_("4月末支出进度预警线（%）"), "25")
+    spending_by_june = _percent(_("6月末支出进度预警线（%）"), "40", _("7月按6月的预警线。"))
+    spending_by_august = _percent(_("8月末支出进度预警线（%）"), "60")
+    spending_by_october = _percent(_("10月末支出进度预警线（%）"), "80", _("其后各月按10月的预警线。"))
+    progress_gap = _percent(
+        _("完成进度与支出进度允许相差（百分点）"), "10",
+        _("指标完成进度与支出进度相差超过此数时亮黄灯。"),
+    )
+
+    # 结果应用: the budget recommendation each grade suggests (reviewers record their own).
+    recommend_excellent = _recommendation(_("“优”的预算建议"), BudgetRecommendation.INCREASE)
+    recommend_good = _recommendation(_("“良”的预算建议"), BudgetRecommendation.KEEP)
+    recommend_fair = _recommendation(_("“中”的预算建议"), BudgetRecommendation.REDUCE)
+    recommend_poor = _recommendation(_("“差”的预算建议"), BudgetRecommendation.CANCEL)
 
     history = HistoricalRecords()
 
@@ -138,6 +176,11 @@ class RuleSet(models.Model):
                 ("fair", self.fair_from),
             ),
             cost_level1=self.cost_level1,
+            spending_floors=tuple((month, getattr(self, name)) for month, name in SPENDING_MONTHS),
+            progress_gap=self.progress_gap,
+            recommendations=tuple(
+                (grade.value, getattr(self, name)) for grade, name in RECOMMENDATION_FIELDS
+            ),
         )
 
     def parameters(self) -> list[tuple[str, str]]:
@@ -169,6 +212,15 @@ class RuleSet(models.Model):
             (str(_("评价等级")), f"{_('优')} ≥{pts(self.excellent_from)}，{_('良')} ≥{pts(self.good_from)}，"
                                 f"{_('中')} ≥{pts(self.fair_from)}，{_('其余为差')}"),
             (str(self._meta.get_field("cost_level1").verbose_name), str(_("是") if self.cost_level1 else _("否"))),
+            (str(_("监控支出进度预警线")), "，".join(
+                _("%(month)s月末 %(share)s") % {"month": month, "share": pct(getattr(self, name))}
+                for month, name in SPENDING_MONTHS
+            )),
+            (str(self._meta.get_field("progress_gap").verbose_name), pts(self.progress_gap)),
+            (str(_("结果应用建议")), "，".join(
+                f"{grade.label} → {BudgetRecommendation(getattr(self, name)).label}"
+                for grade, name in RECOMMENDATION_FIELDS
+            )),
         ]
 
     def clean(self) -> None:
@@ -182,6 +234,7 @@ class RuleSet(models.Model):
         self._clean_bands(errors)
         self._clean_weights(errors)
         self._clean_grades(errors)
+        self._clean_spending(errors)
         if self.over_target == self.OverTarget.DEDUCT and self.over_target_beyond <= 0:
             errors["over_target_beyond"] = _("按比例扣分时，超出比例须大于 0。")
         if errors:
@@ -231,6 +284,17 @@ class RuleSet(models.Model):
             errors["good_from"] = _("“良”的最低总分须高于“中”的（%(fair)s）。") % {"fair": self.fair_from}
         if self.fair_from <= 0:
             errors["fair_from"] = _("“中”的最低总分须大于 0。")
+
+
+    def _clean_spending(self, errors: dict) -> None:
+        # A later month's share of the budget spent may not be below an earlier one's.
+        for (month, field), (later, later_field) in itertools.pairwise(SPENDING_MONTHS):
+            low, value = getattr(self, field), getattr(self, later_field)
+            if value < low:
+                errors[later_field] = _(
+                    "%(later)s月末的支出进度预警线 %(value)s%% 低于%(month)s月末的 %(low)s%%，"
+                    "预警线须逐月不降。"
+                ) % {"later": later, "value": value, "month": month, "low": low}
 
 
 def default_rule_set() -> int:

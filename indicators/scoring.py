@@ -76,6 +76,10 @@ class Rules:
     OVER_TARGET; with "deduct", a ≥ result above target × (1 + over_target_beyond) scores
     weight × that threshold ÷ actual. ``grade_floors``: each grade's lowest total, best first.
     ``level1_weights``: the default weight of each 一级指标 (a default, not a rule).
+    ``execution_weight``: the execution row's weight of a table that sets none of its own.
+    ``spending_floors`` (month, percent of the 全年预算数 spent by its end) and
+    ``progress_gap`` (points): the monitoring lights' thresholds (evaluations/lights.py).
+    ``recommendations``: the budget recommendation each grade suggests (结果应用).
     """
 
     bands: tuple[tuple[str, Fraction, Fraction], ...]
@@ -87,12 +91,29 @@ class Rules:
     level1_weights: tuple[tuple[str, Decimal], ...] = ()
     grade_floors: tuple[tuple[str, Decimal], ...] = ()
     cost_level1: bool = False
+    spending_floors: tuple[tuple[int, Decimal], ...] = (
+        (4, Decimal("25")), (6, Decimal("40")), (8, Decimal("60")), (10, Decimal("80")),
+    )
+    progress_gap: Decimal = Decimal("10")
+    recommendations: tuple[tuple[str, str], ...] = (
+        ("excellent", "increase"), ("good", "keep"), ("fair", "reduce"), ("poor", "cancel"),
+    )
 
     def band(self, tier: str) -> tuple[Fraction, Fraction]:
         for code, low, high in self.bands:
             if code == tier:
                 return low, high
         raise ValueError(f"unknown qualitative tier {tier!r}")
+
+    def table_execution_weight(self, own: Decimal | None) -> Decimal:
+        """The execution row's weight of a table: its own where it sets one, else the rules'
+        (docs/design.md, "Scoring rule sets": the rule set's weight is the default a table
+        may override)."""
+        return self.execution_weight if own is None else own
+
+    def recommendation(self, grade_code: str | None) -> str | None:
+        """The budget recommendation a grade suggests; None for a table without a grade."""
+        return dict(self.recommendations).get(grade_code) if grade_code else None
 
     @property
     def level1_codes(self) -> tuple[str, ...]:
@@ -117,6 +138,15 @@ NATIONAL_2020 = Rules(
     ),
     grade_floors=(("excellent", Decimal("90")), ("good", Decimal("80")), ("fair", Decimal("60"))),
     cost_level1=False,
+    # 双监控: April 25 %, June 40 %, August 60 %, October 80 %; progress within 10 points.
+    spending_floors=(
+        (4, Decimal("25")), (6, Decimal("40")), (8, Decimal("60")), (10, Decimal("80")),
+    ),
+    progress_gap=Decimal("10"),
+    # 优 priority (increase), 良 kept, 中 cut, 差 cancelled.
+    recommendations=(
+        ("excellent", "increase"), ("good", "keep"), ("fair", "reduce"), ("poor", "cancel"),
+    ),
 )
 
 # National values under their former names (read by the data dictionary and older callers).

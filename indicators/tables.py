@@ -103,10 +103,12 @@ def build_table(
     initial_budget: Decimal | None,
     adjusted_budget: Decimal | None,
     expenditure: Decimal | None,
-    execution_weight: Decimal,
+    execution_weight: Decimal | None,
     rules: scoring.Rules = scoring.NATIONAL_2020,
 ) -> SelfEvaluationTable:
-    """A table scored afresh under ``rules``."""
+    """A table scored afresh under ``rules``; ``execution_weight`` is the table's own, None to
+    take the rules' (``Rules.table_execution_weight``)."""
+    execution_weight = rules.table_execution_weight(execution_weight)
     rate = scoring.execution_rate(expenditure, adjusted_budget)
     scored = score_indicators(indicators, rules)
     table = SelfEvaluationTable(
@@ -136,7 +138,7 @@ def score_project_table(project, indicators: Sequence, rules: scoring.Rules) -> 
     return build_table(
         indicators=indicators, initial_budget=project.initial_budget,
         adjusted_budget=project.adjusted_budget, expenditure=project.expenditure,
-        execution_weight=project.execution_weight, rules=rules,
+        execution_weight=project.execution_weight_override, rules=rules,
     )
 
 
@@ -145,17 +147,16 @@ def score_department_table(
 ) -> SelfEvaluationTable:
     """部门整体支出绩效自评表 scored afresh: budgets added up, with the department's indicators."""
     return build_table(
-        indicators=indicators, execution_weight=report.execution_weight, rules=rules,
+        indicators=indicators, execution_weight=report.execution_weight_override, rules=rules,
         **_department_budgets(budget_executions),
     )
 
 
-def _stored_table(owner, indicators: Sequence, **budgets) -> SelfEvaluationTable:
-    """The table as stored on ``owner`` (a project or report) and its indicators."""
-    scored = [
-        ScoredIndicator(ind, ind.final_score, "", _missed(ind, scoring.NATIONAL_2020))
-        for ind in indicators
-    ]
+def _stored_table(owner, indicators: Sequence, rules: scoring.Rules, **budgets) -> SelfEvaluationTable:
+    """The table as stored on ``owner`` (a project or report) and its indicators; whether an
+    indicator missed its target is read under the report's ``rules`` (a ≥ result far beyond
+    its target misses it only under a rule set that deducts for it)."""
+    scored = [ScoredIndicator(ind, ind.final_score, "", _missed(ind, rules)) for ind in indicators]
     table = SelfEvaluationTable(
         execution_rate=owner.execution_rate, execution_weight=owner.execution_weight,
         execution_score=owner.execution_score, indicators=scored, **budgets,
@@ -165,10 +166,11 @@ def _stored_table(owner, indicators: Sequence, **budgets) -> SelfEvaluationTable
     return table
 
 
-def project_table(project, indicators: Sequence) -> SelfEvaluationTable:
-    """项目支出绩效自评表 of one project as stored; ``indicators`` are that project's."""
+def project_table(project, indicators: Sequence, rules: scoring.Rules) -> SelfEvaluationTable:
+    """项目支出绩效自评表 of one project as stored; ``indicators`` are that project's and
+    ``rules`` its report's (``report.rules``)."""
     return _stored_table(
-        project, indicators, initial_budget=project.initial_budget,
+        project, indicators, rules, initial_budget=project.initial_budget,
         adjusted_budget=project.adjusted_budget, expenditure=project.expenditure,
     )
 
@@ -181,6 +183,9 @@ def _sum_of_all(values: Iterable[Decimal | None]) -> Decimal | None:
     return None if not values or any(v is None for v in values) else sum(values, ZERO)
 
 
-def department_table(report, budget_executions: Sequence, indicators: Sequence) -> SelfEvaluationTable:
-    """部门整体支出绩效自评表 as stored: budgets added up, with the department-level indicators."""
-    return _stored_table(report, indicators, **_department_budgets(budget_executions))
+def department_table(
+    report, budget_executions: Sequence, indicators: Sequence, rules: scoring.Rules
+) -> SelfEvaluationTable:
+    """部门整体支出绩效自评表 as stored: budgets added up, with the department-level indicators;
+    ``rules`` are the report's (``report.rules``)."""
+    return _stored_table(report, indicators, rules, **_department_budgets(budget_executions))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from indicators import scoring
+
 
 class Level1(models.TextChoices):
     OUTPUT = "output", _("产出指标")
@@ -102,17 +104,8 @@ class BudgetRecommendation(models.TextChoices):
     CANCEL = "cancel", _("取消")
 
 
-# The national practice (优 priority, 良 kept, 中 cut, 差 cancelled), grade code → recommendation.
-RECOMMENDATION_BY_GRADE: dict[str, str] = {
-    Grade.EXCELLENT: BudgetRecommendation.INCREASE,
-    Grade.GOOD: BudgetRecommendation.KEEP,
-    Grade.FAIR: BudgetRecommendation.REDUCE,
-    Grade.POOR: BudgetRecommendation.CANCEL,
-}
-
-
-def suggested_recommendation(grade: str | None) -> str | None:
-    """The budget recommendation a grade suggests (docs/design.md, "Result use and re-check");
-    None for a table without a grade. The one place the mapping is read: a rule set may
-    later supply its own mapping here."""
-    return RECOMMENDATION_BY_GRADE.get(grade) if grade else None
+def suggested_recommendation(grade: str | None, rules: scoring.Rules) -> str | None:
+    """The budget recommendation a grade suggests under the report's rule set (docs/design.md,
+    "Result use and re-check"): national-2020 maps 优 increase, 良 keep, 中 reduce, 差 cancel
+    (scoring.NATIONAL_2020.recommendations); None for a table without a grade."""
+    return rules.recommendation(grade)

@@ -251,7 +251,7 @@ class ReportAdmin(
         (_("发布信息"), {"fields": [("publisher", "index_number", "document_number")]}),
         (_("一、基本情况"), {"fields": ["profile", "goals"]}),
         (_("二至五、预算支出情况（合计）"), {"fields": ["totals"]}),
-        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight", "execution_explanation", "self_evaluation", "recheck_summary"]}),
+        (_("六、资金使用及绩效情况"), {"fields": ["overall_summary", "execution_weight_override", "execution_explanation", "self_evaluation", "recheck_summary"]}),
         (_("七至十"), {"fields": ["problems", "improvements", "result_application", "other_matters"]}),
         (_("整改情况"), {"fields": ["findings_summary"]}),
     ]
@@ -567,7 +567,7 @@ class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ScopedAdminMixin, Simple
     fields = [
         "report", ("position", "code", "name", "funding_source"),
         ("initial_budget", "adjusted_budget", "expenditure"),
-        ("execution_weight", "execution_explanation"),
+        ("execution_weight_override", "execution_explanation"),
         "goal", "outcome", "self_evaluation",
     ]
     readonly_fields = ["self_evaluation"]

@@ -64,18 +64,21 @@ class RecommendationAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
     def suggested(self, obj: Recommendation) -> str:
         if obj.pk is None:
             return gettext("保存后显示；也可在“结果应用一览”中查看。")
-        table = project_table(obj.project, list(obj.project.indicators.all()))
-        return f"{grade_label(table.grade, '—')} → {_label(suggested_recommendation(table.grade))}"
+        rules = obj.project.report.rules
+        table = project_table(obj.project, list(obj.project.indicators.all()), rules)
+        suggestion = suggested_recommendation(table.grade, rules)
+        return f"{grade_label(table.grade, '—')} → {_label(suggestion)}"
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         project_id = request.GET.get("project", "")
-        project = (access.restrict(Project.objects.all(), request.user)
+        project = (access.restrict(Project.objects.select_related("report__rule_set"), request.user)
                    .filter(pk=project_id).first() if project_id.isdigit() else None)
         if project is not None:
-            table = project_table(project, list(project.indicators.all()))
+            rules = project.report.rules
+            table = project_table(project, list(project.indicators.all()), rules)
             initial["project"] = project.pk
-            initial["recommendation"] = suggested_recommendation(table.grade)
+            initial["recommendation"] = suggested_recommendation(table.grade, rules)
         return initial
 
     def save_model(self, request, obj, form, change):
@@ -101,19 +104,21 @@ class RecommendationAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
             raise PermissionDenied
         projects = access.restrict(Project.objects.all(), request.user).filter(
             report__fiscal_year__year=year, report__status__in=rechecks.SAMPLED_STATUSES,
-        ).select_related("report__department", "recommendation").prefetch_related(
+        ).select_related("report__department", "report__rule_set", "recommendation").prefetch_related(
             Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id"))
         ).order_by("report__department__code", "position", "id")
         page = Paginator(projects, OVERVIEW_PAGE).get_page(request.GET.get("page"))
         rows = []
         for project in page.object_list:
-            table = project_table(project, list(project.indicators.all()))
+            rules = project.report.rules  # the report's rule set suggests (select_related)
+            table = project_table(project, list(project.indicators.all()), rules)
+            suggestion = suggested_recommendation(table.grade, rules)
             recorded = getattr(project, "recommendation", None) if _has_recommendation(project) else None
             rows.append({
                 "project": project, "total": table.total, "grade": grade_label(table.grade, "—"),
-                "suggested": _label(suggested_recommendation(table.grade)),
+                "suggested": _label(suggestion),
                 "recorded": recorded, "recorded_label": _label(recorded.recommendation if recorded else None),
-                "differs": recorded is not None and recorded.recommendation != suggested_recommendation(table.grade),
+                "differs": recorded is not None and recorded.recommendation != suggestion,
             })
         context = {
             **self.admin_site.each_context(request), "opts": self.opts, "year": year,
@@ -188,9 +193,8 @@ class RecheckAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("自评得分"))
     def self_score(self, obj: Recheck) -> str:
-        from indicators.tables import score_indicators
-
-        score = score_indicators([obj.indicator])[0].score
+        # The stored score, as scored under the report's rule set (evaluations/scores.py).
+        score = obj.indicator.final_score
         return "—" if score is None else f"{score:.2f}"
 
     def save_model(self, request, obj, form, change):

@@ -41,6 +41,13 @@ class RuleSetAdmin(SimpleHistoryAdmin):
             ("output_weight", "outcome_weight", "satisfaction_weight", "cost_weight"), "cost_level1",
         ]}),
         (_("评价等级"), {"fields": [("excellent_from", "good_from", "fair_from")]}),
+        (_("绩效监控预警（占全年预算数的百分比，逐月不降）"), {"fields": [
+            ("spending_by_april", "spending_by_june", "spending_by_august", "spending_by_october"),
+            "progress_gap",
+        ]}),
+        (_("结果应用：各等级的预算建议"), {"fields": [
+            ("recommend_excellent", "recommend_good", "recommend_fair", "recommend_poor"),
+        ]}),
     ]
 
     def history_view(self, request, object_id, extra_context=None):

@@ -34,6 +34,7 @@ from evaluations.models import (
 )
 from evaluations.public.summaries import published
 from evaluations.public.year_index import year_table
+from indicators import scoring
 from indicators.models import Indicator
 from indicators.tables import department_table, project_table
 from indicators.vocabulary import Grade
@@ -248,10 +249,10 @@ def report_document(request: Request, year: int, department_code: str) -> dict:
         "department_name": report.department.name, "title": str(report.display_title),
         "revision": report.revision, "published_at": report.published_at,
         "texts": {c.key: getattr(report, c.key) for c in ds.REPORTS.columns if c.field},
-        "scores": _scores(department_table(report, executions, own)),
+        "scores": _scores(department_table(report, executions, own, report.rules)),
         "budgets": [_budget(e) for e in executions],
-        "projects": [_project(p, by_project[p.id]) for p in report.projects.all()],
-        "indicators": _indicators(department_table(report, executions, own)),
+        "projects": [_project(p, by_project[p.id], report.rules) for p in report.projects.all()],
+        "indicators": _indicators(department_table(report, executions, own, report.rules)),
         "narratives": [
             {"position": n.position, "headline": n.headline, "body": n.body}
             for n in report.narratives.all()
@@ -292,8 +293,8 @@ def _budget(e: BudgetExecution) -> dict:
     }
 
 
-def _project(project: Project, indicators: list[Indicator]) -> dict:
-    table = project_table(project, indicators)
+def _project(project: Project, indicators: list[Indicator], rules: scoring.Rules) -> dict:
+    table = project_table(project, indicators, rules)
     return {
         **{name: getattr(project, name) for name in (
             "code", "name", "initial_budget", "adjusted_budget", "expenditure", "goal", "outcome")},

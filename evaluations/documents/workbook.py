@@ -66,7 +66,7 @@ def build_xlsx(article: Article) -> bytes:
         indicators = context["project_indicators"].get(project.id, [])
         sheet = _sheet(book, sheet_name(project.name, names), article)
         _fill(sheet, article, title=PROJECT_SHEET, name=project.name, code=project.code,
-              table=project_table(project, indicators), indicators=indicators,
+              table=project_table(project, indicators, report.rules), indicators=indicators,
               funds=list(project.funds.all()), goal=project.goal, outcome=project.outcome)
     book.properties.title = article.title
     book.properties.creator = report.display_publisher

@@ -48,7 +48,7 @@ def target_adjustments_rows(filters) -> Iterator[tuple]:
 def _rounds(filters) -> Iterator[list[MonitoringRound]]:
     qs = (
         MonitoringRound.objects.filter(**_report_q(filters, "report__"))
-        .select_related("report__fiscal_year", "report__department")
+        .select_related("report__fiscal_year", "report__department", "report__rule_set")
         .order_by("report__fiscal_year__year", "report__department__code", "month")
     )
     rounds = qs.iterator(chunk_size=ROUNDS_PER_CHUNK)
@@ -71,7 +71,8 @@ def _evaluated(filters, spending_filter: dict, progress_filter: dict) -> Iterato
         budgets = monitoring.budgets_of({r.report_id for r in chunk})
         for round_ in chunk:
             lights = monitoring.evaluate(round_, spending[round_.pk], progress[round_.pk],
-                                         budgets.get(round_.report_id, {}))
+                                         budgets.get(round_.report_id, {}),
+                                         monitoring.thresholds_of(round_.report))
             yield round_, spending[round_.pk], progress[round_.pk], lights
 
 

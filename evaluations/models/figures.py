@@ -108,9 +108,17 @@ class Project(models.Model):
     outcome = models.TextField(
         _("专项资金支出绩效情况"), blank=True, help_text=_("全年实际完成情况与绩效。")
     )
+    # The table's own execution weight, if it sets one; blank takes the rule set's
+    # (docs/design.md, "Scoring rule sets"). ``execution_weight`` is the weight it was scored
+    # with, stored with the scores (evaluations/scores.py) and frozen with them.
+    execution_weight_override = models.DecimalField(
+        _("本表预算执行率分值"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("留空则按评分规则的预算执行率分值计分；填写则本表按所填分值计分。"),
+    )
     execution_weight = models.DecimalField(
         _("预算执行率分值"), max_digits=6, decimal_places=2, default=Decimal("10"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=[MinValueValidator(Decimal("0"))], editable=False,
     )
     execution_explanation = models.TextField(_("执行率偏低说明"), blank=True)
     position = models.PositiveIntegerField(_("顺序"), default=0)

@@ -56,7 +56,7 @@ def summaries(reports: list[Report]) -> tuple[list[FundingSource], list[SummaryR
         by_source = {e.funding_source_id: e.expenditure for e in executions}
         rows.append(SummaryRow(
             report=report, by_source=by_source, total=sum(by_source.values(), ZERO),
-            table=department_table(report, executions, report.department_indicators),
+            table=department_table(report, executions, report.department_indicators, report.rules),
         ))
     columns = sorted(sources.values(), key=lambda s: (s.position, s.code))
     for row in rows:

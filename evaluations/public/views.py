@@ -257,7 +257,8 @@ def report_detail(request: HttpRequest, year: int, department_code: str) -> Http
 
 def with_report_rows(reports: QuerySet[Report]) -> QuerySet[Report]:
     """Everything the report page shows, prefetched (the official documents read the same)."""
-    return reports.select_related("department", "fiscal_year").prefetch_related(
+    # The rule set comes along: the page names it, and a table's "missed" reads its rules.
+    return reports.select_related("department", "fiscal_year", "rule_set").prefetch_related(
         "budget_executions",
         Prefetch("projects", queryset=Project.objects.order_by("position", "id")),
         Prefetch(
@@ -300,14 +301,15 @@ def report_context(report: Report) -> dict:
         for indicator in report.indicators.all():
             indicator.last_progress = monitoring.progress_text(progress.get(indicator.pk), indicator.unit)
 
+    rules = report.rules  # the rule set came with the report (with_report_rows)
     budget_sections = _budget_sections(sources, executions, projects, year)
     numbers, toc = _outline(budget_sections)
     project_tables = [
-        ProjectTable(p, project_indicators[p.id], project_table(p, project_indicators[p.id]))
+        ProjectTable(p, project_indicators[p.id], project_table(p, project_indicators[p.id], rules))
         for p in projects
         if project_indicators[p.id] or p.funds.all()
     ]
-    whole_table = department_table(report, executions, department_indicators)
+    whole_table = department_table(report, executions, department_indicators, rules)
     return {
         "report": report,
         "revisions": published_revisions(report),

@@ -97,7 +97,7 @@ def test_derived_columns_match_the_self_evaluation_tables():
     report = rich_report()
     projects = {r["code"]: r for r in rows_of(export("projects", "--header", "keys"))}
     for project in report.projects.all():
-        table = tables.project_table(project, list(project.indicators.order_by("position")))
+        table = tables.project_table(project, list(project.indicators.order_by("position")), report.rules)
         row = projects[project.code]
         assert row["execution_rate"] == f"{table.execution_rate:.2f}"
         assert row["execution_score"] == f"{table.execution_score:.2f}"
@@ -107,7 +107,7 @@ def test_derived_columns_match_the_self_evaluation_tables():
     report.refresh_from_db()  # the stored scores, written as its rows were
     table = tables.department_table(
         report, list(report.budget_executions.all()),
-        list(report.indicators.filter(project=None).order_by("position")),
+        list(report.indicators.filter(project=None).order_by("position")), report.rules,
     )
     row = rows_of(export("reports", "--header", "keys"))[0]
     assert row["total_score"] == f"{table.total:.2f}"

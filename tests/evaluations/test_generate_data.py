@@ -125,9 +125,10 @@ def test_generated_reports_are_consistent_and_scored():
         projects = list(report.projects.all())
         table = department_table(report, list(report.budget_executions.all()), [
             i for i in indicators if i.project_id is None
-        ])
+        ], report.rules)
         tables = [table] + [
-            project_table(p, [i for i in indicators if i.project_id == p.pk]) for p in projects
+            project_table(p, [i for i in indicators if i.project_id == p.pk], report.rules)
+            for p in projects
         ]
         for t in tables:
             assert t.total is not None and t.grade is not None

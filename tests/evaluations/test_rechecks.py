@@ -16,7 +16,7 @@ from evaluations import rechecks
 from evaluations.exports.streams import ExportFilters, stream_csv
 from evaluations.imports import import_file
 from evaluations.models import Recheck, RecheckSample, Recommendation, Report
-from indicators.models import Indicator
+from indicators.models import Indicator, RuleSet
 from indicators.tables import project_table
 from indicators.vocabulary import suggested_recommendation
 from tests.evaluations.cycle_helpers import published_report
@@ -67,7 +67,7 @@ def test_drafts_are_not_sampled():
 
 def _table(report):
     project = report.projects.get()
-    return project_table(project, list(project.indicators.order_by("position")))
+    return project_table(project, list(project.indicators.order_by("position")), report.rules)
 
 
 def recheck(report, name: str, score: str) -> Recheck:
@@ -162,7 +162,8 @@ def test_report_pages_show_the_recheck_and_the_flag(client, reviewer, django_ass
 
 
 def test_the_grade_suggests_the_recommendation():
-    assert [suggested_recommendation(g) for g in ("excellent", "good", "fair", "poor", None)] == [
+    grades = ("excellent", "good", "fair", "poor", None)
+    assert [suggested_recommendation(g, RuleSet.national().rules) for g in grades] == [
         "increase", "keep", "reduce", "cancel", None,
     ]
 

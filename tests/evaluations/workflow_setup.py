@@ -74,7 +74,9 @@ def report_form_data(report: Report, **changes) -> dict:
         "profile": report.profile,
         "goals": report.goals,
         "overall_summary": report.overall_summary,
-        "execution_weight": str(report.execution_weight),
+        "execution_weight_override": (
+            "" if report.execution_weight_override is None else str(report.execution_weight_override)
+        ),
         "execution_explanation": report.execution_explanation,
         "problems": report.problems,
         "improvements": report.improvements,

@@ -90,12 +90,12 @@ def test_hand_worked_project_table():
     data = PROJECT_TABLE
     project = ProjectFactory(
         adjusted_budget=D(data["adjusted_budget"]), expenditure=D(data["expenditure"]),
-        execution_weight=D(data["execution_weight"]),
+        execution_weight_override=D(data["execution_weight"]),
     )
     _indicators(project.report, project, data["indicators"])
 
     project.refresh_from_db()  # the scores stored as its indicators were written
-    table = project_table(project, list(project.indicators.order_by("position")))
+    table = project_table(project, list(project.indicators.order_by("position")), project.report.rules)
 
     assert table.execution_rate == D(data["execution_rate"])
     assert table.execution_score == D(data["execution_score"])
@@ -110,7 +110,7 @@ def test_hand_worked_department_table():
     data = DEPARTMENT_TABLE
     project = ProjectFactory()  # a project's own indicators must not leak into the department's
     report = project.report
-    report.execution_weight = D(data["execution_weight"])
+    report.execution_weight_override = D(data["execution_weight"])
     report.save()
     for code, amounts in data["budgets"]:
         BudgetExecutionFactory(
@@ -122,7 +122,7 @@ def test_hand_worked_department_table():
     report.refresh_from_db()  # the scores stored as its rows were written
     table = department_table(
         report, list(report.budget_executions.all()),
-        list(report.indicators.filter(project__isnull=True).order_by("position")),
+        list(report.indicators.filter(project__isnull=True).order_by("position")), report.rules,
     )
 
     assert table.adjusted_budget == D("1200")
@@ -149,11 +149,11 @@ def test_seed_targets_stay_unscored(sample_report):
         indicator.full_clean()  # the seed's headings are ones the national form has
     table = department_table(
         sample_report, list(sample_report.budget_executions.all()),
-        [i for i in indicators if i.project_id is None],
+        [i for i in indicators if i.project_id is None], sample_report.rules,
     )
     assert not table.is_scored and table.grade is None
     for project in sample_report.projects.all():
-        assert not project_table(project, []).is_scored
+        assert not project_table(project, [], sample_report.rules).is_scored
 
 
 # --- Indicator.clean -------------------------------------------------------------------

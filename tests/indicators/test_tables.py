@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_sample_department_table_is_unscored(sample_report):
     table = department_table(
         sample_report, list(sample_report.budget_executions.all()),
-        list(sample_report.indicators.filter(project__isnull=True)),
+        list(sample_report.indicators.filter(project__isnull=True)), sample_report.rules,
     )
     assert table.total is None and table.grade is None and not table.is_scored
     assert table.expenditure == Decimal("1828.90") + Decimal("1898.71")
@@ -40,7 +40,7 @@ def test_project_table_totals_and_grades():
     ]
     table = score_project_table(project, rows, NATIONAL_2020)
     project.refresh_from_db()
-    stored = project_table(project, [type(r).objects.get(pk=r.pk) for r in rows])
+    stored = project_table(project, [type(r).objects.get(pk=r.pk) for r in rows], NATIONAL_2020)
     assert (stored.total, stored.grade, [s.score for s in stored.indicators]) == (
         table.total, table.grade, [s.score for s in table.indicators]
     )
