@@ -47,11 +47,18 @@ def rules(draw) -> Rules:
         lte_formula=draw(st.sampled_from(scoring.LTE_FORMULAS)),
         over_target=draw(st.sampled_from(scoring.OVER_TARGET)),
         over_target_beyond=Fraction(draw(st.integers(1, 300)), 100),
-        execution_weight=D(10),
+        execution_weight=D(draw(st.integers(0, 30))),
         explanation_below=D(draw(st.integers(0, 100))),
         level1_weights=NATIONAL_2020.level1_weights,
         grade_floors=tuple(zip(("excellent", "good", "fair"), map(D, floors), strict=True)),
         cost_level1=draw(st.booleans()),
+        spending_floors=tuple(zip((4, 6, 8, 10), sorted(
+            D(draw(st.integers(0, 100))) for _month in range(4)), strict=True)),
+        progress_gap=D(draw(st.integers(0, 100))),
+        recommendations=tuple(
+            (grade, draw(st.sampled_from(["increase", "keep", "reduce", "cancel"])))
+            for grade in ("excellent", "good", "fair", "poor")
+        ),
     )
 
 
@@ -197,6 +204,22 @@ def test_prop_grade_reads_the_rules_floors(rules, total):
         assert total >= floors[code]
 
 
+@given(rules=rules(), own=st.none() | st.decimals(min_value=0, max_value=30, places=2, allow_nan=False),
+       rate=st.decimals(min_value=0, max_value=200, places=2, allow_nan=False))
+def test_prop_execution_row_takes_the_tables_weight_else_the_rules(rules, own, rate):
+    table = build_table(indicators=[], initial_budget=None, adjusted_budget=D("100"),
+                        expenditure=rate, execution_weight=own, rules=rules)
+    weight = rules.execution_weight if own is None else own
+    assert table.execution_weight == weight
+    assert D(0) <= table.execution_score <= scoring.round2(weight)
+    assert table.execution_score == scoring.execution_score(table.execution_rate, weight)
+
+
+@given(rules=rules(), grade=st.sampled_from(["excellent", "good", "fair", "poor", None]))
+def test_prop_the_rules_suggest_their_own_recommendation(rules, grade):
+    assert rules.recommendation(grade) == (dict(rules.recommendations)[grade] if grade else None)
+
+
 @given(rules=rules(), rate=st.decimals(min_value=0, max_value=200, places=2, allow_nan=False))
 def test_prop_explanation_threshold(rules, rate):
     assert scoring.needs_execution_explanation(rate, rules) == (rate < rules.explanation_below)
@@ -220,3 +243,9 @@ def test_national_2020_is_the_former_constants():
     assert (NATIONAL_2020.execution_weight, NATIONAL_2020.explanation_below) == (10, 90)
     assert dict(NATIONAL_2020.level1_weights) == {"output": 50, "outcome": 30, "satisfaction": 10}
     assert not NATIONAL_2020.cost_level1
+    # The monitoring thresholds and the recommendation map the product used before rule sets.
+    assert NATIONAL_2020.spending_floors == ((4, 25), (6, 40), (8, 60), (10, 80))
+    assert NATIONAL_2020.progress_gap == 10
+    assert dict(NATIONAL_2020.recommendations) == {
+        "excellent": "increase", "good": "keep", "fair": "reduce", "poor": "cancel",
+    }
