@@ -1,6 +1,7 @@
 """评分规则: the rule sets a report may be scored under (docs/design.md, "Scoring rule sets").
 
-A rule set stores the parameters of ``indicators.scoring.Rules`` and builds that plain value
+A rule set stores the parameters of ``indicators.scoring.Rules`` (scoring, the monitoring
+lights' thresholds, the grade → budget recommendation map) and builds that plain value
 (``RuleSet.rules``); the engine never reads the model. ``national-2020`` (财预〔2020〕10号) is
 seeded by a migration; administrators add regional variants, reviewers read them. A rule set
 that scored a report, or is a year's default, cannot be deleted (PROTECT on both keys).
@@ -284,7 +285,6 @@ class RuleSet(models.Model):
             errors["good_from"] = _("“良”的最低总分须高于“中”的（%(fair)s）。") % {"fair": self.fair_from}
         if self.fair_from <= 0:
             errors["fair_from"] = _("“中”的最低总分须大于 0。")
-
 
     def _clean_spending(self, errors: dict) -> None:
         # A later month's share of the budget spent may not be below an earlier one's.
