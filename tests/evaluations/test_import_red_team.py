@@ -1,6 +1,7 @@
-"""The red team's 1,000,000-row XLSX (issue 15.2): a real workbook of a million rows, under
-half a megabyte zipped, refused by the command line and the admin before any row is parsed,
-with the limit named, nothing written or kept, and memory bounded.
+"""The red team's oversized imports (issue 15.2), refused by the command line and the admin
+with the limit named, nothing written or kept, and memory bounded: 100,000 columns (a 0.7 MB
+CSV grew a worker to 20.7 GB) and a real workbook of 1,000,000 rows, under half a megabyte
+zipped (still growing at 494 MB after 100 s), refused before any row is parsed.
 
 The workbook is written here as raw sheet XML in a zip (openpyxl would take minutes): its
 rows carry no ``r`` attribute and are all alike, so it compresses as the attack file did. Its
@@ -203,3 +204,42 @@ def test_rows_are_counted_across_chunks_and_empty_rows_are_not():
     with zipfile.ZipFile(padded) as archive:
         assert not _rows_over(archive, "s.xml", 1)
         assert _rows_over(archive, "s.xml", 0)
+
+
+# --- 100,000 columns --------------------------------------------------------------------------
+
+COLUMNS = 100_000
+COLUMNS_MESSAGE = "文件有 100,000 列，超过上限 200 列。"
+
+
+def wide_csv() -> bytes:
+    header = "year,department_code,position,headline," + ",".join(f"x{n}" for n in range(COLUMNS - 4))
+    return (header + "\n2024,d1,1,标题" + "," * (COLUMNS - 4) + "\n").encode()
+
+
+def test_a_hundred_thousand_columns_are_refused_by_import_data(draft, tmp_path):
+    path = tmp_path / "narratives.csv"
+    path.write_bytes(wide_csv())
+    err = io.StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_data", "narratives", str(path), stderr=err)
+    assert excinfo.value.returncode == 1
+    assert err.getvalue().strip() == COLUMNS_MESSAGE
+    assert not OutcomeNarrative.objects.exists()
+
+
+def test_a_hundred_thousand_columns_make_one_message_in_a_small_admin_page(
+    client, data_entry_user, draft,
+):
+    draft.department.staff.add(data_entry_user)
+    client.force_login(data_entry_user)
+    upload = SimpleUploadedFile("narratives.csv", wide_csv(), "text/csv")
+    response, peak = peak_memory(lambda: client.post(
+        reverse("admin:evaluations_report_import"),
+        {"dataset": "narratives", "import_file": upload},
+    ))
+    content = response.content.decode()
+    assert response.status_code == 200 and COLUMNS_MESSAGE in content
+    assert len(content) < 60_000  # no cell of the 100,000 rendered
+    assert not PendingImport.objects.exists() and not OutcomeNarrative.objects.exists()
+    assert peak < MEMORY_BOUND, f"peak {peak / 2**20:.1f} MB"
