@@ -6,7 +6,7 @@ The language switcher posts to evaluations:set_language (/language/); there is n
 from django.contrib import admin
 from django.urls import include, path
 
-from evaluations.admin.reports import scoped_view_on_site
+from evaluations.admin.site import scoped_view_on_site
 
 # The admin modules are imported here, with the URLconf, not at start-up (config/apps.py).
 admin.autodiscover()

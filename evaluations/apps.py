@@ -12,9 +12,10 @@ class EvaluationsConfig(AppConfig):
         # The shared database cache needs its table; `migrate` is the one command every
         # deployment runs, so the table follows it (createcachetable is idempotent).
         post_migrate.connect(_create_cache_table, sender=self)
-        from evaluations import scores
+        from evaluations import attachments, scores
 
         scores.connect()  # stored scores follow every write (evaluations/scores.py)
+        attachments.connect()  # stored files follow their attachment rows
 
 
 def _create_cache_table(sender, using: str = "default", verbosity: int = 1, **kwargs) -> None:

@@ -6,6 +6,10 @@ name, so an .exe renamed .pdf, an SVG or an HTML page is refused; so are macro-e
 files and the old binary .doc/.xls (one container format for many things, installers too).
 The uploader's name is kept as text only: the stored file gets a random name, and downloads
 are sent as attachments with ``nosniff`` and a sandboxing CSP (docs/design.md, "Attachments").
+
+A stored file lives as long as a row names it (``connect``): when an attachment row is deleted,
+on its own or with its report, project, indicator or finding, or its file is replaced, the
+file is removed once the transaction has committed, unless another row still names it.
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ import hashlib
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
+from django.db import transaction
+from django.db.models.signals import post_delete, pre_save
 from django.http import FileResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -137,3 +145,41 @@ def serve(attachment: Attachment) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+# --- Stored files follow their rows ---------------------------------------------------------
+
+
+def remove_unreferenced(storage: Storage, name: str, using: str = "default") -> bool:
+    """Delete the stored file ``name`` unless an attachment row still names it; True when it
+    was deleted (or already gone). Run after the deleting transaction commits: a deletion
+    rolled back keeps its file."""
+    if Attachment.objects.using(using).filter(file=name).exists():
+        return False
+    storage.delete(name)  # FileSystemStorage.delete: a file already gone is not an error
+    return True
+
+
+def _after_commit(storage: Storage, name: str, using: str) -> None:
+    if name:
+        transaction.on_commit(partial(remove_unreferenced, storage, name, using), using=using)
+
+
+def _row_deleted(sender, instance: Attachment, using: str, **kwargs) -> None:
+    # Sent for cascades too: a receiver keeps Django's collector from deleting attachments
+    # with one bare DELETE when their report, project, indicator or finding goes.
+    _after_commit(instance.file.storage, instance.file.name, using)
+
+
+def _file_replaced(sender, instance: Attachment, using: str, raw: bool = False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        return
+    old = Attachment.objects.using(using).filter(pk=instance.pk).values_list("file", flat=True).first()
+    if old and old != instance.file.name:
+        _after_commit(instance.file.storage, old, using)
+
+
+def connect() -> None:
+    """Called once from the app's ready(): stored files follow the attachment rows."""
+    post_delete.connect(_row_deleted, sender=Attachment, dispatch_uid="attachments.row_deleted")
+    pre_save.connect(_file_replaced, sender=Attachment, dispatch_uid="attachments.file_replaced")

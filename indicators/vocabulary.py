@@ -48,7 +48,7 @@ LEVEL2_BY_LEVEL1 = {
 }
 
 # Cost indicators (成本指标, under 产出 or as a 一级 of their own) are ≤ by default: spending
-# less than planned meets the target. A cost indicator set as ≥ is flagged (checks.py).
+# less than planned meets the target. A cost indicator set as ≥ is flagged (evaluations/checks/).
 COST_LEVEL2 = frozenset({
     Level2.COST, Level2.ECONOMIC_COST, Level2.SOCIAL_COST, Level2.ECOLOGICAL_COST,
 })

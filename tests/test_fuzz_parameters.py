@@ -17,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from evaluations.admin.imports import DataAdminMixin
 from tests.evaluations.workflow_setup import build_world, user_in
 
-pytestmark = pytest.mark.django_db
+# On PostgreSQL too (`make test`'s second pass): a NUL reached PostgreSQL as a 500 (issue 15.9).
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
 HUGE = "9" * 25  # beyond 64 bits
 # Every parameter is tried with each of these on its own ...

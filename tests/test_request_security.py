@@ -61,6 +61,7 @@ def _sign_in(client, password, remote, forwarded):
     )
 
 
+@pytest.mark.postgresql  # the lockout counts in the database
 def test_a_new_forwarded_for_per_try_does_not_dodge_the_lockout(client, data_entry_user):
     """The red team's attack: the app server reached directly, a fresh X-Forwarded-For each time."""
     for n in range(20):
@@ -69,6 +70,7 @@ def test_a_new_forwarded_for_per_try_does_not_dodge_the_lockout(client, data_ent
     assert _sign_in(client, PASSWORD, "198.51.100.50", "203.0.113.200").status_code == 429
 
 
+@pytest.mark.postgresql  # the lockout counts in the database
 def test_rotating_the_forgeable_part_behind_nginx_does_not_dodge_it_either(client, data_entry_user):
     for n in range(5):
         _sign_in(client, "guess", "10.0.0.10", f"192.0.2.{n}, 203.0.113.7")
@@ -77,6 +79,7 @@ def test_rotating_the_forgeable_part_behind_nginx_does_not_dodge_it_either(clien
     assert _sign_in(client, PASSWORD, "10.0.0.10", "198.51.100.4").status_code == 302
 
 
+@pytest.mark.postgresql  # the lockout counts in the database
 def test_a_direct_caller_cannot_lock_out_someone_elses_address(client, data_entry_user):
     for _ in range(5):
         _sign_in(client, "guess", "198.51.100.50", "203.0.113.7")
@@ -159,6 +162,7 @@ def test_there_is_no_i18n_mount_the_switcher_posts_to_language(client):
 # --- NUL characters (15.9) -----------------------------------------------------------------
 
 
+@pytest.mark.postgresql  # PostgreSQL refuses NUL in text: it was a 500 there
 @pytest.mark.parametrize(("method", "path", "data"), [
     ("get", "/", {"q": "董家\x00塅"}),
     ("get", "/reports/2022/", {"sort": "\x00"}),
@@ -174,6 +178,7 @@ def test_a_nul_anywhere_in_the_request_is_a_400(client, superuser, method, path,
     assert getattr(client, method)(path, data).status_code == 400
 
 
+@pytest.mark.postgresql  # PostgreSQL refuses NUL in text: it was a 500 there
 def test_a_nul_in_a_cookie_or_the_path_is_a_400(client, sample_report):
     assert client.get("/reports/2022/dong%00jiaduan/").status_code == 400
     client.cookies["sessionid"] = "\x00" * 32

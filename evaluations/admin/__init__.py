@@ -10,9 +10,13 @@ from evaluations.admin import (  # noqa: F401  (registration)
     indicators,
     monitoring,
     people,
+    projects,
+    reference,
+    report_workflow,
     reports,
     result_use,
     rule_sets,
+    site,
     targets,
 )
 

@@ -2,7 +2,7 @@
 
 A finding's message links to the field it names (``#id_…``): following the link scrolls the
 field into view and admin.css highlights it (``:target``), without JavaScript. The checks
-say which row and field a finding is about (evaluations/checks.py); this module only turns
+say which row and field a finding is about (evaluations/checks/); this module only turns
 that into the id Django gives the input on the page being shown.
 """
 

@@ -123,7 +123,7 @@ def total_display(table: SelfEvaluationTable | None) -> str:
 
 def table_summary(table: SelfEvaluationTable | None) -> str:
     """The summary lines of a 自评表 for a read-only admin field (its findings are listed
-    at the top of the page, as checks.py words them)."""
+    at the top of the page, as evaluations/checks/ words them)."""
     if table is None:
         return gettext("保存后显示。")
     rate = percent(table.execution_rate)

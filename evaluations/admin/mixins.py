@@ -208,6 +208,20 @@ class ReadableChanges(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
+class ReadOnlyAdminMixin:
+    """A record kept as evidence (a trail of events, a computed overview): listed and read,
+    never added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedAdminMixin(_ScopeMixin):
     """For a ModelAdmin: also holds the report row through each save and delete, and guards
     its (simple-history) history pages."""

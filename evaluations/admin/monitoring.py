@@ -3,8 +3,7 @@ reviewers' list of every department's latest round (docs/design.md, "Targets and
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
@@ -14,9 +13,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import percent
 from evaluations import access, monitoring
+from evaluations.admin.actions import WorkflowActionForm, act_on_each, posted_comment
 from evaluations.admin.imports import DataAdminMixin
-from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
-from evaluations.admin.reports import WorkflowActionForm
+from evaluations.admin.mixins import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedInlineMixin
 from evaluations.models import (
     Light,
     MonitoringOverview,
@@ -144,17 +143,12 @@ class MonitoringRoundAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin)
         monitoring.refresh_light(form.instance)
 
     def _act(self, request, queryset, act) -> None:
-        comment = request.POST.get("comment", "")
-        for round_ in queryset.select_related("report__department", "report__fiscal_year"):
-            try:
-                act(round_, request.user, comment)
-            except (PermissionDenied, ValidationError) as exc:
-                texts = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-                for text in texts:
-                    self.message_user(request, f"{round_}：{text}", messages.ERROR)
-            else:
-                self.message_user(request, gettext("%(round)s：已完成。") % {"round": round_},
-                                  messages.SUCCESS)
+        comment = posted_comment(request)
+        act_on_each(
+            self, request, queryset.select_related("report__department", "report__fiscal_year"),
+            lambda round_: act(round_, request.user, comment),
+            lambda _round, _result: gettext("已完成。"),
+        )
 
     @admin.action(description=_("提交所选监控"), permissions=["submit"])
     def submit_selected(self, request, queryset):
@@ -179,7 +173,7 @@ def latest_rounds(queryset):
 
 
 @admin.register(MonitoringOverview)
-class MonitoringOverviewAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class MonitoringOverviewAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     """各部门最新监控: one row a department and year, its latest round's light and why."""
 
     class Media:
@@ -210,12 +204,3 @@ class MonitoringOverviewAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         # The reason in the light's cell: on a phone the list has no room for another column.
         return format_html('{}<div class="light-reason">{}</div>',
                            light_badge(obj.light, obj.get_light_display()), obj.light_reason)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

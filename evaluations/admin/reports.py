@@ -1,18 +1,20 @@
-"""The admin is the data-entry product: a report page with its figures in document order."""
+"""The admin is the data-entry product: a report page with its figures in document order.
+
+The report's own page and list are here; its workflow (buttons, list actions, the trail) is
+report_workflow.py, its targets' actions targets.py, its projects' pages projects.py, and the
+reference data reference.py.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -20,94 +22,28 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.formatting import amount, percent
-from evaluations import access, checks, workflow, years
+from evaluations import access, years
 from evaluations.access import restrict
 from evaluations.admin import self_evaluation
-from evaluations.admin.anchors import link_findings
+from evaluations.admin.actions import WorkflowActionForm
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.indicators import (
-    ProjectIndicatorInline,
     ProjectScoreInlineMixin,
-    ProjectScoringMixin,
     ReportIndicatorInline,
     ReportScoringMixin,
     cached_report_tables,
-    findings_context,
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.past import PastReportAdminMixin
 from evaluations.admin.report_form import ReportForm
+from evaluations.admin.report_workflow import ReportWorkflowMixin
 from evaluations.admin.result_use import ReportFollowupMixin
 from evaluations.admin.targets import TargetsActionsMixin
 from evaluations.copying import copy_report_forward
 from evaluations.documents import views as documents
 from evaluations.exports import audit
 from evaluations.exports.delivery import attachment
-from evaluations.models import (
-    BudgetExecution,
-    Department,
-    FiscalYear,
-    FundingSource,
-    OutcomeNarrative,
-    Project,
-    ProjectFund,
-    Report,
-    ReportEvent,
-)
-
-
-def scoped_view_on_site(request, content_type_id, object_id):
-    """The admin's "view on site" redirect (``/admin/r/…``), for objects the user may see.
-
-    Django's own shortcut redirects for any object of any model, which would tell a
-    data-entry user another department's report years and codes.
-    """
-    from django.contrib.contenttypes.models import ContentType
-    from django.contrib.contenttypes.views import shortcut
-
-    try:
-        model = ContentType.objects.get(pk=content_type_id).model_class()
-        model_admin = admin.site._registry.get(model)
-        obj = model_admin.get_queryset(request).get(pk=unquote(object_id)) if model_admin else None
-    except (ContentType.DoesNotExist, ValueError, ValidationError, ObjectDoesNotExist):
-        obj = None
-    if obj is None or not model_admin.has_view_permission(request, obj):
-        raise Http404
-    return shortcut(request, content_type_id, object_id)
-
-
-admin.site.site_header = _("绩效自评报告管理")
-admin.site.site_title = _("绩效自评")
-admin.site.index_title = _("填报、审核与公开")
-
-
-@admin.register(Department)
-class DepartmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    data_datasets = ["departments"]
-    list_display = ["code", "name", "short_name", "parent"]
-    list_select_related = ["parent"]
-    search_fields = ["code", "name", "short_name"]
-    # A plain select: the autocomplete widget's box has no accessible name (axe-core).
-    autocomplete_fields: list[str] = []
-    filter_horizontal = ["staff"]
-
-    class Media:
-        css = {"all": ["css/admin.css"]}
-        js = ["js/admin-a11y.js"]  # the filter widget's icon, given its role
-
-
-@admin.register(FiscalYear)
-class FiscalYearAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["year", "is_open", "rule_set"]
-    list_editable = ["is_open"]
-    search_fields = ["year"]
-
-
-@admin.register(FundingSource)
-class FundingSourceAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["code", "name", "kind", "position"]
-    list_filter = ["kind"]
-    search_fields = ["code", "name"]
+from evaluations.models import BudgetExecution, OutcomeNarrative, Project, Report
 
 
 class BudgetExecutionInline(ScopedInlineMixin, admin.TabularInline):
@@ -164,61 +100,9 @@ class OutcomeNarrativeInline(ScopedInlineMixin, admin.StackedInline):
     fields = [("position", "headline"), "body"]
 
 
-class WorkflowActionForm(ActionForm):
-    """The changelist's action bar with a comment for returns, reopenings and revision notes."""
-
-    comment = forms.CharField(
-        label=_("意见或说明"), required=False,
-        widget=forms.TextInput(attrs={"size": 40, "placeholder": _("退回、撤回或再次公开时必填")}),
-    )
-
-
-# Steps that change what the public reads ask for a confirmation first (workflow_view).
-CONFIRMED_ACTIONS = {
-    ReportEvent.Action.PUBLISH: _("公开后，报告将在公开网站上对所有人可见。"),
-    ReportEvent.Action.REOPEN: _("撤回修订后，报告回到草稿，公开网站上的这份报告将不再显示，直到再次公开。"),
-}
-
-
-def _run_transition(model_admin, request, report: Report, action: str, comment: str, prefix: str = "") -> bool:
-    """Run one workflow step and tell the user how it went; False when it was refused."""
-    try:
-        event = workflow.perform(action, report, request.user, comment)
-    except PermissionDenied as exc:
-        model_admin.message_user(request, prefix + str(exc), messages.ERROR)
-        return False
-    except ValidationError as exc:
-        for message in exc.messages:
-            model_admin.message_user(request, prefix + message, messages.ERROR)
-        return False
-    model_admin.message_user(
-        request,
-        prefix + gettext("已%(action)s，报告状态现为“%(status)s”。")
-        % {"action": event.get_action_display(), "status": report.get_status_display()},
-        messages.SUCCESS,
-    )
-    return True
-
-
-def _comment_help(report: Report) -> str:
-    Status = Report.Status
-    if report.status == Status.APPROVED and workflow.is_republication(report):
-        return gettext("再次公开时必须填写修订说明，它将显示在公开页面的修订记录中。")
-    if report.status == Status.APPROVED:
-        return gettext("公开时填写的说明将显示在公开页面的修订记录中。")
-    if report.status == Status.SUBMITTED:
-        return gettext("退回时必须填写意见，填报部门将在报告页面看到。")
-    if report.status == Status.PUBLISHED:
-        return gettext("撤回修订时必须说明原因。")
-    if report.status == Status.DRAFT:
-        # The buttons post their own form: edits typed on the page are not sent with them.
-        return gettext("提交前请先点击页面底部的“保存并继续编辑”；未保存的修改不会随报告提交。")
-    return ""
-
-
 @admin.register(Report)
 class ReportAdmin(
-    TargetsActionsMixin, ReportFollowupMixin, ReportScoringMixin, PastReportAdminMixin,
+    ReportWorkflowMixin, TargetsActionsMixin, ReportFollowupMixin, ReportScoringMixin, PastReportAdminMixin,
     DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin,
 ):
     data_datasets = [
@@ -345,8 +229,6 @@ class ReportAdmin(
         extra_context = {**(extra_context or {}), "row_history": audit.row_history(unquote(object_id))}
         return super().history_view(request, object_id, extra_context)
 
-    # -- Workflow: buttons on the report page ----------------------------------------
-
     def get_urls(self):
         app, model = self.opts.app_label, self.opts.model_name
         return [
@@ -377,116 +259,6 @@ class ReportAdmin(
                 name=f"{app}_{model}_audit_log",
             ),
         ] + super().get_urls()
-
-    def workflow_view(self, request, object_id):
-        """POST target of the workflow buttons: one transition with the comment typed."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        report = self.get_object(request, unquote(object_id))
-        if report is None:
-            raise Http404
-        action = request.POST.get("action", "")
-        comment = request.POST.get("comment", "")
-        if (
-            action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1"
-            and action in workflow.available_actions(report, request.user, list(report.events.all()))
-        ):
-            return self._confirm_transition(request, report, action, comment)
-        _run_transition(self, request, report, action, comment)
-        return redirect(reverse("admin:evaluations_report_change", args=[report.pk]))
-
-    def _confirm_transition(self, request, report: Report, action: str, comment: str):
-        """Publishing and reopening change what the public reads: a page says so, then the
-        same POST with ``confirmed=1`` does it (no JavaScript; issue 14.12)."""
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("确认%(action)s") % {"action": ReportEvent.Action(action).label},
-            "opts": self.opts, "original": report, "action": action,
-            "action_label": ReportEvent.Action(action).label, "comment": comment,
-            "consequence": CONFIRMED_ACTIONS[action],
-            "url": reverse("admin:evaluations_report_workflow", args=[report.pk]),
-            "cancel_url": reverse("admin:evaluations_report_change", args=[report.pk]),
-        }
-        return TemplateResponse(request, "admin/evaluations/report/confirm_workflow.html", context)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.pk:
-            context["workflow"] = self._workflow_context(request, obj)
-            linked = link_findings(
-                cached_report_tables(obj).findings, context.get("inline_admin_formsets")
-            )
-            context["workflow"].update(findings_context(linked))
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def _workflow_context(self, request, report: Report) -> dict:
-        findings = cached_report_tables(report).findings  # loaded once with the page's tables
-        events = list(report.events.select_related("actor"))
-        withheld = workflow.withheld_as_submitter(report, request.user, events)
-        return {
-            "url": reverse("admin:evaluations_report_workflow", args=[report.pk]),
-            "errors": checks.errors(findings),
-            "warnings": checks.warnings(findings),
-            "events": events,
-            "pending_return": workflow.latest_return(events)
-            if report.status == Report.Status.DRAFT else None,
-            "actions": [
-                (action, ReportEvent.Action(action).label)
-                for action in workflow.available_actions(report, request.user, events)
-            ],
-            # Shown, so a reviewer who submitted the report knows why the buttons are missing.
-            "withheld_as_submitter": [ReportEvent.Action(a).label for a in withheld],
-            "blocked_by_errors": workflow.BLOCKED_BY_ERRORS,
-            "comment_help": _comment_help(report),
-            "year_closed": report.status == Report.Status.DRAFT and not report.fiscal_year.is_open,
-        }
-
-    # -- Workflow: changelist actions (the comment box sits next to the action menu) ---
-
-    def has_submit_permission(self, request):
-        return access.has_permission(request.user, access.SUBMIT_REPORT)
-
-    def has_review_permission(self, request):
-        return access.has_permission(request.user, access.REVIEW_REPORT)
-
-    def has_publish_permission(self, request):
-        return access.has_permission(request.user, access.PUBLISH_REPORT)
-
-    def _bulk(self, request, queryset, action):
-        comment = request.POST.get("comment", "")
-        reports = list(queryset.select_related("department", "fiscal_year"))
-        if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1":
-            # The list's actions confirm too: the same POST again, with confirmed=1.
-            return TemplateResponse(request, "admin/evaluations/report/confirm_bulk.html", {
-                **self.admin_site.each_context(request),
-                "title": gettext("确认%(action)s") % {"action": ReportEvent.Action(action).label},
-                "opts": self.opts, "reports": reports, "comment": comment,
-                "action_name": request.POST.get("action", ""),
-                "action_label": ReportEvent.Action(action).label,
-                "consequence": CONFIRMED_ACTIONS[action],
-            })
-        for report in reports:
-            _run_transition(self, request, report, action, comment, prefix=f"{report}：")
-        return None
-
-    @admin.action(description=_("提交所选报告"), permissions=["submit"])
-    def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, ReportEvent.Action.SUBMIT)
-
-    @admin.action(description=_("退回所选报告（须填写意见）"), permissions=["review"])
-    def return_selected(self, request, queryset):
-        self._bulk(request, queryset, ReportEvent.Action.RETURN)
-
-    @admin.action(description=_("审核通过所选报告"), permissions=["review"])
-    def approve_selected(self, request, queryset):
-        self._bulk(request, queryset, ReportEvent.Action.APPROVE)
-
-    @admin.action(description=_("公开所选报告"), permissions=["publish"])
-    def publish_selected(self, request, queryset):
-        return self._bulk(request, queryset, ReportEvent.Action.PUBLISH)
-
-    @admin.action(description=_("撤回所选已公开报告以修订（须填写意见）"), permissions=["publish"])
-    def reopen_selected(self, request, queryset):
-        return self._bulk(request, queryset, ReportEvent.Action.REOPEN)
 
     # -- Audit trail export --------------------------------------------------------------
 
@@ -537,82 +309,3 @@ class ReportAdmin(
                     % {"report": copy},
                     messages.SUCCESS,
                 )
-
-
-class ProjectFundInline(ScopedInlineMixin, admin.TabularInline):
-    model = ProjectFund
-    extra = 0
-    fields = ["funding_source", "initial_budget", "adjusted_budget", "expenditure"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("funding_source", "project")
-
-
-@admin.register(Project)
-class ProjectAdmin(ProjectScoringMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    data_datasets = ["projects", "project_funds", "indicators"]
-    export_filters = {
-        "report__fiscal_year__id__exact": ("year", None),
-        "report__department__id__exact": ("department", None),
-        "funding_source__id__exact": ("funding_source", {"projects"}),  # the project's own source
-    }
-    list_display = ["name", "code", "report", "funding_source", "expenditure", "execution_rate_display"]
-    list_filter = [
-        "report__fiscal_year", "funding_source",
-        ("report__department", admin.RelatedOnlyFieldListFilter),
-    ]
-    list_select_related = ["report__department", "report__fiscal_year", "funding_source"]
-    search_fields = ["name", "code", "report__department__name"]
-    autocomplete_fields = ["report"]
-    fields = [
-        "report", ("position", "code", "name", "funding_source"),
-        ("initial_budget", "adjusted_budget", "expenditure"),
-        ("execution_weight_override", "execution_explanation"),
-        "goal", "outcome", "self_evaluation",
-    ]
-    readonly_fields = ["self_evaluation"]
-    inlines = [ProjectFundInline, ProjectIndicatorInline]
-
-    @admin.display(description=_("执行率"))
-    def execution_rate_display(self, obj: Project) -> str:
-        return percent(obj.execution_rate)
-
-    def save_formset(self, request, form, formset, change):
-        # Deleted rows go first, so that a new row may take the position a deleted one held.
-        # (Project indicators take the project's report in Indicator.save; a moved project
-        # takes its indicators along in Project.save.)
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        for instance in instances:
-            instance.save()
-        formset.save_m2m()
-
-
-@admin.register(OutcomeNarrative)
-class OutcomeNarrativeAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    data_datasets = ["narratives"]
-    list_display = ["headline", "position", "report"]
-    list_select_related = ["report__department", "report__fiscal_year"]
-    search_fields = ["headline", "body"]
-    autocomplete_fields = ["report"]
-
-
-@admin.register(ReportEvent)
-class ReportEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """The workflow trail (审核记录): read-only, scoped like the reports."""
-
-    list_display = ["created_at", "report", "action", "from_status", "to_status", "revision", "actor", "comment"]
-    list_filter = ["action", "report__fiscal_year"]
-    list_select_related = ["report__department", "report__fiscal_year", "actor"]
-    search_fields = ["report__department__name", "comment", "actor__username"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

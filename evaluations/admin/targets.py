@@ -8,38 +8,29 @@ monitoring").
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations import access, targets, workflow
+from evaluations.admin.actions import act_on_each, posted_comment
 from evaluations.admin.imports import DataAdminMixin
-from evaluations.admin.mixins import ScopedAdminMixin
+from evaluations.admin.mixins import ReadOnlyAdminMixin, ScopedAdminMixin
 from evaluations.models import TargetAdjustment, TargetsEvent
-
-
-def _tell(model_admin, request, prefix: str, exc: Exception) -> None:
-    texts = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-    for text in texts:
-        model_admin.message_user(request, prefix + text, messages.ERROR)
 
 
 class TargetsActionsMixin:
     """Report changelist actions for the targets: submit, return (comment), approve."""
 
     def _targets(self, request, queryset, action: str) -> None:
-        comment = request.POST.get("comment", "")
-        for report in queryset.select_related("department", "fiscal_year"):
-            prefix = f"{report}："
-            try:
-                workflow.move_targets(report, request.user, action, comment)
-            except (PermissionDenied, ValidationError) as exc:
-                _tell(self, request, prefix, exc)
-                continue
-            self.message_user(request, prefix + gettext("绩效目标状态现为“%(status)s”。") % {
-                "status": report.get_targets_status_display()}, messages.SUCCESS)
+        comment = posted_comment(request)
+        act_on_each(
+            self, request, queryset.select_related("department", "fiscal_year"),
+            lambda report: workflow.move_targets(report, request.user, action, comment),
+            lambda report, _result: gettext("绩效目标状态现为“%(status)s”。")
+            % {"status": report.get_targets_status_display()},
+        )
 
     @admin.action(description=_("提交所选报告的绩效目标"), permissions=["submit"])
     def submit_targets(self, request, queryset):
@@ -110,15 +101,12 @@ class TargetAdjustmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
         super().save_model(request, obj, form, change)
 
     def _decide(self, request, queryset, decide) -> None:
-        comment = request.POST.get("comment", "")
-        for adjustment in queryset.select_related("report", "indicator", "project"):
-            try:
-                decide(adjustment, request.user, comment)
-            except (PermissionDenied, ValidationError) as exc:
-                _tell(self, request, f"{adjustment}：", exc)
-            else:
-                self.message_user(request, gettext("%(adjustment)s：已审核。") % {"adjustment": adjustment},
-                                  messages.SUCCESS)
+        comment = posted_comment(request)
+        act_on_each(
+            self, request, queryset.select_related("report", "indicator", "project"),
+            lambda adjustment: decide(adjustment, request.user, comment),
+            lambda _adjustment, _result: gettext("已审核。"),
+        )
 
     @admin.action(description=_("批准所选调整（写入绩效目标）"), permissions=["review"])
     def approve_selected(self, request, queryset):
@@ -130,17 +118,8 @@ class TargetAdjustmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
 
 
 @admin.register(TargetsEvent)
-class TargetsEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class TargetsEventAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["report", "action", "actor", "comment", "created_at"]
     list_filter = ["action", "report__fiscal_year"]
     search_fields = ["report__department__name", "report__department__code", "comment"]
     list_select_related = ["report__department", "report__fiscal_year", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

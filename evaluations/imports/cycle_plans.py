@@ -50,6 +50,14 @@ class CyclePlan(DatasetPlan):
         workflow.mark_edited(pages_showing(self.touched))
         self.touched = set()
 
+    def plan_recorded(self, number: int, record: dict, row, values: dict, key: tuple,
+                      report: Report) -> None:
+        """Plan a reviewer's row (a recommendation, a re-check score): a new row, or one whose
+        values change, is recorded as the importing user's."""
+        if row.pk is None or any(getattr(row, k) != v for k, v in values.items()):
+            values["recorded_by_id"] = getattr(self.run.user, "pk", None)
+        self.planned(report, self.run.plan_row(number, record, row, values, self.key_text(key)))
+
 
 class FindingsPlan(CyclePlan):
     dataset = cds.FINDINGS
@@ -135,10 +143,7 @@ class RecommendationsPlan(CyclePlan):
                 continue
             row = existing.get(project.pk) or Recommendation(project=project)
             values = {"recommendation": record["recommendation"], **run.field_values(record)}
-            if any(getattr(row, k) != v for k, v in values.items()) or row.pk is None:
-                values["recorded_by_id"] = getattr(run.user, "pk", None)
-            ok = run.plan_row(number, record, row, values, self.key_text(key))
-            self.planned(report, ok)
+            self.plan_recorded(number, record, row, values, key, report)
 
 
 class RechecksPlan(CyclePlan):
@@ -201,7 +206,4 @@ class RechecksPlan(CyclePlan):
             return
         row = getattr(indicator, "recheck", None) or Recheck(indicator=indicator)
         values = {"recheck_score": record["recheck_score"], **run.field_values(record)}
-        if any(getattr(row, k) != v for k, v in values.items()) or row.pk is None:
-            values["recorded_by_id"] = getattr(run.user, "pk", None)
-        ok = run.plan_row(number, record, row, values, self.key_text(key))
-        self.planned(report, ok)
+        self.plan_recorded(number, record, row, values, key, report)

@@ -25,6 +25,10 @@ from evaluations.imports.results import ReadError, RowError
 __all__ = ["ReadError", "ReadLimits", "Table", "read_table", "rows_to_table"]
 
 FORMULA_START = re.compile(rb"<(?:\w+:)?f[\s/>]")
+# A sheet row holding cells: a <row> start tag, not self-closed, then a <c>. Counted in the
+# sheet's bytes before parsing: its <dimension> may be missing (write-only writers) or wrong.
+ROW_WITH_CELLS = re.compile(rb"<(?:\w+:)?row\b[^<>]{0,4096}(?<!/)>\s*<(?:\w+:)?c[\s/>]")
+ROW_SCAN_OVERLAP = 8192  # longer than any match, so one cut across two chunks is seen whole
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 FORMULA_ERRORS_SHOWN = 20
 
@@ -271,6 +275,45 @@ def _check_zip(data: BinaryIO, limits: ReadLimits) -> None:
         )
 
 
+def _rows_over(archive, path: str, limit: int) -> bool:
+    """Whether the sheet holds more than ``limit`` rows with cells, counted in its XML bytes
+    (1 MB at a time, stopping past the limit) before openpyxl parses any of them."""
+    count, tail = 0, b""
+    with archive.open(path) as source:
+        while chunk := source.read(1 << 20):
+            buffer = tail + chunk
+            cut = max(len(buffer) - ROW_SCAN_OVERLAP, 0)  # a match starting later: next time
+            count += sum(1 for m in ROW_WITH_CELLS.finditer(buffer) if m.start() < cut)
+            if count > limit:
+                return True
+            tail = buffer[cut:]
+    return count + sum(1 for _m in ROW_WITH_CELLS.finditer(tail)) > limit
+
+
+def _check_rows(data: BinaryIO, limits: ReadLimits) -> None:
+    """Refuse a workbook with a sheet of more rows than the limit before openpyxl opens it:
+    opening sizes every sheet, and one without a <dimension> is parsed whole to be sized
+    (a million rows took minutes and hundreds of MB)."""
+    from openpyxl.reader.excel import ExcelReader
+
+    reader = None
+    try:
+        data.seek(0)
+        reader = ExcelReader(data, read_only=True)
+        reader.read_manifest()
+        reader.read_workbook()  # the sheets' names and parts, none of their rows
+        paths = [rel.target for _sheet, rel in reader.parser.find_sheets()
+                 if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        over = any(_rows_over(reader.archive, path, limits.rows + 1) for path in paths)  # + header
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
+    finally:
+        if reader is not None:
+            reader.archive.close()  # the zip's view of the caller's file, which stays open
+    if over:
+        raise too_many_rows(limits)
+
+
 def _formula_cells_without_value(archive, path: str) -> set[tuple[int, int]]:
     """(row, column) of formula cells with no saved result: read as empty they would be 0."""
     with archive.open(path) as source:
@@ -302,13 +345,14 @@ def open_xlsx(data: BinaryIO, limits: ReadLimits) -> TableReader:
     from openpyxl import load_workbook
 
     _check_zip(data, limits)
+    _check_rows(data, limits)
     try:
         data.seek(0)
         book = load_workbook(data, read_only=True, data_only=True)
         sheet = book.worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
-    if (sheet.max_row or 0) > limits.rows + 1:
+    if (sheet.max_row or 0) > limits.rows + 1:  # as declared (the rows were counted before)
         book.close()
         raise too_many_rows(limits)
     if (sheet.max_column or 0) > 16_384:

@@ -1,4 +1,4 @@
-"""The admin shows the findings of evaluations/checks.py and no check of its own: the errors
+"""The admin shows the findings of evaluations/checks/ and no check of its own: the errors
 it flags on save are the ones submission refuses, and a project's page lists that project's."""
 
 from __future__ import annotations

@@ -194,3 +194,98 @@ def test_drafts_attachments_are_never_public_whatever_the_url(client):
     other = published_report(code="other")
     wrong = reverse("evaluations:attachment", args=[2023, other.department.code, item.pk])
     assert client.get(wrong).status_code == 404
+
+
+# --- Stored files follow their rows (issue 19) ------------------------------------------------
+
+
+def _stored(item: Attachment):
+    from pathlib import Path
+
+    return Path(item.file.path)
+
+
+def _owner(report: Report, name: str):
+    if name == "report":
+        return report, {}
+    if name == "finding":
+        owner = finding(report)
+        return owner, {"finding": owner}
+    project = report.projects.get()
+    if name == "project":
+        return project, {"project": project}
+    indicator = project.indicators.first()
+    return indicator, {"indicator": indicator}
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("owner_name", ["report", "project", "indicator", "finding"])
+def test_a_deleted_attachment_takes_its_file_along_also_in_a_cascade(
+    owner_name, django_capture_on_commit_callbacks,
+):
+    report = published_report()
+    owner, about = _owner(report, owner_name)
+    item, other = attach(report, **about), attach(report)
+    path = _stored(item)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        owner.delete()
+        assert path.exists()  # not before the transaction commits
+    for callback in callbacks:
+        callback()
+    assert not path.exists()
+    assert _stored(other).exists() == (owner_name != "report")
+
+
+@pytest.mark.postgresql
+def test_a_file_another_row_names_is_kept_until_the_last_row_goes(django_capture_on_commit_callbacks):
+    report = published_report()
+    first = attach(report)
+    second = attach(report, title="同一文件")
+    Attachment.objects.filter(pk=second.pk).update(file=first.file.name)
+    path = _stored(first)
+    with django_capture_on_commit_callbacks(execute=True):
+        first.delete()
+    assert path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        Attachment.objects.get(pk=second.pk).delete()
+    assert not path.exists()
+
+
+@pytest.mark.postgresql
+def test_a_replaced_file_is_removed_and_a_rolled_back_deletion_keeps_its_file(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    item = attach(published_report())
+    old = _stored(item)
+    with django_capture_on_commit_callbacks(execute=True):
+        item.file.save("y", upload(files.PNG), save=True)
+    assert not old.exists() and _stored(item).exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            item.delete()
+            raise RuntimeError
+    assert callbacks == [] and _stored(item).exists()
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_files_go_only_when_the_deleting_transaction_commits():
+    """Real commits and rollbacks, on each database (the tests above capture the callbacks).
+    A bare report: a transactional test may follow one that flushed the migrations' rows."""
+    from django.db import transaction
+
+    from tests.factories import ReportFactory
+
+    report = ReportFactory()
+    item = attach(report)
+    path = _stored(item)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        report.delete()
+        raise RuntimeError
+    assert path.exists() and Attachment.objects.filter(pk=item.pk).exists()
+    with transaction.atomic():
+        Report.objects.get(pk=item.report_id).delete()
+        assert path.exists()
+    assert not path.exists()

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import datasets as ds
+from evaluations.data_dictionary import dictionary_markdown
 from tests.evaluations.data_helpers import DATASET_ORDER
 from tests.factories import BudgetExecutionFactory, IndicatorFactory, ReportFactory
 
@@ -71,9 +72,9 @@ def test_dictionary_document_matches_the_registry():
     from pathlib import Path
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "data-dictionary.md"
-    assert doc.read_text(encoding="utf-8") == ds.dictionary_markdown(), (
+    assert doc.read_text(encoding="utf-8") == dictionary_markdown(), (
         "regenerate with: python manage.py shell -v 0 -c "
-        "\"from evaluations.datasets import dictionary_markdown; print(dictionary_markdown(), end='')\""
+        "\"from evaluations.data_dictionary import dictionary_markdown; print(dictionary_markdown(), end='')\""
         " > docs/data-dictionary.md"
     )
 
@@ -91,7 +92,7 @@ def test_files_keep_chinese_headers_when_the_reader_chose_english(client, sample
 def test_the_dictionary_states_the_import_limits_as_configured(settings):
     settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_COLUMNS = 1234, 56
     settings.IMPORT_MAX_CELL_CHARS = 7890
-    assert "1,234 rows, 56 columns and 7,890 characters a cell" in ds.dictionary_markdown()
+    assert "1,234 rows, 56 columns and 7,890 characters a cell" in dictionary_markdown()
 
 
 def test_the_grade_column_states_the_scoring_floors():

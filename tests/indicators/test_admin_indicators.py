@@ -155,7 +155,7 @@ def test_missed_target_without_deviation_is_flagged_not_blocked(client, superuse
 
     assert response.status_code == 302
     assert Indicator.objects.get(name="完成项目数").actual_value == D("8")
-    # The admin flags what checks.py finds, in its words (the submission refuses the same).
+    # The admin flags what evaluations/checks/ finds, in its words (the submission refuses the same).
     assert _warnings(response) == [
         "部门整体的指标“完成项目数”未完成目标（目标 10个，实际 8个），须填写偏差原因分析及改进措施。"
     ]
@@ -271,7 +271,7 @@ def _grow(report, project, start: int, count: int) -> None:
 
 
 # Session, user, the object, each inline's rows, the choices of each foreign-key select, and
-# the rows checks.py reads for the 自评表s and findings (budgets, projects, fund rows,
+# the rows evaluations/checks/ reads for the 自评表s and findings (budgets, projects, fund rows,
 # indicators: four on the report page; fund rows and indicators on the project's).
 # Adding indicators must add nothing; a change to the pages themselves may move these.
 # The project's page reads its report's fiscal year (a closed year locks the form) for
