@@ -264,3 +264,66 @@ def test_bulk_publications_are_rendered_once_each_by_a_background_thread(
     while warm._worker is not None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert rendered[-1] == ["/", "/reports/4/"]
+
+
+@pytest.mark.parametrize("indicators", [
+    [{"weight": Decimal("90")}],  # scored
+    [{"weight": None}],  # an unweighted target: shown, never scored
+    [{"weight": Decimal("90"), "applicable": False}],  # weighted but not applicable
+    [{"weight": Decimal("90"), "project": True}],  # only a project's indicator is weighted
+    [],
+])
+def test_the_year_tables_scores_are_the_department_tables(indicators):
+    """The year's rows read no indicators, only whether one would score the department's
+    自评表 (indicators.tables.SCORING_INDICATOR): the same answer as department_table."""
+    from evaluations.public.summaries import published, summaries, with_summary
+    from tests.factories import IndicatorFactory, ProjectFactory
+
+    report = published_report(year=2024)
+    BudgetExecutionFactory(report=report, adjusted_budget=Decimal("115"))
+    for fields in map(dict, indicators):
+        project = ProjectFactory(report=report) if fields.pop("project", False) else None
+        IndicatorFactory(report=report, project=project, target_value=Decimal("10"),
+                         actual_value=Decimal("8"), **fields)
+    _columns, [expected] = summaries(list(with_summary(published().filter(pk=report.pk))))
+    [row] = year_index.build_year_table(2024).rows
+    assert (row.score, row.grade, row.execution_rate, row.total, row.by_source) == (
+        expected.table.total, expected.table.grade, expected.table.execution_rate,
+        expected.total, expected.by_source)
+    assert (row.score is not None) == (indicators == [{"weight": Decimal("90")}])
+
+
+def test_the_years_rows_are_built_once_however_many_threads_ask(cache_on, monkeypatch):
+    from evaluations.public.stamp import Stamp
+
+    builds = []
+
+    def slow_build(year):
+        builds.append(year)
+        time.sleep(0.2)
+        return year_index.YearTable(columns=[], rows=[], totals=[])
+
+    monkeypatch.setattr(year_index, "build_year_table", slow_build)
+    stamp = Stamp("a-stamp-of-this-test", None)
+    tables = []
+    threads = [threading.Thread(target=lambda: tables.append(year_index.year_table(2022, stamp)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [2022]
+    assert len(tables) == 8 and all(t is tables[0] for t in tables)
+    assert year_index._building == {}
+
+
+def test_a_failed_build_leaves_nothing_behind(cache_on, monkeypatch):
+    from evaluations.public.stamp import Stamp
+
+    def failing_build(year):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(year_index, "build_year_table", failing_build)
+    with pytest.raises(RuntimeError):
+        year_index.year_table(2022, Stamp("another-stamp", None))
+    assert year_index._building == {}
