@@ -91,13 +91,22 @@ def no_query(get: QueryDict, stamp: Stamp) -> dict[str, str]:
 QueryCleaner = Callable[[QueryDict, Stamp], "dict[str, str] | None"]
 
 
-def public_page(scope: Callable[..., Q], query: QueryCleaner = no_query):
+def public_page(
+    scope: Callable[..., Q],
+    query: QueryCleaner = no_query,
+    private: Callable[[HttpRequest], bool] | None = None,
+):
     """Cacheable by browsers and proxies, revalidated against the reports in ``scope``.
 
     ``no-cache`` lets shared caches keep the page but ask every time; the answer to that
     question is a 304 from a single query. Pages vary by language (cookie or header).
     The view reads its parameters from ``request.public_query``, the output of ``query``,
     which is also what the page cache keys the page by (page_cache.page_key).
+
+    ``private(request)`` true: the visitor gets the page's private variant instead
+    (``request.private_page`` set for the view), rendered for them alone, with no ETag,
+    never kept in the page cache and ``Cache-Control: private, no-store``, so nothing the
+    public must not see can reach the shared copy (docs/design.md, "Public pages").
     """
 
     def decorator(view):
@@ -126,11 +135,23 @@ def public_page(scope: Callable[..., Q], query: QueryCleaner = no_query):
             # Rendered once per stamp and shared by every app server (page_cache.py).
             return cached_page(request, s.etag, lambda: view(request, *args, **kwargs), cleaned)
 
+        def private_view(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            request.public_query = query(request.GET, s or Stamp("", None)) or {}
+            request.private_page = True
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
         conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
 
         @wraps(view)
         @public_reads  # from the replica, when there is one (config/db_router.py)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            # The warm-up's request (public/warm.py) has no user: it renders the public page.
+            if private is not None and hasattr(request, "user") and private(request):
+                return private_view(request, *args, **kwargs)
             response = conditional(request, *args, **kwargs)
             patch_cache_control(response, public=True, no_cache=True)
             patch_vary_headers(response, ["Cookie"])

@@ -13,19 +13,21 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext
 
-from evaluations.models import BudgetExecution, FundingSource, Report
+from evaluations.models import BudgetExecution, FundingSource, Project, Report
 from evaluations.public.stamp import Stamp
 from evaluations.public.summaries import ZERO
 from indicators.models import Indicator
 from indicators.tables import SCORING_INDICATOR
+from indicators.vocabulary import BudgetRecommendation
 
 PAGE_SIZE = 100
 DEFAULT_SORT = "department"
@@ -83,6 +85,8 @@ class YearRow:
     grade: str | None
     # The 自评表's execution rate (percent), for the year's ranking and the API's rows.
     execution_rate: Decimal | None = None
+    # Reviewers' private variant only (recommendation_counts): (label, projects) pairs.
+    recommendations: tuple[tuple[str, int], ...] = ()
 
     @property
     def url(self) -> str:
@@ -190,3 +194,24 @@ def build_year_table(year: int) -> YearTable | None:
         ))
     totals = [sum((r.by_source.get(s.id, ZERO) for r in rows), ZERO) for s in columns]
     return YearTable(columns=columns, rows=rows, totals=totals)
+
+
+def with_recommendations(year: int, rows: list[YearRow]) -> list[YearRow]:
+    """``rows`` with their projects' recorded budget recommendations counted (issue 19), in
+    one query however many rows or projects: for the reviewers' private variant of the page
+    only (access.sees_recommendations), never for the shared one."""
+    found: dict[str, dict[str | None, int]] = defaultdict(dict)
+    for code, recommendation, n in (
+        Project.objects.filter(report__in=Report.objects.published().filter(
+            fiscal_year__year=year, department__code__in=[row.code for row in rows]))
+        .values_list("report__department__code", "recommendation__recommendation")
+        .annotate(n=Count("pk")).order_by()
+    ):
+        found[code][recommendation] = n
+    kinds = [*BudgetRecommendation.choices, (None, gettext("未记录"))]
+    return [
+        replace(row, recommendations=tuple(
+            (str(label), found[row.code][kind]) for kind, label in kinds if found[row.code].get(kind)
+        ))
+        for row in rows
+    ]
