@@ -106,7 +106,7 @@ def public_page(
     ``private(request)`` true: the visitor gets the page's private variant instead
     (``request.private_page`` set for the view), rendered for them alone, with no ETag,
     never kept in the page cache and ``Cache-Control: private, no-store``, so nothing the
-    public must not see can reach the shared copy (docs/design.md, "Public pages").
+    public must not see can reach the shared copy (docs/design.md, "Result use").
     """
 
     def decorator(view):
