@@ -327,3 +327,50 @@ def test_a_failed_build_leaves_nothing_behind(cache_on, monkeypatch):
     with pytest.raises(RuntimeError):
         year_index.year_table(2022, Stamp("another-stamp", None))
     assert year_index._building == {}
+
+
+def test_the_whole_table_is_one_click_away_as_csv(client, monkeypatch):
+    import csv
+    import io
+
+    monkeypatch.setattr(year_index, "PAGE_SIZE", 4)
+    monkeypatch.setattr("evaluations.public.views.PAGE_SIZE", 4)
+    _year_of(10)
+    formula = published_report(year=2024, department=DepartmentFactory(code="z-eq", name="=HYPERLINK(1)"))
+    BudgetExecutionFactory(report=formula, personnel=Decimal("2.5"), public=0, project=0)
+    ReportFactory(fiscal_year=formula.fiscal_year, department=DepartmentFactory(name="草稿局"))
+    page = client.get("/reports/2024/").content.decode()
+    assert 'href="/reports/2024/table.csv" download' in page
+    response = client.get("/reports/2024/table.csv")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"] and "reports-2024-table.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["部门编码", "部门"] and rows[0][-3:] == ["合计", "自评得分", "评价等级"]
+    assert len(rows) == 1 + 11  # every published report, not a page of them; no draft
+    assert rows[1][:2] == ["d0000", "部门0000"] and rows[10][1] == "部门0009"
+    assert rows[10][-3] == "9.00" and rows[11][1] == "'=HYPERLINK(1)" and rows[11][-3] == "2.50"
+    assert client.get("/reports/2031/table.csv").status_code == 404
+
+
+def test_the_whole_tables_csv_is_built_once_per_stamp_in_flat_queries(client, cache_on):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        year_index._tables.clear()
+        page_cache._local.clear()
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/reports/2024/table.csv").status_code == 200
+        return len([q for q in captured if "django_cache" not in q["sql"]])
+
+    _year_of(3)
+    few = queries()
+    for i in range(3, 20):
+        report = published_report(year=2024, department=DepartmentFactory(code=f"d{i:04d}"))
+        BudgetExecutionFactory(report=report)
+    assert queries() == few
+    first = client.get("/reports/2024/table.csv")
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get("/reports/2024/table.csv")
+    assert again.content == first.content and len(captured) == 1  # the stamp
