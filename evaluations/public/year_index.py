@@ -85,7 +85,7 @@ class YearRow:
     grade: str | None
     # The 自评表's execution rate (percent), for the year's ranking and the API's rows.
     execution_rate: Decimal | None = None
-    # Reviewers' private variant only (recommendation_counts): (label, projects) pairs.
+    # Reviewers' private variant only (with_recommendations): (label, projects) pairs.
     recommendations: tuple[tuple[str, int], ...] = ()
 
     @property
