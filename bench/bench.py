@@ -439,8 +439,9 @@ def step_http(duration: int, connections: int) -> dict:
     code = psql_value(DB, "SELECT d.code FROM evaluations_department d WHERE d.code LIKE 'syn-%' "
                           "ORDER BY d.code OFFSET (SELECT count(*) / 2 FROM evaluations_department) LIMIT 1")
     urls = {"year": f"/reports/{year}/", "report": f"/reports/{year}/{code}/",
-            # The API's first page of the year (API_PAGE_SIZE rows), from the year's rows kept
-            # per version stamp: a stamp query and a slice once warm (evaluations/api/views.py).
+            # The API's first page of the year (API_PAGE_SIZE rows), rendered once per version
+            # stamp into the shared page cache: a stamp query and a copy once warm
+            # (evaluations/api/base.py, PublicAPIView.answer).
             "api_reports": f"/api/v1/reports/?year={year}"}
     log(f"http: {departments} published reports in {year}; collectstatic, page probe, wrk")
     manage(DB, "collectstatic", "--noinput", "-v0")

@@ -74,6 +74,14 @@ def may_choose_rule_set(user) -> bool:
     return is_unrestricted(user) or has_permission(user, REVIEW_REPORT)
 
 
+def sees_recommendations(user) -> bool:
+    """Whether the public year index shows ``user`` the budget recommendations (结果应用建议,
+    issue 19): reviewers, who record them, and superusers. Such a visitor gets a private,
+    uncached variant of the page (public/stamp.public_page's ``private``); everyone else the
+    shared public page, which never holds them."""
+    return bool(user is not None and user.is_authenticated and has_permission(user, REVIEW_REPORT))
+
+
 def is_unrestricted(user) -> bool:
     """The command line (``user`` None) or an active superuser: the ones who may set what the
     others' rules derive (a restored report's status, a qualitative score outside its tier)."""

@@ -94,7 +94,14 @@ def _missed(ind, rules: scoring.Rules) -> bool:
 
 def _is_scored(scored: Sequence[ScoredIndicator]) -> bool:
     # Unweighted targets (like the sample's economic targets) are shown, never scored.
+    # SCORING_INDICATOR is the same rule as a query lookup: keep the two together.
     return any(s.indicator.weight is not None and s.indicator.applicable for s in scored)
+
+
+# _is_scored as an Indicator lookup: a table is scored when one of its indicators matches.
+# For lists that need a table's total and grade without loading its indicators (the year
+# index of 2,000 reports, evaluations/public/year_index.py).
+SCORING_INDICATOR = {"weight__isnull": False, "applicable": True}
 
 
 def build_table(

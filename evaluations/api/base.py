@@ -9,17 +9,19 @@ language because the JSON holds no translated text.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +30,7 @@ from config.db_router import public_reads
 from evaluations.api import params
 from evaluations.api.errors import BadParameter
 from evaluations.api.throttling import AnonymousAddressThrottle
+from evaluations.public.page_cache import cached_page
 from evaluations.public.stamp import Stamp, page_stamp
 
 
@@ -80,8 +83,17 @@ class PublicAPIView(APIView):
         super().initial(request, *args, **kwargs)  # throttling first: refused requests cost nothing
         self.check_params(request)
 
-    def answer(self, request: Request, stamp: Version, build) -> Response:
-        """A 304 when the client's copy is current, else ``build()`` with its validators."""
+    def answer(
+        self, request: Request, stamp: Version, build, shared: Mapping[str, str] | None = None
+    ) -> Response | HttpResponse:
+        """A 304 when the client's copy is current, else ``build()`` with its validators.
+
+        With ``shared`` (the request's query, cleaned: the parameters read, defaults left
+        out), the answer is rendered once per stamp and kept in the public pages' shared
+        cache (public/page_cache.py): every app server then answers it with a stamp query
+        and a copy, however many ask at once. Endpoints pass it only for queries whose
+        values are bounded by the data (a year, a page), so inventing values adds no rows.
+        """
         etag = None
         if stamp.etag is not None:
             etag = f'"{stamp.etag}-{_query_digest(request.path, request.query_params)}"'
@@ -91,7 +103,18 @@ class PublicAPIView(APIView):
             )
             if not_modified is not None:
                 return Response(status=not_modified.status_code, headers=_validators(etag, stamp))
-        return Response(build(), headers=_validators(etag, stamp) if etag else None)
+        if etag is None or shared is None:
+            return Response(build(), headers=_validators(etag, stamp) if etag else None)
+
+        def render() -> HttpResponse:
+            return HttpResponse(
+                JSONRenderer().render(build()), content_type=JSONRenderer.media_type,
+                headers=_validators(etag, stamp),
+            )
+
+        # The links in the JSON are absolute: the address asked for is part of the key.
+        key = f"api|{stamp.etag}|{request.scheme}://{request.get_host()}"
+        return cached_page(request._request, key, render, shared)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

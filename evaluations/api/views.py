@@ -151,7 +151,8 @@ def _published_years() -> list[int]:
 class ReportList(PublicAPIView):
     """Published reports as summary rows (spending by budget, execution rate, total score,
     grade), latest year first, then by department code. The rows are the year index's
-    (year_index.year_table), kept per version stamp, so a page costs a stamp and a slice."""
+    (year_index.year_table), kept per version stamp, so a page costs a stamp and a slice;
+    a plain listing's page is rendered once per stamp and shared by every app server."""
 
     allowed_params = ("year", "department", "funding_source", "grade", *params.PAGING)
 
@@ -193,7 +194,22 @@ class ReportList(PublicAPIView):
             page = paginate(request, rows)
             return s.ReportPage(page.as_dict([_summary(request, *r) for r in page.rows])).data
 
-        return self.answer(request, combined(year_stamps), build)
+        return self.answer(request, combined(year_stamps), build, shared=_shared_listing(query))
+
+
+def _shared_listing(query) -> dict[str, str] | None:
+    """The cleaned query of a plain listing (one year or all, a page at the default size),
+    which the shared cache keeps (base.PublicAPIView.answer); None for a filtered one,
+    answered from this process's year tables instead: a department code or a page size
+    can take any value, and each would be a cache row (issue 15.8)."""
+    if set(query) - {"year", params.PAGE} or len(params.years(query)) > 1:
+        return None
+    shared = {}
+    if params.years(query):
+        shared["year"] = str(params.years(query)[0])
+    if params.page_number(query) != 1:
+        shared[params.PAGE] = str(params.page_number(query))
+    return shared
 
 
 def _summary(request: Request, year: int, table, row) -> dict:
@@ -222,7 +238,8 @@ class ReportDetail(PublicAPIView):
         if stamp.etag is None:
             raise Http404
         return self.answer(request, stamp, lambda: s.ReportDetail(
-            report_document(request, year, department_code)).data)
+            report_document(request, year, department_code)).data,
+            shared=None if request.query_params else {})
 
 
 def report_document(request: Request, year: int, department_code: str) -> dict:

@@ -388,6 +388,12 @@ def _generate(head: list[str], rows: Iterator[list[str]], bom: bool) -> Iterator
         yield "".join(pieces)
 
 
+def csv_text(head: list[str], rows: Iterable[list[str]], *, bom: bool = False) -> str:
+    """Cells already formatted (text made inert by the caller), written as every export
+    writes them: the same quoting and line ending, the header made inert here."""
+    return "".join(_generate([ds.make_inert(h) for h in head], iter(rows), bom))
+
+
 def stream_csv_bytes(
     dataset: ds.Dataset,
     filters: ExportFilters | None = None,

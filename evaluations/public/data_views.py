@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -15,11 +17,13 @@ from config.db_router import public_reads
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.exports.delivery import attachment, failing_loudly
-from evaluations.exports.streams import ExportFilters, stream_csv_bytes, template_csv
+from evaluations.exports.streams import ExportFilters, csv_text, stream_csv_bytes, template_csv
 from evaluations.models import FundingSource, Report
 from evaluations.public.datapackage import data_package
-from evaluations.public.stamp import public_page
+from evaluations.public.stamp import current_stamp, public_page
+from evaluations.public.year_index import year_table
 from indicators.models import RuleSet
+from indicators.vocabulary import grade_label
 
 CSV_TYPE = "text/csv; charset=utf-8"
 
@@ -185,3 +189,31 @@ def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResp
         request, stream_csv_bytes(data, filters, header=_header(request), bom=_bom(request)),
         f"{data.name}-{year}.csv", download_name(data, [year]),
     )
+
+
+@require_GET
+@public_page(_year_scope)
+def year_table_csv(request: HttpRequest, year: int) -> HttpResponse:
+    """`/reports/<year>/table.csv`: the year index's whole table in one file (the page shows
+    it a page at a time): every published report by department code, spending by budget,
+    total, score and grade, as the page prints them. From the year's rows kept per stamp,
+    rendered once per stamp like the page. With a BOM: this is the page's table for people
+    opening it in a spreadsheet (the datasets under /data/ are for programs)."""
+    table = year_table(year, current_stamp(request))
+    if table is None:
+        raise Http404(year)
+    with translation.override(settings.LANGUAGE_CODE):  # files in the site's language
+        head = [gettext("部门编码"), gettext("部门"), *(gettext(s.name) for s in table.columns),
+                gettext("合计"), gettext("自评得分"), gettext("评价等级")]
+        rows = [[
+            ds.make_inert(row.code), ds.make_inert(row.name),
+            *("" if cell is None else ds.format_decimal(ds.AMOUNT, cell) for cell in row.cells),
+            ds.format_decimal(ds.AMOUNT, row.total),
+            "" if row.score is None else ds.format_decimal(ds.POINTS, row.score),
+            grade_label(row.grade),
+        ] for row in table.rows]
+        name = gettext("%(year)s年度各部门支出和自评结果.csv") % {"year": year}
+    response = HttpResponse(csv_text(head, rows, bom=True), content_type=CSV_TYPE)
+    response["Content-Disposition"] = attachment(f"reports-{year}-table.csv", name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -138,7 +138,8 @@ def cached_page(
 
 
 # How long a visitor waits for someone else's render of the same page before rendering it
-# too; longer than the slowest page takes (the year index of 2,000 reports, cold: ~2 s).
+# too; longer than the slowest page takes (a cold year index of 2,000 reports took ~2 s
+# before its rows were read as plain values, ~0.3 s since).
 RENDER_WAIT_SECONDS = 10
 POLL_SECONDS = 0.05
 _rendering: dict[str, threading.Event] = {}

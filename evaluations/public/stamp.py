@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
+from django.db import connections
 from django.db.models import Count, Max, Q, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -37,8 +40,58 @@ def page_stamp(scope: Q) -> Stamp | None:
     joining the published set even when its ``updated_at`` did not move; the latest reopening
     in scope dates a withdrawal, which leaves nothing else behind to date it by.
     """
-    published = Q(status=Report.Status.PUBLISHED)
-    row = Report.objects.filter(scope, published).aggregate(
+    row = _stamp_row(scope)
+    if not row["published"]:
+        return None
+    dates = ("changed", "departments", "sources", "withdrawn")
+    changed = max((row[k] for k in dates if row[k] is not None), default=None)
+    key = "|".join([
+        code_version(), get_language() or "", str(row["published"]), str(row["revisions"]),
+        *(row[k].isoformat() if row[k] else "" for k in dates),
+    ])
+    return Stamp(hashlib.sha256(key.encode()).hexdigest()[:32], changed)
+
+
+# Every public hit and API answer asks for a stamp, and building its SQL (an aggregate with
+# three subqueries) cost Django twice what PostgreSQL takes to answer it. The SQL depends on
+# the scope alone, so on PostgreSQL it is built once per scope and database in a process and
+# sent again with its parameters; elsewhere (SQLite in development) the ORM's path, whose
+# converters turn SQLite's text dates into datetimes.
+_stamp_sql: OrderedDict[tuple[str, Q], tuple[str, tuple]] = OrderedDict()
+_stamp_sql_lock = threading.Lock()
+KEPT_STAMP_SQL = 4096  # a year's scope and each report page's
+
+
+def _stamp_row(scope: Q) -> dict:
+    reports = Report.objects.filter(scope, status=Report.Status.PUBLISHED)
+    connection = connections[reports.db]
+    replay = connection.vendor == "postgresql"
+    key = (reports.db, scope)
+    with _stamp_sql_lock:
+        found = _stamp_sql.get(key) if replay else None
+    if found is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*found)
+            names = [column.name for column in cursor.description]
+            return dict(zip(names, cursor.fetchone(), strict=True))
+    sent = []
+
+    def capture(execute, sql, params, many, context):
+        sent.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        row = _aggregate(reports, scope)
+    if replay and len(sent) == 1:
+        with _stamp_sql_lock:
+            _stamp_sql[key] = sent[0]
+            while len(_stamp_sql) > KEPT_STAMP_SQL:
+                _stamp_sql.popitem(last=False)
+    return row
+
+
+def _aggregate(reports, scope: Q) -> dict:
+    return reports.aggregate(
         # Only columns of the index report_page_stamp, so PostgreSQL answers a year's stamp
         # from the index alone.
         published=Count("*"),
@@ -58,15 +111,6 @@ def page_stamp(scope: Q) -> Stamp | None:
             ).order_by("-created_at").values("created_at")[:1]
         )),
     )
-    if not row["published"]:
-        return None
-    dates = ("changed", "departments", "sources", "withdrawn")
-    changed = max((row[k] for k in dates if row[k] is not None), default=None)
-    key = "|".join([
-        code_version(), get_language() or "", str(row["published"]), str(row["revisions"]),
-        *(row[k].isoformat() if row[k] else "" for k in dates),
-    ])
-    return Stamp(hashlib.sha256(key.encode()).hexdigest()[:32], changed)
 
 
 @functools.cache
@@ -91,13 +135,22 @@ def no_query(get: QueryDict, stamp: Stamp) -> dict[str, str]:
 QueryCleaner = Callable[[QueryDict, Stamp], "dict[str, str] | None"]
 
 
-def public_page(scope: Callable[..., Q], query: QueryCleaner = no_query):
+def public_page(
+    scope: Callable[..., Q],
+    query: QueryCleaner = no_query,
+    private: Callable[[HttpRequest], bool] | None = None,
+):
     """Cacheable by browsers and proxies, revalidated against the reports in ``scope``.
 
     ``no-cache`` lets shared caches keep the page but ask every time; the answer to that
     question is a 304 from a single query. Pages vary by language (cookie or header).
     The view reads its parameters from ``request.public_query``, the output of ``query``,
     which is also what the page cache keys the page by (page_cache.page_key).
+
+    ``private(request)`` true: the visitor gets the page's private variant instead
+    (``request.private_page`` set for the view), rendered for them alone, with no ETag,
+    never kept in the page cache and ``Cache-Control: private, no-store``, so nothing the
+    public must not see can reach the shared copy (docs/design.md, "Result use").
     """
 
     def decorator(view):
@@ -126,11 +179,23 @@ def public_page(scope: Callable[..., Q], query: QueryCleaner = no_query):
             # Rendered once per stamp and shared by every app server (page_cache.py).
             return cached_page(request, s.etag, lambda: view(request, *args, **kwargs), cleaned)
 
+        def private_view(request, *args, **kwargs):
+            s = stamp(request, *args, **kwargs)
+            request.public_query = query(request.GET, s or Stamp("", None)) or {}
+            request.private_page = True
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
         conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
 
         @wraps(view)
         @public_reads  # from the replica, when there is one (config/db_router.py)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            # The warm-up's request (public/warm.py) has no user: it renders the public page.
+            if private is not None and hasattr(request, "user") and private(request):
+                return private_view(request, *args, **kwargs)
             response = conditional(request, *args, **kwargs)
             patch_cache_control(response, public=True, no_cache=True)
             patch_vary_headers(response, ["Cookie"])

@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from evaluations.documents import views as documents
-from evaluations.public import attachments, comparison_views, targets, views
+from evaluations.public import attachments, comparison_views, data_views, targets, views
 
 app_name = "evaluations"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("reports/<int:year>/", views.year_index, name="year"),
+    # The year index's whole table (the page shows 100 rows at a time).
+    path("reports/<int:year>/table.csv", data_views.year_table_csv, name="year_csv"),
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
     path("reports/<int:year>/<slug:department_code>/targets/", targets.targets_view, name="targets"),
     path(

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language as django_set_language
 
 from common.formatting import amount, score
-from evaluations import monitoring
+from evaluations import access, monitoring
 from evaluations.documents.storage import stored_documents
 from evaluations.models import (
     BudgetExecution,
@@ -38,7 +38,7 @@ from evaluations.public.search import with_snippets
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
 from evaluations.public.targets import approved_adjustments
-from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, year_table
+from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, with_recommendations, year_table
 from evaluations.public.year_index import clean_query as clean_year_query
 from evaluations.workflow import published_revisions
 from indicators.models import Indicator
@@ -112,9 +112,15 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-@public_page(lambda year: Q(fiscal_year__year=year), query=clean_year_query)
+def _sees_recommendations(request: HttpRequest) -> bool:
+    return access.sees_recommendations(request.user)
+
+
+@public_page(lambda year: Q(fiscal_year__year=year), query=clean_year_query,
+             private=_sees_recommendations)
 def year_index(request: HttpRequest, year: int) -> HttpResponse:
-    """`/reports/<year>/`: the year's reports a page at a time, sorted on the server."""
+    """`/reports/<year>/`: the year's reports a page at a time, sorted on the server; for
+    reviewers, a private variant with the budget recommendations (public_page's ``private``)."""
     table = year_table(year, current_stamp(request))
     if table is None:
         raise Http404
@@ -137,8 +143,11 @@ def year_index(request: HttpRequest, year: int) -> HttpResponse:
     headers += [(f"budget-{s.code}", gettext(s.name)) for s in columns]
     headers += [("total", gettext("合计")), ("score", gettext("自评得分"))]
     order = {"sort": sort, "order": "desc"} if descending else {"sort": sort}
+    private = getattr(request, "private_page", False)
+    shown = with_recommendations(year, page.object_list) if private else page.object_list
     return render(request, "evaluations/year.html", {
-        "year": year, "columns": columns, "rows": page.object_list, "count": len(rows),
+        "year": year, "columns": columns, "rows": shown, "count": len(rows),
+        "show_recommendations": private,
         "page": page, "page_links": _page_links(page, order),
         "totals": totals, "grand_total": sum(totals, ZERO), "chart": chart,
         "chart_rows": list(zip(columns, totals, strict=True)),

@@ -60,3 +60,33 @@ def test_year_index_pages_and_sorts_without_javascript(new_page, year_url, width
     shot = tmp_path / f"year-index-sorted-{width}.png"
     page.screenshot(path=str(shot), full_page=False)
     _keep(shot, f"year-index-sorted-{width}.png")
+
+
+def test_year_index_prints_its_page_with_the_whole_tables_address(new_page, year_url):
+    page = new_page(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page.goto(year_url)
+    page.emulate_media(media="print")
+    assert not page.locator("nav.pagination").is_visible()
+    assert page.locator("table.sortable tbody tr").count() == 100
+    link = page.locator('.downloads a[href="/reports/2024/table.csv"]')
+    after = link.evaluate("a => getComputedStyle(a, '::after').content")
+    assert "/reports/2024/table.csv" in after
+    assert "第 1–100 份" in page.locator("table.sortable caption").inner_text()
+
+
+def test_the_recommendation_column_fits_a_phone(new_page, year_url, live_server):
+    from tests.factories import UserFactory
+
+    # A superuser, who sees what reviewers see (access.sees_recommendations): no groups to
+    # rely on here, as another transactional test may have flushed the migrations' ones.
+    user = UserFactory(username="phone-reviewer", is_staff=True, is_superuser=True)
+    user.set_password("a long enough password 1")
+    user.save()
+    page = new_page(viewport={"width": 375, "height": 900}, java_script_enabled=False)
+    page.goto(live_server.url + "/admin/login/?next=/reports/2024/")
+    page.fill("#id_username", "phone-reviewer")
+    page.fill("#id_password", "a long enough password 1")
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/reports/2024/")
+    assert page.get_by_role("columnheader", name="预算安排建议").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -264,3 +264,113 @@ def test_bulk_publications_are_rendered_once_each_by_a_background_thread(
     while warm._worker is not None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert rendered[-1] == ["/", "/reports/4/"]
+
+
+@pytest.mark.parametrize("indicators", [
+    [{"weight": Decimal("90")}],  # scored
+    [{"weight": None}],  # an unweighted target: shown, never scored
+    [{"weight": Decimal("90"), "applicable": False}],  # weighted but not applicable
+    [{"weight": Decimal("90"), "project": True}],  # only a project's indicator is weighted
+    [],
+])
+def test_the_year_tables_scores_are_the_department_tables(indicators):
+    """The year's rows read no indicators, only whether one would score the department's
+    自评表 (indicators.tables.SCORING_INDICATOR): the same answer as department_table."""
+    from evaluations.public.summaries import published, summaries, with_summary
+    from tests.factories import IndicatorFactory, ProjectFactory
+
+    report = published_report(year=2024)
+    BudgetExecutionFactory(report=report, adjusted_budget=Decimal("115"))
+    for fields in map(dict, indicators):
+        project = ProjectFactory(report=report) if fields.pop("project", False) else None
+        IndicatorFactory(report=report, project=project, target_value=Decimal("10"),
+                         actual_value=Decimal("8"), **fields)
+    _columns, [expected] = summaries(list(with_summary(published().filter(pk=report.pk))))
+    [row] = year_index.build_year_table(2024).rows
+    assert (row.score, row.grade, row.execution_rate, row.total, row.by_source) == (
+        expected.table.total, expected.table.grade, expected.table.execution_rate,
+        expected.total, expected.by_source)
+    assert (row.score is not None) == (indicators == [{"weight": Decimal("90")}])
+
+
+def test_the_years_rows_are_built_once_however_many_threads_ask(cache_on, monkeypatch):
+    from evaluations.public.stamp import Stamp
+
+    builds = []
+
+    def slow_build(year):
+        builds.append(year)
+        time.sleep(0.2)
+        return year_index.YearTable(columns=[], rows=[], totals=[])
+
+    monkeypatch.setattr(year_index, "build_year_table", slow_build)
+    stamp = Stamp("a-stamp-of-this-test", None)
+    tables = []
+    threads = [threading.Thread(target=lambda: tables.append(year_index.year_table(2022, stamp)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [2022]
+    assert len(tables) == 8 and all(t is tables[0] for t in tables)
+    assert year_index._building == {}
+
+
+def test_a_failed_build_leaves_nothing_behind(cache_on, monkeypatch):
+    from evaluations.public.stamp import Stamp
+
+    def failing_build(year):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(year_index, "build_year_table", failing_build)
+    with pytest.raises(RuntimeError):
+        year_index.year_table(2022, Stamp("another-stamp", None))
+    assert year_index._building == {}
+
+
+def test_the_whole_table_is_one_click_away_as_csv(client, monkeypatch):
+    import csv
+    import io
+
+    monkeypatch.setattr(year_index, "PAGE_SIZE", 4)
+    monkeypatch.setattr("evaluations.public.views.PAGE_SIZE", 4)
+    _year_of(10)
+    formula = published_report(year=2024, department=DepartmentFactory(code="z-eq", name="=HYPERLINK(1)"))
+    BudgetExecutionFactory(report=formula, personnel=Decimal("2.5"), public=0, project=0)
+    ReportFactory(fiscal_year=formula.fiscal_year, department=DepartmentFactory(name="草稿局"))
+    page = client.get("/reports/2024/").content.decode()
+    assert 'href="/reports/2024/table.csv" download' in page
+    response = client.get("/reports/2024/table.csv")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"] and "reports-2024-table.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["部门编码", "部门"] and rows[0][-3:] == ["合计", "自评得分", "评价等级"]
+    assert len(rows) == 1 + 11  # every published report, not a page of them; no draft
+    assert rows[1][:2] == ["d0000", "部门0000"] and rows[10][1] == "部门0009"
+    assert rows[10][-3] == "9.00" and rows[11][1] == "'=HYPERLINK(1)" and rows[11][-3] == "2.50"
+    assert client.get("/reports/2031/table.csv").status_code == 404
+
+
+def test_the_whole_tables_csv_is_built_once_per_stamp_in_flat_queries(client, cache_on):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        year_index._tables.clear()
+        page_cache._local.clear()
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/reports/2024/table.csv").status_code == 200
+        return len([q for q in captured if "django_cache" not in q["sql"]])
+
+    _year_of(3)
+    few = queries()
+    for i in range(3, 20):
+        report = published_report(year=2024, department=DepartmentFactory(code=f"d{i:04d}"))
+        BudgetExecutionFactory(report=report)
+    assert queries() == few
+    first = client.get("/reports/2024/table.csv")
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get("/reports/2024/table.csv")
+    assert again.content == first.content and len(captured) == 1  # the stamp

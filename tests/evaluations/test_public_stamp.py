@@ -76,3 +76,31 @@ def test_publishing_and_editing_published_data_still_move_both(client, sample_re
     assert later["ETag"] != first["ETag"]
     assert parse_http_date(later["Last-Modified"]) > parse_http_date(first["Last-Modified"])
     assert later["Last-Modified"] == http_date(sample_report.updated_at.timestamp())
+
+
+@pytest.mark.postgresql_only
+def test_the_stamps_sql_is_built_once_per_scope_and_answers_as_the_orm_does(
+    sample_report, reviewer, superuser, monkeypatch
+):
+    from django.db.models import Q
+
+    from evaluations.public import stamp
+
+    stamp._stamp_sql.clear()
+    scopes = [Q(fiscal_year__year=2022), Q(fiscal_year__year=2022, department__code="dongjiaduan"),
+              Q(fiscal_year__year=2022) | Q(fiscal_year__year=2021), Q(fiscal_year__year=1999)]
+    first = [stamp.page_stamp(scope) for scope in scopes]
+    assert first[0] and first[1] and first[2] and first[3] is None
+    orm = [stamp._aggregate(Report.objects.filter(s, status=Report.Status.PUBLISHED), s) for s in scopes]
+    built = []
+    monkeypatch.setattr(stamp, "_aggregate", lambda *a: built.append(a))
+    assert [stamp._stamp_row(scope) for scope in scopes] == orm  # sent again, not built
+    assert [stamp.page_stamp(scope) for scope in scopes] == first and built == []
+    # The data moves the stamp as before: the SQL is kept, never the answer.
+    published_report(year=2022)
+    assert stamp.page_stamp(scopes[0]) != first[0]
+    workflow.reopen_report(sample_report, reviewer, comment="更正")
+    assert stamp.page_stamp(scopes[1]) is None
+    monkeypatch.undo()
+    assert [stamp._stamp_row(scope) for scope in scopes] == [
+        stamp._aggregate(Report.objects.filter(s, status=Report.Status.PUBLISHED), s) for s in scopes]
