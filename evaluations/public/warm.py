@@ -42,7 +42,10 @@ def after_publication(report_id: int) -> None:
 
 
 def pages_of(report_id: int) -> list[str]:
-    """The public pages that list or show the report."""
+    """The public pages that list or show the report: its own, its department's, the home
+    page, its year's index, the department's indicators over the years, and the rankings of
+    its year and the next (whose flags compare with this year). The rankings read two years
+    of department tables, the costliest render of all, so no visitor should be the first."""
     from evaluations.models import Report
 
     report = Report.objects.select_related("department", "fiscal_year").get(pk=report_id)
@@ -52,6 +55,9 @@ def pages_of(report_id: int) -> list[str]:
         reverse("evaluations:department", args=[code]),
         reverse("evaluations:home"),
         reverse("evaluations:year", args=[year]),
+        reverse("evaluations:department_indicators", args=[code]),
+        reverse("evaluations:ranking", args=[year]),
+        reverse("evaluations:ranking", args=[year + 1]),
     ]
 
 

@@ -162,7 +162,9 @@ def test_publishing_renders_the_pages_before_the_first_visitor(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.publish_report(report, superuser)
     report.refresh_from_db()
-    for url in (report.get_absolute_url(), "/reports/2022/", f"/departments/{report.department.code}/", "/"):
+    code = report.department.code
+    for url in (report.get_absolute_url(), "/reports/2022/", f"/departments/{code}/", "/",
+                f"/departments/{code}/indicators/", "/rankings/2022/"):
         with django_assert_num_queries(1):  # the stamp; the page was rendered at publication
             response = client.get(url)
         assert response.status_code == 200
