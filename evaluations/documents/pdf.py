@@ -27,7 +27,7 @@ def print_html(article: Article) -> str:
     report = article.report
     page_url = ""
     if settings.SITE_URL and not article.draft:
-        page_url = settings.SITE_URL + report.get_absolute_url()
+        page_url = settings.SITE_URL + (article.path or report.get_absolute_url())
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string("documents/report_print.html", {
             "title": article.title,
