@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -94,8 +95,12 @@ def subset(postscript_name: str) -> Path | None:
 
 def _locate(postscript_name: str) -> tuple[Path, int]:
     """The font file and face index fontconfig has for ``postscript_name``."""
-    found = subprocess.run(
-        ["fc-match", "-f", "%{file}|%{index}|%{postscriptname}", f":postscriptname={postscript_name}"],
+    command = shutil.which("fc-match")
+    if command is None:
+        raise OSError("fontconfig's fc-match is not installed")
+    # The name is one of report.css's (SUBSET_RULE: letters, digits, hyphens), not user text.
+    found = subprocess.run(  # noqa: S603
+        [command, "-f", "%{file}|%{index}|%{postscriptname}", f":postscriptname={postscript_name}"],
         capture_output=True, text=True, check=True, timeout=30,
     ).stdout.split("|")
     if len(found) != 3 or found[2] != postscript_name:
