@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -82,10 +83,15 @@ def subset(postscript_name: str) -> Path | None:
         ).hexdigest()[:16]
         target = directory() / f"{postscript_name}-{key}.otf"
         if not target.exists():
-            data = _harfbuzz_subset(source, index, characters())
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f"{target.name}.{os.getpid()}.part")
-            partial.write_bytes(data)
+            # In a process of its own: HarfBuzz's working memory (~90 MB) is not kept by a
+            # server or export worker that lives on.
+            subprocess.run(  # noqa: S603 (this interpreter and this module)
+                [sys.executable, "-m", "evaluations.documents.fonts", str(source), str(index),
+                 str(partial)],
+                cwd=settings.BASE_DIR, check=True, timeout=300, capture_output=True,
+            )
             os.replace(partial, target)  # another process may have written it too: the same bytes
         return target
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
@@ -158,3 +164,7 @@ def _harfbuzz_subset(source: Path, index: int, wanted: tuple[int, ...]) -> bytes
     if len(data) < 1024:
         raise ValueError(f"HarfBuzz made an empty subset of {source}#{index}")
     return data
+
+
+if __name__ == "__main__":  # subset(): python -m evaluations.documents.fonts FONT INDEX OUT
+    Path(sys.argv[3]).write_bytes(_harfbuzz_subset(Path(sys.argv[1]), int(sys.argv[2]), characters()))
