@@ -249,6 +249,9 @@ MEDIA_URL = "/media/"  # not routed
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 # Publishing writes the revision's Word, PDF and 自评表 files once it commits: thread | now | off.
 DOCUMENTS_AT_PUBLICATION = os.environ.get("DOCUMENTS_AT_PUBLICATION", "thread")
+# Where report.pdf's Noto CJK faces cut to GB 2312 are kept (evaluations/documents/fonts.py);
+# empty: a directory under the system's temporary directory. Made by the first PDF.
+DOCUMENT_FONT_DIR = os.environ.get("DOCUMENT_FONT_DIR", "")
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
 STORAGES = {

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluations import access
 from evaluations import datasets as ds
+from evaluations.admin import workbook_import
 from evaluations.imports import importer
 from evaluations.models import Department, FiscalYear, FundingSource, PendingImport, Report
 
@@ -140,6 +141,8 @@ class DataAdminMixin:
     """
 
     data_datasets: list[str] = []
+    # True: the import screen also takes the 自评表 workbook (admin/workbook_import.py).
+    data_workbook: bool = False
     export_filters: dict[str, tuple[str, set[str] | None]] = {}
     change_list_template = "admin/evaluations/data_change_list.html"
 
@@ -151,6 +154,9 @@ class DataAdminMixin:
 
     def data_sets(self) -> list[ds.Dataset]:
         return [ds.get_dataset(name) for name in self.data_datasets]
+
+    def _import_choices(self) -> list:
+        return [*self.data_sets(), *([workbook_import.WORKBOOK] if self.data_workbook else [])]
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -193,7 +199,7 @@ class DataAdminMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         PendingImport.objects.expired().delete()  # there is no scheduler: each visit sweeps
-        datasets = self.data_sets()
+        datasets = self._import_choices()
         if request.method != "POST":
             form = UploadForm(datasets)
         else:
@@ -211,9 +217,11 @@ class DataAdminMixin:
     def _preview(self, request, form: UploadForm) -> TemplateResponse:
         """Check every row as the real import would (a dry run), and keep the file if it passed."""
         upload = form.cleaned_data["import_file"]
-        dataset = ds.get_dataset(form.cleaned_data["dataset"])
         data = upload.read()
         filename = (upload.name or "upload")[-255:]
+        if form.cleaned_data["dataset"] == workbook_import.WORKBOOK.name:
+            return workbook_import.preview(self, request, data, filename)
+        dataset = ds.get_dataset(form.cleaned_data["dataset"])
         result = importer.import_file(
             dataset, data, filename=filename, user=request.user, dry_run=True,
             changes_kept=settings.IMPORT_PREVIEW_ROWS,
@@ -241,7 +249,8 @@ class DataAdminMixin:
         }
 
     def _claim(self, request) -> PendingImport | None:
-        return claim_pending(request, self.data_datasets)
+        workbook = [workbook_import.WORKBOOK.name] if self.data_workbook else []
+        return claim_pending(request, [*self.data_datasets, *workbook])
 
     def confirm_view(self, request):
         """Import the previewed file: every row checked again (the data may have changed since
@@ -257,6 +266,8 @@ class DataAdminMixin:
         if "cancel" in request.POST:
             messages.info(request, gettext("已取消导入，上传的文件已删除。"))
             return HttpResponseRedirect(import_url)
+        if pending.dataset == workbook_import.WORKBOOK.name:
+            return workbook_import.confirm(self, request, pending)
         dataset = ds.get_dataset(pending.dataset)
         result = importer.import_file(
             dataset, bytes(pending.data), filename=pending.filename, user=request.user

@@ -108,6 +108,7 @@ class ReportAdmin(
     data_datasets = [
         "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
     ]
+    data_workbook = True  # the 自评表 workbook too (import_data self_evaluation)
     export_filters = {
         "fiscal_year__id__exact": ("year", None), "status__exact": ("status", None),
         "department__id__exact": ("department", None),

@@ -1,8 +1,9 @@
 """The report page's 自评表 upload: the workbook filled in offline, read into this draft.
 
 The workbook belongs to one report (its department sheet names the department and year), so
-its upload sits on that report's page rather than the dataset import's; the reading, checks
-and writing are evaluations/imports/self_evaluation.py's, as ``import_data self_evaluation``.
+its upload sits on that report's page; the reports' data import screen takes it too, with a
+preview (admin/workbook_import.py). The reading, checks and writing are
+evaluations/imports/self_evaluation.py's, as ``import_data self_evaluation``.
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from lxml import etree, html
 
 from common.text import clean_text
@@ -38,6 +40,7 @@ class Article:
     element: html.HtmlElement  # the article without its header and screen-only parts
     draft: bool
     context: dict  # the report page's view-model, for the 自评表 workbook
+    path: str = ""  # the page's own address (printed when SITE_URL is set); the report's if ""
 
     @property
     def body_html(self) -> str:
@@ -64,26 +67,48 @@ def article(report: Report, context: dict | None = None) -> Article:
     """Render the public page's article for ``report`` in the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
         context = context if context is not None else report_context(report)
-        markup = render_to_string("evaluations/report.html", {
-            **context, "LANGUAGE_CODE": translation.get_language(),
-        })
+    element, meta = page_article("evaluations/report.html", context)
+    return Article(
+        report=report, title=str(report.display_title), meta=meta, element=element,
+        draft=report.status != Report.Status.PUBLISHED, context=context,
+    )
+
+
+def targets_article(report: Report) -> Article:
+    """The approved 绩效目标表 page's article (``public.targets``): targets.docx and .pdf.
+    ``report`` comes from ``public.targets.approved_targets``: only approved targets."""
+    from evaluations.public.targets import targets_context
+
+    path = reverse("evaluations:targets", args=[report.fiscal_year.year, report.department.code])
+    with translation.override(settings.LANGUAGE_CODE):
+        context = targets_context(report, settings.SITE_URL + path if settings.SITE_URL else "")
+        title = gettext("%(year)s年度%(department)s绩效目标表") % {
+            "year": report.fiscal_year.year, "department": report.department.name}
+    element, meta = page_article("evaluations/targets.html", context)
+    return Article(report=report, title=title, meta=meta, element=element, draft=False,
+                   context=context, path=path)
+
+
+def page_article(template: str, context: dict) -> tuple[html.HtmlElement, list[tuple[str, str]]]:
+    """A public page's ``<article>`` without its header and screen-only parts, and the
+    header's metadata; the header's lead paragraphs (``p.lead``) stay, at the top."""
+    with translation.override(settings.LANGUAGE_CODE):
+        markup = render_to_string(template, {**context, "LANGUAGE_CODE": translation.get_language()})
     # Control characters cannot live in XML (docx, xlsx) and mean nothing on paper; the
     # forms and imports already refuse them (common/text.py), this keeps old rows printable.
     root = html.document_fromstring(clean_text(markup))
     found = root.xpath("//article")
     if not found:
-        raise ValueError("the report page has no <article>")
+        raise ValueError(f"{template} has no <article>")
     element = found[0]
     for node in element.xpath(" | ".join(_class_or_tag(name) for name in SCREEN_ONLY)):
         node.drop_tree()
-    title = report.display_title
     meta = _meta(element)
     for header in element.xpath("./header"):
+        for position, lead in enumerate(header.xpath(_class_or_tag("lead"))):
+            element.insert(position, lead)
         header.drop_tree()
-    return Article(
-        report=report, title=str(title), meta=meta, element=element,
-        draft=report.status != Report.Status.PUBLISHED, context=context,
-    )
+    return element, meta
 
 
 def _class_or_tag(name: str) -> str:

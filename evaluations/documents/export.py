@@ -3,8 +3,9 @@
 A published revision's stored files are copied; a report without them (published outside
 the workflow, as generate_data and load_sample do) has them built and stored, as its first
 download would. Each file is written to a temporary name and renamed when complete; a
-process holds one report's files at a time. ``jobs`` > 1 builds in that many processes
-(the PDF is most of the cost, and one process uses one core).
+process holds one report's files at a time. ``jobs`` > 1 builds in that many worker
+processes, started fresh (export_worker.py; the PDF is most of the cost, and one process
+uses one core).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from django.db import connections
 
+from evaluations.documents import export_worker
 from evaluations.documents.storage import KINDS, published_file
 from evaluations.models import Report
 
@@ -35,13 +37,18 @@ def export_year(
             if progress:
                 progress(done, len(ids), code)
         return len(ids)
-    connections.close_all()  # the children open their own
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        futures = {pool.submit(write_report, pk, output / code): code for pk, code in ids}
-        for done, future in enumerate(as_completed(futures), start=1):
-            future.result()  # a failure stops the export with its error
-            if progress:
-                progress(done, len(ids), futures[future])
+    databases = {alias: connections[alias].settings_dict["NAME"] for alias in connections}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
+                             initializer=export_worker.start, initargs=(databases,)) as pool:
+        futures = {pool.submit(export_worker.write, pk, output / code): code for pk, code in ids}
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                future.result()  # a failure stops the export with its error
+                if progress:
+                    progress(done, len(ids), futures[future])
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # not the reports still queued
+            raise
     return len(ids)
 
 

@@ -71,6 +71,14 @@ def build(report: Report, kinds=tuple(KINDS)) -> dict[str, bytes]:
     return {kind: make[kind](content) for kind in kinds}
 
 
+def build_targets(report: Report, kind: str) -> bytes:
+    """The approved 绩效目标表 of ``report`` (from ``public.targets.approved_targets``) as
+    Word or PDF, through the same builders as the report."""
+    from evaluations.documents.content import targets_article
+
+    return builders()[kind](targets_article(report))
+
+
 @dataclass(frozen=True)
 class Listed:
     """One line of the public page's 公开文件: a file, and its size and SHA-256 once stored."""

@@ -2,7 +2,10 @@
 
 ``/reports/<year>/<code>/report.docx`` (``report.pdf``, ``self-evaluation.xlsx``): the
 stored file of the published revision, ``?revision=N`` an earlier one; 404 for anything not
-published. The admin's ``…/documents/<file>`` builds the files of any report the user may
+published. ``…/targets.docx`` and ``targets.pdf``: the approved 绩效目标表 page as Word and PDF
+(404 until the targets are approved), built from the page and kept in the shared cache under
+the report's ``updated_at`` (which approving and adjusting targets move). The admin's
+``…/documents/<file>`` builds the files of any report the user may
 see (``access.restrict``), marked 草稿 while not published (docs/design.md, "Official
 documents").
 """
@@ -11,11 +14,20 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from evaluations import access
-from evaluations.documents.storage import BY_FILENAME, KINDS, build, download_name, published_file
+from evaluations.documents.storage import (
+    BY_FILENAME,
+    KINDS,
+    build,
+    build_targets,
+    download_name,
+    published_file,
+)
 from evaluations.models import Report
 from evaluations.public.summaries import published
 
@@ -60,6 +72,33 @@ def public_document(request: HttpRequest, year: int, department_code: str, filen
         raise Http404("revision")
     response = _attachment(document.file.open("rb"), report, kind, revision=document.revision)
     response["ETag"] = f'"{document.sha256}"'
+    return response
+
+
+TARGETS_SUFFIX = "绩效目标表"
+
+
+def targets_document(request: HttpRequest, year: int, department_code: str, extension: str):
+    if extension not in ("docx", "pdf"):
+        raise Http404
+    from evaluations.public.page_cache import code_version
+    from evaluations.public.targets import approved_targets
+
+    report = approved_targets(year, department_code)
+    key = (f"targets-document:{code_version()}:{report.pk}:{report.updated_at.isoformat()}:"
+           f"{extension}")
+    keep = settings.PUBLIC_PAGE_CACHE_SECONDS  # 0: no cache, as for the pages
+    content = cache.get(key) if keep > 0 else None
+    if content is None:
+        content = build_targets(report, extension)
+        if keep > 0:
+            cache.set(key, content, keep)
+    name = f"{year}年度{report.department.name}{TARGETS_SUFFIX}.{extension}"
+    response = FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=name.replace("/", "-").replace("\\", "-"),
+        content_type=KINDS[extension].content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -218,6 +218,7 @@ def reports_rows(filters: ExportFilters) -> Iterator[tuple]:
             report.fiscal_year.year, report.department.code, report.status, report.profile,
             report.goals, report.overall_summary, report.problems, report.improvements,
             report.result_application, report.other_matters, report.rule_set.code,
+            report.targets_status,
             report.execution_rate, report.execution_score, report.total_score, report.grade,
         )
 

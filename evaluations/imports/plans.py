@@ -178,9 +178,25 @@ class ReportsPlan(DatasetPlan):
                     run.error(number, "status", _("无权通过导入更改报告状态。"))
                     continue
                 values["status"] = status
+            if not self.plan_targets_status(number, record, values, report):
+                continue
             run.plan_row(number, record, report, values,
                          f"{record['year']} {record['department_code']}", report=report)
 
+
+    def plan_targets_status(self, number: int, record: dict, values: dict, report: Report) -> bool:
+        """The targets' status is the workflow's (docs/design.md, "Targets and monitoring"): a
+        file may repeat it (an export read back changes nothing) but not change it, except
+        when restoring a new report as ``status`` may be (workflow.may_set_status)."""
+        wanted = record.get("targets_status")
+        current = report.targets_status if report.pk is not None else Report.TargetsStatus.DRAFT
+        if wanted is None or wanted == current:
+            return True
+        if not workflow.may_set_status(self.run.user, report):
+            self.run.error(number, "targets_status", _("绩效目标状态只能通过审核流程更改。"))
+            return False
+        values["targets_status"] = wanted
+        return True
 
     def plan_rule_set(self, number: int, record: dict, values: dict, report: Report) -> bool:
         """The report's rule set from its code; empty keeps a stored report's and gives a new

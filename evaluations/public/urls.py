@@ -15,6 +15,11 @@ urlpatterns = [
     path("reports/<int:year>/table.csv", data_views.year_table_csv, name="year_csv"),
     path("reports/<int:year>/<slug:department_code>/", views.report_detail, name="report"),
     path("reports/<int:year>/<slug:department_code>/targets/", targets.targets_view, name="targets"),
+    # The approved 绩效目标表 as targets.docx and targets.pdf (before the catch-all below).
+    path(
+        "reports/<int:year>/<slug:department_code>/targets.<str:extension>",
+        documents.targets_document, name="targets_document",
+    ),
     path(
         "reports/<int:year>/<slug:department_code>/attachments/<int:pk>/",
         attachments.attachment, name="attachment",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from evaluations.documents import storage
+from evaluations.models import ReportDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -22,3 +25,17 @@ def test_writes_the_three_files_of_each_published_report(sample_report, tmp_path
     assert (folder / "report.pdf").read_bytes() == f"pdf:{sample_report.pk}".encode()
     with pytest.raises(CommandError, match="No published report"):
         call_command("export_documents", "--year", "2021", "--output", str(tmp_path / "none"))
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_jobs_build_in_fresh_worker_processes(sample_report, tmp_path):
+    """``--jobs 2`` on PostgreSQL: workers started fresh (a forked one waited for ever on the
+    parent's connection pool) write the same three files, on the parent's database."""
+    call_command("export_documents", "--year", "2022", "--output", str(tmp_path), "--jobs", "2")
+    folder = tmp_path / "dongjiaduan"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "report.docx", "report.pdf", "self-evaluation.xlsx"]
+    assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    stored = {d.kind: d.sha256 for d in ReportDocument.objects.filter(report=sample_report)}
+    assert stored["pdf"] == hashlib.sha256((folder / "report.pdf").read_bytes()).hexdigest()

@@ -215,3 +215,43 @@ def test_the_admin_upload_on_the_report_page(client, sample_report, data_entry_u
     response = client.post(url, {"workbook": bad}, follow=True)
     assert "没有写入任何数据" in response.content.decode()
     assert "不是 Excel 工作簿" in response.content.decode()
+
+
+def test_the_admin_import_screen_takes_the_workbook(client, sample_report, data_entry_user):
+    """``self_evaluation`` beside the row datasets: preview (a dry run), confirm, all or nothing."""
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from evaluations.models import PendingImport
+
+    report = _draft(sample_report)
+    report.department.staff.add(data_entry_user)
+    client.force_login(data_entry_user)
+    url = reverse("admin:evaluations_report_import")
+    assert 'value="self_evaluation"' in client.get(url).content.decode()
+
+    def edit(book):
+        book[layout.DEPARTMENT_SHEET].cell(layout.GOAL_ROW, 6).value = "屏幕导入的完成情况。"
+
+    upload = SimpleUploadedFile("自评表.xlsx", _edited(_xlsx(report), edit))
+    preview = client.post(url, {"dataset": "self_evaluation", "import_file": upload}).content.decode()
+    assert "process_import" in preview and "修改 <strong>1</strong>" in preview
+    report.refresh_from_db()
+    assert report.overall_summary != "屏幕导入的完成情况。"  # the preview writes nothing
+    token = dict(re.findall(r'name="(token)" value="([^"]*)"', preview))
+    done = client.post(reverse("admin:evaluations_report_process_import"), token, follow=True)
+    assert "修改 1 行" in done.content.decode()
+    report.refresh_from_db()
+    assert report.overall_summary == "屏幕导入的完成情况。"
+    assert not PendingImport.objects.exists()
+
+    def bad(book):
+        book[layout.DEPARTMENT_SHEET]["J13"].value = "很多"  # 指标性质
+
+    before = _snapshot(report)
+    upload = SimpleUploadedFile("自评表.xlsx", _edited(_xlsx(report), bad))
+    refused = client.post(url, {"dataset": "self_evaluation", "import_file": upload}).content.decode()
+    assert "部门整体支出绩效自评表!J13" in refused and "process_import" not in refused
+    assert _snapshot(report) == before and not PendingImport.objects.exists()

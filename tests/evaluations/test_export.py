@@ -39,7 +39,7 @@ def test_columns_are_the_design_keys_then_derived():
     expected = {
         "departments": "code,name,short_name,parent_code",
         "reports": "year,department_code,status,profile,goals,overall_summary,problems,"
-        "improvements,result_application,other_matters,rule_set,execution_rate,execution_score,"
+        "improvements,result_application,other_matters,rule_set,targets_status,execution_rate,execution_score,"
         "total_score,grade",
         "budget_executions": "year,department_code,funding_source,initial_budget,"
         "adjusted_budget,income,personnel,public,project,basic,expenditure,execution_rate",

@@ -19,6 +19,7 @@ from evaluations.models import (
     MonitoringProgress,
     MonitoringRound,
     MonitoringSpending,
+    Report,
     TargetAdjustment,
 )
 from tests.evaluations.workflow_setup import build_world, passing_report
@@ -155,3 +156,30 @@ def test_monitoring_exports_stay_flat_as_rounds_grow(world, auditor, client):
     assert {r["spent_to_date"] for r in export(ds.MONITORING_SPENDING, departments=["dept-b"])} == {
         "7.00", "8.00", "9.00", "10.00"}
     assert Decimal(export(ds.MONITORING_SPENDING)[-1]["rate"]) == Decimal("14.29")
+
+
+def test_reports_carry_targets_status_and_a_file_may_repeat_but_not_change_it(world, admin_user):
+    """``targets_status`` is a key of ``reports``: exported as stored, read back unchanged,
+    refused when a file would move it (the workflow does), restored only into a new report."""
+    rows = export(ds.REPORTS, departments=["dept-a"])
+    assert [(r["department_code"], r["targets_status"]) for r in rows] == [("dept-a", "approved")]
+    header = ",".join(ds.REPORTS.headers("keys", derived=False))
+
+    def body(status: str, code: str = "dept-a") -> bytes:
+        row = {**rows[0], "targets_status": status, "department_code": code}
+        return (header + "\n" + ",".join(
+            f'"{row[key]}"' for key in ds.REPORTS.headers("keys", derived=False)) + "\n").encode()
+
+    again = import_file(ds.REPORTS, body("approved"), user=world.clerk_a)
+    assert again.ok and again.counts["skip"] == 1, again.errors
+    refused = import_file(ds.REPORTS, body("draft"), user=world.clerk_a)
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "targets_status")]
+    world.report_a.refresh_from_db()
+    assert world.report_a.targets_status == "approved"
+    # Even the command line moves an existing report's targets only through the workflow ...
+    assert not import_file(ds.REPORTS, body("draft"), user=None).ok
+    # ... and restores them with a new report, as it does its status.
+    DepartmentFactory(code="dept-new")
+    restored = import_file(ds.REPORTS, body("approved", "dept-new"), user=None)
+    assert restored.ok, restored.errors
+    assert Report.objects.get(department__code="dept-new").targets_status == "approved"
