@@ -88,8 +88,9 @@ def best(runs: list[dict]) -> dict:
 
 
 def raw_cells(header: str) -> dict:
-    """The export's columns unformatted (the walk alone)."""
-    return {c.key: sql.INDICATOR_SOURCES.get(c.key) or sql.Column("i", c.key)
+    """The export's row cells unformatted (the walk; the slots format their codes as ever)."""
+    slotted = sql.indicator_cells(header)
+    return {c.key: slotted[c.key] if sql._in_slot(c) else sql._source(c)
             for c in ds.INDICATORS.columns}
 
 
