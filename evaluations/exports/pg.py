@@ -39,7 +39,7 @@ from django.db.models.sql import Query
 from psycopg import errors as psycopg_errors
 from psycopg import pq
 
-from evaluations.exports.sql import first_code_points, indicator_cells
+from evaluations.exports.sql import first_code_points, indicator_cells, slot_cells
 from evaluations.models import Project, Report
 from indicators.models import Indicator
 
@@ -97,53 +97,50 @@ def copy_statement(
     tables = _tables(alias)
     quote = connections[alias].ops.quote_name
     compiler = Query(Indicator).get_compiler(using=alias)
-    cell_sql, params = [], []
-    for key, cell in indicator_cells(header).items():
-        sql, cell_params = compiler.compile(cell)
-        cell_sql.append(f"{sql} AS {quote('csv_' + key)}")
-        params.extend(cell_params)
+
+    def compiled(cells: dict) -> tuple[str, list]:
+        sql, params = "", []
+        for key, cell in cells.items():
+            cell_sql, cell_params = compiler.compile(cell)
+            sql += f", {cell_sql} AS {quote('csv_' + key)}"
+            params.extend(cell_params)
+        return sql, params
+
+    # In the order of the text: the row's cells, the report slot's, then (after the report
+    # arrays) the project slot's and the filters'.
+    row_sql, params = compiled(indicator_cells(header))
+    slots = slot_cells(header)
+    rep_sql, rep_params = compiled(slots["rep"])
+    prj_sql, prj_params = compiled(slots["prj"])
+    params += rep_params
     reports_at = len(params)
 
     project_where, project_params = _ids(projects, "p.id")
     indicator_where, indicator_params = _ids(indicators, "i.id")
-    first = _first_code_points(quote)
-    # Before a report's projects, one row standing for its own indicators (no project).
-    own = "" if projects is not None else (
-        f"SELECT NULL::bigint AS id, NULL::text AS code{first['prj_null']} UNION ALL "
+    first = "".join(
+        f", ascii(i.{quote(c)}) AS {quote('csv_first_' + c)}" for c in first_code_points()
     )
+    # Before a report's projects, one row standing for its own indicators (no project).
+    own_cells = "".join(f", NULL::text AS {quote('csv_' + key)}" for key in slots["prj"])
+    own = "" if projects is not None else f"SELECT NULL::bigint AS id{own_cells} UNION ALL "
     position = quote("position")
     statement = (  # identifiers from model metadata; every value is a parameter
-        f"COPY (SELECT {', '.join(cell_sql)}"  # noqa: S608
-        f" FROM (SELECT r.*{first['rep']}"
-        " FROM unnest(%s::bigint[], %s::integer[], %s::text[]) AS r(id, year, code)) rep"
-        f" CROSS JOIN LATERAL ({own}(SELECT p.id, p.code{first['prj']} FROM {tables['project']} p"
+        f"COPY (SELECT {row_sql[2:]}"  # noqa: S608
+        # OFFSET 0 keeps the report slot a subquery: pulled up, its cells would be computed
+        # again for every indicator row.
+        f" FROM (SELECT r.*{rep_sql}"
+        " FROM unnest(%s::bigint[], %s::integer[], %s::text[]) AS r(id, year, code) OFFSET 0) rep"
+        f" CROSS JOIN LATERAL ({own}(SELECT p.id{prj_sql} FROM {tables['project']} p"
         f" WHERE p.report_id = rep.id{project_where} ORDER BY p.{position})) prj"
-        f" CROSS JOIN LATERAL ((SELECT i.*{first['i']} FROM {tables['indicator']} i"
+        f" CROSS JOIN LATERAL ((SELECT i.*{first} FROM {tables['indicator']} i"
         f" WHERE prj.id IS NULL AND i.report_id = rep.id AND i.project_id IS NULL{indicator_where}"
         f" ORDER BY i.{position})"
-        f" UNION ALL (SELECT i.*{first['i']} FROM {tables['indicator']} i"
+        f" UNION ALL (SELECT i.*{first} FROM {tables['indicator']} i"
         f" WHERE i.project_id = prj.id{indicator_where} ORDER BY i.{position})) i"
         ") TO STDOUT (FORMAT csv)"
     )
-    return statement, params + project_params + indicator_params + indicator_params, reports_at
-
-
-def _first_code_points(quote) -> dict[str, str]:
-    """The select-list additions that compute each text cell's first code point once a row
-    (exports.sql.first_of); the formula guard tests it several times (RESULTS.md: one ascii()
-    call per test cost about a tenth of the statement's time)."""
-    tables = {"rep": "r", "prj": "p", "i": "i"}
-    added = {
-        table: "".join(
-            f", ascii({alias}.{quote(c)}) AS {quote('csv_first_' + c)}"
-            for c in first_code_points()[table]
-        )
-        for table, alias in tables.items()
-    }
-    added["prj_null"] = "".join(
-        f", NULL::integer AS {quote('csv_first_' + c)}" for c in first_code_points()["prj"]
-    )
-    return added
+    params += prj_params + project_params + indicator_params + indicator_params
+    return statement, params, reports_at
 
 
 def copy_bytes(header: str, *, reports: QuerySet | None = None, **filters) -> Iterator[bytes]:
