@@ -119,15 +119,21 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
     project_of = {p.pk: p for rows in projects.values() for p in rows}
     done: set[tuple[int, int | None]] = set()
 
+    rules_of: dict[int, object] = {}  # each rule set's Rules built once a round
+
     def score(report_id: int, project_id: int | None, rows: list) -> None:
         report = by_pk[report_id]
-        rules = report.rule_set.rules
+        rules = rules_of.get(report.rule_set_id)
+        if rules is None:
+            rules = rules_of[report.rule_set_id] = report.rule_set.rules
         if project_id is None:
-            table = tables.score_department_table(report, budgets[report_id], rows, rules)
+            table = tables.score_department_table(
+                report, budgets[report_id], rows, rules, missed=False
+            )
             _compare(report, table, where[report_id], changes, dirty)
         elif project_id in project_of:
             project = project_of[project_id]
-            table = tables.score_project_table(project, rows, rules)
+            table = tables.score_project_table(project, rows, rules, missed=False)
             _compare(project, table, f"{where[report_id]} · {project.code}", changes, dirty)
         done.add((report_id, project_id))
 

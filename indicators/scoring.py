@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from math import floor
 
 __all__ = [
     "COMPARISONS",
@@ -55,6 +54,8 @@ HUNDRED = Decimal("100")
 
 PLACES = 2  # every score, rate and total is rounded half up to this many places
 _CENT = Decimal(1).scaleb(-PLACES)
+_SCALE = 10**PLACES
+_ONE = Fraction(1)
 
 QUALITATIVE = "qualitative"
 GRADE_BELOW = "poor"
@@ -182,9 +183,27 @@ def _round_fraction(x: Fraction) -> Decimal:
     # Ratios are kept as exact fractions until this single rounding, so a value
     # that is exactly x.xx5 on paper rounds up instead of depending on how many
     # digits the Decimal context kept for a repeating quotient.
-    sign = -1 if x < 0 else 1
-    units = floor(abs(x) * 10**PLACES + Fraction(1, 2))
-    return round2(Decimal(sign * units).scaleb(-PLACES))
+    return _round_ratio(x.numerator, x.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> Decimal:
+    """numerator ÷ denominator (denominator > 0) rounded half up to PLACES, in whole numbers:
+    floor(|n ÷ d| × 10^PLACES + 1/2) = (2·|n|·10^PLACES + d) // 2d."""
+    units = (2 * abs(numerator) * _SCALE + denominator) // (2 * denominator)
+    return round2(Decimal(-units if numerator < 0 else units).scaleb(-PLACES))
+
+
+def _fraction(value) -> Fraction:
+    """An exact Fraction of a Decimal or an int (Fraction(value) does the same, slower)."""
+    return Fraction(*value.as_integer_ratio())
+
+
+def _weighted(weight: Decimal, ratio: Fraction) -> Decimal:
+    """weight × ratio, rounded once; the whole weight when the ratio is 1."""
+    if ratio is _ONE:
+        return round2(Decimal(weight))
+    numerator, denominator = weight.as_integer_ratio()
+    return _round_ratio(numerator * ratio.numerator, denominator * ratio.denominator)
 
 
 # --- Execution rate -------------------------------------------------------------
@@ -277,7 +296,7 @@ def _quantitative_ratio(
     if threshold is not None:
         return threshold / actual  # actual > threshold > 0
     if _meets(nature, target, actual):
-        return Fraction(1)
+        return _ONE
     if nature == "lte" and rules.lte_formula == "deduction":
         # w × (1 − (actual − target) ÷ target): zero at twice the target and beyond.
         return max(Fraction(0), 1 - (actual - target) / target) if target > 0 else Fraction(0)
@@ -331,8 +350,8 @@ def indicator_score(
 
     if target is None or actual is None:
         return None
-    ratio = _quantitative_ratio(nature, Fraction(target), Fraction(actual), rules)
-    return _round_fraction(Fraction(weight) * ratio)
+    ratio = _quantitative_ratio(nature, _fraction(target), _fraction(actual), rules)
+    return _weighted(weight, ratio)
 
 
 def target_missed(
@@ -356,7 +375,7 @@ def target_missed(
         return tier != FULL_BY_DEFAULT
     if target is None or actual is None:
         return False
-    if _over_target(nature, Fraction(target), Fraction(actual), rules) is not None:
+    if _over_target(nature, _fraction(target), _fraction(actual), rules) is not None:
         return True
     return not _meets(nature, target, actual)
 
