@@ -61,12 +61,7 @@ class CopyWriter:
             f for f in self.fields
             if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add)
         ]
-        self.ready = False
-        self.statements = 0  # counted for the tests: a fixed number per chunk
-
-    def execute(self, cursor, sql: str, params=None) -> None:
-        self.statements += 1
-        cursor.execute(sql, params)
+        self.ready = False  # the staging table exists
 
     def write(self, creates: list, updates: list[tuple[object, set]], user, reason: str) -> None:
         """Store ``creates`` (new instances: given their ids) and the ``updates``' fields."""
@@ -110,8 +105,7 @@ class CopyWriter:
         columns = sorted({opts.get_field(name).column for name in names})
         sets = ", ".join(f"{self.qn(c)} = s.{self.qn(c)}" for c in columns)
         pk = self.qn(self.pk.column)
-        self.execute(
-            cursor,
+        cursor.execute(
             f"UPDATE {self.table} AS t SET {sets} FROM {self.stage} AS s "  # noqa: S608 (quoted model metadata)
             f"WHERE t.{pk} = s.{pk}",
         )
@@ -119,35 +113,32 @@ class CopyWriter:
         selected = ", ".join(f"t.{self.qn(c)}" for c in self.columns)
         extra = ", ".join(self.qn(c) for c in HISTORY_EXTRA)
         stamp[2] = CHANGED_ROW
-        self.execute(
-            cursor,
+        cursor.execute(
             f"INSERT INTO {self.history_table} ({own}, {extra}) "  # noqa: S608 (quoted model metadata)
             f"SELECT {selected}, %s, %s, %s, %s FROM {self.table} AS t "
             f"JOIN {self.stage} AS s ON s.{pk} = t.{pk} ORDER BY t.{pk}",
             stamp,
         )
-        self.execute(cursor, f"TRUNCATE {self.stage}")
+        cursor.execute(f"TRUNCATE {self.stage}")
 
     def copy(self, cursor, table: str, columns: list[str], rows) -> None:
         quoted = ", ".join(self.qn(c) for c in columns)
-        self.statements += 1
         with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as pipe:
             for row in rows:
                 pipe.write_row(row)
 
     def create_stage(self, cursor) -> None:
-        """The staging table: the model's columns (no constraints but NOT NULL) and the action."""
-        self.execute(
-            cursor,
+        """The staging table of changed rows: the model's columns (no constraint but NOT NULL),
+        dropped when the import's transaction ends."""
+        cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.stage} "
             f"(LIKE {self.table}) ON COMMIT DROP",
         )
-        self.execute(cursor, f"TRUNCATE {self.stage}")
+        cursor.execute(f"TRUNCATE {self.stage}")
         self.ready = True
 
     def reserve_ids(self, cursor, creates: list) -> None:
-        self.execute(
-            cursor,
+        cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [self.model._meta.db_table, self.pk.column, len(creates)],
         )
