@@ -21,6 +21,7 @@ from evaluations.imports.results import NEW, SKIP, UPDATE, ImportResult, RowOutc
 from evaluations.models import Department, FiscalYear, FundingSource, Report
 
 OUTCOMES_FULL, OUTCOMES_LIGHT, OUTCOMES_NONE = "full", "light", "none"
+REPORT_TEXTS = [f.name for f in Report._meta.concrete_fields if f.get_internal_type() == "TextField"]
 ZERO = Decimal("0")
 
 
@@ -125,6 +126,10 @@ class ImportRun:
         queryset = Report.objects.filter(
             department__in={d for d, _y in wanted}, fiscal_year__year__in={y for _d, y in wanted}
         ).select_related("fiscal_year")
+        if self.dataset.model is not Report:
+            # The rows' plans read a report's keys, status and rule set, never its long texts,
+            # and a run keeps every report it loads (10,000 for a million indicator rows).
+            queryset = queryset.defer(*REPORT_TEXTS)
         loaded = [
             self.reports.setdefault((report.department_id, report.fiscal_year.year), report)
             for report in queryset
