@@ -119,13 +119,11 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
     project_of = {p.pk: p for rows in projects.values() for p in rows}
     done: set[tuple[int, int | None]] = set()
 
-    rules_of: dict[int, object] = {}  # each rule set's Rules built once a round
+    rules_of = _rules_of(reports)
 
     def score(report_id: int, project_id: int | None, rows: list) -> None:
         report = by_pk[report_id]
-        rules = rules_of.get(report.rule_set_id)
-        if rules is None:
-            rules = rules_of[report.rule_set_id] = report.rule_set.rules
+        rules = rules_of[report.rule_set_id]
         if project_id is None:
             table = tables.score_department_table(
                 report, budgets[report_id], rows, rules, missed=False
@@ -153,6 +151,15 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
         for model, objs in dirty.items():
             _write(model, objs, ["final_score"] if model is Indicator else list(TABLE_FIELDS))
     return changes
+
+
+def _rules_of(reports: list[Report]) -> dict:
+    """The Rules of each rule set the reports use, built once (not once a table)."""
+    found: dict = {}
+    for report in reports:
+        if report.rule_set_id not in found:
+            found[report.rule_set_id] = report.rule_set.rules
+    return found
 
 
 class _Discard(list):
