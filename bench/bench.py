@@ -307,7 +307,7 @@ def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
     db = f"{DB}_{name}"
     log(f"{name}: fresh database {db}, generate_data {plan}, export, empty, import")
     fresh_database(db)
-    manage(db, "generate_data", *[f"--{k}={v}" for k, v in plan.items()], "--seed=2")
+    generated = manage(db, "generate_data", *[f"--{k}={v}" for k, v in plan.items()], "--seed=2")
     csv_file = OUT / "import.csv"
     manage(db, "export_data", "indicators", "--header", "keys", "--output", str(csv_file))
     before = psql_value(db, "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM "
@@ -318,6 +318,7 @@ def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
     # The row limit guards uploads (IMPORT_MAX_ROWS, 200,000 by default); an operator loading a
     # larger file raises it, as this run does for its own file.
     limit = str(max(rows + 1, 200_000))
+    load = os.getloadavg()
     result = run([PYTHON, "manage.py", "import_data", "indicators", str(csv_file)],
                  env=django_env(db, IMPORT_MAX_ROWS=limit), stdout=OUT / "import.txt")
     imported = int(psql_value(db, "SELECT count(*) FROM indicators_indicator"))
@@ -354,6 +355,7 @@ def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
     broken.unlink()
     psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     return {
+        "generate": generated, "load_average_at_import": load,
         "rows": rows, "imported": imported, "same_rows_after_import": before == after,
         "import": result, "anchor_copy_from": anchor,
         "ratio_to_anchor": ratio(result["seconds"], anchor["seconds"]),

@@ -32,7 +32,8 @@ from evaluations.models import (
     ProjectFund,
     Report,
 )
-from indicators.models import Indicator
+from indicators import scoring
+from indicators.models import Indicator, RuleSet
 
 CODE_PREFIX = "syn-"
 FIRST_YEAR = 2020
@@ -152,9 +153,12 @@ def _level_plan(count: int) -> list[tuple[str, Decimal]]:
 
 
 def _indicator_rows(
-    rng: random.Random, area: str, count: int, report_id: int, project_id: int | None
+    rng: random.Random, area: str, count: int, report_id: int, project_id: int | None,
+    rules: scoring.Rules,
 ) -> Iterator[tuple]:
-    """Indicator rows in ``INDICATOR_COLUMNS`` order.
+    """Indicator rows in ``INDICATOR_COLUMNS`` order, each with its score under ``rules``
+    (the engine's, as evaluations/scores.py stores it: the closing recompute then writes no
+    indicator again, which cost 100 s of a million rows).
 
     Names are unique within the table, as imports require (the name identifies an
     indicator of a table): a repeated one gets a numbered suffix.
@@ -192,16 +196,20 @@ def _indicator_rows(
             missed = actual_value > target_value if nature == "lte" else actual_value < target_value
         if missed:
             deviation = "受客观因素影响未完全达到目标，下一年度将加强过程管理和跟踪督导。"
+        final_score = scoring.indicator_score(
+            nature=nature, weight=weight, target=target_value, actual=actual_value, tier=tier,
+            entered=score, rules=rules,
+        )
         yield (
             report_id, project_id, level1, level2, name, nature, unit, target_value, target_text,
-            actual_value, actual_text, weight, tier, True, score, deviation, position,
+            actual_value, actual_text, weight, tier, True, score, deviation, position, final_score,
         )
 
 
 INDICATOR_COLUMNS = [
     "report_id", "project_id", "level1", "level2", "name", "nature", "unit", "target_value",
     "target_text", "actual_value", "actual_text", "weight", "tier", "applicable", "score",
-    "deviation", "position",
+    "deviation", "position", "final_score",
 ]
 
 
@@ -405,7 +413,9 @@ def _fund_rows(project_ids, project_rngs, sources) -> list[tuple]:
     return funds
 
 
-def _generate_round(plan: Plan, pairs, sources, tables: dict[str, _Table]) -> dict[str, int]:
+def _generate_round(
+    plan: Plan, pairs, sources, tables: dict[str, _Table], rule_sets: dict
+) -> dict[str, int]:
     """Reports for a slice of (index, department, fiscal year) and everything under them."""
     reports, rngs, areas = _create_reports(plan, pairs)
     projects, narratives, budgets, project_rngs = [], [], [], []
@@ -419,17 +429,23 @@ def _generate_round(plan: Plan, pairs, sources, tables: dict[str, _Table]) -> di
     funds = _fund_rows(project_ids, project_rngs, sources)
     tables["funds"].write(funds)
 
+    rules = {report.pk: rule_sets[report.rule_set_id] for report in reports}
+
     def indicator_rows() -> Iterator[tuple]:
         for report, rng, area in zip(reports, rngs, areas, strict=True):
-            yield from _indicator_rows(rng, area, plan.indicators, report.pk, None)
+            yield from _indicator_rows(rng, area, plan.indicators, report.pk, None, rules[report.pk])
         for project, project_id, (rng, area, _totals) in zip(
             projects, project_ids, project_rngs, strict=True
         ):
-            yield from _indicator_rows(rng, area, plan.indicators, project[0], project_id)
+            report_id = project[0]
+            yield from _indicator_rows(
+                rng, area, plan.indicators, report_id, project_id, rules[report_id]
+            )
 
     indicator_count = tables["indicators"].stream(indicator_rows())
-    # Published as generated: scored once here, as a publication would (evaluations/scores.py).
-    scores.recompute([report.pk for report in reports])
+    # Published as generated: scored once here, as a publication would (evaluations/scores.py);
+    # the indicators came scored, so this writes the projects' and reports' totals.
+    scores.recompute([report.pk for report in reports], collect=False)
     return {
         "reports": len(reports), "projects": len(projects), "project_funds": len(funds),
         "budget_executions": len(budgets), "narratives": len(narratives),
@@ -452,6 +468,7 @@ def generate(plan: Plan, progress: Callable[[str], None] | None = None) -> dict[
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         sources = {s.code: s for s in FundingSource.objects.all()}
+        rule_sets = {rule_set.pk: rule_set.rules for rule_set in RuleSet.objects.all()}
         years = []
         for year in plan.year_list:
             fiscal_year, _ = FiscalYear.objects.get_or_create(year=year, defaults={"is_open": False})
@@ -471,7 +488,9 @@ def generate(plan: Plan, progress: Callable[[str], None] | None = None) -> dict[
             "indicators": _Table(Indicator, INDICATOR_COLUMNS),
         }
         for start in range(0, len(pairs), REPORT_BATCH):
-            done = _generate_round(plan, pairs[start:start + REPORT_BATCH], sources, tables)
+            done = _generate_round(
+                plan, pairs[start:start + REPORT_BATCH], sources, tables, rule_sets
+            )
             for key, value in done.items():
                 counts[key] = counts.get(key, 0) + value
             if progress:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from math import floor
 
 __all__ = [
     "COMPARISONS",
@@ -55,6 +54,8 @@ HUNDRED = Decimal("100")
 
 PLACES = 2  # every score, rate and total is rounded half up to this many places
 _CENT = Decimal(1).scaleb(-PLACES)
+_SCALE = 10**PLACES
+_ONE = Fraction(1)
 
 QUALITATIVE = "qualitative"
 GRADE_BELOW = "poor"
@@ -212,9 +213,52 @@ def _round_fraction(x: Fraction) -> Decimal:
     # Ratios are kept as exact fractions until this single rounding, so a value
     # that is exactly x.xx5 on paper rounds up instead of depending on how many
     # digits the Decimal context kept for a repeating quotient.
-    sign = -1 if x < 0 else 1
-    units = floor(abs(x) * 10**PLACES + Fraction(1, 2))
-    return round2(Decimal(sign * units).scaleb(-PLACES))
+    return _round_ratio(x.numerator, x.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> Decimal:
+    """numerator ÷ denominator (denominator > 0) rounded half up to PLACES, in whole numbers:
+    floor(|n ÷ d| × 10^PLACES + 1/2) = (2·|n|·10^PLACES + d) // 2d."""
+    units = (2 * abs(numerator) * _SCALE + denominator) // (2 * denominator)
+    return round2(Decimal(-units if numerator < 0 else units).scaleb(-PLACES))
+
+
+def _round_quotient(a, b, times: int = 1) -> Decimal:
+    """a × times ÷ b (b > 0), exactly, rounded once (Decimals, ints or Fractions)."""
+    an, ad = a.as_integer_ratio()
+    bn, bd = b.as_integer_ratio()
+    return _round_ratio(an * times * bd, ad * bn)
+
+
+def _round_product(a, b) -> Decimal:
+    """a × b, exactly, rounded once (Decimals, ints or Fractions)."""
+    an, ad = a.as_integer_ratio()
+    bn, bd = b.as_integer_ratio()
+    return _round_ratio(an * bn, ad * bd)
+
+
+def _ratio(numerator, denominator) -> Fraction:
+    """numerator ÷ denominator as an exact Fraction (Decimals, ints or Fractions)."""
+    nn, nd = numerator.as_integer_ratio()
+    dn, dd = denominator.as_integer_ratio()
+    return Fraction(nn * dd, nd * dn)
+
+
+def _exact(value):
+    """``value`` to compare and divide exactly: a Decimal as it is (its comparisons are exact),
+    after the check Fraction(value) made (ValueError for a NaN, OverflowError for an infinity)."""
+    value.as_integer_ratio()
+    return value
+
+
+def _fraction(value) -> Fraction:
+    """An exact Fraction of a Decimal or an int (Fraction(value) does the same, slower)."""
+    return Fraction(*value.as_integer_ratio())
+
+
+def _weighted(weight: Decimal, ratio: Fraction) -> Decimal:
+    """weight × ratio, rounded once; the whole weight when the ratio is 1."""
+    return round2(Decimal(weight)) if ratio is _ONE else _round_product(weight, ratio)
 
 
 # --- Execution rate -------------------------------------------------------------
@@ -227,7 +271,7 @@ def execution_rate(expenditure: Decimal | None, adjusted_budget: Decimal | None)
     """
     if expenditure is None or adjusted_budget is None or adjusted_budget <= 0:
         return None
-    return _round_fraction(Fraction(expenditure) * 100 / Fraction(adjusted_budget))
+    return _round_quotient(expenditure, adjusted_budget, 100)
 
 
 def execution_score(
@@ -271,8 +315,7 @@ def qualitative_band(
     """
     _check_tier(tier)
     low, high = rules.band(tier)
-    w = Fraction(weight)
-    return _round_fraction(w * low), _round_fraction(w * high)
+    return _round_product(weight, low), _round_product(weight, high)
 
 
 def in_band(tier: str, weight: Decimal, score: Decimal, rules: Rules = NATIONAL_2020) -> bool:
@@ -300,23 +343,28 @@ def _over_target(nature: str, target, actual, rules: Rules) -> Fraction | None:
 
 
 def _quantitative_ratio(
-    nature: str, target: Fraction, actual: Fraction, rules: Rules = NATIONAL_2020
+    nature: str, target: Decimal | Fraction, actual: Decimal | Fraction,
+    rules: Rules = NATIONAL_2020,
 ) -> Fraction:
-    """Share of the weight earned, in [0, 1], by the nature's rule under ``rules``."""
+    """Share of the weight earned, in [0, 1], by the nature's rule under ``rules``.
+
+    ``target`` and ``actual`` are compared as they are (Decimal comparisons are exact) and
+    divided as exact fractions."""
     threshold = _over_target(nature, target, actual, rules)
     if threshold is not None:
-        return threshold / actual  # actual > threshold > 0
+        return threshold / _fraction(actual)  # actual > threshold > 0
     if _meets(nature, target, actual):
-        return Fraction(1)
+        return _ONE
     if nature == "lte" and rules.lte_formula == "deduction":
         # w × (1 − (actual − target) ÷ target): zero at twice the target and beyond.
+        target, actual = _fraction(target), _fraction(actual)
         return max(Fraction(0), 1 - (actual - target) / target) if target > 0 else Fraction(0)
     rule = QUANTITATIVE[nature]
     numerator = TERMS[rule.numerator](target, actual)
     denominator = TERMS[rule.denominator](target, actual)
     if numerator <= 0 or denominator <= 0:
         return Fraction(0)
-    return numerator / denominator
+    return _ratio(numerator, denominator)
 
 
 def indicator_score(
@@ -361,8 +409,8 @@ def indicator_score(
 
     if target is None or actual is None:
         return None
-    ratio = _quantitative_ratio(nature, Fraction(target), Fraction(actual), rules)
-    return _round_fraction(Fraction(weight) * ratio)
+    ratio = _quantitative_ratio(nature, _exact(target), _exact(actual), rules)
+    return _weighted(weight, ratio)
 
 
 def target_missed(
@@ -386,7 +434,7 @@ def target_missed(
         return tier != FULL_BY_DEFAULT
     if target is None or actual is None:
         return False
-    if _over_target(nature, Fraction(target), Fraction(actual), rules) is not None:
+    if _over_target(nature, _exact(target), _exact(actual), rules) is not None:
         return True
     return not _meets(nature, target, actual)
 
@@ -421,7 +469,7 @@ def total_score(rows: Iterable[ScoredRow]) -> Decimal | None:
             score_sum += round2(row.score)
     if weight_sum <= 0:
         return None
-    total = _round_fraction(Fraction(score_sum) * 100 / Fraction(weight_sum))
+    total = _round_quotient(score_sum, weight_sum, 100)
     return min(max(total, round2(Decimal(0))), round2(HUNDRED))
 
 

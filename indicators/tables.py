@@ -62,9 +62,10 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
 
 
 def score_indicators(
-    indicators: Sequence, rules: scoring.Rules = scoring.NATIONAL_2020
+    indicators: Sequence, rules: scoring.Rules = scoring.NATIONAL_2020, *, missed: bool = True
 ) -> list[ScoredIndicator]:
-    """Each indicator scored afresh under ``rules``."""
+    """Each indicator scored afresh under ``rules``; with ``missed=False`` whether it misses
+    its target is not asked (evaluations/scores.py stores scores, not that)."""
     scored = []
     for ind in indicators:
         error = ""
@@ -78,7 +79,7 @@ def score_indicators(
             score, error = None, f"{exc.low}–{exc.high}"
         except ValueError:
             score = None
-        scored.append(ScoredIndicator(ind, score, error, _missed(ind, rules)))
+        scored.append(ScoredIndicator(ind, score, error, missed and _missed(ind, rules)))
     return scored
 
 
@@ -112,12 +113,13 @@ def build_table(
     expenditure: Decimal | None,
     execution_weight: Decimal | None,
     rules: scoring.Rules = scoring.NATIONAL_2020,
+    missed: bool = True,
 ) -> SelfEvaluationTable:
     """A table scored afresh under ``rules``; ``execution_weight`` is the table's own, None to
-    take the rules' (``Rules.table_execution_weight``)."""
+    take the rules' (``Rules.table_execution_weight``); ``missed``: as score_indicators."""
     execution_weight = rules.table_execution_weight(execution_weight)
     rate = scoring.execution_rate(expenditure, adjusted_budget)
-    scored = score_indicators(indicators, rules)
+    scored = score_indicators(indicators, rules, missed=missed)
     table = SelfEvaluationTable(
         initial_budget=initial_budget, adjusted_budget=adjusted_budget, expenditure=expenditure,
         execution_rate=rate, execution_weight=execution_weight,
@@ -140,22 +142,25 @@ def _department_budgets(budget_executions: Sequence) -> dict:
     }
 
 
-def score_project_table(project, indicators: Sequence, rules: scoring.Rules) -> SelfEvaluationTable:
+def score_project_table(
+    project, indicators: Sequence, rules: scoring.Rules, *, missed: bool = True
+) -> SelfEvaluationTable:
     """项目支出绩效自评表 of one project scored afresh; ``indicators`` are that project's."""
     return build_table(
         indicators=indicators, initial_budget=project.initial_budget,
         adjusted_budget=project.adjusted_budget, expenditure=project.expenditure,
-        execution_weight=project.execution_weight_override, rules=rules,
+        execution_weight=project.execution_weight_override, rules=rules, missed=missed,
     )
 
 
 def score_department_table(
-    report, budget_executions: Sequence, indicators: Sequence, rules: scoring.Rules
+    report, budget_executions: Sequence, indicators: Sequence, rules: scoring.Rules, *,
+    missed: bool = True,
 ) -> SelfEvaluationTable:
     """部门整体支出绩效自评表 scored afresh: budgets added up, with the department's indicators."""
     return build_table(
         indicators=indicators, execution_weight=report.execution_weight_override, rules=rules,
-        **_department_budgets(budget_executions),
+        missed=missed, **_department_budgets(budget_executions),
     )
 
 

@@ -25,6 +25,10 @@ FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
 DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?: 00:00:00)?$")
 
 
+SEEN_CELLS = 2048  # values remembered per column
+_UNSEEN = object()
+
+
 class CellError(ValueError):
     """A cell that cannot be read; the message is shown with its row and column."""
 
@@ -56,6 +60,7 @@ class CellParser:
             self.max_length = getattr(model_field, "max_length", None)
             if getattr(model_field, "decimal_places", None) is not None:
                 self.places, self.digits = model_field.decimal_places, model_field.max_digits
+        self.seen: dict[str, object] = {}  # text → value, of the cells read without error
         self.lookup: dict[str, str] = {}
         self.other_kind: set[str] = set()
         self.valid: list[str] = []  # what an unknown code's message offers instead (issue 14.7)
@@ -78,6 +83,19 @@ class CellParser:
                     self.other_kind |= names
 
     def __call__(self, text: str):
+        """The cell's value; a cell seen before in this column is read once (codes, years and
+        amounts recur down a long file), an error every time."""
+        if self.column.type == ds.TEXT:  # free text rarely recurs, and is quick to read
+            return self.read(text)
+        value = self.seen.get(text, _UNSEEN)
+        if value is _UNSEEN:
+            value = self.read(text)
+            if len(self.seen) >= SEEN_CELLS:
+                self.seen.clear()  # bounded: memory stays flat however long the file
+            self.seen[text] = value
+        return value
+
+    def read(self, text: str):
         kind = self.column.type
         if "\x00" in text:
             # PostgreSQL refuses NUL in text; caught here it is named by row and column.

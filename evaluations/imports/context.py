@@ -9,6 +9,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from evaluations.imports.results import NEW, SKIP, UPDATE, ImportResult, RowOutc
 from evaluations.models import Department, FiscalYear, FundingSource, Report
 
 OUTCOMES_FULL, OUTCOMES_LIGHT, OUTCOMES_NONE = "full", "light", "none"
+REPORT_TEXTS = [f.name for f in Report._meta.concrete_fields if f.get_internal_type() == "TextField"]
 ZERO = Decimal("0")
 
 
@@ -124,6 +126,10 @@ class ImportRun:
         queryset = Report.objects.filter(
             department__in={d for d, _y in wanted}, fiscal_year__year__in={y for _d, y in wanted}
         ).select_related("fiscal_year")
+        if self.dataset.model is not Report:
+            # The rows' plans read a report's keys, status and rule set, never its long texts,
+            # and a run keeps every report it loads (10,000 for a million indicator rows).
+            queryset = queryset.defer(*REPORT_TEXTS)
         loaded = [
             self.reports.setdefault((report.department_id, report.fiscal_year.year), report)
             for report in queryset
@@ -255,18 +261,21 @@ class ImportRun:
             return False
         if action != SKIP and not self.check_targets(number, obj, report, changes):
             return False
-        self.note(RowOutcome(number, action, key_text, record, changes, obj), report)
+        self.note(number, action, key_text, record, changes, obj, report)
         return True
 
-    def note(self, outcome: RowOutcome, report: Report | None) -> None:
-        self.result.counts[outcome.action] += 1
-        self.planned.append((outcome.action, outcome.instance, outcome.changes, report))
-        if self.outcomes == OUTCOMES_FULL:
-            self.result.rows.append(outcome)
+    def note(self, number: int, action: str, key_text: str, record: dict, changes: dict, obj,
+             report: Report | None) -> None:
+        """Count and plan the row; its outcome as the caller keeps them (none by default)."""
+        self.result.counts[action] += 1
+        self.planned.append((action, obj, changes, report))
+        if self.outcomes == OUTCOMES_FULL or (
+            self.outcomes == OUTCOMES_NONE and action != SKIP
+            and len(self.result.rows) < self.changes_kept
+        ):
+            self.result.rows.append(RowOutcome(number, action, key_text, record, changes, obj))
         elif self.outcomes == OUTCOMES_LIGHT:
-            self.result.rows.append(RowOutcome(outcome.row, outcome.action, outcome.key))
-        elif outcome.action != SKIP and len(self.result.rows) < self.changes_kept:
-            self.result.rows.append(outcome)
+            self.result.rows.append(RowOutcome(number, action, key_text))
 
     def change_last(self, action: str, changes: dict) -> None:
         """Turn the last planned row into ``action`` (departments linked to a new parent)."""
@@ -280,13 +289,19 @@ class ImportRun:
     def field_values(self, record: dict) -> dict:
         """Model field values of the columns the file has; blank amounts default where not null."""
         values = {}
-        for column in self.dataset.import_columns:
-            if not column.field or column.key not in record:
-                continue
-            value = record[column.key]
-            if value is None:
-                model_field = self.dataset.model._meta.get_field(column.field)
-                if not model_field.null:
-                    value = ZERO if column.type == ds.AMOUNT else ""
-            values[column.field] = value
+        for key, field, blank in self.value_columns:
+            if key in record:
+                value = record[key]
+                values[field] = blank if value is None else value
         return values
+
+    @cached_property
+    def value_columns(self) -> list[tuple[str, str, object]]:
+        """(column key, model field, value of a blank cell) of the columns that are fields."""
+        found = []
+        for column in self.dataset.import_columns:
+            if column.field:
+                model_field = self.dataset.model._meta.get_field(column.field)
+                blank = ZERO if column.type == ds.AMOUNT else ""
+                found.append((column.key, column.field, None if model_field.null else blank))
+        return found

@@ -77,6 +77,9 @@ class Importer:
         self.plan = PLANS[dataset.name](self.run_state)
         self.writer = Writer(self.run_state, self.plan)
         self.user = user
+        # Where a row's cell can be stray: past the headers, or under a blank one.
+        self.headed = len(headers)
+        self.unheaded = any(not h.strip() for h in headers)
 
     def run(self) -> ImportResult:
         result = self.result
@@ -193,7 +196,7 @@ class Importer:
         stray = [
             i for i, cell in enumerate(cells)
             if cell.strip() and (i >= len(headers) or not headers[i].strip())
-        ]
+        ] if len(cells) > self.headed or self.unheaded else []
         if stray:
             self.run_state.error(
                 number, "", _("第 %(column)s 列有内容，但没有表头（逗号未加引号或单元格错位？）。")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from evaluations import access, workflow
@@ -25,8 +25,7 @@ from evaluations.models import (
     Report,
     parent_loop,
 )
-from indicators.models import Indicator, RuleSet
-from indicators.vocabulary import LEVEL2_BY_LEVEL1, Level1, default_nature
+from indicators.models import RuleSet
 
 Records = list[tuple[int, dict]]
 
@@ -39,6 +38,11 @@ class DatasetPlan:
     chunked: ClassVar[bool] = True
     # True: rows are saved one by one with their ordinary history (few rows, signals matter).
     saves_each: ClassVar[bool] = False
+    # True: on PostgreSQL, chunks are written by COPY and set-based SQL (pg_writer.py), for
+    # the datasets that run to a million rows; the others keep bulk_create.
+    copies: ClassVar[bool] = False
+    # Fields the plan computes on every row it writes (stored scores), written with its changes.
+    derived_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, run: ImportRun) -> None:
         self.run = run
@@ -400,95 +404,14 @@ class NarrativesPlan(DatasetPlan):
                          self.key_text(key), report=report)
 
 
-class IndicatorsPlan(PositionedPlan):
-    dataset = ds.INDICATORS
-
-    def stored(self, reports: list[Report], records: Records, projects: dict):
-        """Stored indicators of the chunk's names, and the keys more than one of them has.
-
-        Narrowed to the chunk's projects too: names such as "完成率" recur in every project,
-        and by name alone each chunk would load every earlier chunk's rows (written in this
-        transaction), which made a one-report file's memory and time grow with its length.
-        """
-        existing: dict[tuple, Indicator] = {}
-        ambiguous: set[tuple] = set()
-        names = {r["name"] for _n, r in records}
-        in_projects = Q(project__in=[p.pk for p in projects.values()])
-        if any(r.get("project_code") is None for _n, r in records):
-            in_projects |= Q(project__isnull=True)
-        queryset = Indicator.objects.filter(in_projects, report__in=reports, name__in=names)
-        for ind in queryset:
-            key = (ind.report_id, ind.project_id, ind.name)
-            if key in existing:
-                ambiguous.add(key)
-            existing[key] = ind
-        return existing, ambiguous
-
-    def plan(self, records: Records) -> None:
-        run = self.run
-        run.load_reports(records)
-        reports = _stored(run, records)
-        self.load_positions(Indicator, reports, by_project=True)
-        projects = load_projects(reports, records)
-        existing, ambiguous = self.stored(reports, records, projects)
-        for number, record in records:
-            key = (record["year"], record["department_code"], record.get("project_code"),
-                   record["name"])
-            if not run.check_unique(number, key, "name"):
-                continue
-            self.plan_one(number, record, key, projects, existing, ambiguous)
-
-    def plan_one(self, number, record, key, projects, existing, ambiguous) -> None:
-        run = self.run
-        if record["level2"] not in LEVEL2_BY_LEVEL1[record["level1"]]:
-            run.error(number, "level2", _("二级指标“%(level2)s”不属于一级指标“%(level1)s”。") % {
-                "level2": record["level2"], "level1": record["level1"],
-            })
-            return
-        report = run.report_for(number, record, create=record.get("project_code") is None)
-        if report is None:
-            if record.get("project_code") and run.department_ok(record):
-                project_for(run, number, record, Report(), {})
-            return
-        project = None
-        if record.get("project_code"):
-            project = project_for(run, number, record, report, projects)
-            if project is None:
-                return
-        match = (report.pk, project.pk if project else None, record["name"])
-        if report.pk and match in ambiguous:
-            run.error(number, "name", _("已有多个同名指标，无法确定要更新哪一个。"))
-            return
-        indicator = existing.get(match) if report.pk else None
-        values = run.field_values(record)
-        # Cost indicators are ≤ unless the file says otherwise (vocabulary.default_nature).
-        nature = default_nature(record["level1"], record["level2"])
-        for column, default in (("nature", nature), ("tier", ""), ("applicable", True)):
-            if column in record:
-                values[column] = default if record[column] is None else record[column]
-        values["level1"], values["level2"] = record["level1"], record["level2"]
-        if indicator is None:
-            indicator = Indicator(report=report, project=project)
-            values["position"] = self.take_position(report, project)
-            values.setdefault("nature", nature)
-        if record["level1"] == Level1.COST and not indicator.rules.cost_level1:
-            run.error(number, "level1", _("该报告的评分规则不设“成本指标”一级指标，请填在“产出指标”下。"))
-            return
-        planned = run.plan_row(number, record, indicator, values, self.key_text(key),
-                               report=report)
-        if planned and run.planned[-1][0] != SKIP and not run.is_admin:
-            # The admin form's rule (Indicator.clean): a qualitative score within its tier.
-            problem = indicator._qualitative_score_error()
-            if problem:
-                run.error(number, "score", str(problem))
-
-
-# The year after's plans build on the helpers above (findings, recommendations, re-checks).
+# The indicators' plan, and the year after's (findings, recommendations, re-checks), build on
+# the helpers above.
 from evaluations.imports.cycle_plans import (  # noqa: E402
     FindingsPlan,
     RechecksPlan,
     RecommendationsPlan,
 )
+from evaluations.imports.indicator_plans import IndicatorsPlan  # noqa: E402
 
 PLANS: dict[str, type[DatasetPlan]] = {
     plan.dataset.name: plan

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from evaluations import workflow
 from evaluations.imports.context import ImportRun
 from evaluations.imports.locks import lock_and_recheck
+from evaluations.imports.pg_writer import CopyWriter
 from evaluations.imports.plans import DatasetPlan
 from evaluations.imports.results import NEW, SKIP, UPDATE
 from evaluations.models import FiscalYear, Report
@@ -27,6 +28,12 @@ class Writer:
         self.run = run
         self.plan = plan
         self.reason = _("数据导入")
+        connection = connections[router.db_for_write(plan.dataset.model)]
+        # PostgreSQL writes a chunk by COPY and set-based SQL (pg_writer.py).
+        self.copy_writer = (
+            CopyWriter(plan.dataset.model, connection)
+            if connection.vendor == "postgresql" and plan.copies and not plan.saves_each else None
+        )
 
     def write_chunk(self) -> None:
         # Scores are recomputed once for the import's reports at its end (importer.py's
@@ -79,11 +86,18 @@ class Writer:
         model = self.plan.dataset.model
         creates = [obj for action, obj, _c, _r in planned if action == NEW]
         updates = [(obj, changes) for action, obj, changes, _r in planned if action == UPDATE]
+        if self.copy_writer is not None:
+            self.copy_writer.write(
+                creates, [(obj, set(changes) | self.plan.derived_fields) for obj, changes in updates],
+                self.run.user, self.reason,
+            )
+            return
         if creates:
             model.objects.bulk_create(creates, batch_size=BATCH_SIZE)
             record_history(model, [obj.pk for obj in creates], "+", self.run.user, self.reason)
         if updates:
-            fields = sorted({name for _obj, changes in updates for name in changes})
+            fields = sorted({name for _obj, changes in updates for name in changes}
+                            | self.plan.derived_fields)
             model.objects.bulk_update([obj for obj, _c in updates], fields, batch_size=BATCH_SIZE)
             record_history(model, [obj.pk for obj, _c in updates], "~", self.run.user, self.reason)
 

@@ -1,0 +1,150 @@
+"""The indicators dataset's plan (part of PLANS, plans.py): rows matched on report, project and
+name, new ones appended after the stored ones, each written row scored as planned.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, signals
+from django.db.models.base import ModelState
+from django.utils.translation import gettext as _
+
+from evaluations import datasets as ds
+from evaluations.imports.context import ImportRun
+from evaluations.imports.plans import (
+    PositionedPlan,
+    Records,
+    _stored,
+    load_projects,
+    project_for,
+)
+from evaluations.imports.results import SKIP
+from evaluations.models import Report
+from indicators.models import Indicator, RuleSet
+from indicators.vocabulary import LEVEL2_BY_LEVEL1, Level1, default_nature
+
+
+class IndicatorsPlan(PositionedPlan):
+    dataset = ds.INDICATORS
+    # Each row written is scored as planned, so the import's closing recompute
+    # (evaluations/scores.py) finds its indicators' scores stored and writes only totals.
+    derived_fields = Indicator.SCORE_FIELDS
+    copies = True
+
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(run)
+        self.rule_sets: dict[int, object] | None = None
+        self.defaults: dict | None = None
+        self.plain_init = False
+
+    def new_indicator(self, report: Report, project) -> Indicator:
+        """Indicator(report=report, project=project) as Model.__init__ leaves it (every field
+        at its default, the two related objects cached), in a tenth of its time: a million
+        rows spent ~8 s in __init__. Without a pre_init or post_init receiver only."""
+        if self.defaults is None:
+            self.defaults = {f.attname: f.get_default() for f in Indicator._meta.concrete_fields}
+            self.plain_init = not (
+                signals.pre_init.has_listeners(Indicator) or signals.post_init.has_listeners(Indicator)
+            )
+        if not self.plain_init:
+            return Indicator(report=report, project=project)
+        indicator = Indicator.__new__(Indicator)
+        indicator.__dict__.update(
+            self.defaults, report_id=report.pk, project_id=None if project is None else project.pk
+        )
+        indicator._state = ModelState()
+        indicator._state.fields_cache.update(report=report, project=project)
+        return indicator
+
+    def rules_for(self, report: Report):
+        """The scoring rules of a stored report's rule set (read once an import); None for a
+        report without one yet (a new report: the closing recompute scores it)."""
+        if report.pk is None or report.rule_set_id is None:
+            return None
+        if self.rule_sets is None:
+            self.rule_sets = {rule_set.pk: rule_set.rules for rule_set in RuleSet.objects.all()}
+        return self.rule_sets.get(report.rule_set_id)
+
+    def stored(self, reports: list[Report], records: Records, projects: dict):
+        """Stored indicators of the chunk's names, and the keys more than one of them has.
+
+        Narrowed to the chunk's projects too: names such as "完成率" recur in every project,
+        and by name alone each chunk would load every earlier chunk's rows (written in this
+        transaction), which made a one-report file's memory and time grow with its length.
+        """
+        existing: dict[tuple, Indicator] = {}
+        ambiguous: set[tuple] = set()
+        names = {r["name"] for _n, r in records}
+        in_projects = Q(project__in=[p.pk for p in projects.values()])
+        if any(r.get("project_code") is None for _n, r in records):
+            in_projects |= Q(project__isnull=True)
+        queryset = Indicator.objects.filter(in_projects, report__in=reports, name__in=names)
+        for ind in queryset:
+            key = (ind.report_id, ind.project_id, ind.name)
+            if key in existing:
+                ambiguous.add(key)
+            existing[key] = ind
+        return existing, ambiguous
+
+    def plan(self, records: Records) -> None:
+        run = self.run
+        run.load_reports(records)
+        reports = _stored(run, records)
+        self.load_positions(Indicator, reports, by_project=True)
+        projects = load_projects(reports, records)
+        existing, ambiguous = self.stored(reports, records, projects)
+        for number, record in records:
+            key = (record["year"], record["department_code"], record.get("project_code"),
+                   record["name"])
+            if not run.check_unique(number, key, "name"):
+                continue
+            self.plan_one(number, record, key, projects, existing, ambiguous)
+
+    def plan_one(self, number, record, key, projects, existing, ambiguous) -> None:
+        run = self.run
+        if record["level2"] not in LEVEL2_BY_LEVEL1[record["level1"]]:
+            run.error(number, "level2", _("二级指标“%(level2)s”不属于一级指标“%(level1)s”。") % {
+                "level2": record["level2"], "level1": record["level1"],
+            })
+            return
+        report = run.report_for(number, record, create=record.get("project_code") is None)
+        if report is None:
+            if record.get("project_code") and run.department_ok(record):
+                project_for(run, number, record, Report(), {})
+            return
+        project = None
+        if record.get("project_code"):
+            project = project_for(run, number, record, report, projects)
+            if project is None:
+                return
+        report_pk = report.pk
+        match = (report_pk, project.pk if project else None, record["name"])
+        if report_pk and match in ambiguous:
+            run.error(number, "name", _("已有多个同名指标，无法确定要更新哪一个。"))
+            return
+        indicator = existing.get(match) if report_pk else None
+        values = run.field_values(record)
+        # Cost indicators are ≤ unless the file says otherwise (vocabulary.default_nature).
+        nature = default_nature(record["level1"], record["level2"])
+        for column, default in (("nature", nature), ("tier", ""), ("applicable", True)):
+            if column in record:
+                values[column] = default if record[column] is None else record[column]
+        values["level1"], values["level2"] = record["level1"], record["level2"]
+        if indicator is None:
+            indicator = self.new_indicator(report, project)
+            values["position"] = self.take_position(report, project)
+            values.setdefault("nature", nature)
+        rules = self.rules_for(report)
+        if record["level1"] == Level1.COST and not (rules or indicator.rules).cost_level1:
+            run.error(number, "level1", _("该报告的评分规则不设“成本指标”一级指标，请填在“产出指标”下。"))
+            return
+        planned = run.plan_row(number, record, indicator, values, self.key_text(key),
+                               report=report)
+        if not planned or run.planned[-1][0] == SKIP:
+            return
+        if not run.is_admin:
+            # The admin form's rule (Indicator.clean): a qualitative score within its tier.
+            problem = indicator._qualitative_score_error(rules)
+            if problem:
+                run.error(number, "score", str(problem))
+        if rules is not None:
+            indicator.final_score = indicator.fresh_score(rules)
