@@ -74,6 +74,16 @@ def report_order(reports: QuerySet) -> tuple[list[int], list[int], list[str]]:
     return ids, years, codes
 
 
+def _compiled(compiler, quote, cells: dict) -> tuple[str, list]:
+    """The cells' SQL as ``, <expr> AS "csv_<key>"`` each, with their parameters in order."""
+    sql, params = "", []
+    for key, cell in cells.items():
+        cell_sql, cell_params = compiler.compile(cell)
+        sql += f", {cell_sql} AS {quote('csv_' + key)}"
+        params.extend(cell_params)
+    return sql, params
+
+
 def copy_statement(
     header: str,
     *,
@@ -99,12 +109,7 @@ def copy_statement(
     compiler = Query(Indicator).get_compiler(using=alias)
 
     def compiled(cells: dict) -> tuple[str, list]:
-        sql, params = "", []
-        for key, cell in cells.items():
-            cell_sql, cell_params = compiler.compile(cell)
-            sql += f", {cell_sql} AS {quote('csv_' + key)}"
-            params.extend(cell_params)
-        return sql, params
+        return _compiled(compiler, quote, cells)
 
     # In the order of the text: the row's cells, the report slot's, then (after the report
     # arrays) the project slot's and the filters'.

@@ -154,56 +154,70 @@ def public_page(
     """
 
     def decorator(view):
-        def stamp(request, *args, **kwargs) -> Stamp | None:
-            if not hasattr(request, "_public_stamp"):
-                request._public_stamp = page_stamp(scope(*args, **kwargs))
-            return request._public_stamp
-
-        def etag(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            return s.etag if s else None
-
-        def last_modified(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            return s.last_modified if s else None
-
-        def cached_view(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            if s is None:  # nothing published in scope: the view answers (a 404, or "none yet")
-                request.public_query = query(request.GET, Stamp("", None)) or {}
-                return view(request, *args, **kwargs)
-            cleaned = query(request.GET, s)
-            request.public_query = cleaned or {}
-            if cleaned is None:
-                return view(request, *args, **kwargs)
-            # Rendered once per stamp and shared by every app server (page_cache.py).
-            return cached_page(request, s.etag, lambda: view(request, *args, **kwargs), cleaned)
-
-        def private_view(request, *args, **kwargs):
-            s = stamp(request, *args, **kwargs)
-            request.public_query = query(request.GET, s or Stamp("", None)) or {}
-            request.private_page = True
-            response = view(request, *args, **kwargs)
-            patch_cache_control(response, private=True, no_store=True)
-            patch_vary_headers(response, ["Cookie"])
-            return response
-
-        conditional = condition(etag_func=etag, last_modified_func=last_modified)(cached_view)
+        page = _PublicPage(view, scope, query, private)
 
         @wraps(view)
         @public_reads  # from the replica, when there is one (config/db_router.py)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            # The warm-up's request (public/warm.py) has no user: it renders the public page.
-            if private is not None and hasattr(request, "user") and private(request):
-                return private_view(request, *args, **kwargs)
-            response = conditional(request, *args, **kwargs)
-            patch_cache_control(response, public=True, no_cache=True)
-            patch_vary_headers(response, ["Cookie"])
-            return response
+            return page.respond(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+class _PublicPage:
+    """One view under public_page: its stamp, conditional answers, cache and private variant."""
+
+    def __init__(self, view, scope: Callable[..., Q], query: QueryCleaner,
+                 private: Callable[[HttpRequest], bool] | None):
+        self.view, self.scope, self.query, self.private = view, scope, query, private
+        self.conditional = condition(
+            etag_func=self.etag, last_modified_func=self.last_modified
+        )(self.cached_view)
+
+    def stamp(self, request, *args, **kwargs) -> Stamp | None:
+        if not hasattr(request, "_public_stamp"):
+            request._public_stamp = page_stamp(self.scope(*args, **kwargs))
+        return request._public_stamp
+
+    def etag(self, request, *args, **kwargs):
+        s = self.stamp(request, *args, **kwargs)
+        return s.etag if s else None
+
+    def last_modified(self, request, *args, **kwargs):
+        s = self.stamp(request, *args, **kwargs)
+        return s.last_modified if s else None
+
+    def cached_view(self, request, *args, **kwargs):
+        s = self.stamp(request, *args, **kwargs)
+        if s is None:  # nothing published in scope: the view answers (a 404, or "none yet")
+            request.public_query = self.query(request.GET, Stamp("", None)) or {}
+            return self.view(request, *args, **kwargs)
+        cleaned = self.query(request.GET, s)
+        request.public_query = cleaned or {}
+        if cleaned is None:
+            return self.view(request, *args, **kwargs)
+        # Rendered once per stamp and shared by every app server (page_cache.py).
+        return cached_page(request, s.etag, lambda: self.view(request, *args, **kwargs), cleaned)
+
+    def private_view(self, request, *args, **kwargs):
+        s = self.stamp(request, *args, **kwargs)
+        request.public_query = self.query(request.GET, s or Stamp("", None)) or {}
+        request.private_page = True
+        response = self.view(request, *args, **kwargs)
+        patch_cache_control(response, private=True, no_store=True)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    def respond(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # The warm-up's request (public/warm.py) has no user: it renders the public page.
+        if self.private is not None and hasattr(request, "user") and self.private(request):
+            return self.private_view(request, *args, **kwargs)
+        response = self.conditional(request, *args, **kwargs)
+        patch_cache_control(response, public=True, no_cache=True)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
 
 def current_stamp(request: HttpRequest) -> Stamp | None:
