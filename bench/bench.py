@@ -209,21 +209,7 @@ def gunicorn(env: dict):
         server.wait(timeout=30)
 
 
-AUDITOR_SESSION = """
-from importlib import import_module
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-user, _ = get_user_model().objects.get_or_create(username="bench-auditor")
-user.is_staff = user.is_superuser = True
-user.set_unusable_password()
-user.save()
-session = import_module(settings.SESSION_ENGINE).SessionStore()
-session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-session.create()
-print(settings.SESSION_COOKIE_NAME + "=" + session.session_key)
-"""
+AUDITOR_SESSION = (Path(__file__).resolve().parent / "probes" / "auditor_session.py").read_text()
 
 
 def _workers_peak_mb(master: int) -> float:
@@ -235,6 +221,14 @@ def _workers_peak_mb(master: int) -> float:
             status = Path(f"/proc/{pid}/status").read_text()
             peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
     return round(max(peaks, default=0.0), 1)
+
+
+def _auditor_cookie(env: dict) -> str:
+    """A signed-in auditor's session cookie (name=value), made in the bench database."""
+    return subprocess.run(
+        [PYTHON, "manage.py", "shell", "-v0", "-c", AUDITOR_SESSION], cwd=ROOT, env=env,
+        check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()[-1]
 
 
 def step_export(repeat: int = 5) -> dict:
@@ -252,10 +246,7 @@ def step_export(repeat: int = 5) -> dict:
     log(f"export: COPY TO STDOUT anchor, export_data and the download of {rows} indicators, {repeat} times each")
     out, download = OUT / "export.csv", OUT / "download.csv"
     env = django_env(DB, BIND=f"127.0.0.1:{PORT}")  # one SECRET_KEY: the session must verify
-    cookie = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-v0", "-c", AUDITOR_SESSION], cwd=ROOT, env=env,
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+    cookie = _auditor_cookie(env)
     anchors, exports, downloads = [], [], []
     with gunicorn(env) as (base, server):
         # --max-redirs 0: a login redirect (a session that did not verify) is a failure, not a file.
@@ -300,40 +291,15 @@ def step_export(repeat: int = 5) -> dict:
     }
 
 
-def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
-                peak_mb: float | None = None) -> dict:
-    if not (has_command("export_data") and has_command("import_data")):
-        return {"skipped": "manage.py export_data/import_data are not on this branch yet"}
-    db = f"{DB}_{name}"
-    log(f"{name}: fresh database {db}, generate_data {plan}, export, empty, import")
-    fresh_database(db)
-    generated = manage(db, "generate_data", *[f"--{k}={v}" for k, v in plan.items()], "--seed=2")
-    csv_file = OUT / "import.csv"
-    manage(db, "export_data", "indicators", "--header", "keys", "--output", str(csv_file))
-    before = psql_value(db, "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM "
-                            "(SELECT report_id, project_id, position, name, target_value, actual_value, "
-                            "weight, score, deviation FROM indicators_indicator) t")
-    rows = int(psql_value(db, "SELECT count(*) FROM indicators_indicator"))
-    psql(db, "TRUNCATE indicators_indicator CASCADE")
-    # The row limit guards uploads (IMPORT_MAX_ROWS, 200,000 by default); an operator loading a
-    # larger file raises it, as this run does for its own file.
-    limit = str(max(rows + 1, 200_000))
-    load = os.getloadavg()
-    result = run([PYTHON, "manage.py", "import_data", "indicators", str(csv_file)],
-                 env=django_env(db, IMPORT_MAX_ROWS=limit), stdout=OUT / "import.txt")
-    imported = int(psql_value(db, "SELECT count(*) FROM indicators_indicator"))
-    after = psql_value(db, "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM "
-                           "(SELECT report_id, project_id, position, name, target_value, actual_value, "
-                           "weight, score, deviation FROM indicators_indicator) t")
-    # Anchor: PostgreSQL loading the same rows by COPY.
-    dump = OUT / "import.copy"
-    psql(db, f"\\copy indicators_indicator TO '{dump}'")
-    psql(db, "TRUNCATE indicators_indicator CASCADE")
-    anchor = psql(db, f"\\copy indicators_indicator FROM '{dump}'")
-    dump.unlink()
-    # All or nothing: the same file with its last row broken writes nothing.
-    psql(db, "TRUNCATE indicators_indicator CASCADE")
-    broken = OUT / "import-broken.csv"
+def _fingerprint(db: str) -> str:
+    """An md5 over every indicator row's columns, to compare the table before and after."""
+    return psql_value(db, "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM "
+                          "(SELECT report_id, project_id, position, name, target_value, actual_value, "
+                          "weight, score, deviation FROM indicators_indicator) t")
+
+
+def _break_last_row(csv_file: Path, broken: Path) -> Path:
+    """The same file with its last row's nature made unknown (all or nothing is then tested)."""
     # Streamed with one row held back, so this process stays small: a forked child's peak RSS
     # starts from its parent's, and a million-row table held here showed up as the import's.
     with open(csv_file, encoding="utf-8-sig", newline="") as f, \
@@ -348,6 +314,39 @@ def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
             last = row
         last[header.index("nature")] = "not-a-nature"
         writer.writerow(last)
+    return broken
+
+
+def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
+                peak_mb: float | None = None) -> dict:
+    if not (has_command("export_data") and has_command("import_data")):
+        return {"skipped": "manage.py export_data/import_data are not on this branch yet"}
+    db = f"{DB}_{name}"
+    log(f"{name}: fresh database {db}, generate_data {plan}, export, empty, import")
+    fresh_database(db)
+    generated = manage(db, "generate_data", *[f"--{k}={v}" for k, v in plan.items()], "--seed=2")
+    csv_file = OUT / "import.csv"
+    manage(db, "export_data", "indicators", "--header", "keys", "--output", str(csv_file))
+    before = _fingerprint(db)
+    rows = int(psql_value(db, "SELECT count(*) FROM indicators_indicator"))
+    psql(db, "TRUNCATE indicators_indicator CASCADE")
+    # The row limit guards uploads (IMPORT_MAX_ROWS, 200,000 by default); an operator loading a
+    # larger file raises it, as this run does for its own file.
+    limit = str(max(rows + 1, 200_000))
+    load = os.getloadavg()
+    result = run([PYTHON, "manage.py", "import_data", "indicators", str(csv_file)],
+                 env=django_env(db, IMPORT_MAX_ROWS=limit), stdout=OUT / "import.txt")
+    imported = int(psql_value(db, "SELECT count(*) FROM indicators_indicator"))
+    after = _fingerprint(db)
+    # Anchor: PostgreSQL loading the same rows by COPY.
+    dump = OUT / "import.copy"
+    psql(db, f"\\copy indicators_indicator TO '{dump}'")
+    psql(db, "TRUNCATE indicators_indicator CASCADE")
+    anchor = psql(db, f"\\copy indicators_indicator FROM '{dump}'")
+    dump.unlink()
+    # All or nothing: the same file with its last row broken writes nothing.
+    psql(db, "TRUNCATE indicators_indicator CASCADE")
+    broken = _break_last_row(csv_file, OUT / "import-broken.csv")
     bad = run([PYTHON, "manage.py", "import_data", "indicators", str(broken)], check=False,
               env=django_env(db, IMPORT_MAX_ROWS=limit), stdout=OUT / "import-broken.txt")
     left = int(psql_value(db, "SELECT count(*) FROM indicators_indicator"))
@@ -368,24 +367,7 @@ def step_import(plan: dict, *, name: str = "import", seconds: float = 30,
     }
 
 
-PAGE_PROBE = """
-import json
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-out = {}
-import time
-for name, url in URLS.items():
-    Client().get(url, HTTP_HOST="127.0.0.1")  # templates compiled, connection open
-    with CaptureQueriesContext(connection) as ctx:
-        started = time.monotonic()
-        response = Client().get(url, HTTP_HOST="127.0.0.1")
-        ms = round((time.monotonic() - started) * 1000)
-    out[name] = {"url": url, "status": response.status_code, "queries": len(ctx.captured_queries),
-                 "bytes": len(response.content), "uncached_render_ms": ms}
-    open(DIR + "/" + name + ".html", "wb").write(response.content)
-print(json.dumps(out))
-"""
+PAGE_PROBE = (Path(__file__).resolve().parent / "probes" / "page_probe.py").read_text()
 
 
 def parse_wrk(text: str) -> dict:
