@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from evaluations import datasets as ds
+from evaluations import dataset_columns as ds
 from evaluations.models import Finding, Recheck, Recommendation
 from indicators.vocabulary import BudgetRecommendation
 

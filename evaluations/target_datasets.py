@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from evaluations.datasets import (
+from evaluations.dataset_columns import (
     CHOICE,
     CODE,
     INTEGER,

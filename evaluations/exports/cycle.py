@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db.models import F, QuerySet
 
-from evaluations.exports.streams import ExportFilters, _read_flat, _report_q, _sources, _text
+from evaluations.exports.rows import ExportFilters, _read_flat, _report_q, _sources, _text
 from evaluations.models import Finding, Recheck, Recommendation
 
 

@@ -14,6 +14,7 @@ from itertools import islice
 from django.db.models import F
 
 from evaluations import monitoring
+from evaluations.exports.rows import _report_q
 from evaluations.models import (
     MonitoringProgress,
     MonitoringRound,
@@ -22,12 +23,6 @@ from evaluations.models import (
 )
 
 ROUNDS_PER_CHUNK = 500
-
-
-def _report_q(filters, prefix: str) -> dict:
-    from evaluations.exports.streams import _report_q as report_q  # streams registers this module
-
-    return report_q(filters, prefix)
 
 
 def target_adjustments_rows(filters) -> Iterator[tuple]:

@@ -1,5 +1,5 @@
 """Plans of the datasets of the year after: findings, recommendations, re-checks
-(docs/design.md, "Targets, monitoring, findings"). Part of PLANS (plans.py).
+(docs/design.md, "Targets, monitoring, findings"). Part of PLANS (registry.py).
 
 These rows change after publication, so they are planned without the report's edit lock
 (``report=None`` to ``plan_row``); the rules of access.py's "After the year" decide instead,

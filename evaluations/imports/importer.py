@@ -28,7 +28,6 @@ from evaluations.imports.context import (
     ImportRun,
 )
 from evaluations.imports.locks import ReportChanged
-from evaluations.imports.plans import PLANS
 from evaluations.imports.reading import (
     ReadError,
     ReadLimits,
@@ -38,6 +37,7 @@ from evaluations.imports.reading import (
     read_table,
     rows_to_table,
 )
+from evaluations.imports.registry import PLANS
 from evaluations.imports.results import (
     MAX_ERRORS,
     NEW,

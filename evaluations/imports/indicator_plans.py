@@ -1,4 +1,4 @@
-"""The indicators dataset's plan (part of PLANS, plans.py): rows matched on report, project and
+"""The indicators dataset's plan (part of PLANS, registry.py): rows matched on report, project and
 name, new ones appended after the stored ones, each written row scored as planned.
 """
 

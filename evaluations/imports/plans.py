@@ -404,26 +404,4 @@ class NarrativesPlan(DatasetPlan):
                          self.key_text(key), report=report)
 
 
-# The indicators' plan, and the year after's (findings, recommendations, re-checks), build on
-# the helpers above.
-from evaluations.imports.cycle_plans import (  # noqa: E402
-    FindingsPlan,
-    RechecksPlan,
-    RecommendationsPlan,
-)
-from evaluations.imports.indicator_plans import IndicatorsPlan  # noqa: E402
-
-PLANS: dict[str, type[DatasetPlan]] = {
-    plan.dataset.name: plan
-    for plan in (
-        DepartmentsPlan, ReportsPlan, BudgetExecutionsPlan, ProjectsPlan, ProjectFundsPlan,
-        NarrativesPlan, IndicatorsPlan, FindingsPlan, RecommendationsPlan, RechecksPlan,
-    )
-}
-
-# 绩效目标调整 and 绩效监控, in their own module (they build on the classes above).
-from evaluations.imports.target_plans import TARGET_PLANS  # noqa: E402
-
-PLANS.update({plan.dataset.name: plan for plan in TARGET_PLANS})
-
-__all__ = ["NEW", "PLANS", "DatasetPlan"]
+__all__ = ["NEW", "DatasetPlan"]

@@ -3,7 +3,7 @@
 Their rules are the models' and evaluations.targets' (checked here row by row, the error
 naming the column): an adjustment only of an approved target's field; monitoring only in a
 month from 1 to 12 after the targets' approval, within the 全年预算数, of approved indicators
-(docs/design.md, "Targets and monitoring"). Registered in plans.PLANS.
+(docs/design.md, "Targets and monitoring"). Registered in registry.PLANS.
 """
 
 from __future__ import annotations
