@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from evaluations.documents.storage import KINDS, published_file
+from evaluations.documents.generate import published_file
+from evaluations.documents.storage import KINDS
 from evaluations.models import Report
 
 
