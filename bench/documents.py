@@ -46,7 +46,7 @@ def sample(repeat: int) -> dict:
 
     call_command("migrate", verbosity=0)
     from evaluations.documents.content import article, load_report
-    from evaluations.documents.storage import builders
+    from evaluations.documents.generate import builders
     from evaluations.sample import load_sample_report
 
     report = load_sample_report()

@@ -5,12 +5,11 @@ the workflow, as generate_data and load_sample do) has them built and stored, as
 download would. Each file is written to a temporary name and renamed when complete; a
 process holds one report's files at a time. ``jobs`` > 1 builds in that many worker
 processes, started fresh (export_worker.py; the PDF is most of the cost, and one process
-uses one core).
+uses one core); both write a report's files through export_report.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -19,7 +18,7 @@ from pathlib import Path
 from django.db import connections
 
 from evaluations.documents import export_worker
-from evaluations.documents.storage import KINDS, published_file
+from evaluations.documents.export_report import write_report
 from evaluations.models import Report
 
 
@@ -50,18 +49,3 @@ def export_year(
             pool.shutdown(cancel_futures=True)  # not the reports still queued
             raise
     return len(ids)
-
-
-def write_report(pk: int, directory: Path) -> None:
-    report = Report.objects.select_related("department", "fiscal_year").get(pk=pk)
-    directory.mkdir(parents=True, exist_ok=True)
-    for kind, spec in KINDS.items():
-        document = published_file(report, kind, None)  # built and stored when missing
-        if document is None:
-            raise ValueError(f"report {pk}: no {spec.filename}")
-        target = directory / spec.filename
-        partial = target.with_name(target.name + ".part")
-        with document.file.open("rb") as source, partial.open("wb") as sink:
-            for chunk in iter(lambda s=source: s.read(1 << 20), b""):
-                sink.write(chunk)
-        os.replace(partial, target)

@@ -1,4 +1,5 @@
-"""A worker process of ``export_documents --jobs N`` (documents/export.py).
+"""A worker process of ``export_documents --jobs N`` (documents/export.py), writing
+reports through export_report.py.
 
 Workers are started fresh ("spawn"), not forked: the parent's PostgreSQL connection pool
 (psycopg's, config/settings.py) runs on threads a fork does not copy, and a forked worker
@@ -23,6 +24,6 @@ def start(databases: dict[str, str]) -> None:
 
 
 def write(pk: int, directory: Path) -> None:
-    from evaluations.documents.export import write_report
+    from evaluations.documents.export_report import write_report
 
     write_report(pk, directory)

@@ -20,14 +20,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from evaluations import access
-from evaluations.documents.storage import (
-    BY_FILENAME,
-    KINDS,
-    build,
-    build_targets,
-    download_name,
-    published_file,
-)
+from evaluations.documents.generate import build, build_targets, published_file
+from evaluations.documents.storage import BY_FILENAME, KINDS, download_name
 from evaluations.models import Report
 from evaluations.public.summaries import published
 

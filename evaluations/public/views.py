@@ -40,7 +40,7 @@ from evaluations.public.summaries import ZERO, published, summaries, with_summar
 from evaluations.public.targets import approved_adjustments
 from evaluations.public.year_index import DEFAULT_SORT, PAGE_SIZE, with_recommendations, year_table
 from evaluations.public.year_index import clean_query as clean_year_query
-from evaluations.workflow import published_revisions
+from evaluations.revisions import published_revisions
 from indicators.models import Indicator
 from indicators.tables import SelfEvaluationTable, department_table, project_table
 

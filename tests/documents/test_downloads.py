@@ -12,7 +12,7 @@ from django.urls import reverse
 from docx import Document
 
 from evaluations import workflow
-from evaluations.documents import storage
+from evaluations.documents import generate, storage
 from evaluations.models import ReportDocument
 from tests.documents.helpers import docx_text
 
@@ -29,7 +29,7 @@ def fake_builders(monkeypatch):
             return f"{kind}:{report.pk}:r{report.revision}:{article.report.other_matters}".encode()
         return make
 
-    monkeypatch.setattr(storage, "builders", lambda: {k: fake(k) for k in storage.KINDS})
+    monkeypatch.setattr(generate, "builders", lambda: {k: fake(k) for k in storage.KINDS})
 
 
 def _url(report, filename, **query):

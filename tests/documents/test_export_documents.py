@@ -7,14 +7,14 @@ import hashlib
 import pytest
 from django.core.management import CommandError, call_command
 
-from evaluations.documents import storage
+from evaluations.documents import generate, storage
 from evaluations.models import ReportDocument
 
 pytestmark = pytest.mark.django_db
 
 
 def test_writes_the_three_files_of_each_published_report(sample_report, tmp_path, monkeypatch):
-    monkeypatch.setattr(storage, "builders", lambda: {
+    monkeypatch.setattr(generate, "builders", lambda: {
         kind: (lambda article, kind=kind: f"{kind}:{article.report.pk}".encode())
         for kind in storage.KINDS
     })

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from evaluations.documents.storage import build
+from evaluations.documents.generate import build
 from evaluations.models import Project, Report
 from indicators.models import Indicator
 from tests.documents.helpers import docx_text, needs_poppler, pdf_body, pdf_pages

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from evaluations.documents.storage import build
+from evaluations.documents.generate import build
 from tests.documents.helpers import PAGE_NUMBER, needs_poppler, pdf_body, pdf_pages
 from tests.evaluations.public_helpers import assert_seed_in_order
 

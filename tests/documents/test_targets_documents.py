@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations import targets, workflow
-from evaluations.documents import storage
+from evaluations.documents import generate, storage
 from evaluations.models import Report
 from tests.documents.helpers import PAGE_NUMBER, docx_text, needs_poppler, pdf_body, pdf_pages
 from tests.evaluations.workflow_setup import build_world
@@ -106,7 +106,7 @@ def test_a_file_is_built_once_until_the_targets_change(client, world, reviewer, 
                                                        settings):
     settings.PUBLIC_PAGE_CACHE_SECONDS = 60
     built = []
-    monkeypatch.setattr(storage, "builders", lambda: {
+    monkeypatch.setattr(generate, "builders", lambda: {
         "docx": lambda article: built.append(article.title) or docx_marker(article)})
     report = world.report_a
     first = _get(client, _url(report, "docx"))

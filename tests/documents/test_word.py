@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from evaluations.documents.storage import build
+from evaluations.documents.generate import build
 from tests.documents.helpers import docx_blocks, docx_text
 from tests.evaluations.public_helpers import assert_seed_in_order
 from tests.evaluations.test_public_report import SECTION_HEADINGS

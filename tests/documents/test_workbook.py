@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from evaluations.documents import workbook
-from evaluations.documents.storage import build
+from evaluations.documents.generate import build
 from tests.evaluations.public_helpers import published_report
 from tests.factories import IndicatorFactory, ProjectFactory, ProjectFundFactory
 

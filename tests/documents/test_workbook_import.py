@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from evaluations.documents import workbook as layout
-from evaluations.documents.storage import build
+from evaluations.documents.generate import build
 from evaluations.imports.self_evaluation import WorkbookError, import_workbook
 from evaluations.models import Project, ProjectFund, Report
 from indicators.models import Indicator

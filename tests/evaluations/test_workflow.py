@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from evaluations import workflow
+from evaluations import revisions, workflow
 from evaluations.models import Project, Report, ReportEvent
 from tests.evaluations.workflow_setup import build_world, report_form_data
 from tests.factories import IndicatorFactory, OutcomeNarrativeFactory, ProjectFactory
@@ -79,8 +79,8 @@ def test_full_cycle_records_who_when_and_why(report, data_entry_user, reviewer):
         ("publish", "approved", "published", "reviewer", 2),
     ]
     assert report.events.get(action="return").comment == "请补充项目绩效。"
-    revisions = workflow.published_revisions(report)
-    assert [(r.revision, r.note) for r in revisions] == [(1, ""), (2, "更正了项目支出金额。")]
+    published = revisions.published_revisions(report)
+    assert [(r.revision, r.note) for r in published] == [(1, ""), (2, "更正了项目支出金额。")]
 
 
 def test_republishing_requires_a_revision_note(report, data_entry_user, reviewer):
@@ -178,7 +178,7 @@ def test_revision_history_partial(report, data_entry_user, reviewer):
     workflow.publish_report(report, reviewer, "更正<b>金额</b>。")
     html = render_to_string(
         "evaluations/_revision_history.html",
-        {"revisions": workflow.published_revisions(report)},
+        {"revisions": revisions.published_revisions(report)},
     )
     assert "修订记录" in html and "第 2 版" in html and "首次公开" in html
     assert "更正&lt;b&gt;金额&lt;/b&gt;。" in html
@@ -187,22 +187,22 @@ def test_revision_history_partial(report, data_entry_user, reviewer):
 def test_revisions_of_the_sample_published_by_the_loader(sample_report, reviewer, superuser):
     # The seed states no publication date, and the loader invents none (issue 14.11).
     assert sample_report.published_at is None
-    first = workflow.published_revisions(sample_report)
+    first = revisions.published_revisions(sample_report)
     assert [(r.revision, r.date, r.note) for r in first] == [(1, None, "")]
     workflow.reopen_report(sample_report, reviewer, "更正。")
-    assert workflow.published_revisions(sample_report) == first  # nothing new is public
+    assert revisions.published_revisions(sample_report) == first  # nothing new is public
     workflow.submit_report(sample_report, superuser)
     workflow.approve_report(sample_report, reviewer)
     with pytest.raises(ValidationError):  # it was public: republishing needs a revision note
         workflow.publish_report(sample_report, reviewer, "")
     workflow.publish_report(sample_report, reviewer, "补充了项目明细。")
-    assert [(r.revision, r.note) for r in workflow.published_revisions(sample_report)] == [
+    assert [(r.revision, r.note) for r in revisions.published_revisions(sample_report)] == [
         (1, ""), (2, "补充了项目明细。"),
     ]
 
 
 def test_drafts_have_no_revisions(report):
-    assert workflow.published_revisions(report) == []
+    assert revisions.published_revisions(report) == []
 
 
 # --- Admin: buttons on the report page ----------------------------------------------
