@@ -84,6 +84,18 @@ def _compiled(compiler, quote, cells: dict) -> tuple[str, list]:
     return sql, params
 
 
+def _first_and_own(quote, project_keys, *, with_own: bool) -> tuple[str, str]:
+    """The indicator's first-code-point columns (for the formula guard), and, unless the export
+    is narrowed by projects, the row that stands for a report's own indicators before its
+    projects (no project)."""
+    first = "".join(
+        f", ascii(i.{quote(c)}) AS {quote('csv_first_' + c)}" for c in first_code_points()
+    )
+    own_cells = "".join(f", NULL::text AS {quote('csv_' + key)}" for key in project_keys)
+    own = f"SELECT NULL::bigint AS id{own_cells} UNION ALL " if with_own else ""
+    return first, own
+
+
 def copy_statement(
     header: str,
     *,
@@ -122,12 +134,7 @@ def copy_statement(
 
     project_where, project_params = _ids(projects, "p.id")
     indicator_where, indicator_params = _ids(indicators, "i.id")
-    first = "".join(
-        f", ascii(i.{quote(c)}) AS {quote('csv_first_' + c)}" for c in first_code_points()
-    )
-    # Before a report's projects, one row standing for its own indicators (no project).
-    own_cells = "".join(f", NULL::text AS {quote('csv_' + key)}" for key in slots["prj"])
-    own = "" if projects is not None else f"SELECT NULL::bigint AS id{own_cells} UNION ALL "
+    first, own = _first_and_own(quote, slots["prj"], with_own=projects is None)
     position = quote("position")
     statement = (  # identifiers from model metadata; every value is a parameter
         f"COPY (SELECT {row_sql[2:]}"  # noqa: S608
