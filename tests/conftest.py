@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from hypothesis import settings
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, seed_funding_sources
 
 # Property tests assert results, not speed (timings belong in bench/): on a loaded machine a
 # first example may take longer than Hypothesis's 200 ms deadline and fail as "flaky".
@@ -26,6 +26,8 @@ def admin_site():
 def sample_report(db):
     from evaluations.sample import load_sample_report
 
+    # A transactional test earlier on this worker may have flushed the migrated sources.
+    seed_funding_sources()
     return load_sample_report()
 
 

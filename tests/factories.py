@@ -128,3 +128,21 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     target_value = Decimal("10")
     actual_value = Decimal("10")
     position = factory.Sequence(lambda n: n + 1)
+
+
+def seed_funding_sources():
+    """Recreate the data migration's funding sources when an earlier transactional test on the
+    same worker flushed them (a flush empties every table, migrated rows included).
+
+    serialized_rollback restores them only when the test database was serialized for this
+    connection, which does not hold once Playwright's loop runs in the test thread.
+    """
+    import importlib
+
+    from evaluations.models import FundingSource
+
+    migration = importlib.import_module("evaluations.migrations.0002_seed_funding_sources")
+    for code, name, kind, position in migration.SOURCES:
+        FundingSource.objects.get_or_create(
+            code=code, defaults={"name": name, "kind": kind, "position": position}
+        )

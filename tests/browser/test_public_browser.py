@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from tests.evaluations.test_public_report import SECTION_HEADINGS
+from tests.factories import seed_funding_sources as _seed_funding_sources
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,23 +19,6 @@ KEY_FIGURES = ["392.69", "1,828.90", "1,524.91", "303.99", "266.61", "37.38", "1
                "1,400.26", "44.96"]
 ENGLISH_HEADINGS = ["I. Basic information", "II. General public budget expenditure",
                     "VI. Use of funds and performance", "X. Other matters"]
-
-
-def _seed_funding_sources():
-    """Recreate the data migration's rows when an earlier transactional test flushed them.
-
-    serialized_rollback restores them only when the test database was serialized for this
-    connection, which does not hold once Playwright's loop runs in the test thread.
-    """
-    import importlib
-
-    from evaluations.models import FundingSource
-
-    migration = importlib.import_module("evaluations.migrations.0002_seed_funding_sources")
-    for code, name, kind, position in migration.SOURCES:
-        FundingSource.objects.get_or_create(
-            code=code, defaults={"name": name, "kind": kind, "position": position}
-        )
 
 
 @pytest.fixture
