@@ -93,16 +93,27 @@ def _missed(ind, rules: scoring.Rules) -> bool:
         return False
 
 
-def _is_scored(scored: Sequence[ScoredIndicator]) -> bool:
-    # Unweighted targets (like the sample's economic targets) are shown, never scored.
-    # SCORING_INDICATOR is the same rule as a query lookup: keep the two together.
-    return any(s.indicator.weight is not None and s.indicator.applicable for s in scored)
-
-
-# _is_scored as an Indicator lookup: a table is scored when one of its indicators matches.
-# For lists that need a table's total and grade without loading its indicators (the year
-# index of 2,000 reports, evaluations/public/year_index.py).
+# A table is scored when one of its indicators matches this lookup; unweighted targets (like
+# the sample's economic targets) are shown, never scored. Written once as a query lookup, so
+# lists that need a table's total and grade without loading its indicators (the year index
+# of 2,000 reports, evaluations/public/year_index.py) filter with it, and _is_scored reads it.
 SCORING_INDICATOR = {"weight__isnull": False, "applicable": True}
+
+
+def _matches(indicator, lookup: dict) -> bool:
+    """Whether an indicator in memory matches exact and ``__isnull`` lookups."""
+    for key, wanted in lookup.items():
+        field, _, operator = key.partition("__")
+        if operator not in ("", "isnull"):
+            raise ValueError(f"unsupported lookup {key!r}")
+        value = getattr(indicator, field)
+        if (value is None) != wanted if operator == "isnull" else value != wanted:
+            return False
+    return True
+
+
+def _is_scored(scored: Sequence[ScoredIndicator]) -> bool:
+    return any(_matches(s.indicator, SCORING_INDICATOR) for s in scored)
 
 
 def build_table(

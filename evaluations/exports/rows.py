@@ -24,8 +24,6 @@ from indicators.models import Indicator
 
 CHUNK_SIZE = 2000  # rows fetched per database round trip
 PREFETCH_CHUNK_SIZE = 500  # reports or projects per round trip
-BLOCK_ROWS = 500  # CSV lines joined into one piece of the response
-BOM = "\ufeff"
 
 
 @dataclass

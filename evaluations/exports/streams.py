@@ -22,24 +22,17 @@ from evaluations import datasets as ds
 from evaluations.exports import pg as pg_export
 from evaluations.exports import targets as targets_export
 from evaluations.exports.cycle import CYCLE_ROWS
-from evaluations.exports.rows import (  # noqa: F401  (re-exported)
-    BLOCK_ROWS,
-    BOM,
-    BUDGET_EXECUTION_FIELDS,
-    CHUNK_SIZE,
-    INDICATOR_FIELDS,
+from evaluations.exports.rows import (
     PREFETCH_CHUNK_SIZE,
     BudgetExecutionRow,
     ExportFilters,
     _pg_bool,
-    _pg_copy,
     _read_flat,
     _report_q,
     _sources,
     _text,
     budget_executions_queryset,
     departments_queryset,
-    indicators_base_queryset,
     indicators_queryset,
     narratives_queryset,
     project_funds_queryset,
@@ -54,6 +47,9 @@ from evaluations.models import (
 )
 from indicators import scoring
 from indicators.models import Indicator
+
+BLOCK_ROWS = 500  # CSV lines joined into one piece of the response
+BOM = "\ufeff"
 
 
 def departments_rows(filters: ExportFilters) -> Iterator[tuple]:
