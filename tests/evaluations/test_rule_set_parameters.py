@@ -358,6 +358,16 @@ def test_a_published_report_keeps_its_rule_sets_parameters_as_they_were(client, 
     assert b'class="missed-mark"' not in client.get(report.get_absolute_url()).content
 
 
+def test_the_migration_freezes_the_reports_already_published():
+    migration = importlib.import_module("evaluations.migrations.0014_report_rule_snapshot")
+    variant = _variant(lte_formula="deduction")
+    published, draft = published_report(rule_set=variant), ReportFactory(rule_set=variant)
+    Report.objects.update(rule_snapshot=None)  # as before the migration
+    migration.freeze_published(apps, None)
+    assert Report.objects.get(pk=published.pk).rule_snapshot == variant.snapshot()
+    assert Report.objects.get(pk=draft.pk).rule_snapshot is None
+
+
 def test_a_snapshot_reads_back_as_the_rule_sets_rules():
     variant = _variant(lte_formula="deduction", over_target="deduct", cost_level1=True,
                        over_target_beyond=D("25.5"), recommend_good="reduce")
