@@ -17,6 +17,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing"),
+    # As every browser test: a plain transactional flush lets the content types come back
+    # before the next serialized test reloads them (UNIQUE failed on `pytest tests/browser`).
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
@@ -36,7 +39,7 @@ def chromium_page(new_page):
 
 
 @pytest.fixture
-def published_sample(transactional_db):
+def published_sample():
     from evaluations.sample import load_sample_report
     from tests.browser.test_public_browser import _seed_funding_sources
 
