@@ -6,6 +6,7 @@ Lookups are cached across chunks (they grow with the reports a file touches, not
 
 from __future__ import annotations
 
+import contextlib
 from array import array
 from collections.abc import Iterable
 from decimal import Decimal
@@ -89,6 +90,7 @@ class ImportRun:
         self.new_reports: dict[tuple[int, int], Report] = {}
         self.refused_years: set[int] = set()
         self.reviewed: set[int] = set()  # loaded reports the workflow moved past draft
+        self.background = None  # the writes beside the planning (background.py), if any
 
     # Errors --------------------------------------------------------------------------
     def error(self, row: int | None, column_key: str, message: str) -> None:
@@ -104,6 +106,11 @@ class ImportRun:
             self.error(number, column, _("与第 %(row)s 行重复。") % {"row": first})
             return False
         return True
+
+    def lookups(self):
+        """A plan's reads of what a chunk's rows point at: they may run before the previous
+        chunk's rows are stored (imports/background.py says why that is safe)."""
+        return self.background.lookups() if self.background else contextlib.nullcontext()
 
     # Departments, years, reports -------------------------------------------------------
     def load_departments(self, codes: Iterable[str]) -> dict[str, Department]:

@@ -107,7 +107,8 @@ class Importer:
             with transaction.atomic(), self.acting(), scores.deferred():
                 # A header-only file is an empty dataset (an export of one): 0 rows, not an
                 # error, so an export → import round trip of every dataset works (issue 14.13).
-                self.stream(positions)
+                with self.writer.writing():
+                    self.stream(positions)
                 if result.errors or self.dry_run:
                     transaction.set_rollback(True)
         except TooManyErrors:

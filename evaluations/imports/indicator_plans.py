@@ -87,11 +87,12 @@ class IndicatorsPlan(PositionedPlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
-        reports = _stored(run, records)
-        self.load_positions(Indicator, reports, by_project=True)
-        projects = load_projects(reports, records)
-        existing, ambiguous = self.stored(reports, records, projects)
+        with run.lookups():  # the previous chunk's rows are stored meanwhile
+            run.load_reports(records)
+            reports = _stored(run, records)
+            self.load_positions(Indicator, reports, by_project=True)
+            projects = load_projects(reports, records)
+            existing, ambiguous = self.stored(reports, records, projects)
         for number, record in records:
             key = (record["year"], record["department_code"], record.get("project_code"),
                    record["name"])
