@@ -167,17 +167,18 @@ class Importer:
 
     def stream(self, positions: dict[str, int]) -> bool:
         """Parse, plan and write the rows chunk by chunk; whether the file had any data row."""
-        parsers = {
-            key: CellParser(self.dataset, self.dataset.column(key), self.run_state.sources)
-            for key in positions
-        }
+        # (column key, the cell's index in a row, how the cell is read)
+        columns = [
+            (key, index, CellParser(self.dataset, self.dataset.column(key), self.run_state.sources).parse)
+            for key, index in positions.items()
+        ]
         chunk: list[tuple[int, dict]] = []
         seen = False
         for number, cells in self.rows:
             seen = True
             # Rows whose cells are malformed are left out of planning, so the lookups
             # (unknown department, no permission, duplicates) still report on the rest.
-            record = self.parse_row(number, cells, positions, parsers)
+            record = self.parse_row(number, cells, columns)
             if record is not None:
                 chunk.append((number, record))
             if len(chunk) >= CHUNK_ROWS and self.plan.chunked:
@@ -189,25 +190,25 @@ class Importer:
             self.run_state.error(number, self.run_state.keys.column, _("与第 %(row)s 行重复。") % {"row": first})
         return seen
 
-    def parse_row(self, number: int, cells: list[str], positions, parsers) -> dict | None:
+    def parse_row(self, number: int, cells: list[str], columns) -> dict | None:
         record, valid = {}, True
         # A cell with no header above it is a shifted row (an unquoted comma in "1,828.90"
         # reads as two cells): refused, or the rest of the row would be silently dropped.
         headers = self.headers
+        width = len(cells)
         stray = [
             i for i, cell in enumerate(cells)
             if cell.strip() and (i >= len(headers) or not headers[i].strip())
-        ] if len(cells) > self.headed or self.unheaded else []
+        ] if width > self.headed or self.unheaded else []
         if stray:
             self.run_state.error(
                 number, "", _("第 %(column)s 列有内容，但没有表头（逗号未加引号或单元格错位？）。")
                 % {"column": stray[0] + 1},
             )
             valid = False
-        for key, column in positions.items():
-            text = cells[column] if column < len(cells) else ""
+        for key, index, parse in columns:
             try:
-                record[key] = parsers[key](text)
+                record[key] = parse(cells[index] if index < width else "")
             except CellError as exc:
                 self.run_state.error(number, key, str(exc))
                 valid = False
@@ -216,7 +217,7 @@ class Importer:
     def flush(self, chunk: list[tuple[int, dict]]) -> None:
         """Plan one chunk and, while the file has no error yet, write it."""
         run = self.run_state
-        run.keys.next_chunk()
+        run.next_chunk()
         self.plan.plan(chunk)
         if not self.result.errors:
             self.writer.write_chunk()

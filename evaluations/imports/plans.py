@@ -282,16 +282,21 @@ class PositionedPlan(DatasetPlan):
         self.next_position: dict[tuple, int] = {}
         self.positions_read: set[int] = set()
 
-    def load_positions(self, model, reports: list[Report], by_project: bool) -> None:
+    def load_positions(self, model, reports: list[Report], by_project: bool) -> set[int]:
+        """Read the last positions of the reports not read before; the ids of those that had
+        no rows at all."""
         fresh = [r for r in reports if r.pk not in self.positions_read]
         if not fresh:
-            return
+            return set()
         self.positions_read.update(r.pk for r in fresh)
         group = ("report_id", "project_id") if by_project else ("report_id",)
         rows = model.objects.filter(report__in=fresh).values(*group).annotate(top=Max("position"))
+        empty = {r.pk for r in fresh}
         for row in rows:
             slot = (row["report_id"], row.get("project_id"))
             self.next_position[slot] = row["top"] or 0
+            empty.discard(row["report_id"])
+        return empty
 
     def take_position(self, report: Report, project=None) -> int:
         slot = (report.pk or ("new", id(report)), project.pk if project else None)
