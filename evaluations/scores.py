@@ -129,18 +129,13 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) 
 
     def score(report_id: int, project_id: int | None, rows: list) -> None:
         report = by_pk[report_id]
-        rules = rules_of[report.rule_set_id]
+        how = {"rules": rules_of[report.rule_set_id], "missed": False, "as_stored": report_id in scored}
         if project_id is None:
-            table = tables.score_department_table(
-                report, budgets[report_id], rows, rules, missed=False,
-                as_stored=report_id in scored,
-            )
+            table = tables.score_department_table(report, budgets[report_id], rows, **how)
             _compare(report, table, where[report_id], changes, dirty)
         elif project_id in project_of:
             project = project_of[project_id]
-            table = tables.score_project_table(
-                project, rows, rules, missed=False, as_stored=report_id in scored
-            )
+            table = tables.score_project_table(project, rows, **how)
             _compare(project, table, f"{where[report_id]} · {project.code}", changes, dirty)
         done.add((report_id, project_id))
 
