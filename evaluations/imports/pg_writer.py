@@ -3,12 +3,14 @@
 A chunk's creates and updates of one model go in a fixed number of statements whatever its
 size (docs/design.md, "Imports"):
 - new rows: their ids reserved from the table's sequence, one ``COPY`` into the table and
-  one ``COPY`` of their simple-history records (who, when, why and the row's values, as
-  writer.record_history writes them elsewhere), so the server stores while Python formats;
+  one ``INSERT … SELECT`` of their simple-history records from the rows as stored (who, when,
+  why and the row's values, as writer.record_history writes them elsewhere);
 - changed rows: one ``COPY`` into a temporary staging table, one ``UPDATE … FROM`` of the
   changed columns, one ``INSERT … SELECT`` of their history records from the rows as now
   stored, and a ``TRUNCATE`` of the staging table.
-Django's bulk_create spent most of a large import building one parameter per cell.
+Django's bulk_create spent most of a large import building one parameter per cell. The
+statements run beside the planning of the next chunk (background.py), and the tables' foreign
+keys are checked as each ends (:meth:`CopyWriter.check_keys_now`).
 
 It runs inside the importer's one transaction: the staging table is dropped at its end, and
 an error in a later chunk undoes every chunk. Other databases, and the datasets that do not
@@ -112,7 +114,8 @@ class CopyWriter:
 
     def create_rows(self, creates: list, stamp: list):
         """New rows: ids reserved and their values read now; the job copies them into the table,
-        then their history records (the rows as stored: the same values)."""
+        then writes their history records from the rows as stored (the server reads them back:
+        Python formatted each row twice before)."""
         with self.connection.cursor() as cursor:
             self.reserve_ids(cursor, creates)
         rows = []
@@ -120,16 +123,16 @@ class CopyWriter:
             for field in self.stamped:
                 field.pre_save(obj, add=True)
             rows.append(self.values(obj))
+        ids = [obj.pk for obj in creates]
 
         def job(cursor) -> None:
             self.copy(cursor, self.table, self.columns, rows)
-            self.copy(cursor, self.history_table, [*self.columns, *HISTORY_EXTRA],
-                      (row + stamp for row in rows))
+            self.record_history(cursor, stamp, f"WHERE t.{self.qn(self.pk.column)} = ANY(%s)", [ids])
         return job
 
     def update_rows(self, updates: list[tuple[object, set]], stamp: list):
         """Changed rows, their values read now; the job copies them into the staging table, runs
-        one UPDATE of the changed columns, copies their history records from the rows as now
+        one UPDATE of the changed columns, writes their history records from the rows as now
         stored and empties the staging table."""
         rows = [self.values(obj) for obj, _n in updates]
         opts = self.model._meta
@@ -137,9 +140,6 @@ class CopyWriter:
         columns = sorted({opts.get_field(name).column for name in names})
         sets = ", ".join(f"{self.qn(c)} = s.{self.qn(c)}" for c in columns)
         pk = self.qn(self.pk.column)
-        own = ", ".join(self.qn(c) for c in self.columns)
-        selected = ", ".join(f"t.{self.qn(c)}" for c in self.columns)
-        extra = ", ".join(self.qn(c) for c in HISTORY_EXTRA)
 
         def job(cursor) -> None:
             if not self.ready:
@@ -149,14 +149,22 @@ class CopyWriter:
                 f"UPDATE {self.table} AS t SET {sets} FROM {self.stage} AS s "  # noqa: S608 (quoted model metadata)
                 f"WHERE t.{pk} = s.{pk}",
             )
-            cursor.execute(
-                f"INSERT INTO {self.history_table} ({own}, {extra}) "  # noqa: S608 (quoted model metadata)
-                f"SELECT {selected}, %s, %s, %s, %s FROM {self.table} AS t "
-                f"JOIN {self.stage} AS s ON s.{pk} = t.{pk} ORDER BY t.{pk}",
-                stamp,
-            )
+            self.record_history(cursor, stamp, f"JOIN {self.stage} AS s ON s.{pk} = t.{pk}")
             cursor.execute(f"TRUNCATE {self.stage}")
         return job
+
+    def record_history(self, cursor, stamp: list, rows: str, params=()) -> None:
+        """One ``INSERT … SELECT`` of the history records (``stamp``: when, why, the type, who)
+        of the table's rows (``t``) that ``rows`` (a join or a condition) picks, as now stored."""
+        own = ", ".join(self.qn(c) for c in self.columns)
+        selected = ", ".join(f"t.{self.qn(c)}" for c in self.columns)
+        extra = ", ".join(self.qn(c) for c in HISTORY_EXTRA)
+        cursor.execute(
+            f"INSERT INTO {self.history_table} ({own}, {extra}) "  # noqa: S608 (quoted model metadata)
+            f"SELECT {selected}, %s, %s, %s, %s FROM {self.table} AS t {rows} "
+            f"ORDER BY t.{self.qn(self.pk.column)}",
+            [*stamp, *params],
+        )
 
     def copy(self, cursor, table: str, columns: list[str], rows) -> None:
         quoted = ", ".join(self.qn(c) for c in columns)
