@@ -1,6 +1,9 @@
 """The indicators import's quicker paths keep its results: a chunk's COPYs run beside the next
 chunk's planning (imports/background.py) and fail the import as before; reports that had no
-indicators are totalled from the scores planned for their rows, not scored twice (scores.py)."""
+indicators are totalled from the scores planned for their rows, not scored twice (scores.py); the
+garbage collector runs less often while importing.
+
+import gc
 
 import pytest
 from django.db import DataError
@@ -69,3 +72,22 @@ def test_a_write_that_fails_in_the_background_fails_the_import_whole(bench_repor
     assert [(e.row, e.column) for e in result.errors] == [(None, "")]
     assert "refused" in result.errors[0].message
     assert not Indicator.objects.exists() and not Indicator.history.exists()
+
+
+def test_the_collector_runs_less_often_while_importing_and_as_before_after(bench_report, monkeypatch):  # noqa: F811
+    """The garbage collector's first threshold is raised for the import's length only, also
+    when the import fails."""
+    before = gc.get_threshold()
+    seen = []
+    original = importer.Importer.flush
+
+    def flush(self, chunk):
+        seen.append(gc.get_threshold())
+        return original(self, chunk)
+
+    monkeypatch.setattr(importer.Importer, "flush", flush)
+    assert import_file(ds.INDICATORS, indicator_csv(30), filename="i.csv").ok
+    bad = indicator_csv(3) + "2024,bench,,output,quantity,坏行,not-a-nature,个,1,1,1,\n".encode()
+    assert not import_file(ds.INDICATORS, bad, filename="i.csv").ok
+    assert seen == [(importer.COLLECT_EVERY, *before[1:])] * 2
+    assert gc.get_threshold() == before
