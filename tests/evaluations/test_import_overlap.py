@@ -1,7 +1,7 @@
 """The indicators import's quicker paths keep its results: a chunk's COPYs run beside the next
 chunk's planning (imports/background.py) and fail the import as before; reports that had no
 indicators are totalled from the scores planned for their rows, not scored twice (scores.py); the
-garbage collector runs less often while importing.
+garbage collector runs less often while importing."""
 
 import gc
 
