@@ -135,8 +135,9 @@ class ImportRun:
         missing = years - set(self.years)
         self.years.update({fy.year: fy for fy in FiscalYear.objects.filter(year__in=missing)})
         wanted = {
-            (self.departments[r["department_code"]].pk, r["year"])
-            for _n, r in records if r.get("department_code") in self.departments
+            (self.departments[code].pk, year)
+            for code, year in {(r.get("department_code"), r["year"]) for _n, r in records}
+            if code in self.departments
         } - set(self.reports)
         if not wanted:
             return
@@ -248,7 +249,7 @@ class ImportRun:
         """Approved (or submitted) targets change by no import (access.target_refusal): the
         error names the first target column the row would change."""
         if obj.pk is None:  # a new row: the same answer for every new row of its report
-            slot = (type(obj), None if report is None else report.pk or id(report))
+            slot = (type(obj), id(report))  # the chunk's reports stay in memory while it plans
             refused = self.new_row_refusals.get(slot, _UNASKED)
             if refused is _UNASKED:
                 refused = self.new_row_refusals[slot] = access.target_refusal(type(obj), report, None)

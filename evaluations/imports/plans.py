@@ -254,13 +254,13 @@ class BudgetExecutionsPlan(DatasetPlan):
 
 def _stored(run: ImportRun, records: Records) -> list[Report]:
     """The stored reports a chunk's rows point at (after ``run.load_reports``)."""
-    found = []
-    for _n, record in records:
-        department = run.departments.get(record.get("department_code"))
-        report = run.reports.get((department.pk, record.get("year"))) if department else None
+    found = {}
+    for code, year in {(r.get("department_code"), r.get("year")) for _n, r in records}:
+        department = run.departments.get(code)
+        report = run.reports.get((department.pk, year)) if department else None
         if report is not None:
-            found.append(report)
-    return list({r.pk: r for r in found}.values())
+            found[report.pk] = report
+    return sorted(found.values(), key=lambda r: r.pk)
 
 
 def by_report_position(model, run: ImportRun, records: Records) -> dict:

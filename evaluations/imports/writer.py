@@ -49,11 +49,9 @@ class Writer:
         # Scores are recomputed once for the import's reports at its end (importer.py's
         # scores.deferred()): mark_edited notes them, here and in every chunk.
         run = self.run
-        held = lock_and_recheck(
-            [report for action, _obj, _c, report in run.planned
-             if action != SKIP and report is not None],
-            run.user,
-        )
+        reports = {id(report): report for action, _obj, _c, report in run.planned
+                   if action != SKIP and report is not None}
+        held = lock_and_recheck(list(reports.values()), run.user)
         self.create_reports()
         # The admin's change form compares updated_at: a page loaded before this import is
         # stale. Marked before the rows are written (the same transaction), so the rows'
