@@ -80,22 +80,26 @@ REPORTS_PER_ROUND = 200  # reports read and held in memory at once
 
 
 def recompute(
-    report_ids: Iterable[int], *, dry_run: bool = False, collect: bool = True
+    report_ids: Iterable[int], *, dry_run: bool = False, collect: bool = True,
+    scored: Iterable[int] = (),
 ) -> list[Change]:
     """Score the reports' tables afresh under each report's rule set and store what changed.
 
     Returns every change (none kept without ``collect``: a large import's hook needs no
     list). With ``dry_run`` nothing is written. Reports are read
-    REPORTS_PER_ROUND at a time, four queries a round plus the batched writes.
+    REPORTS_PER_ROUND at a time, four queries a round plus the batched writes. ``scored``:
+    reports whose every indicator was scored under the report's rules as it was written
+    (``written_scored``); their tables are totalled from those scores, not scored again.
     """
     ids = sorted(set(report_ids) - {None})
+    scored = frozenset(scored)
     changes: list[Change] = []
     for start in range(0, len(ids), REPORTS_PER_ROUND):
-        changes += _recompute(ids[start:start + REPORTS_PER_ROUND], dry_run, collect)
+        changes += _recompute(ids[start:start + REPORTS_PER_ROUND], dry_run, collect, scored)
     return changes
 
 
-def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
+def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) -> list[Change]:
     reports = list(
         Report.objects.filter(pk__in=ids).order_by("fiscal_year__year", "department__code")
         .select_related("rule_set", "fiscal_year", "department")
@@ -125,15 +129,13 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool) -> list[Change]:
 
     def score(report_id: int, project_id: int | None, rows: list) -> None:
         report = by_pk[report_id]
-        rules = rules_of[report.rule_set_id]
+        how = {"rules": rules_of[report.rule_set_id], "missed": False, "as_stored": report_id in scored}
         if project_id is None:
-            table = tables.score_department_table(
-                report, budgets[report_id], rows, rules, missed=False
-            )
+            table = tables.score_department_table(report, budgets[report_id], rows, **how)
             _compare(report, table, where[report_id], changes, dirty)
         elif project_id in project_of:
             project = project_of[project_id]
-            table = tables.score_project_table(project, rows, rules, missed=False)
+            table = tables.score_project_table(project, rows, **how)
             _compare(project, table, f"{where[report_id]} · {project.code}", changes, dirty)
         done.add((report_id, project_id))
 
@@ -281,14 +283,24 @@ def deferred() -> Iterator[None]:
     if outer is not None:
         yield
         return
-    _local.pending = set()
+    _local.pending, _local.scored = set(), set()
     try:
         yield
-        pending = _local.pending
+        pending, scored = _local.pending, _local.scored
     finally:
-        _local.pending = None
+        _local.pending = _local.scored = None
     if not transaction.get_connection(router.db_for_write(Report)).needs_rollback:
-        recompute(pending, collect=False)  # a block that failed inside is undone anyway
+        # A block that failed inside is undone anyway.
+        recompute(pending, collect=False, scored=scored & pending)
+
+
+def written_scored(report_ids: Iterable[int]) -> None:
+    """Inside ``deferred()``: every indicator of these reports is written in the block, each
+    scored under its report's rules as written (an import into reports that had none), so
+    the closing recompute totals their tables from those scores. Outside it: nothing."""
+    scored = getattr(_local, "scored", None)
+    if scored is not None:
+        scored.update(report_ids)
 
 
 def touch(report_ids: Iterable[int]) -> None:
@@ -346,4 +358,6 @@ def connect() -> None:
     indicators_written.connect(_bulk_written, dispatch_uid="scores.bulk")
 
 
-__all__ = ["Change", "connect", "deferred", "recompute", "stale", "suspended", "touch"]
+__all__ = [
+    "Change", "connect", "deferred", "recompute", "stale", "suspended", "touch", "written_scored",
+]

@@ -283,8 +283,14 @@ def execution_score(
     """
     if rate_percent is None:
         return None
-    capped = min(max(Fraction(rate_percent), Fraction(0)), Fraction(100))
-    return _round_fraction(Fraction(weight) * capped / 100)
+    # In whole numbers (Fractions took ~80 % of a table's total): rate = rn / rd, capped.
+    rn, rd = rate_percent.as_integer_ratio()  # ValueError/OverflowError for a NaN/infinity
+    if rn < 0:
+        rn, rd = 0, 1
+    elif rn > 100 * rd:
+        rn, rd = 100, 1
+    wn, wd = weight.as_integer_ratio()
+    return _round_ratio(wn * rn, wd * rd * 100)
 
 
 def needs_execution_explanation(rate: Decimal | None, rules: Rules = NATIONAL_2020) -> bool:

@@ -62,10 +62,18 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
 
 
 def score_indicators(
-    indicators: Sequence, rules: scoring.Rules = scoring.NATIONAL_2020, *, missed: bool = True
+    indicators: Sequence, rules: scoring.Rules = scoring.NATIONAL_2020, *, missed: bool = True,
+    as_stored: bool = False,
 ) -> list[ScoredIndicator]:
     """Each indicator scored afresh under ``rules``; with ``missed=False`` whether it misses
-    its target is not asked (evaluations/scores.py stores scores, not that)."""
+    its target is not asked (evaluations/scores.py stores scores, not that). ``as_stored``:
+    the indicators' ``final_score`` is known to be that score (each was scored under ``rules``
+    as it was written), so it is taken as it is."""
+    if as_stored:
+        return [
+            ScoredIndicator(ind, ind.final_score, "", missed and _missed(ind, rules))
+            for ind in indicators
+        ]
     scored = []
     for ind in indicators:
         error = ""
@@ -125,12 +133,14 @@ def build_table(
     execution_weight: Decimal | None,
     rules: scoring.Rules = scoring.NATIONAL_2020,
     missed: bool = True,
+    as_stored: bool = False,
 ) -> SelfEvaluationTable:
     """A table scored afresh under ``rules``; ``execution_weight`` is the table's own, None to
-    take the rules' (``Rules.table_execution_weight``); ``missed``: as score_indicators."""
+    take the rules' (``Rules.table_execution_weight``); ``missed``, ``as_stored``: as
+    score_indicators."""
     execution_weight = rules.table_execution_weight(execution_weight)
     rate = scoring.execution_rate(expenditure, adjusted_budget)
-    scored = score_indicators(indicators, rules, missed=missed)
+    scored = score_indicators(indicators, rules, missed=missed, as_stored=as_stored)
     table = SelfEvaluationTable(
         initial_budget=initial_budget, adjusted_budget=adjusted_budget, expenditure=expenditure,
         execution_rate=rate, execution_weight=execution_weight,
@@ -154,24 +164,26 @@ def _department_budgets(budget_executions: Sequence) -> dict:
 
 
 def score_project_table(
-    project, indicators: Sequence, rules: scoring.Rules, *, missed: bool = True
+    project, indicators: Sequence, rules: scoring.Rules, *, missed: bool = True,
+    as_stored: bool = False,
 ) -> SelfEvaluationTable:
     """项目支出绩效自评表 of one project scored afresh; ``indicators`` are that project's."""
     return build_table(
         indicators=indicators, initial_budget=project.initial_budget,
         adjusted_budget=project.adjusted_budget, expenditure=project.expenditure,
         execution_weight=project.execution_weight_override, rules=rules, missed=missed,
+        as_stored=as_stored,
     )
 
 
 def score_department_table(
     report, budget_executions: Sequence, indicators: Sequence, rules: scoring.Rules, *,
-    missed: bool = True,
+    missed: bool = True, as_stored: bool = False,
 ) -> SelfEvaluationTable:
     """部门整体支出绩效自评表 scored afresh: budgets added up, with the department's indicators."""
     return build_table(
         indicators=indicators, execution_weight=report.execution_weight_override, rules=rules,
-        missed=missed, **_department_budgets(budget_executions),
+        missed=missed, as_stored=as_stored, **_department_budgets(budget_executions),
     )
 
 

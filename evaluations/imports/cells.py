@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import cached_property
 
 from django.db import connections, router
 from django.utils import translation
@@ -83,10 +84,17 @@ class CellParser:
                     self.other_kind |= names
 
     def __call__(self, text: str):
-        """The cell's value; a cell seen before in this column is read once (codes, years and
-        amounts recur down a long file), an error every time."""
-        if self.column.type == ds.TEXT:  # free text rarely recurs, and is quick to read
-            return self.read(text)
+        """The cell's value (:attr:`parse`)."""
+        return self.parse(text)
+
+    @cached_property
+    def parse(self):
+        """The cell's value, as a function of its text: free text is read each time (it rarely
+        recurs, and is quick to read); any other cell seen before in this column is read once
+        (codes, years and amounts recur down a long file), an error every time."""
+        return self.read if self.column.type == ds.TEXT else self.read_once
+
+    def read_once(self, text: str):
         value = self.seen.get(text, _UNSEEN)
         if value is _UNSEEN:
             value = self.read(text)

@@ -6,8 +6,9 @@ Lookups are cached across chunks (they grow with the reports a file touches, not
 
 from __future__ import annotations
 
+import contextlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import cached_property
 
@@ -23,6 +24,7 @@ from evaluations.models import Department, FiscalYear, FundingSource, Report
 OUTCOMES_FULL, OUTCOMES_LIGHT, OUTCOMES_NONE = "full", "light", "none"
 REPORT_TEXTS = [f.name for f in Report._meta.concrete_fields if f.get_internal_type() == "TextField"]
 ZERO = Decimal("0")
+_UNASKED = object()
 
 
 class KeysSeen:
@@ -89,6 +91,16 @@ class ImportRun:
         self.new_reports: dict[tuple[int, int], Report] = {}
         self.refused_years: set[int] = set()
         self.reviewed: set[int] = set()  # loaded reports the workflow moved past draft
+        self.background = None  # the writes beside the planning (background.py), if any
+        # This chunk's answers of the lock rules, by report (check_editable, check_targets).
+        self.refusals: dict[int, tuple | None] = {}
+        self.new_row_refusals: dict[tuple, tuple | None] = {}
+
+    def next_chunk(self) -> None:
+        """A new chunk is planned: its reports are asked the lock rules afresh."""
+        self.keys.next_chunk()
+        self.refusals = {}
+        self.new_row_refusals = {}
 
     # Errors --------------------------------------------------------------------------
     def error(self, row: int | None, column_key: str, message: str) -> None:
@@ -105,6 +117,11 @@ class ImportRun:
             return False
         return True
 
+    def lookups(self):
+        """A plan's reads of what a chunk's rows point at: they may run before the previous
+        chunk's rows are stored (imports/background.py says why that is safe)."""
+        return self.background.lookups() if self.background else contextlib.nullcontext()
+
     # Departments, years, reports -------------------------------------------------------
     def load_departments(self, codes: Iterable[str]) -> dict[str, Department]:
         queryset = Department.objects.filter(code__in=set(codes)).select_related("parent")
@@ -118,8 +135,9 @@ class ImportRun:
         missing = years - set(self.years)
         self.years.update({fy.year: fy for fy in FiscalYear.objects.filter(year__in=missing)})
         wanted = {
-            (self.departments[r["department_code"]].pk, r["year"])
-            for _n, r in records if r.get("department_code") in self.departments
+            (self.departments[code].pk, year)
+            for code, year in {(r.get("department_code"), r["year"]) for _n, r in records}
+            if code in self.departments
         } - set(self.reports)
         if not wanted:
             return
@@ -214,9 +232,13 @@ class ImportRun:
 
     def check_editable(self, number: int, report: Report) -> bool:
         """The lock rule (locks.refusal) as planned; the writer asks it again under a lock."""
-        if report.pk is None:
+        pk = report.pk
+        if pk is None:
             return True
-        problem = refusal(report, self.user, reviewed=report.pk in self.reviewed)
+        # Asked once a chunk per report (its rows are many; nothing changes while planning).
+        problem = self.refusals.get(pk, _UNASKED)
+        if problem is _UNASKED:
+            problem = self.refusals[pk] = refusal(report, self.user, reviewed=pk in self.reviewed)
         if problem is None:
             return True
         column, message = problem
@@ -226,7 +248,13 @@ class ImportRun:
     def check_targets(self, number: int, obj, report: Report | None, changes: dict) -> bool:
         """Approved (or submitted) targets change by no import (access.target_refusal): the
         error names the first target column the row would change."""
-        refused = access.target_refusal(type(obj), report, None if obj.pk is None else changes)
+        if obj.pk is None:  # a new row: the same answer for every new row of its report
+            slot = (type(obj), id(report))  # the chunk's reports stay in memory while it plans
+            refused = self.new_row_refusals.get(slot, _UNASKED)
+            if refused is _UNASKED:
+                refused = self.new_row_refusals[slot] = access.target_refusal(type(obj), report, None)
+        else:
+            refused = access.target_refusal(type(obj), report, changes)
         if refused is None:
             return True
         field, message = refused
@@ -236,11 +264,12 @@ class ImportRun:
         return False
 
     # Planning -----------------------------------------------------------------------------
-    def plan_row(self, number: int, record: dict, obj, values: dict, key_text: str,
-                 report: Report | None = None) -> bool:
+    def plan_row(self, number: int, record: dict, obj, values: dict,
+                 key_text: str | Callable[[], str], report: Report | None = None) -> bool:
         """Compare one row with what is stored and note a create, an update or nothing.
 
-        Returns False when the row is refused (the error is noted).
+        ``key_text`` may be a function giving it, called only for the outcomes kept. Returns
+        False when the row is refused (the error is noted).
         """
         if obj.pk is None:
             for name, value in values.items():
@@ -264,7 +293,7 @@ class ImportRun:
         self.note(number, action, key_text, record, changes, obj, report)
         return True
 
-    def note(self, number: int, action: str, key_text: str, record: dict, changes: dict, obj,
+    def note(self, number: int, action: str, key_text, record: dict, changes: dict, obj,
              report: Report | None) -> None:
         """Count and plan the row; its outcome as the caller keeps them (none by default)."""
         self.result.counts[action] += 1
@@ -273,9 +302,11 @@ class ImportRun:
             self.outcomes == OUTCOMES_NONE and action != SKIP
             and len(self.result.rows) < self.changes_kept
         ):
-            self.result.rows.append(RowOutcome(number, action, key_text, record, changes, obj))
+            text = key_text() if callable(key_text) else key_text
+            self.result.rows.append(RowOutcome(number, action, text, record, changes, obj))
         elif self.outcomes == OUTCOMES_LIGHT:
-            self.result.rows.append(RowOutcome(number, action, key_text))
+            text = key_text() if callable(key_text) else key_text
+            self.result.rows.append(RowOutcome(number, action, text))
 
     def change_last(self, action: str, changes: dict) -> None:
         """Turn the last planned row into ``action`` (departments linked to a new parent)."""

@@ -4,11 +4,14 @@ name, new ones appended after the stored ones, each written row scored as planne
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import Q, signals
 from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
 from evaluations import datasets as ds
+from evaluations import scores
 from evaluations.imports.context import ImportRun
 from evaluations.imports.plans import (
     PositionedPlan,
@@ -87,11 +90,17 @@ class IndicatorsPlan(PositionedPlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
-        reports = _stored(run, records)
-        self.load_positions(Indicator, reports, by_project=True)
-        projects = load_projects(reports, records)
-        existing, ambiguous = self.stored(reports, records, projects)
+        with run.lookups():  # the previous chunk's rows are stored meanwhile
+            run.load_reports(records)
+            reports = _stored(run, records)
+            empty = self.load_positions(Indicator, reports, by_project=True)
+            projects = load_projects(reports, records)
+            existing, ambiguous = self.stored(reports, records, projects)
+        # Reports that had no indicators hold only rows of this import, each scored below under
+        # its report's rules: the closing recompute totals them as scored (scores.py).
+        scores.written_scored(
+            r.pk for r in reports if r.pk in empty and self.rules_for(r) is not None
+        )
         for number, record in records:
             key = (record["year"], record["department_code"], record.get("project_code"),
                    record["name"])
@@ -137,7 +146,7 @@ class IndicatorsPlan(PositionedPlan):
         if record["level1"] == Level1.COST and not (rules or indicator.rules).cost_level1:
             run.error(number, "level1", _("该报告的评分规则不设“成本指标”一级指标，请填在“产出指标”下。"))
             return
-        planned = run.plan_row(number, record, indicator, values, self.key_text(key),
+        planned = run.plan_row(number, record, indicator, values, partial(self.key_text, key),
                                report=report)
         if not planned or run.planned[-1][0] == SKIP:
             return

@@ -254,13 +254,13 @@ class BudgetExecutionsPlan(DatasetPlan):
 
 def _stored(run: ImportRun, records: Records) -> list[Report]:
     """The stored reports a chunk's rows point at (after ``run.load_reports``)."""
-    found = []
-    for _n, record in records:
-        department = run.departments.get(record.get("department_code"))
-        report = run.reports.get((department.pk, record.get("year"))) if department else None
+    found = {}
+    for code, year in {(r.get("department_code"), r.get("year")) for _n, r in records}:
+        department = run.departments.get(code)
+        report = run.reports.get((department.pk, year)) if department else None
         if report is not None:
-            found.append(report)
-    return list({r.pk: r for r in found}.values())
+            found[report.pk] = report
+    return sorted(found.values(), key=lambda r: r.pk)
 
 
 def by_report_position(model, run: ImportRun, records: Records) -> dict:
@@ -282,16 +282,21 @@ class PositionedPlan(DatasetPlan):
         self.next_position: dict[tuple, int] = {}
         self.positions_read: set[int] = set()
 
-    def load_positions(self, model, reports: list[Report], by_project: bool) -> None:
+    def load_positions(self, model, reports: list[Report], by_project: bool) -> set[int]:
+        """Read the last positions of the reports not read before; the ids of those that had
+        no rows at all."""
         fresh = [r for r in reports if r.pk not in self.positions_read]
         if not fresh:
-            return
+            return set()
         self.positions_read.update(r.pk for r in fresh)
         group = ("report_id", "project_id") if by_project else ("report_id",)
         rows = model.objects.filter(report__in=fresh).values(*group).annotate(top=Max("position"))
+        empty = {r.pk for r in fresh}
         for row in rows:
             slot = (row["report_id"], row.get("project_id"))
             self.next_position[slot] = row["top"] or 0
+            empty.discard(row["report_id"])
+        return empty
 
     def take_position(self, report: Report, project=None) -> int:
         slot = (report.pk or ("new", id(report)), project.pk if project else None)

@@ -6,11 +6,14 @@ Runs inside the importer's one transaction: a later chunk's error undoes every c
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluations import workflow
+from evaluations.imports.background import BackgroundWrites
 from evaluations.imports.context import ImportRun
 from evaluations.imports.locks import lock_and_recheck
 from evaluations.imports.pg_writer import CopyWriter
@@ -29,30 +32,37 @@ class Writer:
         self.plan = plan
         self.reason = _("数据导入")
         connection = connections[router.db_for_write(plan.dataset.model)]
-        # PostgreSQL writes a chunk by COPY and set-based SQL (pg_writer.py).
+        # PostgreSQL writes a chunk by COPY and set-based SQL (pg_writer.py), beside the
+        # planning of the next chunk (background.py).
         self.copy_writer = (
             CopyWriter(plan.dataset.model, connection)
             if connection.vendor == "postgresql" and plan.copies and not plan.saves_each else None
         )
+        self.background = BackgroundWrites(connection) if self.copy_writer else None
+        run.background = self.background
+
+    def writing(self):
+        """The block the chunks are written in: with their writes done on leaving it."""
+        return self.background.active() if self.background else contextlib.nullcontext()
 
     def write_chunk(self) -> None:
         # Scores are recomputed once for the import's reports at its end (importer.py's
         # scores.deferred()): mark_edited notes them, here and in every chunk.
         run = self.run
-        held = lock_and_recheck(
-            [report for action, _obj, _c, report in run.planned
-             if action != SKIP and report is not None],
-            run.user,
-        )
+        reports = {id(report): report for action, _obj, _c, report in run.planned
+                   if action != SKIP and report is not None}
+        held = lock_and_recheck(list(reports.values()), run.user)
         self.create_reports()
+        # The admin's change form compares updated_at: a page loaded before this import is
+        # stale. Marked before the rows are written (the same transaction), so the rows'
+        # statements may still be running when the next chunk is planned.
+        workflow.mark_edited(held)
         self.plan.before_write()
         if self.plan.saves_each:
             self.save_each()
         else:
             self.bulk_write()
         self.plan.after_write()
-        # The admin's change form compares updated_at: a page loaded before this import is stale.
-        workflow.mark_edited(held)
         for key, report in list(run.new_reports.items()):
             if report.pk is not None:  # stored now: later chunks find it as any other
                 run.reports[key] = run.new_reports.pop(key)
@@ -89,7 +99,7 @@ class Writer:
         if self.copy_writer is not None:
             self.copy_writer.write(
                 creates, [(obj, set(changes) | self.plan.derived_fields) for obj, changes in updates],
-                self.run.user, self.reason,
+                self.run.user, self.reason, self.background,
             )
             return
         if creates:

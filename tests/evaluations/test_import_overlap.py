@@ -1,0 +1,93 @@
+"""The indicators import's quicker paths keep its results: a chunk's COPYs run beside the next
+chunk's planning (imports/background.py) and fail the import as before; reports that had no
+indicators are totalled from the scores planned for their rows, not scored twice (scores.py); the
+garbage collector runs less often while importing."""
+
+import gc
+
+import pytest
+from django.db import DataError
+
+from evaluations import datasets as ds
+from evaluations import scores
+from evaluations.imports import import_file, importer
+from evaluations.imports.pg_writer import CopyWriter
+from evaluations.models import Project
+from indicators import scoring
+from indicators.models import Indicator
+from tests.evaluations.test_import_streaming import bench_report, indicator_csv  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def counted_scores(monkeypatch):
+    """How many times the engine scored an indicator."""
+    calls = []
+    original = scoring.indicator_score
+
+    def counted(**kwargs):
+        calls.append(kwargs["nature"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(scoring, "indicator_score", counted)
+    return calls
+
+
+def test_rows_into_a_report_without_indicators_are_scored_once(bench_report, counted_scores):  # noqa: F811
+    """Each row is scored as planned; the closing recompute totals the tables from those
+    scores, and they are what a full recompute finds."""
+    result = import_file(ds.INDICATORS, indicator_csv(30), filename="i.csv")
+    assert result.ok, result.errors[:3]
+    assert len(counted_scores) == 30
+    bench_report.refresh_from_db()
+    project = Project.objects.get(code="b03")
+    assert bench_report.total_score is not None and project.total_score is not None
+    assert scores.stale(bench_report) == []
+    # A report that already has indicators is scored in full at the end: a row not in the
+    # file may be stale.
+    counted_scores.clear()
+    changed = indicator_csv(30).replace("指标3,gte,个,4,3,".encode(), "指标3,gte,个,4,4,".encode())
+    result = import_file(ds.INDICATORS, changed, filename="i.csv")
+    assert result.count("update") == 1
+    assert len(counted_scores) == 1 + Indicator.objects.count()
+    assert scores.stale(bench_report) == []
+
+
+@pytest.mark.postgresql_only
+def test_a_write_that_fails_in_the_background_fails_the_import_whole(bench_report, monkeypatch):  # noqa: F811
+    """The second chunk's COPY fails while the third is planned: the import reports the
+    database's refusal and nothing of the first chunk stays."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    original, calls = CopyWriter.copy, []
+
+    def failing(self, cursor, table, columns, rows):
+        calls.append(table)
+        if len(calls) == 3:  # the second chunk's rows
+            raise DataError("refused")
+        return original(self, cursor, table, columns, rows)
+
+    monkeypatch.setattr(CopyWriter, "copy", failing)
+    result = import_file(ds.INDICATORS, indicator_csv(65), filename="i.csv")
+    assert [(e.row, e.column) for e in result.errors] == [(None, "")]
+    assert "refused" in result.errors[0].message
+    assert not Indicator.objects.exists() and not Indicator.history.exists()
+
+
+def test_the_collector_runs_less_often_while_importing_and_as_before_after(bench_report, monkeypatch):  # noqa: F811
+    """The garbage collector's first threshold is raised for the import's length only, also
+    when the import fails."""
+    before = gc.get_threshold()
+    seen = []
+    original = importer.Importer.flush
+
+    def flush(self, chunk):
+        seen.append(gc.get_threshold())
+        return original(self, chunk)
+
+    monkeypatch.setattr(importer.Importer, "flush", flush)
+    assert import_file(ds.INDICATORS, indicator_csv(30), filename="i.csv").ok
+    bad = indicator_csv(3) + "2024,bench,,output,quantity,坏行,not-a-nature,个,1,1,1,\n".encode()
+    assert not import_file(ds.INDICATORS, bad, filename="i.csv").ok
+    assert seen == [(importer.COLLECT_EVERY, *before[1:])] * 2
+    assert gc.get_threshold() == before
