@@ -90,6 +90,10 @@ def _first_and_own(quote, project_keys, *, with_own: bool) -> tuple[str, str]:
     return first, own
 
 
+ID_WIDTH = 20  # digits of the report id before each record in report_records' statement
+_REPORT_ID = f"lpad(rep.id::text, {ID_WIDTH}, '0'), "
+
+
 def copy_statement(
     header: str,
     *,
@@ -110,8 +114,7 @@ def copy_statement(
     on (report or project, position); positions are unique there, so no ``id`` is needed to
     break ties. _copy runs it without sorts or parallel workers, so the plan is those nested
     loops (the differential tests check the order with ids that run against it).
-    With ``report_ids`` each row starts with its report's id, an extra cell (storing.py cuts
-    the rows per report by it).
+    With ``report_ids`` each row starts with its report's id, an extra cell (report_records).
     """
     tables = _tables(alias)
     quote = connections[alias].ops.quote_name
@@ -134,7 +137,7 @@ def copy_statement(
     first, own = _first_and_own(quote, slots["prj"], with_own=projects is None)
     position = quote("position")
     statement = (  # identifiers from model metadata; every value is a parameter
-        f"COPY (SELECT {'rep.id, ' if report_ids else ''}{row_sql[2:]}"  # noqa: S608
+        f"COPY (SELECT {_REPORT_ID if report_ids else ''}{row_sql[2:]}"  # noqa: S608
         # OFFSET 0 keeps the report slot a subquery: pulled up, its cells would be computed
         # again for every indicator row.
         f" FROM (SELECT r.*{rep_sql}"
@@ -220,17 +223,27 @@ def _planned(cursor) -> Iterator[None]:
 
 def report_records(
     header: str, ids: list[int], years: list[int], codes: list[str], alias: str
-) -> Iterator[tuple[int, bytes]]:
-    """Each record the export writes of these reports (report_order's lists), in document
-    order, with its report's id: what storing.py keeps per report. In the caller's
-    transaction; the statement is the export's with the id as an extra first cell."""
+) -> Iterator[tuple[int, int, bytes]]:
+    """Each report's records as the export writes them (report_order's lists, in document
+    order): its id, how many records, and their bytes. In the caller's transaction.
+
+    The statement is the export's with the report id as an extra first cell of ID_WIDTH
+    digits, taken off each record here; the server sends a record a message (_read_copy's
+    ``records``), so records are cut where they end, never inside a quoted newline.
+    """
     statement, params, at = copy_statement(header, alias=alias, report_ids=True)
     params = [*params[:at], ids, years, codes, *params[at:]]
     connection = connections[alias]
+    current, parts = b"", []
     with connection.cursor() as cursor, _planned(cursor):
         for record in _copy_on(connection, cursor, statement, params, records=True):
-            comma = record.index(b",")
-            yield int(record[:comma]), record[comma + 1:]
+            if record[:ID_WIDTH] != current:
+                if parts:
+                    yield int(current), len(parts), b"".join(parts)
+                current, parts = record[:ID_WIDTH], []
+            parts.append(record[ID_WIDTH + 1:])
+    if parts:
+        yield int(current), len(parts), b"".join(parts)
 
 
 def _copy_on(
