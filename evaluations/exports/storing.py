@@ -5,11 +5,12 @@ and by ``manage.py store_rows`` (after a label, a format or a department code ch
 The bytes are the live path's own. On PostgreSQL one statement per batch of reports and
 header mode: the export's, with each record's report id as an extra first cell, cut per
 report here (bench/RESULTS.md: a statement per report took 44 s for 10,000 reports).
-Elsewhere the Python path, a report at a time.
+Elsewhere the Python path, one query a batch and header mode, cut by year and department.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterable
 
@@ -21,7 +22,7 @@ from evaluations import datasets as ds
 from evaluations.exports import pg as pg_export
 from evaluations.exports import stored
 from evaluations.exports.rows import ExportFilters
-from evaluations.exports.streams import record_lines
+from evaluations.exports.streams import ROWS, record_lines
 from evaluations.models import Report, StoredRows
 
 logger = logging.getLogger(__name__)
@@ -95,12 +96,14 @@ def _records(
             report: (count, data)
             for report, count, data in pg_export.report_records(header, ids, years, codes, alias)
         }
+    # The Python path over the batch (one query), cut per report by its year and department
+    # code, the first two cells: one report per department a year, in document order.
+    reports = {(year, code): report for report, year, code in zip(ids, years, codes, strict=True)}
+    rows = ROWS[ds.INDICATORS.name](ExportFilters(lookups={"report_id__in": ids}))
     records = {}
-    for report in ids:
-        lines = list(record_lines(
-            ds.INDICATORS, ExportFilters(lookups={"report_id": report}), header=header
-        ))
-        records[report] = (len(lines), "".join(lines).encode("utf-8"))
+    for key, group in itertools.groupby(rows, key=lambda row: (row[0], row[1])):
+        lines = list(record_lines(ds.INDICATORS, header=header, rows=group))
+        records[reports[key]] = (len(lines), "".join(lines).encode("utf-8"))
     return records
 
 

@@ -235,12 +235,18 @@ def _generate(head: list[str], rows: Iterator[list[str]], bom: bool) -> Iterator
 
 @_in_file_language
 def record_lines(
-    dataset: ds.Dataset, filters: ExportFilters, *, header: str = "labels"
+    dataset: ds.Dataset,
+    filters: ExportFilters | None = None,
+    *,
+    header: str = "labels",
+    rows: Iterable[tuple] | None = None,
 ) -> Iterator[str]:
     """Each record of the export as stream_csv writes it, without the header record (what
-    storing.py keeps per report off PostgreSQL); labels resolved now, rows read lazily."""
+    storing.py keeps per report off PostgreSQL); labels resolved now, rows read lazily.
+    ``rows`` replaces the database read, as in stream_csv."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
-    return (_line(writer, row) for row in formatted_rows(dataset, filters, header=header))
+    cells = formatted_rows(dataset, filters, header=header, rows=rows)
+    return (_line(writer, row) for row in cells)
 
 
 def csv_text(head: list[str], rows: Iterable[list[str]], *, bom: bool = False) -> str:
