@@ -20,7 +20,7 @@ from indicators.models import Indicator
 from tests.evaluations.workflow_setup import build_world
 from tests.factories import IndicatorFactory, ReportFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]  # both databases
 
 Status = Report.Status
 
