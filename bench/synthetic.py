@@ -335,12 +335,14 @@ def _published_at(year: int, index: int) -> dt.datetime:
 def _create_reports(plan: Plan, pairs) -> tuple[list[Report], list[random.Random], list[str]]:
     """The round's published reports, each with the random stream its rows are drawn from."""
     reports, rngs, areas = [], [], []
+    # Published reports keep their rule set's parameters (Report.rule_snapshot).
+    snapshots = {rule_set.pk: rule_set.snapshot() for rule_set in RuleSet.objects.all()}
     for index, dept, fiscal_year in pairs:
         rng = random.Random(f"{plan.seed}/{dept.code}/{fiscal_year.year}")  # noqa: S311
         area = dept.short_name.rstrip("0123456789")
         reports.append(Report(
             department=dept, fiscal_year=fiscal_year, status=Report.Status.PUBLISHED,
-            rule_set_id=fiscal_year.rule_set_id,
+            rule_set_id=fiscal_year.rule_set_id, rule_snapshot=snapshots[fiscal_year.rule_set_id],
             published_at=_published_at(fiscal_year.year, index),
             profile=_paragraph(rng, dept.name, 4), goals=_paragraph(rng, dept.name, 3),
             overall_summary=_paragraph(rng, dept.name, 2), problems=_paragraph(rng, dept.name, 3),

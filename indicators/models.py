@@ -202,15 +202,10 @@ class Indicator(models.Model):
 
     @property
     def rules(self) -> scoring.Rules:
-        """The rules of the report's rule set: a new report's is its year's default;
-        national-2020 before the report is known."""
+        """Its report's rules (``Report.rules``: frozen once published); national-2020 before
+        the report is known."""
         report = self.report if Indicator.report.is_cached(self) or self.report_id else None
-        if report is None:
-            return scoring.NATIONAL_2020
-        if report.rule_set_id is not None:
-            return report.rule_set.rules
-        year = report.fiscal_year if report.fiscal_year_id is not None else None
-        return year.rule_set.rules if year is not None else scoring.NATIONAL_2020
+        return scoring.NATIONAL_2020 if report is None else report.rules
 
     def _qualitative_score_error(self, rules: scoring.Rules | None = None) -> str | None:
         rules = rules or self.rules

@@ -184,6 +184,26 @@ class RuleSet(models.Model):
             ),
         )
 
+    # What names a rule set rather than scores with it: left out of a snapshot.
+    NAMING_FIELDS = frozenset({"id", "code", "name", "basis"})
+
+    @classmethod
+    def parameter_fields(cls) -> list:
+        return [f for f in cls._meta.concrete_fields if f.name not in cls.NAMING_FIELDS]
+
+    def snapshot(self) -> dict:
+        """The parameters as JSON values, as a published report keeps them (Report.rule_snapshot)."""
+        return {f.name: f.value_to_string(self) for f in self.parameter_fields()}
+
+    @classmethod
+    def from_snapshot(cls, values: dict) -> RuleSet:
+        """An unsaved rule set with a snapshot's parameters; one the snapshot predates takes its
+        default."""
+        return cls(**{
+            f.attname: f.to_python(values[f.name]) if f.name in values else f.get_default()
+            for f in cls.parameter_fields()
+        })
+
     def parameters(self) -> list[tuple[str, str]]:
         """Each parameter as (label, value) in words, for the data dictionary and pages."""
         def pct(value: Decimal) -> str:

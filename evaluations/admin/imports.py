@@ -229,9 +229,8 @@ class DataAdminMixin:
         context = self._result_context(dataset, filename, result)
         del result  # the importer's rows go before the file is written out (bench/RESULTS.md)
         if context["ok"]:
-            context["pending"] = PendingImport.objects.create(
+            context["pending"] = PendingImport.objects.keep(
                 user=request.user, dataset=dataset.name, filename=filename, data=data,
-                size=len(data),
             )
         return self._render(request, context)
 

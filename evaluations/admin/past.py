@@ -169,8 +169,8 @@ class PastReportAdminMixin:
                    "filename": filename, "error": error}
         if outcome is not None:
             context.update(review_context(outcome))
-            context["pending"] = PendingImport.objects.create(
-                user=request.user, dataset=DATASET, filename=filename, data=data, size=len(data))
+            context["pending"] = PendingImport.objects.keep(
+                user=request.user, dataset=DATASET, filename=filename, data=data)
             context["department_id"] = department.pk if department else ""
             context["year"] = year or ""
         return self._past_render(request, context)

@@ -58,8 +58,8 @@ def preview(model_admin, request, data: bytes, filename: str):
         result = import_workbook(data, filename=filename, user=request.user, dry_run=True)
     except WorkbookError as exc:
         return model_admin._render(request, _errors(filename, exc.errors, confirmed=False))
-    pending = PendingImport.objects.create(
-        user=request.user, dataset=SELF_EVALUATION, filename=filename, data=data, size=len(data),
+    pending = PendingImport.objects.keep(
+        user=request.user, dataset=SELF_EVALUATION, filename=filename, data=data,
     )
     return model_admin._render(request, {
         "title": gettext("导入预览：请核对后确认"), "dataset": WORKBOOK, "filename": filename,

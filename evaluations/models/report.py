@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -101,6 +102,10 @@ class Report(models.Model):
         blank=True, related_name="reports",
         help_text=_("留空则采用本年度的默认评分规则。公开后得分不再随规则变化。"),
     )
+    # The rule set's parameters when the report was published, which it is read under from
+    # then on (Report.rules): editing the rule set later changes drafts only (docs/design.md,
+    # "Scoring rule sets"). Written by save() with the status, empty while not published.
+    rule_snapshot = models.JSONField(_("公开时的评分规则参数"), null=True, editable=False)
 
     # The stored scores of the 部门整体 table (evaluations/scores.py): recomputed whenever a
     # draft changes, frozen at publication; never entered.
@@ -186,8 +191,10 @@ class Report(models.Model):
             kwargs["update_fields"] = [
                 f.name for f in self._meta.concrete_fields
                 if not f.primary_key and f.name not in WORKFLOW_FIELDS_SET
-                and f.attname not in deferred
+                and f.name != "rule_snapshot" and f.attname not in deferred
             ]
+        if not args:
+            kwargs["update_fields"] = self._freeze_rules(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
         written = kwargs.get("update_fields")
         self._remember_workflow(WORKFLOW_FIELDS_SET if written is None else set(written))
@@ -206,12 +213,24 @@ class Report(models.Model):
 
     @property
     def rules(self) -> scoring.Rules:
-        """The rules it is scored under: its rule set's, or (not yet saved with one) its year's."""
+        """The rules it is scored under: once published, its rule set's as they were then;
+        before, its rule set's, or (not yet saved with one) its year's."""
+        if self.rule_snapshot is not None:
+            return _snapshot_rules(tuple(sorted(self.rule_snapshot.items())))
         if self.rule_set_id is not None:
             return self.rule_set.rules
         if self.fiscal_year_id is not None:
             return self.fiscal_year.rule_set.rules
         return scoring.NATIONAL_2020
+
+    def _freeze_rules(self, update_fields):
+        """Keep the rule set's parameters with a published report, drop them from any other;
+        ``update_fields`` with the snapshot added where it moved."""
+        published = self.status == self.Status.PUBLISHED
+        if published == (self.rule_snapshot is not None) or (published and self.rule_set_id is None):
+            return update_fields
+        self.rule_snapshot = self.rule_set.snapshot() if published else None
+        return None if update_fields is None else [*update_fields, "rule_snapshot"]
 
     @property
     def display_publisher(self) -> str:
@@ -240,6 +259,13 @@ class Report(models.Model):
 
 
 WORKFLOW_FIELDS_SET = frozenset(Report.WORKFLOW_FIELDS)
+
+
+@functools.lru_cache(maxsize=64)
+def _snapshot_rules(items: tuple) -> scoring.Rules:
+    from indicators.rule_sets import RuleSet
+
+    return RuleSet.from_snapshot(dict(items)).rules
 
 
 class ReportEvent(models.Model):

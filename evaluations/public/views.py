@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.utils import Error as DatabaseError  # also InterfaceError: a dead connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -45,6 +45,7 @@ from indicators.models import Indicator
 from indicators.tables import SelfEvaluationTable, department_table, project_table
 
 SEARCH_LIMIT = 50
+HOME_REPORTS = 30  # the latest year's most recently published reports on the home page
 SEARCH_LENGTH = 100  # the search box's maxlength
 DATASETS = ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
 
@@ -96,18 +97,20 @@ def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
     years = list(
         Report.objects.published().order_by("-fiscal_year__year")
-        .values_list("fiscal_year__year", flat=True).distinct()
+        .values_list("fiscal_year__year").annotate(count=Count("pk"))
     )
-    latest = years[0] if years else None
+    latest, latest_count = years[0] if years else (None, 0)
     reports = []
     if latest is not None:
+        # The latest published first: a phone need not load every department of a large
+        # year here; the year's index pages and sorts them all.
         reports = list(
-            published().filter(fiscal_year__year=latest)
-            .annotate(total=_total_expenditure()).order_by("department__code")
+            published().filter(fiscal_year__year=latest).annotate(total=_total_expenditure())
+            .order_by(F("published_at").desc(nulls_last=True), "department__code")[:HOME_REPORTS]
         )
     results = with_snippets(list(_search(query)[:SEARCH_LIMIT]), query) if query else None
     return render(request, "evaluations/home.html", {
-        "years": years, "latest": latest, "reports": reports,
+        "years": years, "latest": latest, "latest_count": latest_count, "reports": reports,
         "query": query, "results": results, "search_limit": SEARCH_LIMIT,
     })
 

@@ -51,6 +51,29 @@ def test_home_lists_the_latest_year_and_every_year(client, sample_report):
     assert 'href="/reports/2023/"' in content and 'href="/reports/2022/"' in content
 
 
+def test_home_lists_the_latest_years_most_recent_reports_and_counts_the_rest(client, db, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evaluations.public import views
+
+    monkeypatch.setattr(views, "HOME_REPORTS", 3)
+    now = timezone.now()
+    names = [f"第{n}局" for n in range(5)]
+    for n, name in enumerate(names):  # 第4局 published last
+        report = published_report(year=2023, department=DepartmentFactory(name=name))
+        Report.objects.filter(pk=report.pk).update(published_at=now - timedelta(days=10 - n))
+    published_report(year=2022)
+    text = _text(client.get("/"))
+    shown = [name for name in names if name in text]
+    assert shown == ["第2局", "第3局", "第4局"]
+    assert text.index("第4局") < text.index("第3局") < text.index("第2局")
+    assert "共 5 份，以下为最近公开的 3 份。" in text
+    assert "查看2023年度全部 5 份报告的汇总表" in text
+    assert "2023年度 5 份" in text and "2022年度 1 份" in text
+
+
 def test_home_without_published_reports_says_so(client, db):
     ReportFactory()
     assert "暂无已公开的报告。" in _text(client.get("/"))

@@ -326,6 +326,57 @@ def test_a_published_tables_missed_targets_follow_its_rule_set(client):
     assert b'class="missed-mark"' in page  # 未完成, beside the actual value
 
 
+def test_a_published_report_keeps_its_rule_sets_parameters_as_they_were(client, reviewer):
+    from tests.evaluations.test_stored_scores import _forget_rendered_pages
+
+    deducting = _variant(over_target="deduct", over_target_beyond=D("50"))
+    report = published_report(rule_set=deducting)
+    draft = ReportFactory(rule_set=deducting)
+    for each in (report, draft):
+        project = ProjectFactory(report=each, code="p-1", name="道路维护",
+                                 adjusted_budget=D("100"), expenditure=D("100"))
+        IndicatorFactory(report=each, project=project, name="新建里程", weight=D("10"),
+                         target_value=D("100"), actual_value=D("200"), deviation="目标定得偏低。")
+    assert client.get(report.get_absolute_url()).content.count(b'class="missed-mark"') == 1
+
+    deducting.over_target = RuleSet.OverTarget.FULL  # 200 against 100 is no longer missed
+    deducting.save()
+
+    published, draft = Report.objects.get(pk=report.pk), Report.objects.get(pk=draft.pk)
+    assert published.rules.over_target == "deduct" and draft.rules.over_target == "full"
+    assert published.projects.get().indicators.get().rules.over_target == "deduct"
+    _forget_rendered_pages()
+    assert client.get(report.get_absolute_url()).content.count(b'class="missed-mark"') == 1
+    # Reopened it is a draft under the rule set as it now is, and published again with it.
+    workflow.reopen_report(published, reviewer, "更正")
+    assert Report.objects.get(pk=report.pk).rule_snapshot is None
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.APPROVED)
+    workflow.publish_report(Report.objects.get(pk=report.pk), reviewer, "按新规则重新公开")
+    deducting.refresh_from_db()
+    assert Report.objects.get(pk=report.pk).rule_snapshot == deducting.snapshot()
+    _forget_rendered_pages()
+    assert b'class="missed-mark"' not in client.get(report.get_absolute_url()).content
+
+
+def test_the_migration_freezes_the_reports_already_published():
+    migration = importlib.import_module("evaluations.migrations.0014_report_rule_snapshot")
+    variant = _variant(lte_formula="deduction")
+    published, draft = published_report(rule_set=variant), ReportFactory(rule_set=variant)
+    Report.objects.update(rule_snapshot=None)  # as before the migration
+    migration.freeze_published(apps, None)
+    assert Report.objects.get(pk=published.pk).rule_snapshot == variant.snapshot()
+    assert Report.objects.get(pk=draft.pk).rule_snapshot is None
+
+
+def test_a_snapshot_reads_back_as_the_rule_sets_rules():
+    variant = _variant(lte_formula="deduction", over_target="deduct", cost_level1=True,
+                       over_target_beyond=D("25.5"), recommend_good="reduce")
+    assert RuleSet.from_snapshot(variant.snapshot()).rules == variant.rules
+    # A parameter added after a report was published takes its default.
+    partial = {k: v for k, v in variant.snapshot().items() if k != "progress_gap"}
+    assert RuleSet.from_snapshot(partial).rules.progress_gap == D("10")
+
+
 # --- Properties: the engine's new parameters ----------------------------------------------
 
 
