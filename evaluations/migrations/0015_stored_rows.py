@@ -27,7 +27,7 @@ def compress_with_lz4(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluations', '0013_execution_weight_override'),
+        ('evaluations', '0014_report_rule_snapshot'),
     ]
 
     operations = [
