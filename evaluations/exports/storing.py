@@ -11,11 +11,10 @@ Elsewhere the Python path, one query a batch and header mode, cut by year and de
 from __future__ import annotations
 
 import itertools
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import DatabaseError, connections, router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone, translation
 
 from evaluations import datasets as ds
@@ -25,23 +24,16 @@ from evaluations.exports.rows import ExportFilters
 from evaluations.exports.streams import ROWS, record_lines
 from evaluations.models import Report, StoredRows
 
-logger = logging.getLogger(__name__)
-
 BATCH_REPORTS = 500  # reports cut and written at once: about 6 MB a header mode at 100 rows each
 INSERT_ROWS = 100  # stored rows an INSERT writes (off PostgreSQL)
 
 
 def after_publication(report_id: int) -> None:
-    """Store the report's rows once its publication commits. Quietly: until they are written
-    (or if writing fails) exports read the report live, with the same bytes."""
-
-    def write() -> None:
-        try:
-            store([report_id])
-        except DatabaseError:
-            logger.exception("stored rows of report %s not written; exports read it live", report_id)
-
-    transaction.on_commit(write, using=router.db_for_write(Report))
+    """Store the report's rows once its publication commits. Robustly: until they are written
+    (or if writing fails, which Django logs) exports read the report live, with the same bytes."""
+    transaction.on_commit(
+        lambda: store([report_id]), using=router.db_for_write(Report), robust=True
+    )
 
 
 def store(report_ids: Iterable[int], *, using: str | None = None) -> int:

@@ -228,3 +228,21 @@ def test_outside_a_transaction_the_stored_read_is_one_copy_in_the_exports_snapsh
         'SELECT "evaluations_re', 'COPY (SELECT s."data" ', "COMMIT",
     ]
     assert body == python_path(header="keys") and body.count("含".encode()) == 6
+
+
+def test_a_failure_to_store_at_publication_leaves_the_publication_and_a_live_export(
+    data_entry_user, reviewer, django_capture_on_commit_callbacks, monkeypatch
+):
+    def failing(report_ids, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(storing, "store", failing)
+    report = build_world(data_entry_user).report_a
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit_report(report, data_entry_user)
+        workflow.approve_report(report, reviewer)
+        workflow.publish_report(report, reviewer)
+    assert Report.objects.get(pk=report.pk).status == Status.PUBLISHED
+    assert not StoredRows.objects.exists()
+    body, path = export(ExportFilters(published_only=True), header="keys")
+    assert path == "live" and body == python_path(ExportFilters(published_only=True), header="keys")
