@@ -322,8 +322,8 @@ def _move(locked: Report, user: User, action: str, comment: str) -> ReportEvent:
         # The revision's Word, PDF and 自评表 files, written once this commits (before the
         # pages are rendered, so they list them).
         documents.after_publication(locked.pk)
-        # Its rows as the exports write them (exports/stored.py), once this commits.
-        stored_rows.after_publication(locked.pk)
+        # Its rows as the exports write them (exports/stored.py), with the publication.
+        stored_rows.at_publication(locked.pk)
     if Status.PUBLISHED in (from_status, target):
         public_pages.after_publication(locked.pk)  # rendered once this commits
     return event

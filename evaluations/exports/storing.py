@@ -1,5 +1,5 @@
 """Writing each published report's stored rows (exports/stored.py; docs/design.md, "Exports of
-published reports: stored rows"): once a publication commits, in bulk for generated data,
+published reports: stored rows"): at publication, in bulk for generated data,
 and by ``manage.py store_rows`` (after a label, a format or a department code changed).
 
 The bytes are the live path's own. On PostgreSQL one statement per batch of reports and
@@ -11,10 +11,11 @@ Elsewhere the Python path, one query a batch and header mode, cut by year and de
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone, translation
 
 from evaluations import datasets as ds
@@ -24,16 +25,20 @@ from evaluations.exports.rows import ExportFilters
 from evaluations.exports.streams import ROWS, record_lines
 from evaluations.models import Report, StoredRows
 
+logger = logging.getLogger(__name__)
+
 BATCH_REPORTS = 500  # reports cut and written at once: about 6 MB a header mode at 100 rows each
 INSERT_ROWS = 100  # stored rows an INSERT writes (off PostgreSQL)
 
 
-def after_publication(report_id: int) -> None:
-    """Store the report's rows once its publication commits. Robustly: until they are written
-    (or if writing fails, which Django logs) exports read the report live, with the same bytes."""
-    transaction.on_commit(
-        lambda: store([report_id]), using=router.db_for_write(Report), robust=True
-    )
+def at_publication(report_id: int) -> None:
+    """Store the report's rows in its publication's transaction (workflow._move), after the
+    status change, in a savepoint: if writing fails the failure is logged and the publication
+    stands, its report exported live (the same bytes) until ``store_rows`` runs."""
+    try:
+        store([report_id])
+    except DatabaseError:
+        logger.exception("stored rows of report %s not written; exports read it live", report_id)
 
 
 def store(report_ids: Iterable[int], *, using: str | None = None) -> int:

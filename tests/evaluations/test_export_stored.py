@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from bench import synthetic
@@ -155,28 +155,25 @@ def test_rows_that_no_longer_match_the_report_are_not_read(sample_report):
         assert_stored_equal_live(header="keys")
 
 
-def test_publication_stores_the_rows_and_republication_replaces_them(
-    data_entry_user, reviewer, django_capture_on_commit_callbacks
+def test_publication_stores_the_rows_in_its_transaction_and_republication_replaces_them(
+    data_entry_user, reviewer
 ):
     world = build_world(data_entry_user)
     report = world.report_a
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.submit_report(report, data_entry_user)
-        workflow.approve_report(report, reviewer)
-        workflow.publish_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)  # nothing waits for the commit
     assert set(StoredRows.objects.values_list("report_id", "revision", "header")) == {
         (report.pk, 1, header) for header in stored.HEADERS
     }
     published = ExportFilters(published_only=True)
     first = assert_stored_equal_live(published, header="labels")
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.reopen_report(report, reviewer, "更正指标")
+    workflow.reopen_report(report, reviewer, "更正指标")
     assert not StoredRows.objects.exists()  # the status change is a write: they go
     IndicatorFactory(report=report, project=report.projects.get(), name="更正后的指标", position=9)
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.submit_report(report, data_entry_user)
-        workflow.approve_report(report, reviewer)
-        workflow.publish_report(report, reviewer, "第二版")
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer, "第二版")
     assert set(StoredRows.objects.values_list("revision", flat=True)) == {2}
     second = assert_stored_equal_live(published, header="labels")
     assert "更正后的指标".encode() in second and second != first
@@ -231,17 +228,18 @@ def test_outside_a_transaction_the_stored_read_is_one_copy_in_the_exports_snapsh
 
 
 def test_a_failure_to_store_at_publication_leaves_the_publication_and_a_live_export(
-    data_entry_user, reviewer, django_capture_on_commit_callbacks, monkeypatch
+    data_entry_user, reviewer, monkeypatch
 ):
     def failing(report_ids, **kwargs):
-        raise DatabaseError("disk full")
+        with transaction.atomic():  # a statement fails inside store's savepoint
+            StoredRows.objects.create(report_id=report.pk, revision=1, rows=0)  # no dataset
+            raise DatabaseError("disk full")
 
     monkeypatch.setattr(storing, "store", failing)
     report = build_world(data_entry_user).report_a
-    with django_capture_on_commit_callbacks(execute=True):
-        workflow.submit_report(report, data_entry_user)
-        workflow.approve_report(report, reviewer)
-        workflow.publish_report(report, reviewer)
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
     assert Report.objects.get(pk=report.pk).status == Status.PUBLISHED
     assert not StoredRows.objects.exists()
     body, path = export(ExportFilters(published_only=True), header="keys")
