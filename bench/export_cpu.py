@@ -16,9 +16,10 @@ generate` left (the PostgreSQL server must run on this machine: a backend's CPU 
   start-up  `manage.py export_data` of nothing (Django's start-up), and `manage.py check`
   download  with --download: `/exports/indicators.csv?header=keys` from gunicorn (bench.py's
             server and auditor's session) with curl: the workers, their backends and curl
-  stored    with --stored: the export read from each report's formatted bytes, stored first in
-            a temporary table by the export's own statement run per report (a prototype of
-            keeping a published report's rows as written: not built; the bytes are compared)
+  stored    with --stored: the stored rows of published reports (exports/stored.py) written
+            for every report in both header modes (exports/storing.py, as generate_data does),
+            then read as the export reads them; the bytes are compared with the statement's.
+            `command` reads them too when every report has valid ones (generate_data's).
 
 It prints them and the floor they set on the wall time with the machine's cores, none idle:
 a process cannot finish before its CPU seconds are spent, and two cores spend at most two
@@ -51,7 +52,8 @@ from django.db import connection  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from evaluations import datasets as ds  # noqa: E402
-from evaluations.exports import pg, sql  # noqa: E402
+from evaluations.exports import pg, sql, storing  # noqa: E402
+from evaluations.exports import stored as stored_rows  # noqa: E402
 from evaluations.models import Report  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -116,37 +118,28 @@ def child_cpu(args: list[str]) -> dict:
 
 
 def stored(cursor, header: str, repeat: int) -> dict:
-    """The prototype: each report's formatted bytes stored, then read in document order."""
-    text, params, at = pg.copy_statement(header)
-    ids, years, codes = pg.report_order(Report.objects.all())
-    cursor.execute("CREATE TEMPORARY TABLE bench_stored (report_id bigint PRIMARY KEY, body bytea)")
-    cursor.execute("ALTER TABLE bench_stored ALTER body SET STORAGE EXTERNAL")  # no compression
-    started, rows = time.monotonic(), []
-    for k, (report, year, code) in enumerate(zip(ids, years, codes, strict=True), 1):
-        one = [*params[:at], [report], [year], [code], *params[at:]]
-        rows.append((report, b"".join(pg._copy_on(connection, cursor, text, one))))
-        if len(rows) == 500 or k == len(ids):  # one COPY FROM at a time on the connection
-            with cursor.cursor.copy("COPY bench_stored (report_id, body) FROM STDIN") as load:
-                for row in rows:
-                    load.write_row(row)
-            rows = []
-    build = time.monotonic() - started
-    cursor.execute("ANALYZE bench_stored")
-    read = ("COPY (SELECT s.body FROM unnest(%s::bigint[]) WITH ORDINALITY AS o(id, n)"
-            " JOIN bench_stored s ON s.report_id = o.id ORDER BY o.n) TO STDOUT (FORMAT binary)")
+    """The stored rows (exports/stored.py): writing them for every report, both header modes
+    (as generate_data and `manage.py store_rows` do), then reading them as the export does."""
+    ids = list(Report.objects.values_list("pk", flat=True))
+    server, client, started = backend_cpu(cursor), thread_cpu(), time.monotonic()
+    storing.store(ids)  # on this connection: its backend's CPU is the statements'
+    store = {"wall": round(time.monotonic() - started, 2),
+             "client_cpu": round(thread_cpu() - client, 2),
+             "server_cpu": round(backend_cpu(cursor) - server, 2), "reports": len(ids)}
+    statement, params, _at = pg.copy_statement(header)
+    kept = stored_rows.kept_rows(ds.INDICATORS.name, header, stored_rows.digest(statement, params))
+    stored_ids = stored_rows.report_plan(Report.objects.all(), kept)[3]
+    assert stored_ids is not None, "some report has no valid stored rows"
     runs = []
     for n in range(repeat + 1):  # the last run untimed, its bytes hashed
         digest = hashlib.md5(usedforsecurity=False)
         server, client, begun = backend_cpu(cursor), thread_cpu(), time.monotonic()
-        with cursor.cursor.copy(read, [ids]) as copy:
-            for k, row in enumerate(copy):
-                row = memoryview(row)[19:] if k == 0 else memoryview(row)  # the binary header
-                if n == repeat and len(row) > 6:
-                    digest.update(row[6:])  # after the field count and the length
+        for piece in pg._read_stored(connection, cursor, stored_ids):
+            if n == repeat:
+                digest.update(piece)
         runs.append({"wall": time.monotonic() - begun, "client_cpu": thread_cpu() - client,
                      "server_cpu": backend_cpu(cursor) - server})
-    cursor.execute("DROP TABLE bench_stored")
-    return {**best(runs[:-1]), "build_seconds": round(build, 1), "md5": digest.hexdigest()}
+    return {**best(runs[:-1]), "store": store, "md5": digest.hexdigest()}
 
 
 def proc_cpu(pid: int) -> float:
@@ -201,7 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--header", choices=["keys", "labels"], default="keys")
-    parser.add_argument("--stored", action="store_true", help="also the stored-bytes prototype")
+    parser.add_argument("--stored", action="store_true", help="also the stored rows: written, read")
     parser.add_argument("--download", action="store_true", help="also the download from gunicorn")
     options = parser.parse_args()
     translation.activate(os.environ.get("LANGUAGE_CODE", "zh-hans"))

@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from evaluations import scores
+from evaluations.exports import storing
 from evaluations.models import (
     BudgetExecution,
     Department,
@@ -497,4 +498,7 @@ def generate(plan: Plan, progress: Callable[[str], None] | None = None) -> dict[
                 counts[key] = counts.get(key, 0) + value
             if progress:
                 progress(f"{counts['reports']}/{len(pairs)} reports, {counts['indicators']} indicators")
+        # Published as generated: their rows as the exports write them, in bulk (exports/storing.py).
+        generated = Report.objects.filter(department__code__startswith=CODE_PREFIX)
+        counts["stored_reports"] = storing.store(generated.values_list("pk", flat=True))
     return counts

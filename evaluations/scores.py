@@ -19,6 +19,8 @@ When it runs:
   access.py refuses for anything but a draft.
 - ``manage.py rescore``: drafts only, after a rule set's parameters changed.
 
+Each time the reports' rows were written (``rows_written``), their stored export rows go too.
+
 A write that bypasses the product (fixtures, ``generate_data``) scores the rows it writes
 whatever the report's status; a later change of rules never reaches a published report.
 """
@@ -35,6 +37,7 @@ from itertools import groupby
 from django.db import connections, router, transaction
 from django.db.models.signals import post_delete, post_save
 
+from evaluations.exports import stored
 from evaluations.models import BudgetExecution, Project, Report
 from indicators import tables
 from indicators.models import Indicator, RuleSet
@@ -290,8 +293,7 @@ def deferred() -> Iterator[None]:
     finally:
         _local.pending = _local.scored = None
     if not transaction.get_connection(router.db_for_write(Report)).needs_rollback:
-        # A block that failed inside is undone anyway.
-        recompute(pending, collect=False, scored=scored & pending)
+        rows_written(pending, scored=scored)  # a block that failed inside is undone anyway
 
 
 def written_scored(report_ids: Iterable[int]) -> None:
@@ -312,7 +314,16 @@ def touch(report_ids: Iterable[int]) -> None:
     if pending is not None:
         pending.update(ids)
     else:
-        recompute(ids, collect=False)
+        rows_written(ids)
+
+
+def rows_written(ids: set[int], scored: set[int] = frozenset()) -> None:
+    """What follows a write to the reports' rows: their scores recomputed (``scored``: as
+    ``written_scored`` announced), and their stored export rows, which no longer describe
+    them, deleted (exports/stored.py)."""
+    if ids:
+        stored.forget(ids)
+        recompute(ids, collect=False, scored=scored & ids)
 
 
 SCORED_REPORT_FIELDS = frozenset({"execution_weight_override", "rule_set", "status", "fiscal_year"})

@@ -24,6 +24,7 @@ from simple_history.models import HistoricalRecords
 from evaluations import access, checks, scores
 from evaluations.access import may_access_department
 from evaluations.documents import generate as documents
+from evaluations.exports import storing as stored_rows
 from evaluations.models import Report, ReportEvent, TargetsEvent
 from evaluations.public import warm as public_pages
 from evaluations.revisions import is_republication
@@ -321,6 +322,8 @@ def _move(locked: Report, user: User, action: str, comment: str) -> ReportEvent:
         # The revision's Word, PDF and 自评表 files, written once this commits (before the
         # pages are rendered, so they list them).
         documents.after_publication(locked.pk)
+        # Its rows as the exports write them (exports/stored.py), with the publication.
+        stored_rows.at_publication(locked.pk)
     if Status.PUBLISHED in (from_status, target):
         public_pages.after_publication(locked.pk)  # rendered once this commits
     return event

@@ -39,8 +39,10 @@ from django.db.models.sql import Query
 from psycopg import errors as psycopg_errors
 from psycopg import pq
 
+from evaluations import datasets as ds
+from evaluations.exports import stored
 from evaluations.exports.sql import first_code_points, indicator_cells, slot_cells
-from evaluations.models import Project, Report
+from evaluations.models import Project, Report, StoredRows
 from indicators.models import Indicator
 
 logger = logging.getLogger(__name__)
@@ -62,16 +64,8 @@ def _ids(qs: QuerySet | None, column: str) -> tuple[str, list]:
 
 
 def report_order(reports: QuerySet) -> tuple[list[int], list[int], list[str]]:
-    """The exported reports in document order: their ids, years and department codes.
-
-    The Python path's ORDER BY year, department code, run by Django on the same database (same
-    collation); a department has one report a year, so there are no ties.
-    """
-    rows = reports.order_by("fiscal_year__year", "department__code").values_list(
-        "id", "fiscal_year__year", "department__code"
-    )
-    ids, years, codes = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
-    return ids, years, codes
+    """The exported reports in document order: their ids, years and department codes."""
+    return stored.report_plan(reports)[:3]
 
 
 def _compiled(compiler, quote, cells: dict) -> tuple[str, list]:
@@ -96,12 +90,17 @@ def _first_and_own(quote, project_keys, *, with_own: bool) -> tuple[str, str]:
     return first, own
 
 
+ID_WIDTH = 20  # digits of the report id before each record in report_records' statement
+_REPORT_ID = f"lpad(rep.id::text, {ID_WIDTH}, '0'), "
+
+
 def copy_statement(
     header: str,
     *,
     projects: QuerySet | None = None,
     indicators: QuerySet | None = None,
     alias: str = "default",
+    report_ids: bool = False,
 ) -> tuple[str, list, int]:
     """The COPY statement of the indicators export, and where its report arrays go in params.
 
@@ -115,6 +114,7 @@ def copy_statement(
     on (report or project, position); positions are unique there, so no ``id`` is needed to
     break ties. _copy runs it without sorts or parallel workers, so the plan is those nested
     loops (the differential tests check the order with ids that run against it).
+    With ``report_ids`` each row starts with its report's id, an extra cell (report_records).
     """
     tables = _tables(alias)
     quote = connections[alias].ops.quote_name
@@ -137,7 +137,7 @@ def copy_statement(
     first, own = _first_and_own(quote, slots["prj"], with_own=projects is None)
     position = quote("position")
     statement = (  # identifiers from model metadata; every value is a parameter
-        f"COPY (SELECT {row_sql[2:]}"  # noqa: S608
+        f"COPY (SELECT {_REPORT_ID if report_ids else ''}{row_sql[2:]}"  # noqa: S608
         # OFFSET 0 keeps the report slot a subquery: pulled up, its cells would be computed
         # again for every indicator row.
         f" FROM (SELECT r.*{rep_sql}"
@@ -160,12 +160,17 @@ def copy_bytes(header: str, *, reports: QuerySet | None = None, **filters) -> It
 
     ``reports`` narrows the export to those reports (None: all); the other ``filters`` are
     copy_statement's. The statement (labels included) is built now, in the caller's language;
-    the reports and rows are read lazily.
+    the reports and rows are read lazily. An export of whole reports (no ``projects`` or
+    ``indicators``) whose every report has its stored rows reads them instead of running the
+    statement (exports/stored.py): the same bytes.
     """
     alias = filters.setdefault("alias", Indicator.objects.db)
     statement, params, reports_at = copy_statement(header, **filters)
+    kept = None
+    if filters.get("projects") is None and filters.get("indicators") is None:
+        kept = stored.kept_rows(ds.INDICATORS.name, header, stored.digest(statement, params))
     reports = Report.objects.using(alias).all() if reports is None else reports.using(alias)
-    return _copy(alias, statement, params, reports_at, reports)
+    return _copy(alias, statement, params, reports_at, reports, kept)
 
 
 # The planner settings of the export statement: its order comes from its loops (copy_statement),
@@ -183,34 +188,72 @@ def _set_planner(cursor, *, local: bool) -> None:
 
 
 def _copy(
-    alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
+    alias: str, statement: str, params: list, reports_at: int, reports: QuerySet, kept=None
 ) -> Iterator[bytes]:
     connection = connections[alias]
     if not connection.in_atomic_block:
-        yield from _copy_split(alias, statement, params, reports_at, reports)
+        yield from _copy_split(alias, statement, params, reports_at, reports, kept)
         return
     # Inside the caller's transaction: one statement, whose settings are undone after it (a
     # SET LOCAL would last to the end of the caller's transaction).
-    ids, years, codes = report_order(reports)
+    ids, years, codes, stored_ids = stored.report_plan(reports, kept)
     if not ids:
         return
+    if stored_ids is not None:
+        with connection.cursor() as cursor:
+            yield from _read_stored(connection, cursor, stored_ids)
+        return
     params = [*params[:reports_at], ids, years, codes, *params[reports_at:]]
-    with connection.cursor() as cursor:
-        _set_planner(cursor, local=False)
-        try:
-            yield from _copy_on(connection, cursor, statement, params)
-        finally:
-            if cursor.cursor.connection.info.transaction_status != pq.TransactionStatus.INERROR:
-                cursor.execute("; ".join(f"RESET {name}" for name in _SETTINGS))
-            # else a cancel failed the enclosing transaction; its rollback undoes the SET.
+    with connection.cursor() as cursor, _planned(cursor):
+        yield from _copy_on(connection, cursor, statement, params)
 
 
-def _copy_on(connection, cursor, statement: str, params: list) -> Iterator[bytes]:
+@contextlib.contextmanager
+def _planned(cursor) -> Iterator[None]:
+    """_SETTINGS for the block, inside the caller's transaction: set for the session and
+    undone after it (a SET LOCAL would last to the end of the caller's transaction)."""
+    _set_planner(cursor, local=False)
+    try:
+        yield
+    finally:
+        if cursor.cursor.connection.info.transaction_status != pq.TransactionStatus.INERROR:
+            cursor.execute("; ".join(f"RESET {name}" for name in _SETTINGS))
+        # else a cancel failed the enclosing transaction; its rollback undoes the SET.
+
+
+def report_records(
+    header: str, ids: list[int], years: list[int], codes: list[str], alias: str
+) -> Iterator[tuple[int, int, bytes]]:
+    """Each report's records as the export writes them (report_order's lists, in document
+    order): its id, how many records, and their bytes. In the caller's transaction.
+
+    The statement is the export's with the report id as an extra first cell of ID_WIDTH
+    digits, taken off each record here; the server sends a record a message (_read_copy's
+    ``records``), so records are cut where they end, never inside a quoted newline.
+    """
+    statement, params, at = copy_statement(header, alias=alias, report_ids=True)
+    params = [*params[:at], ids, years, codes, *params[at:]]
+    connection = connections[alias]
+    current, parts = b"", []
+    with connection.cursor() as cursor, _planned(cursor):
+        for record in _copy_on(connection, cursor, statement, params, records=True):
+            if record[:ID_WIDTH] != current:
+                if parts:
+                    yield int(current), len(parts), b"".join(parts)
+                current, parts = record[:ID_WIDTH], []
+            parts.append(record[ID_WIDTH + 1:])
+    if parts:
+        yield int(current), len(parts), b"".join(parts)
+
+
+def _copy_on(
+    connection, cursor, statement: str, params: list, *, records: bool = False
+) -> Iterator[bytes]:
     if connection.queries_logged:
         # COPY bypasses Django's cursor wrapper; record it so query counts stay honest.
         connection.queries_log.append({"sql": statement, "time": "0.000"})
     with cursor.cursor.copy(statement, params):  # psycopg starts it, and cancels it on exit
-        yield from _read_copy(cursor.cursor.connection)
+        yield from _read_copy(cursor.cursor.connection, records=records)
 
 
 # Outside a transaction the export is one repeatable-read transaction of its own: the report
@@ -239,7 +282,7 @@ def _begin_snapshot(cursor, snapshot: str | None = None) -> None:
 
 
 def _copy_split(
-    alias: str, statement: str, params: list, reports_at: int, reports: QuerySet
+    alias: str, statement: str, params: list, reports_at: int, reports: QuerySet, kept=None
 ) -> Iterator[bytes]:
     connection = connections[alias]
     stop = threading.Event()
@@ -249,8 +292,12 @@ def _copy_split(
             _begin_snapshot(cursor)
             cursor.execute("SELECT pg_export_snapshot()")
             (snapshot,) = cursor.fetchone()
-            ids, years, codes = report_order(reports)  # in the snapshot the helpers share
+            # In the snapshot the helpers share.
+            ids, years, codes, stored_ids = stored.report_plan(reports, kept)
             if not ids:
+                return
+            if stored_ids is not None:
+                yield from _read_stored(connection, cursor, stored_ids)
                 return
             parts = 1 if len(ids) < SPLIT_MIN_REPORTS else settings.EXPORT_SPLIT_PARTS
             parts = max(1, min(parts, len(ids)))
@@ -344,8 +391,9 @@ class _Helper(threading.Thread):
         self.file.close()
 
 
-def _read_copy(conn) -> Iterator[bytes]:
-    """The rows of the COPY under way on psycopg connection ``conn``, in pieces of about 256 kB.
+def _read_copy(conn, *, records: bool = False) -> Iterator[bytes]:
+    """The rows of the COPY under way on psycopg connection ``conn``, in pieces of about 256 kB
+    (with ``records``, one row a piece, as the server sent it).
 
     psycopg's Copy hands over one row per call through a generator and its wait loop: 1.3 s of
     client CPU a million rows, as much as the database spends on the whole COPY (RESULTS.md).
@@ -363,6 +411,9 @@ def _read_copy(conn) -> Iterator[bytes]:
         while True:
             size, data = get(1)  # 1: do not block; 0 when no whole row has arrived yet
             if size > 0:
+                if records:
+                    yield bytes(data)
+                    continue
                 buffer += data
                 if len(buffer) >= COPY_CHUNK_BYTES:
                     yield bytes(buffer)
@@ -384,3 +435,52 @@ def _read_copy(conn) -> Iterator[bytes]:
             raise psycopg_errors.error_from_result(result, encoding=conn.info.encoding)
     if buffer:
         yield bytes(buffer)
+
+
+def _read_stored(connection, cursor, ids: list[int]) -> Iterator[bytes]:
+    """The stored rows ``ids`` (exports/stored.py) in that order: one COPY of their bytes, in
+    binary so they arrive as stored (a text COPY would escape them)."""
+    quote = connection.ops.quote_name
+    table, data = quote(StoredRows._meta.db_table), quote(StoredRows._meta.get_field("data").column)
+    statement = (  # identifiers from model metadata; the ids are a parameter
+        f"COPY (SELECT s.{data} FROM unnest(%s::bigint[]) WITH ORDINALITY AS o(id, n)"  # noqa: S608
+        f" JOIN {table} s ON s.id = o.id ORDER BY o.n) TO STDOUT (FORMAT binary)"
+    )
+    yield from _binary_values(_copy_on(connection, cursor, statement, [ids]), len(ids))
+
+
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"  # the binary COPY's file header starts so
+
+
+def _binary_values(pieces: Iterator[bytes], expected: int) -> Iterator[bytes]:
+    """The values of a one-column binary COPY joined, in pieces as they arrive: the file
+    header (signature, flags, extension) and each row's field count and length taken out.
+
+    Fewer rows than ``expected`` (stored rows replaced between the plan and the read, inside a
+    caller's read-committed transaction) is an error, never a shorter file.
+    """
+    buffer, at, rows = bytearray(), None, 0
+    for piece in pieces:
+        buffer += piece
+        if at is None:
+            if len(buffer) < 19:
+                continue
+            if buffer[:11] != _SIGNATURE:
+                raise DatabaseError("not a binary COPY")
+            at = 19 + int.from_bytes(buffer[15:19], "big")
+        parts = []
+        with memoryview(buffer) as view:
+            while len(buffer) - at >= 6 and buffer[at:at + 2] == b"\x00\x01":
+                end = at + 6 + int.from_bytes(buffer[at + 2:at + 6], "big", signed=True)
+                if end > len(buffer):
+                    break
+                parts.append(view[at + 6:end])
+                at, rows = end, rows + 1
+            joined = b"".join(parts)
+            parts.clear()
+        del buffer[:at]
+        at = 0
+        if joined:
+            yield joined
+    if rows != expected:
+        raise DatabaseError("stored rows changed during the export")

@@ -20,6 +20,7 @@ from django.utils import translation
 
 from evaluations import datasets as ds
 from evaluations.exports import pg as pg_export
+from evaluations.exports import stored
 from evaluations.exports import targets as targets_export
 from evaluations.exports.cycle import CYCLE_ROWS
 from evaluations.exports.rows import (
@@ -232,6 +233,22 @@ def _generate(head: list[str], rows: Iterator[list[str]], bom: bool) -> Iterator
         yield "".join(pieces)
 
 
+@_in_file_language
+def record_lines(
+    dataset: ds.Dataset,
+    filters: ExportFilters | None = None,
+    *,
+    header: str = "labels",
+    rows: Iterable[tuple] | None = None,
+) -> Iterator[str]:
+    """Each record of the export as stream_csv writes it, without the header record (what
+    storing.py keeps per report off PostgreSQL); labels resolved now, rows read lazily.
+    ``rows`` replaces the database read, as in stream_csv."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    cells = formatted_rows(dataset, filters, header=header, rows=rows)
+    return (_line(writer, row) for row in cells)
+
+
 def csv_text(head: list[str], rows: Iterable[list[str]], *, bom: bool = False) -> str:
     """Cells already formatted (text made inert by the caller), written as every export
     writes them: the same quoting and line ending, the header made inert here."""
@@ -250,19 +267,55 @@ def stream_csv_bytes(
 
     On PostgreSQL the indicators dataset goes through one COPY that formats every cell in
     SQL (pg_export), byte for byte what stream_csv writes; ``fast=False`` forces the Python
-    path (the differential test compares the two).
+    path (the differential test compares the two). Whole published reports may be read from
+    their stored rows instead (exports/stored.py), on every database: the same bytes.
     """
     filters = filters or ExportFilters()
     on_postgresql = connections[Indicator.objects.db].vendor == "postgresql"
     if fast and dataset.name == "indicators" and on_postgresql:
         return _fast_indicators(filters, header, bom)
+    if fast and dataset.name in stored.DATASETS and _whole_reports(filters):
+        return _stored_or_live(dataset, filters, header, bom)
     return (piece.encode("utf-8") for piece in stream_csv(dataset, filters, header=header, bom=bom))
+
+
+def _whole_reports(filters: ExportFilters) -> bool:
+    """Whether the export selects whole reports: stored rows can stand for them."""
+    return not filters.funding_sources and not filters.lookups
+
+
+@_in_file_language
+def _stored_or_live(
+    dataset: ds.Dataset, filters: ExportFilters, header: str, bom: bool
+) -> Iterator[bytes]:
+    """The generic path of stored rows (PostgreSQL's is pg_export's): labels resolved now,
+    the reports and rows read lazily; live when any report lacks them."""
+    alias = Indicator.objects.db
+    statement, params, _at = pg_export.copy_statement(header, alias=alias)
+    kept = stored.kept_rows(dataset.name, header, stored.digest(statement, params))
+    reports = Report.objects.using(alias).filter(**_report_q(filters, ""))
+    live = stream_csv(dataset, filters, header=header, bom=bom)
+    return _stored_or(live, _head(dataset, header, bom), reports, kept, alias)
+
+
+def _head(dataset: ds.Dataset, header: str, bom: bool) -> bytes:
+    """The header record as every path writes it (in the caller's language)."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    return ((BOM if bom else "") + _line(writer, header_row(dataset, header))).encode()
+
+
+def _stored_or(live, head: bytes, reports, kept, alias: str) -> Iterator[bytes]:
+    stored_ids = stored.report_plan(reports, kept)[3]
+    if stored_ids is None:
+        yield from (piece.encode("utf-8") for piece in live)
+        return
+    yield head
+    yield from stored.read(stored_ids, alias)
 
 
 @_in_file_language
 def _fast_indicators(filters: ExportFilters, header: str, bom: bool) -> Iterator[bytes]:
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    head = ((BOM if bom else "") + _line(writer, header_row(ds.INDICATORS, header))).encode()
+    head = _head(ds.INDICATORS, header, bom)
     # The statement (labels included) is built now, in the file language; read lazily.
     report_q = _report_q(filters, "")
     body = pg_export.copy_bytes(

@@ -10,7 +10,7 @@ from evaluations.models.cycle import (
     RecheckSample,
     Recommendation,
 )
-from evaluations.models.documents import ReportDocument
+from evaluations.models.documents import ReportDocument, StoredRows
 from evaluations.models.fields import AMOUNT, ZERO, amount_field, amount_names, non_negative
 from evaluations.models.figures import BudgetExecution, OutcomeNarrative, Project, ProjectFund
 from evaluations.models.monitoring import (
@@ -30,6 +30,7 @@ __all__ = [
     "AMOUNT", "ZERO", "Attachment", "BudgetExecution", "Department", "FiscalYear", "FundingSource",
     "Finding", "OutcomeNarrative", "PendingImport", "Project", "ProjectFund", "Recheck",
     "RecheckSample", "Recommendation", "Report", "ReportDocument", "ReportEvent", "ReportQuerySet",
+    "StoredRows",
     "amount_field", "amount_names", "non_negative", "parent_loop",
     "TARGET_FIELDS", "TargetAdjustment", "TargetsEvent", "target_fields",
     "Light", "MonitoringOverview", "MonitoringProgress", "MonitoringRound", "MonitoringSpending",

@@ -53,3 +53,40 @@ class ReportDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} r{self.revision} {self.kind}"
+
+
+class StoredRows(models.Model):
+    """The bytes an export writes for one published report's rows in one dataset and header
+    mode (docs/design.md, "Exports of published reports: stored rows"), kept so a whole-report
+    export reads them instead of formatting every row again.
+
+    Used only while they still describe the report: its current revision, published, its
+    year and department code as stored here, and ``digest`` equal to the export statement's
+    as it compiles now (labels and formats included). Any write to the report's rows
+    (``workflow.mark_edited``) deletes them; republication writes them again.
+    """
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="stored_rows"
+    )
+    revision = models.PositiveIntegerField(_("修订版本"))
+    dataset = models.CharField(_("数据集"), max_length=40)
+    header = models.CharField(_("表头"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    department_code = models.CharField(_("部门编码"), max_length=32)
+    digest = models.CharField(_("导出语句摘要"), max_length=64)
+    rows = models.PositiveIntegerField(_("行数"))
+    data = models.BinaryField(_("导出内容"))
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("已公开报告的导出内容")
+        verbose_name_plural = pgettext_lazy("plural", "已公开报告的导出内容")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "dataset", "header"], name="stored_rows_one_per_mode"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} r{self.revision} {self.dataset} {self.header}"
