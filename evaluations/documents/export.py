@@ -10,6 +10,7 @@ uses one core); both write a report's files through export_report.py.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -31,10 +32,15 @@ def export_year(
         reports = reports.filter(department__code=department)
     ids = list(reports.order_by("department__code").values_list("pk", "department__code"))
     if jobs <= 1:
-        for done, (pk, code) in enumerate(ids, start=1):
-            write_report(pk, output / code)
-            if progress:
-                progress(done, len(ids), code)
+        frozen = gc.get_freeze_count()
+        try:
+            for done, (pk, code) in enumerate(ids, start=1):
+                write_report(pk, output / code)
+                if progress:
+                    progress(done, len(ids), code)
+        finally:
+            if not frozen:
+                gc.unfreeze()  # write_report froze the survivors of the first report
         return len(ids)
     databases = {alias: connections[alias].settings_dict["NAME"] for alias in connections}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
