@@ -49,8 +49,8 @@ _rendering = threading.Lock()
 
 
 def build_pdf(article: Article) -> bytes:
-    stylesheet, fonts, fetcher, parsed = _prepared()
-    document = parsed(print_html(article), fetcher)
+    stylesheet, fonts, fetcher = _prepared()
+    document = _parsed_html_class()(print_html(article), fetcher)
     with _rendering:
         return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
 
@@ -69,9 +69,10 @@ def _prepared():
     stylesheet = CSS(string=css, font_config=fonts, url_fetcher=fetcher)
     # Released before the interpreter tears down the modules its __del__ needs.
     atexit.register(_prepared.cache_clear)
-    return stylesheet, fonts, fetcher, _parsed_html_class()
+    return stylesheet, fonts, fetcher
 
 
+@functools.cache
 def _parsed_html_class():
     """WeasyPrint's ``HTML`` on markup parsed by lxml (libxml2, in C) instead of its own
     pure-Python HTML5 parser, which took a tenth of a PDF's time. The print template's markup
