@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import re
+from copy import copy
 from decimal import Decimal
+from weakref import WeakKeyDictionary
 
 from django.utils.translation import gettext
 from openpyxl import Workbook
@@ -46,6 +48,7 @@ THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
 BODY_FONT = Font(name="仿宋_GB2312", size=11)
 BOLD_FONT = Font(name="黑体", size=11)
 TITLE_FONT = Font(name="方正小标宋简体", size=18)
@@ -113,10 +116,29 @@ def _put(sheet, cell: str, value, *, font=BODY_FONT, align=WRAP, number_format=N
     target.value = value
     if isinstance(value, str):
         target.data_type = "s"  # text is text, even "=1+1": never a formula
-    target.font, target.alignment = font, align
-    if number_format:
-        target.number_format = number_format
+    _style(target, font=font, alignment=align, number_format=number_format)
     return target
+
+
+# Per workbook: (the attributes set, the cell's style before) -> its style after.
+_STYLES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _style(cell, **attributes) -> None:
+    """Set ``attributes`` (font, alignment, border, number_format: this module's constants)
+    on ``cell``. openpyxl hashes a Font or a Border, every field down, at each assignment to
+    find it in the workbook: a third of the workbook's time. So each combination is assigned
+    once a workbook and its resulting style ids copied to the other cells."""
+    key = (*(id(v) if k != "number_format" else v for k, v in attributes.items()),
+           *attributes, tuple(cell._style or ()))
+    known = _STYLES.setdefault(cell.parent.parent, {})
+    style = known.get(key)
+    if style is None:
+        for name, value in attributes.items():
+            if value is not None:
+                setattr(cell, name, value)
+        style = known[key] = copy(cell._style)
+    cell._style = copy(style)
 
 
 def _merge(sheet, area: str, value=None, **kwargs) -> None:
@@ -150,7 +172,7 @@ def _fill(sheet, article, *, title, name, code, table, indicators, funds, goal, 
     _total(sheet, table, last + 1)
     for row in sheet.iter_rows(min_row=NAME_ROW, max_row=last + 1, max_col=COLUMNS):
         for cell in row:
-            cell.border = BORDER
+            _style(cell, border=BORDER)
 
 
 def _funds(sheet, table, funds) -> None:
@@ -180,7 +202,7 @@ def _funds(sheet, table, funds) -> None:
 def _amounts(sheet, row, initial, adjusted, expenditure) -> None:
     for column, value in zip("DEF", (initial, adjusted, expenditure), strict=True):
         _put(sheet, f"{column}{row}", value, number_format=AMOUNT_FORMAT,
-             align=Alignment(horizontal="right", vertical="center"))
+             align=RIGHT)
 
 
 def _indicators(sheet, table, indicators) -> int:

@@ -29,9 +29,10 @@ def test_writes_the_three_files_of_each_published_report(sample_report, tmp_path
 
 @pytest.mark.postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_jobs_build_in_fresh_worker_processes(sample_report, tmp_path):
-    """``--jobs 2`` on PostgreSQL: workers started fresh (a forked one waited for ever on the
-    parent's connection pool) write the same three files, on the parent's database."""
+def test_jobs_build_in_forked_worker_processes(sample_report, tmp_path):
+    """``--jobs 2`` on PostgreSQL: workers forked once the parent has closed its connection
+    pool (a worker forked beside the pool's threads waited for ever) write the same three
+    files, on the parent's database."""
     call_command("export_documents", "--year", "2022", "--output", str(tmp_path), "--jobs", "2")
     folder = tmp_path / "dongjiaduan"
     assert sorted(p.name for p in folder.iterdir()) == [
