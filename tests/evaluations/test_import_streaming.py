@@ -93,3 +93,22 @@ def test_preview_memory_stays_flat_when_names_recur_across_projects(bench_report
     per_row = (peaks[1] - peaks[0]) / 18_000
     # ~1,350 bytes a row before the fix; 120-160 after (the keys' hashes, the bytes read).
     assert per_row < 400, per_row
+
+
+def test_a_run_keeps_its_reports_without_their_texts_and_rule_snapshot(bench_report, monkeypatch):
+    """A run keeps every report it loads (10,000 for a million rows): the long texts and the
+    rule snapshot (about 4.6 kB a published report: +40 MB at a million rows) stay unread."""
+    from evaluations.imports.context import ImportRun
+
+    kept = []
+    load = ImportRun.load_reports
+
+    def watched(self, records):
+        load(self, records)
+        kept.extend(self.reports.values())
+
+    monkeypatch.setattr(ImportRun, "load_reports", watched)
+    assert import_file(ds.INDICATORS, indicator_csv(50), filename="i.csv").ok
+    assert kept and all(
+        {"rule_snapshot", "profile", "problems"} <= report.get_deferred_fields() for report in kept
+    )
