@@ -91,3 +91,35 @@ def test_the_collector_runs_less_often_while_importing_and_as_before_after(bench
     assert not import_file(ds.INDICATORS, bad, filename="i.csv").ok
     assert seen == [(importer.COLLECT_EVERY, *before[1:])] * 2
     assert gc.get_threshold() == before
+
+
+def indicator_reads(queries) -> list[str]:
+    """The statements that looked up stored indicators by name (IndicatorsPlan.stored)."""
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT")
+            and 'FROM "indicators_indicator"' in q["sql"] and '"name" IN' in q["sql"]]
+
+
+def test_a_report_empty_before_the_import_is_not_searched_for_stored_rows(bench_report, monkeypatch):  # noqa: F811
+    """Chunk after chunk into a report that had no indicators, no statement looks for its
+    stored rows: they are the file's own. A report that had some is searched every chunk."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    with CaptureQueriesContext(connection) as queries:
+        assert import_file(ds.INDICATORS, indicator_csv(65), filename="i.csv").ok
+    assert indicator_reads(queries.captured_queries) == []
+    with CaptureQueriesContext(connection) as queries:
+        result = import_file(ds.INDICATORS, indicator_csv(65), filename="i.csv")
+    assert result.ok and result.count("skip") == 65
+    assert len(indicator_reads(queries.captured_queries)) == 4  # one a chunk
+
+
+def test_a_row_repeated_in_a_later_chunk_of_an_empty_report_is_refused(bench_report, monkeypatch):  # noqa: F811
+    """Not looked up, the repeat is still found: the import names it and writes nothing."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    rows = indicator_csv(30).decode().splitlines(keepends=True)
+    data = "".join([*rows, rows[3]]).encode()  # row 4 (file line 5) again as the last row
+    result = import_file(ds.INDICATORS, data, filename="i.csv")
+    assert [(e.row, e.message) for e in result.errors] == [(32, "与第 4 行重复。")]
+    assert not Indicator.objects.exists()
