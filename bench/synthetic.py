@@ -242,10 +242,11 @@ class _Table:
     def _reserve_ids(self, count: int) -> list[int]:
         pk = self.model._meta.pk.column
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [self.model._meta.db_table, pk, count],
-            )
+            # The sequence named first: inside the statement it was looked up once a row.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.model._meta.db_table, pk])
+            (sequence,) = cursor.fetchone()
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                           [sequence, count])
             return [row[0] for row in cursor.fetchall()]
 
     def write(self, rows: list[tuple], *, return_ids: bool = False) -> list[int]:

@@ -90,3 +90,20 @@ def test_a_bad_last_row_writes_nothing_of_the_earlier_chunks(bench_report, monke
     result = import_file(ds.INDICATORS, data, filename="i.csv")
     assert [(e.row, e.column) for e in result.errors] == [(67, "nature")]
     assert not Indicator.objects.exists() and not Indicator.history.exists()
+
+
+@pytest.mark.postgresql_only
+def test_new_rows_take_the_sequences_next_ids_named_once_an_import(bench_report, monkeypatch):  # noqa: F811
+    """The sequence is looked up once, not inside each chunk's id statement (where the server
+    ran the lookup once a row); the rows get the ids the sequence hands out, in file order."""
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('indicators_indicator', 'id'))")
+        (before,) = cursor.fetchone()
+    with CaptureQueriesContext(connection) as ctx:
+        assert import_file(ds.INDICATORS, indicator_csv(65), filename="i.csv").ok
+    lookups = [q["sql"] for q in ctx.captured_queries if "pg_get_serial_sequence" in q["sql"]]
+    assert len(lookups) == 1 and "nextval" not in lookups[0]
+    ids = list(Indicator.objects.order_by("pk").values_list("pk", "name"))
+    assert [pk for pk, _name in ids] == list(range(before + 1, before + 66))
+    assert [name for _pk, name in ids] == [f"指标{n}" for n in range(65)]
