@@ -19,10 +19,13 @@ ask for it (DatasetPlan.copies), keep writer.py's bulk_create and bulk_update.
 
 from __future__ import annotations
 
+import io
 from operator import attrgetter
 
 from django.db import models
 from django.utils import timezone
+from psycopg import Copy
+from psycopg.copy import FileWriter
 
 from evaluations.imports.background import BackgroundWrites
 from indicators.models import Indicator
@@ -124,6 +127,7 @@ class CopyWriter:
             for field in self.stamped:
                 field.pre_save(obj, add=True)
             rows.append(self.values(obj))
+        rows = self.formatted(rows)
         ids = [obj.pk for obj in creates]
 
         def job(cursor) -> None:
@@ -135,7 +139,7 @@ class CopyWriter:
         """Changed rows, their values read now; the job copies them into the staging table, runs
         one UPDATE of the changed columns, writes their history records from the rows as now
         stored and empties the staging table."""
-        rows = [self.values(obj) for obj, _n in updates]
+        rows = self.formatted([self.values(obj) for obj, _n in updates])
         opts = self.model._meta
         names = {name for _obj, changed in updates for name in changed}
         columns = sorted({opts.get_field(name).column for name in names})
@@ -167,11 +171,25 @@ class CopyWriter:
             [*stamp, *params],
         )
 
-    def copy(self, cursor, table: str, columns: list[str], rows) -> None:
+    def formatted(self, rows: list) -> bytes:
+        """The rows as COPY's text format, by psycopg's own dumpers (a ``Copy`` written to
+        memory, as its documentation shows for a file), here in the importing thread.
+
+        Written row by row in the background instead, the thread needed the interpreter's
+        lock for every row while the next chunk was planned: each chunk's COPY waited for it
+        ~10 times, 5 ms each, and took 80 ms where the server needed a fifth of that."""
+        buffer = io.BytesIO()
+        with self.connection.connection.cursor() as cursor, \
+                Copy(cursor, binary=False, writer=FileWriter(buffer)) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return buffer.getvalue()
+
+    def copy(self, cursor, table: str, columns: list[str], payload: bytes) -> None:
+        """COPY ``payload`` (:meth:`formatted`) into ``table``: one write, the lock let go."""
         quoted = ", ".join(self.qn(c) for c in columns)
         with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as pipe:
-            for row in rows:
-                pipe.write_row(row)
+            pipe.write(payload)
 
     def create_stage(self, cursor) -> None:
         """The staging table of changed rows: the model's columns (no constraint but NOT NULL),
