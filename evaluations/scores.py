@@ -39,6 +39,7 @@ from django.db.models.signals import post_delete, post_save
 
 from evaluations.exports import stored
 from evaluations.models import BudgetExecution, Project, Report
+from evaluations.models.report import rules_of
 from indicators import tables
 from indicators.models import Indicator, RuleSet
 from indicators.signals import indicators_written
@@ -108,7 +109,7 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) 
         .select_related("rule_set", "fiscal_year", "department")
         .only(
             "id", "execution_weight_override", *TABLE_FIELDS, "fiscal_year__year", "department__code",
-            *RULE_SET_COLUMNS,
+            "rule_snapshot", *RULE_SET_COLUMNS,
         )
     )
     budgets = defaultdict(list)
@@ -128,11 +129,11 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) 
     project_of = {p.pk: p for rows in projects.values() for p in rows}
     done: set[tuple[int, int | None]] = set()
 
-    rules_of = _rules_of(reports)
+    rules = rules_of(reports)  # Report.rules: a published report's as they were then
 
     def score(report_id: int, project_id: int | None, rows: list) -> None:
         report = by_pk[report_id]
-        how = {"rules": rules_of[report.rule_set_id], "missed": False, "as_stored": report_id in scored}
+        how = {"rules": rules[report_id], "missed": False, "as_stored": report_id in scored}
         if project_id is None:
             table = tables.score_department_table(report, budgets[report_id], rows, **how)
             _compare(report, table, where[report_id], changes, dirty)
@@ -158,15 +159,6 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) 
         for model, objs in dirty.items():
             _write(model, objs, ["final_score"] if model is Indicator else list(TABLE_FIELDS))
     return changes
-
-
-def _rules_of(reports: list[Report]) -> dict:
-    """The Rules of each rule set the reports use, built once (not once a table)."""
-    found: dict = {}
-    for report in reports:
-        if report.rule_set_id not in found:
-            found[report.rule_set_id] = report.rule_set.rules
-    return found
 
 
 class _Discard(list):

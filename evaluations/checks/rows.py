@@ -17,7 +17,7 @@ from evaluations.models import (
 )
 from evaluations.models import Finding as RectificationFinding
 from indicators import scoring, tables
-from indicators.models import Indicator, RuleSet
+from indicators.models import Indicator
 
 
 @dataclass
@@ -114,8 +114,8 @@ def load_project(project: Project) -> ReportData:
 
 
 def _rules_of(project: Project) -> scoring.Rules:
-    """The rules of the project's report: one query, none when the report's rule set is loaded."""
+    """Report.rules of the project's report: one query, none when the report is loaded."""
     if Project.report.is_cached(project):
         return project.report.rules
-    return RuleSet.objects.get(reports__pk=project.report_id).rules
+    return Report.objects.select_related("rule_set").get(pk=project.report_id).rules
 

@@ -22,6 +22,7 @@ from evaluations.imports.plans import (
 )
 from evaluations.imports.results import SKIP
 from evaluations.models import Report
+from evaluations.models.report import rules_of
 from indicators.models import Indicator, RuleSet
 from indicators.vocabulary import LEVEL2_BY_LEVEL1, Level1, default_nature
 
@@ -35,7 +36,8 @@ class IndicatorsPlan(PositionedPlan):
 
     def __init__(self, run: ImportRun) -> None:
         super().__init__(run)
-        self.rule_sets: dict[int, object] | None = None
+        self.rule_sets: dict[int, RuleSet] | None = None
+        self.report_rules: dict[int, object] = {}  # report id → its Rules (shared objects)
         self.defaults: dict | None = None
         self.plain_init = False
         # Reports that had no indicators when this import first read them: whatever they hold
@@ -62,13 +64,18 @@ class IndicatorsPlan(PositionedPlan):
         return indicator
 
     def rules_for(self, report: Report):
-        """The scoring rules of a stored report's rule set (read once an import); None for a
-        report without one yet (a new report: the closing recompute scores it)."""
-        if report.pk is None or report.rule_set_id is None:
-            return None
+        """Report.rules of a stored report (read once a report, see plan()); None for a report
+        not stored yet (a new report: the closing recompute scores it)."""
+        return None if report.pk is None else self.report_rules.get(report.pk)
+
+    def read_rules(self, reports: list[Report]) -> None:
+        """The rules of the chunk's stored reports not read before (evaluations.models.report
+        .rules_of: a published report's as they were when it was published)."""
         if self.rule_sets is None:
-            self.rule_sets = {rule_set.pk: rule_set.rules for rule_set in RuleSet.objects.all()}
-        return self.rule_sets.get(report.rule_set_id)
+            self.rule_sets = RuleSet.objects.in_bulk()
+        fresh = [r for r in reports if r.pk not in self.report_rules]
+        if fresh:
+            self.report_rules.update(rules_of(fresh, self.rule_sets))
 
     def stored(self, reports: list[Report], records: Records, projects: dict):
         """Stored indicators of the chunk's names, and the keys more than one of them has.
@@ -107,6 +114,7 @@ class IndicatorsPlan(PositionedPlan):
             self.empty_before |= empty
             projects = load_projects(reports, records)
             existing, ambiguous = self.stored(reports, records, projects)
+            self.read_rules(reports)
         # Reports that had no indicators hold only rows of this import, each scored below under
         # its report's rules: the closing recompute totals them as scored (scores.py).
         scores.written_scored(

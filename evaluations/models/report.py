@@ -215,10 +215,14 @@ class Report(models.Model):
     def rules(self) -> scoring.Rules:
         """The rules it is scored under: once published, its rule set's as they were then;
         before, its rule set's, or (not yet saved with one) its year's."""
-        if self.rule_snapshot is not None:
-            return _snapshot_rules(tuple(sorted(self.rule_snapshot.items())))
-        if self.rule_set_id is not None:
-            return self.rule_set.rules
+        return self._rules(self.rule_snapshot, self.rule_set if self.rule_set_id else None)
+
+    def _rules(self, snapshot: dict | None, rule_set) -> scoring.Rules:
+        """:attr:`rules` from the report's snapshot and rule set as given (see rules_of)."""
+        if snapshot is not None:
+            return _snapshot_rules(tuple(sorted(snapshot.items())))
+        if rule_set is not None:
+            return rule_set.rules
         if self.fiscal_year_id is not None:
             return self.fiscal_year.rule_set.rules
         return scoring.NATIONAL_2020
@@ -259,6 +263,33 @@ class Report(models.Model):
 
 
 WORKFLOW_FIELDS_SET = frozenset(Report.WORKFLOW_FIELDS)
+
+
+def rules_of(reports, rule_sets: dict | None = None) -> dict[int, scoring.Rules]:
+    """Report.rules of stored reports, by id, for the paths that score many at once (the
+    importer's plans, scores.recompute): a rule set's rules built once, not once a report,
+    and the snapshots of reports loaded without them (``defer``) read in one query.
+    ``rule_sets``: the rule sets by id, when the caller has them (else each report's own)."""
+    reports = [r for r in reports if r.pk is not None]
+    unread = {r.pk for r in reports if "rule_snapshot" in r.get_deferred_fields()}
+    snapshots = dict(
+        Report.objects.filter(pk__in=unread, rule_snapshot__isnull=False)
+        .values_list("pk", "rule_snapshot")
+    ) if unread else {}
+    shared: dict[int, scoring.Rules] = {}  # a rule set's rules, for the reports without a snapshot
+    found: dict[int, scoring.Rules] = {}
+    for report in reports:
+        snapshot = snapshots.get(report.pk) if report.pk in unread else report.rule_snapshot
+        if snapshot is None and report.rule_set_id in shared:
+            found[report.pk] = shared[report.rule_set_id]
+            continue
+        rule_set = None
+        if report.rule_set_id is not None:
+            rule_set = rule_sets[report.rule_set_id] if rule_sets is not None else report.rule_set
+        found[report.pk] = report._rules(snapshot, rule_set)
+        if snapshot is None and rule_set is not None:
+            shared[report.rule_set_id] = found[report.pk]
+    return found
 
 
 @functools.lru_cache(maxsize=64)

@@ -399,3 +399,46 @@ def test_prop_a_progress_light_is_yellow_beyond_the_rules_gap(gap, progress_rate
     rules = dataclasses.replace(scoring.NATIONAL_2020, progress_gap=gap)
     light = lights.progress_light("x", progress_rate, "on_track", spent_rate, lights.Thresholds.of(rules))
     assert light.colour == (lights.YELLOW if abs(progress_rate - spent_rate) > gap else lights.GREEN)
+
+
+def test_an_import_into_a_published_report_scores_under_the_rules_it_was_published_with():
+    """The importer's scores and the closing recompute read Report.rules (the snapshot of a
+    published report), not its rule set as edited since: a command-line import into a
+    published report that no reviewer saw (restored from an export) keeps both in step."""
+    from evaluations.imports import import_file
+
+    deducting = _variant(over_target="deduct", over_target_beyond=D("50"))
+    report = published_report(rule_set=deducting)
+    project = ProjectFactory(report=report, code="p-1", name="道路维护",
+                             adjusted_budget=D("100"), expenditure=D("100"))
+    deducting.over_target = RuleSet.OverTarget.FULL  # edited after publication
+    deducting.save()
+    data = (
+        "year,department_code,project_code,level1,level2,name,nature,unit,target_value,"
+        "actual_value,weight,deviation\n"
+        f"{report.fiscal_year.year},{report.department.code},p-1,output,quantity,新建里程,gte,公里,"
+        "100,200,10,目标定得偏低。\n"
+    ).encode()
+    result = import_file(ds.INDICATORS, data, filename="i.csv")
+    assert result.ok, result.errors
+    indicator = project.indicators.get()
+    # 200 against 100, beyond 150 %: 10 × 150/200 = 7.5 under the snapshot; 10 as edited
+    assert indicator.final_score == D("7.50")
+    assert Report.objects.get(pk=report.pk).rule_snapshot["over_target"] == "deduct"
+    project.refresh_from_db()
+    assert project.total_score is not None
+    from evaluations import scores
+
+    assert scores.stale(Report.objects.get(pk=report.pk)) == []
+
+
+def test_a_projects_checks_read_its_published_reports_rules_as_they_were():
+    from evaluations.checks.rows import load_project
+
+    deducting = _variant(over_target="deduct", over_target_beyond=D("50"))
+    report = published_report(rule_set=deducting)
+    ProjectFactory(report=report, code="p-1")
+    deducting.over_target = RuleSet.OverTarget.FULL
+    deducting.save()
+    project = Project.objects.get(report=report)  # its report not loaded
+    assert load_project(project).rules.over_target == "deduct"
