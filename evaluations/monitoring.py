@@ -22,8 +22,8 @@ from evaluations.models import (
     MonitoringProgress,
     MonitoringRound,
     MonitoringSpending,
+    Report,
 )
-from indicators.models import RuleSet
 
 Status = MonitoringRound.Status
 
@@ -99,7 +99,11 @@ def evaluate_round(round_: MonitoringRound) -> RoundLights:
     spending = list(MonitoringSpending.objects.filter(round=round_)
                     .select_related("project", "funding_source"))
     progress = list(MonitoringProgress.objects.filter(round=round_).select_related("indicator"))
-    thresholds = lights.Thresholds.of(RuleSet.objects.get(reports__pk=round_.report_id).rules)
+    # Report.rules: a published report's lights keep the thresholds it was published with.
+    report = Report.objects.select_related("rule_set").only(
+        "rule_snapshot", "rule_set", "fiscal_year_id"
+    ).get(pk=round_.report_id)
+    thresholds = lights.Thresholds.of(report.rules)
     return evaluate(round_, spending, progress, budgets_of([round_.report_id])[round_.report_id],
                     thresholds)
 

@@ -442,3 +442,23 @@ def test_a_projects_checks_read_its_published_reports_rules_as_they_were():
     deducting.save()
     project = Project.objects.get(report=report)  # its report not loaded
     assert load_project(project).rules.over_target == "deduct"
+
+
+def test_a_published_reports_round_keeps_the_thresholds_it_was_published_with(world):  # noqa: F811
+    """Lights of a stored round read Report.rules: the rule set edited after publication
+    leaves a published report's lights as they were; a draft's follow the edit."""
+    report = world.report_a
+    round_ = new_round(report, 7)
+    spend(round_, "20")  # 20 of 70 = 28.57 %: above a 20 % June floor, below 30.5 %
+    lenient = _variant(spending_by_april=D("10"), spending_by_june=D("20"))
+    Report.objects.filter(pk=report.pk).update(rule_set=lenient)
+    published = Report.objects.get(pk=report.pk)
+    published.status = Report.Status.PUBLISHED
+    published.save(update_fields=["status"])  # its rules frozen with it
+    lenient.spending_by_june = D("30.5")
+    lenient.save()
+    round_.refresh_from_db()
+    assert monitoring.refresh_light(round_).colour == "green"
+    Report.objects.filter(pk=report.pk).update(rule_snapshot=None)  # as a draft's: as edited
+    round_.refresh_from_db()
+    assert monitoring.refresh_light(round_).colour == "red"
