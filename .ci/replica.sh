@@ -56,7 +56,7 @@ done
 printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' > "$dir/data/pg_hba.conf"
 : > "$dir/data/pg_ident.conf"
 chown postgres "$dir/data/postgresql.conf" "$dir/data/pg_hba.conf" "$dir/data/pg_ident.conf"
-runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start
+runuser -u postgres -- "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 300 start  # a loaded machine with a large primary: minutes, not seconds
 psql -h 127.0.0.1 -p "$REPLICA_PORT" -U postgres -qAtc "SELECT pg_is_in_recovery()" | grep -qx t
 
 psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -q -c "CREATE DATABASE $db"
