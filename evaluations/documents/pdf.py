@@ -55,6 +55,17 @@ def build_pdf(article: Article) -> bytes:
         return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
 
 
+def warm_up() -> None:
+    """Load the stylesheet and the faces and typeset a line in each (what a first PDF does),
+    so that processes forked after this share them (export_worker.py): each worker had
+    written its own copies of the cut faces and loaded them into Pango and HarfBuzz."""
+    stylesheet, fonts, fetcher = _prepared()
+    markup = ('<!doctype html><html lang="zh-Hans"><body><h1>绩效</h1><h2>绩效</h2>'
+              '<table><caption>绩效</caption><tr><th>绩效</th></tr></table></body></html>')
+    with _rendering:
+        _parsed_html_class()(markup, fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+
+
 @functools.cache
 def _prepared():
     """The stylesheet and its fonts, loaded once per process (loading them took ~2 s a PDF),
@@ -63,7 +74,9 @@ def _prepared():
     from weasyprint.text.fonts import FontConfiguration
 
     from evaluations.documents import fonts as cut_fonts
+    from evaluations.documents import pdf_shortcuts
 
+    pdf_shortcuts.install()
     css = cut_fonts.with_subsets(STYLESHEET.read_text(encoding="utf-8"))
     fonts, fetcher = FontConfiguration(), _fonts_only(cut_fonts.directory().as_uri() + "/")
     stylesheet = CSS(string=css, font_config=fonts, url_fetcher=fetcher)
