@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from lxml import html
 
+from evaluations.documents import pdf_shortcuts
 from evaluations.documents.content import Article
 
 
@@ -52,7 +53,10 @@ def build_pdf(article: Article) -> bytes:
     stylesheet, fonts, fetcher = _prepared()
     document = _parsed_html_class()(print_html(article), fetcher)
     with _rendering:
-        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        try:
+            return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        finally:
+            pdf_shortcuts.release()
 
 
 def warm_up() -> None:
@@ -74,8 +78,6 @@ def _prepared():
     from weasyprint.text.fonts import FontConfiguration
 
     from evaluations.documents import fonts as cut_fonts
-    from evaluations.documents import pdf_shortcuts
-
     pdf_shortcuts.install()
     css = cut_fonts.with_subsets(STYLESHEET.read_text(encoding="utf-8"))
     fonts, fetcher = FontConfiguration(), _fonts_only(cut_fonts.directory().as_uri() + "/")
