@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from evaluations.documents import generate, storage
 from evaluations.models import Report, ReportDocument
+from tests.factories import ReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,21 +44,21 @@ def test_jobs_build_in_forked_worker_processes(sample_report, tmp_path):
     assert stored["pdf"] == hashlib.sha256((folder / "report.pdf").read_bytes()).hexdigest()
 
 
-# Transactional (forked() closes the connections, which a test's transaction would not
-# survive on PostgreSQL); serialized_rollback: the migrations' funding sources generate_data needs.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: forked() closes the connections, which a test's transaction would not
+# survive on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_exporting_process_builds_beside_its_workers(tmp_path, monkeypatch):
     """``--jobs 2``: one forked worker and the exporting process itself, from one queue (a
     parent that only waited held memory for nothing); the fonts are loaded before the fork."""
     from evaluations.documents import export, export_worker, pdf
     from evaluations.documents.export import export_year
 
-    call_command("generate_data", "--departments", "6", "--years", "1", "--projects", "1",
-                 "--indicators", "2", stdout=StringIO())
+    for _ in range(6):
+        ReportFactory(status=Report.Status.PUBLISHED)
 
     monkeypatch.setattr(export, "write_report", _record_builder)
     monkeypatch.setattr(export_worker, "write", _record_builder)
-    year = Report.objects.published().values_list("fiscal_year__year", flat=True).first()
+    year = Report.objects.values_list("fiscal_year__year", flat=True).first()
     seen = []
     assert export_year(year, tmp_path, jobs=2, progress=lambda done, total, code: seen.append(done)) == 6
     assert seen == [1, 2, 3, 4, 5, 6]
