@@ -67,7 +67,10 @@ def warm_up() -> None:
     markup = ('<!doctype html><html lang="zh-Hans"><body><h1>绩效</h1><h2>绩效</h2>'
               '<table><caption>绩效</caption><tr><th>绩效</th></tr></table></body></html>')
     with _rendering:
-        _parsed_html_class()(markup, fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        try:
+            _parsed_html_class()(markup, fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        finally:
+            pdf_shortcuts.release()
 
 
 @functools.cache
@@ -78,6 +81,7 @@ def _prepared():
     from weasyprint.text.fonts import FontConfiguration
 
     from evaluations.documents import fonts as cut_fonts
+
     pdf_shortcuts.install()
     css = cut_fonts.with_subsets(STYLESHEET.read_text(encoding="utf-8"))
     fonts, fetcher = FontConfiguration(), _fonts_only(cut_fonts.directory().as_uri() + "/")
