@@ -22,6 +22,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from lxml import html
 
+from evaluations.documents import pdf_shortcuts
 from evaluations.documents.content import Article
 
 
@@ -52,7 +53,24 @@ def build_pdf(article: Article) -> bytes:
     stylesheet, fonts, fetcher = _prepared()
     document = _parsed_html_class()(print_html(article), fetcher)
     with _rendering:
-        return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        try:
+            return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        finally:
+            pdf_shortcuts.release()
+
+
+def warm_up() -> None:
+    """Load the stylesheet and the faces and typeset a line in each (what a first PDF does),
+    so that processes forked after this share them (export_worker.py): each worker had
+    written its own copies of the cut faces and loaded them into Pango and HarfBuzz."""
+    stylesheet, fonts, fetcher = _prepared()
+    markup = ('<!doctype html><html lang="zh-Hans"><body><h1>绩效</h1><h2>绩效</h2>'
+              '<table><caption>绩效</caption><tr><th>绩效</th></tr></table></body></html>')
+    with _rendering:
+        try:
+            _parsed_html_class()(markup, fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+        finally:
+            pdf_shortcuts.release()
 
 
 @functools.cache
@@ -64,6 +82,7 @@ def _prepared():
 
     from evaluations.documents import fonts as cut_fonts
 
+    pdf_shortcuts.install()
     css = cut_fonts.with_subsets(STYLESHEET.read_text(encoding="utf-8"))
     fonts, fetcher = FontConfiguration(), _fonts_only(cut_fonts.directory().as_uri() + "/")
     stylesheet = CSS(string=css, font_config=fonts, url_fetcher=fetcher)
