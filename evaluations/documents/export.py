@@ -45,13 +45,16 @@ def export_year(
     running: dict = {}
     done = 0
 
-    def finished(future) -> None:
+    def counted(code: str) -> None:
         nonlocal done
-        code = running.pop(future)
-        future.result()  # a failure stops the export with its error
         done += 1
         if progress:
             progress(done, len(ids), code)
+
+    def finished(future) -> None:
+        code = running.pop(future)
+        future.result()  # a failure stops the export with its error
+        counted(code)
 
     with export_worker.forked() as context:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=context) as pool:
@@ -64,9 +67,7 @@ def export_year(
                     if pending:
                         pk, code = pending.popleft()
                         write_report(pk, output / code)
-                        done += 1
-                        if progress:
-                            progress(done, len(ids), code)
+                        counted(code)
                         for future in [f for f in running if f.done()]:
                             finished(future)
                     else:

@@ -50,8 +50,13 @@ _rendering = threading.Lock()
 
 
 def build_pdf(article: Article) -> bytes:
+    return _written(print_html(article))
+
+
+def _written(markup: str) -> bytes:
+    """The PDF of ``markup`` under the print stylesheet, its document freed once written."""
     stylesheet, fonts, fetcher = _prepared()
-    document = _parsed_html_class()(print_html(article), fetcher)
+    document = _parsed_html_class()(markup, fetcher)
     with _rendering:
         try:
             return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
@@ -63,14 +68,8 @@ def warm_up() -> None:
     """Load the stylesheet and the faces and typeset a line in each (what a first PDF does),
     so that processes forked after this share them (export_worker.py): each worker had
     written its own copies of the cut faces and loaded them into Pango and HarfBuzz."""
-    stylesheet, fonts, fetcher = _prepared()
-    markup = ('<!doctype html><html lang="zh-Hans"><body><h1>绩效</h1><h2>绩效</h2>'
-              '<table><caption>绩效</caption><tr><th>绩效</th></tr></table></body></html>')
-    with _rendering:
-        try:
-            _parsed_html_class()(markup, fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
-        finally:
-            pdf_shortcuts.release()
+    _written('<!doctype html><html lang="zh-Hans"><body><h1>绩效</h1><h2>绩效</h2>'
+             '<table><caption>绩效</caption><tr><th>绩效</th></tr></table></body></html>')
 
 
 @functools.cache

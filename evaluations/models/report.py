@@ -285,7 +285,8 @@ def rules_of(reports, rule_sets: dict | None = None) -> dict[int, scoring.Rules]
             continue
         rule_set = None
         if report.rule_set_id is not None:
-            rule_set = rule_sets[report.rule_set_id] if rule_sets is not None else report.rule_set
+            # A rule set made after the caller read them: the report's own (one query).
+            rule_set = (rule_sets or {}).get(report.rule_set_id) or report.rule_set
         found[report.pk] = report._rules(snapshot, rule_set)
         if snapshot is None and rule_set is not None:
             shared[report.rule_set_id] = found[report.pk]
