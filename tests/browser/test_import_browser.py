@@ -56,6 +56,7 @@ def _upload(page, text: str) -> None:
 
 
 def _fits(page, width: int) -> None:
+    page.wait_for_load_state("domcontentloaded")
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"{page.url} is {scroll}px wide at {width}px"
 

@@ -33,6 +33,7 @@ def test_review_then_confirm(live_server, new_page, width, tmp_path):
     page.wait_for_url("**/admin/")
     page.goto(live_server.url + "/admin/evaluations/report/")
     page.click("text=导入往年报告")
+    page.wait_for_url("**/admin/evaluations/report/import-report/")  # the click only starts it
     _fits(page, width)
     title, rest = SAMPLE_TEXT.read_text(encoding="utf-8").split("\n", 1)
     text = f"{title}\n附：本报告经党组会审议。\n{rest}"
