@@ -53,6 +53,9 @@ INDICATOR_COLUMNS = (
     "id", "report_id", "project_id", "name", "position", "nature", "weight", "target_value",
     "actual_value", "tier", "score", "applicable", "final_score",
 )
+# What a table totalled from its stored scores reads of an indicator (tables.score_indicators
+# with ``as_stored``, tables.SCORING_INDICATOR, the order of its rows): the rest is not read.
+STORED_SCORE_COLUMNS = ("id", "report_id", "project_id", "position", "weight", "applicable", "final_score")
 PROJECT_COLUMNS = (
     "id", "report_id", "code", "position", "initial_budget", "adjusted_budget", "expenditure",
     "execution_weight_override", *TABLE_FIELDS,
@@ -143,11 +146,7 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) 
             _compare(project, table, f"{where[report_id]} · {project.code}", changes, dirty)
         done.add((report_id, project_id))
 
-    # One table at a time, as light rows: a report of 200,000 indicators is never in memory.
-    rows = Indicator.objects.filter(report_id__in=ids).order_by(
-        "report_id", "project_id", "position", "id"
-    ).values_list(*INDICATOR_COLUMNS).iterator(chunk_size=2000)
-    for (report_id, project_id), group in groupby(map(_Row.of, rows), key=_Row.table):
+    for (report_id, project_id), group in groupby(_rows(ids, scored), key=_Row.table):
         score(report_id, project_id, list(group))
         if not dry_run and len(dirty[Indicator]) >= FLUSH_ROWS:
             _write(Indicator, dirty.pop(Indicator), ["final_score"])
@@ -159,6 +158,21 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) 
         for model, objs in dirty.items():
             _write(model, objs, ["final_score"] if model is Indicator else list(TABLE_FIELDS))
     return changes
+
+
+def _rows(ids: list[int], scored: frozenset) -> Iterator[_Row]:
+    """The reports' indicators in table order, one table after another, as light rows: a
+    report of 200,000 indicators is never in memory. Reports whose rows were all scored as
+    written (``scored``) come first, read for their totals only (STORED_SCORE_COLUMNS: half
+    the columns, a million rows read in about half the time); each group of reports is one
+    query, in report order."""
+    light = [pk for pk in ids if pk in scored]
+    full = [pk for pk in ids if pk not in scored]
+    for chosen, columns, make in ((light, STORED_SCORE_COLUMNS, _Row.stored), (full, INDICATOR_COLUMNS, _Row.of)):
+        if chosen:
+            yield from map(make, Indicator.objects.filter(report_id__in=chosen).order_by(
+                "report_id", "project_id", "position", "id"
+            ).values_list(*columns).iterator(chunk_size=2000))
 
 
 class _Discard(list):
@@ -185,6 +199,13 @@ class _Row:
     @classmethod
     def of(cls, values: tuple) -> _Row:
         return cls(*values)
+
+    @classmethod
+    def stored(cls, values: tuple) -> _Row:
+        """A row of STORED_SCORE_COLUMNS; the columns not read are None."""
+        id, report_id, project_id, position, weight, applicable, final_score = values  # noqa: A001
+        return cls(id, report_id, project_id, None, position, None, weight, None, None, None,
+                   None, applicable, final_score)
 
     @property
     def pk(self) -> int:

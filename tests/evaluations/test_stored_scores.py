@@ -16,7 +16,7 @@ from django.urls import reverse
 from evaluations import checks, scores, workflow
 from evaluations import datasets as ds
 from evaluations.exports.streams import stream_csv_bytes
-from evaluations.models import Report
+from evaluations.models import Project, Report
 from indicators.models import Indicator, RuleSet
 from tests.evaluations.public_helpers import page_text, published_report
 from tests.factories import (
@@ -348,3 +348,28 @@ def test_only_reviewers_choose_a_reports_rule_set(client, data_entry_user, revie
     client.force_login(data_entry_user)
     page = client.get(reverse("admin:evaluations_report_change", args=[report.pk])).content
     assert b'name="rule_set"' not in page and "湖南省（示例）".encode() in page
+
+
+def test_tables_scored_as_written_are_totalled_from_fewer_columns(django_assert_max_num_queries):
+    """``recompute(scored=…)`` totals those reports' tables from their stored scores, reading
+    neither targets nor results; beside them in the same round a report scored in full still
+    has every column read and every indicator rescored."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    written, other = ReportFactory(), ReportFactory()
+    tables_of = {report.pk: _table(report) for report in (written, other)}
+    expected = {pk: _stored(project) for pk, project in tables_of.items()}
+    Report.objects.update(total_score=None, grade="")
+    Project.objects.update(total_score=None, grade="")
+    Indicator.objects.filter(report=other).update(final_score=None)
+    with CaptureQueriesContext(connection) as queries:
+        changes = scores.recompute([written.pk, other.pk], scored=[written.pk])
+    reads = [q["sql"] for q in queries if 'FROM "indicators_indicator"' in q["sql"]]
+    assert len(reads) == 2
+    light, full = reads
+    assert '"target_value"' not in light and '"actual_value"' not in light and str(written.pk) in light
+    assert '"target_value"' in full and '"actual_value"' in full
+    assert {pk: _stored(project) for pk, project in tables_of.items()} == expected
+    assert not [c for c in changes if c.report_id == written.pk and c.field == "final_score"]
+    assert len([c for c in changes if c.report_id == other.pk and c.field == "final_score"]) == 2
