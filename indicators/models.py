@@ -255,6 +255,12 @@ class Indicator(models.Model):
     def actual_display(self) -> str:
         return self.actual_text or _format_value(self.actual_value, self.unit)
 
+    @property
+    def reported(self) -> bool:
+        """Whether the report states a result: a value, a text or a qualitative tier. One
+        without is neither met nor missed (the public pages say 未填报, never 完成)."""
+        return self.actual_value is not None or bool(self.actual_text) or bool(self.tier)
+
 
 def _format_value(value: Decimal | None, unit: str) -> str:
     if value is None:

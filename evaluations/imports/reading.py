@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from evaluations.imports.encodings import decode_check
 from evaluations.imports.results import ReadError, RowError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ReadError", "ReadLimits", "Table", "read_table", "rows_to_table"]
 
@@ -72,6 +75,35 @@ Source = bytes | BinaryIO  # the file's bytes, or the file opened for reading (s
 
 def as_stream(source: Source) -> BinaryIO:
     return io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source
+
+
+def unreadable(cause) -> ReadError:
+    """The one refusal of a workbook that cannot be read: openpyxl's and zipfile's own words
+    ("File is not a zip file") are English and name no cause a user can act on; they go to
+    the log."""
+    logger.info("import: workbook not read: %s", cause)
+    return ReadError(_("无法读取 Excel 文件：不是有效的 .xlsx 工作簿（可能是改了扩展名的 CSV 文件，或文件已损坏）。"))
+
+
+MACRO_NAMES = (".xlsm", ".xltm", ".xlsb")
+MACRO_TYPE = b"macroEnabled"
+
+
+def refuse_macro_name(filename: str) -> None:
+    """A macro-enabled workbook is refused by its name before it is opened (docs/design.md,
+    "Official documents": bad input), in every import that reads a workbook."""
+    if filename.lower().endswith(MACRO_NAMES):
+        raise ReadError(_("不接受含宏的工作簿（%(name)s），请另存为 .xlsx。") % {"name": filename})
+
+
+def refuse_macros(stream: BinaryIO) -> None:
+    """…and by its content, whatever its name (a checked zip: ``_check_zip`` first)."""
+    stream.seek(0)
+    with zipfile.ZipFile(stream) as archive:
+        names = archive.namelist()
+        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    if MACRO_TYPE in types or any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise ReadError(_("不接受含宏的工作簿，请另存为 .xlsx。"))
 
 
 def is_xlsx(data: Source, filename: str = "") -> bool:
@@ -169,12 +201,15 @@ def _csv_records(text: io.TextIOBase, limits: ReadLimits) -> Iterator[list[str]]
             ends_line = line.endswith(("\n", "\r"))
             yield line
 
-    count, width, previous = 0, 0, None
+    count, width, previous, header = 0, 0, None, []
     try:
         for record in csv.reader(lines(), strict=True):
             if previous is not None:
+                _check_width(count, previous, header)
                 yield previous
             count += 1
+            if count == 1:
+                header = _trimmed(record)
             width = width or len(record)
             previous = record
     except csv.Error as exc:
@@ -194,7 +229,22 @@ def _csv_records(text: io.TextIOBase, limits: ReadLimits) -> Iterator[list[str]]
             % {"row": count, "cells": len(previous), "columns": width}
         )
     if previous is not None:
+        _check_width(count, previous, header)
         yield previous
+
+
+def _check_width(number: int, record: list[str], header: list[str]) -> None:
+    """A data row with fewer cells than the header has columns is refused, naming the first
+    column it lacks: spreadsheets write every column, so a short row was cut (a line break
+    typed into an unquoted cell, a row trimmed by hand), and reading its missing amounts as
+    blank would set them to 0 without a word."""
+    if number == 1 or not 0 < len(record) < len(header) or not any(c.strip() for c in record):
+        return
+    missing = header[len(record)].strip() or str(len(record) + 1)
+    raise ReadError(errors=[RowError(number, missing, _(
+        "此行只有 %(cells)s 个单元格，表头有 %(columns)s 列：从“%(column)s”列起缺少单元格"
+        "（此行是否被换行截断，或少了逗号？）。")
+        % {"cells": len(record), "columns": len(header), "column": missing[:40]})])
 
 
 def _line_count(source: BinaryIO) -> int:
@@ -269,7 +319,7 @@ def _check_zip(data: BinaryIO, limits: ReadLimits) -> None:
         with zipfile.ZipFile(data) as archive:
             size = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
+        raise unreadable(exc) from exc
     if size > limits.xlsx_bytes:
         raise ReadError(
             _("Excel 文件解压后有 %(size)s MB，超过上限 %(limit)s MB。")
@@ -308,7 +358,7 @@ def _check_rows(data: BinaryIO, limits: ReadLimits) -> None:
                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
         over = any(_rows_over(reader.archive, path, limits.rows + 1) for path in paths)  # + header
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
+        raise unreadable(exc) from exc
     finally:
         if reader is not None:
             reader.archive.close()  # the zip's view of the caller's file, which stays open
@@ -343,23 +393,25 @@ def _formula_cells_without_value(archive, path: str) -> set[tuple[int, int]]:
     return missing
 
 
-def open_xlsx(data: BinaryIO, limits: ReadLimits) -> TableReader:
+def open_xlsx(data: BinaryIO, limits: ReadLimits, filename: str = "") -> TableReader:
     from openpyxl import load_workbook
 
+    refuse_macro_name(filename)
     _check_zip(data, limits)
+    refuse_macros(data)
     _check_rows(data, limits)
     try:
         data.seek(0)
         book = load_workbook(data, read_only=True, data_only=True)
         sheet = book.worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
+        raise unreadable(exc) from exc
     if (sheet.max_row or 0) > limits.rows + 1:  # as declared (the rows were counted before)
         book.close()
         raise too_many_rows(limits)
     if (sheet.max_column or 0) > 16_384:
         book.close()
-        raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": "dimension"})
+        raise unreadable("a sheet over 16,384 columns")
     missing = _formula_cells_without_value(book._archive, sheet._worksheet_path)
 
     def records():
@@ -367,7 +419,7 @@ def open_xlsx(data: BinaryIO, limits: ReadLimits) -> TableReader:
             for row in sheet.iter_rows(values_only=True):
                 yield [cell_text(v) for v in row]
         except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-            raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
+            raise unreadable(exc) from exc
         finally:
             book.close()
 
@@ -409,8 +461,8 @@ def open_table(
     """Open CSV or XLSX bytes for reading. Raises ReadError (a ValueError) when it cannot."""
     limits = limits or ReadLimits.from_settings()
     stream = as_stream(data)
-    if is_xlsx(stream, filename):
-        return open_xlsx(stream, limits)
+    if is_xlsx(stream, filename) or filename.lower().endswith(MACRO_NAMES):
+        return open_xlsx(stream, limits, filename)
     return open_csv(stream, encoding, limits)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,7 +28,15 @@ from common.numbers import NumberError, parse_decimal
 from common.text import clean_text
 from evaluations import workflow
 from evaluations.documents import workbook as layout
-from evaluations.imports.reading import ReadError, ReadLimits, _check_zip, cell_text
+from evaluations.imports.reading import (
+    ReadError,
+    ReadLimits,
+    _check_zip,
+    cell_text,
+    refuse_macro_name,
+    refuse_macros,
+    unreadable,
+)
 from evaluations.models import FundingSource, Project, ProjectFund, Report
 from indicators.models import Indicator
 from indicators.vocabulary import Level1, Level2, Nature, Tier
@@ -37,7 +44,6 @@ from indicators.vocabulary import Level1, Level2, Nature, Tier
 SELF_EVALUATION = "self_evaluation"  # the dataset name import_data takes
 MAX_BYTES = 10 * 1024 * 1024
 YEAR = re.compile(r"（?(\d{4})年度）?")
-MACRO_TYPE = b"macroEnabled"
 
 
 class WorkbookError(ValueError):
@@ -64,25 +70,20 @@ class Result:
 
 def read_workbook(data: bytes, filename: str = ""):
     """The workbook opened within the import's limits, or ReadError saying why not."""
-    name = filename.lower()
-    if name.endswith((".xlsm", ".xltm", ".xlsb")):
-        raise ReadError(_("不接受含宏的工作簿（%(name)s），请另存为 .xlsx。") % {"name": filename})
+    refuse_macro_name(filename)
     if len(data) > MAX_BYTES:
         raise ReadError(_("文件超过 %(limit)s MB。") % {"limit": MAX_BYTES // 2**20})
     if not data.startswith(b"PK\x03\x04"):
         raise ReadError(_("不是 Excel 工作簿（.xlsx）：请上传下载的自评表。"))
     stream = io.BytesIO(data)
     _check_zip(stream, ReadLimits.from_settings())  # a zip bomb is refused unread
-    with zipfile.ZipFile(stream) as archive:
-        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in archive.namelist() else b""
-        if MACRO_TYPE in types or any(n.lower().endswith("vbaproject.bin") for n in archive.namelist()):
-            raise ReadError(_("不接受含宏的工作簿，请另存为 .xlsx。"))
+    refuse_macros(stream)
     stream.seek(0)
     try:
         # data_only=False: a formula reads as its text ("=SUM(…)"), never as a value.
         return load_workbook(stream, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ReadError(_("无法读取 Excel 文件：%(error)s") % {"error": exc}) from exc
+        raise unreadable(exc) from exc
 
 
 def import_workbook(

@@ -136,6 +136,7 @@ def data_index(request: HttpRequest) -> HttpResponse:
         request, "evaluations/data_index.html",
         {
             "years": _published_years(), "dictionary": data_dictionary(),
+            "open_data": ds.OPEN_DATA,  # the files offered; the dictionary describes every dataset
             # Each rule set's parameters: what the score columns were computed under.
             "rule_sets": list(RuleSet.objects.order_by("code")),
         },

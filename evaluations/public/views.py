@@ -23,6 +23,7 @@ from django.views.i18n import set_language as django_set_language
 
 from common.formatting import amount, score
 from evaluations import access, monitoring
+from evaluations import datasets as ds
 from evaluations.documents.storage import stored_documents
 from evaluations.models import (
     BudgetExecution,
@@ -47,7 +48,12 @@ from indicators.tables import SelfEvaluationTable, department_table, project_tab
 SEARCH_LIMIT = 50
 HOME_REPORTS = 30  # the latest year's most recently published reports on the home page
 SEARCH_LENGTH = 100  # the search box's maxlength
-DATASETS = ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
+# The open datasets a report's page offers filtered to its department, labelled as on /data/.
+DATASETS = tuple(
+    ds.DATASETS[name] for name in
+    ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
+    if ds.DATASETS[name].public
+)
 
 
 # The language switcher posts here. Django's own view, without the CSRF token, because a

@@ -281,7 +281,8 @@ def test_the_audit_csv_names_linked_objects_by_their_label(world):
     """Issue 14.9: "报告: 1" told an auditor nothing; the row names the report itself."""
     from evaluations.exports import audit
 
-    OutcomeNarrative.objects.create(report=world.report_a, position=9, headline="新的绩效情况")
+    # A position no factory sequence reaches (the fixture's narratives take theirs from a shared counter).
+    OutcomeNarrative.objects.create(report=world.report_a, position=10_000, headline="新的绩效情况")
     rows = [row for row in csv.reader(io.StringIO("".join(audit.csv_lines())))]
     [created] = [r for r in rows if "新的绩效情况" in r[-1]]
     assert f"报告: {world.report_a.display_title}" in created[-1]

@@ -354,6 +354,20 @@ def test_a_file_cut_off_says_so(d1, bom):
     assert import_file(ds.PROJECTS, PROJECTS_CSV.rstrip("\r\n").encode("gb18030")).ok
 
 
+def test_a_short_row_is_refused_naming_its_first_missing_column(d1):
+    """A row with fewer cells than the header (a line break typed into an unquoted cell, a
+    row cut by hand) is refused, not read as blank amounts that would become 0; a row whose
+    last cells are empty but present, as spreadsheets write them, is read as before."""
+    run("projects", PROJECTS_CSV)
+    short = PROJECTS_CSV.replace(",12.5,1524.91,目标,'=不是公式\r\n", "\r\n")
+    result = import_file(ds.PROJECTS, short.encode())
+    assert [(e.row, e.column) for e in result.errors] == [(2, "全年预算数")]
+    assert "此行只有 6 个单元格，表头有 10 列" in result.errors[0].message
+    assert Project.objects.get(code="p1").adjusted_budget == Decimal("12.5")  # unchanged
+    blank_tail = PROJECTS_CSV.replace(",目标,'=不是公式\r\n", ",,\r\n")
+    assert import_file(ds.PROJECTS, blank_tail.encode()).ok
+
+
 def test_departments_import_refuses_a_loop_of_parents():
     """归口管理 links that lead back to their start, within the file or through stored rows."""
     run("departments", "code,name,parent_code\r\na,甲,\r\nb,乙,a\r\n")
@@ -391,3 +405,38 @@ def test_the_samples_empty_project_funds_export_imports_back(sample_report, tmp_
     out = io.StringIO()
     call_command("import_data", "project_funds", str(target), stdout=out, stderr=io.StringIO())
     assert "0 行" in out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["budget.xlsm", "budget.xlsx"])
+def test_the_data_import_refuses_a_macro_enabled_workbook(d1, name):
+    """The data import refuses what the 自评表 import refuses: a workbook with macros, by its
+    name or by its content, however its rows read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["年度", "部门编码", "项目编码", "项目名称"])
+    book.active.append([2024, "d1", "p1", "项目一"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    if name.endswith(".xlsx"):  # macro-enabled by content, renamed
+        import zipfile
+
+        source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for item in source.namelist():
+                body = source.read(item)
+                if item == "[Content_Types].xml":
+                    body = body.replace(b"sheet.main+xml", b"sheet.macroEnabled.main+xml")
+                target.writestr(item, body)
+        data = out.getvalue()
+    result = import_file(ds.PROJECTS, data, filename=name)
+    assert [e.message for e in result.errors] and "不接受含宏的工作簿" in result.errors[0].message
+    assert not Project.objects.exists()
+
+
+def test_a_renamed_csv_is_refused_in_chinese(d1):
+    """A CSV renamed .xlsx: one sentence saying what the file is not, no library's English."""
+    result = import_file(ds.PROJECTS, PROJECTS_CSV.encode(), filename="projects.xlsx")
+    [error] = result.errors
+    assert "不是有效的 .xlsx 工作簿" in error.message and "zip" not in error.message

@@ -105,3 +105,20 @@ def test_the_grade_column_states_the_scoring_floors():
         assert str(grade.meaning) == (
             "≥90 Excellent, ≥80 Good, ≥60 Fair, otherwise Poor; blank when there is no total score."
         )
+
+
+def test_every_file_offered_is_open_and_answers(client, sample_report):
+    """/data/ offers the open datasets only (recommendations is not open data: its CSV is a
+    404, so a link to it would be dead), each link answering 200; the report page's own
+    downloads are labelled in Chinese, the file's name beside."""
+    import re
+
+    page = client.get(reverse("evaluations:data_index")).content.decode()
+    links = set(re.findall(r'href="(/data/\d{4}/[a-z_]+\.csv)"', page))
+    assert links == {reverse("evaluations:data_csv", args=[2022, d.name]) for d in ds.OPEN_DATA}
+    assert not any("recommendations" in link for link in links)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    report_page = client.get(sample_report.get_absolute_url()).content.decode()
+    assert f">{ds.DATASETS['indicators'].label}</a>" in report_page
+    assert "（indicators.csv）" in report_page

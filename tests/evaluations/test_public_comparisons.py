@@ -117,3 +117,17 @@ def test_pages_link_to_each_other(client, history):
     assert reverse("evaluations:ranking", args=[2023]) in _get(client, reverse("evaluations:year", args=[2023]))
     assert reverse("evaluations:department_indicators", args=["x"]) in _get(
         client, reverse("evaluations:department", args=["x"]))
+
+
+def test_a_target_with_no_result_is_not_said_to_be_met(client):
+    """A year whose indicator states no result (no value, text or tier) is 未填报, not 完成:
+    nothing in the report says the target was reached."""
+    from indicators.models import Indicator
+
+    scored_report("v", 2022)
+    empty = scored_report("v", 2023)
+    Indicator.objects.filter(report=empty).update(actual_value=None, actual_text="", tier="")
+    page = _get(client, reverse("evaluations:department_indicators", args=["v"]))
+    table = page_text(page.encode(), start="<table", end="</table>")
+    assert re.search(r"2022\s*≥ 10\s*10\s*90.00\s*90.00\s*完成", table), table
+    assert re.search(r"2023\s*≥ 10\s*—\s*90.00\s*\S*\s*未填报", table), table
