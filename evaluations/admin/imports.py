@@ -24,11 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.admin import workbook_import
+from evaluations.admin.previews import ACTION_LABELS, shown
 from evaluations.imports import importer
 from evaluations.models import Department, FiscalYear, FundingSource, PendingImport, Report
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
-ACTION_LABELS = {importer.NEW: _("新增"), importer.UPDATE: _("更新"), importer.SKIP: _("未变")}
 # The export filter each changelist filter becomes, and the model that turns an id into it.
 EXPORT_VALUES = {"year": (FiscalYear, "year"), "department": (Department, "code"),
                  "funding_source": (FundingSource, "code")}
@@ -81,11 +81,11 @@ def change_rows(dataset: ds.Dataset, result: importer.ImportResult, limit: int) 
     rows = []
     for row in changed[:limit]:
         if row.action == importer.NEW:
-            changes = [(str(dataset.column(key).label), None, _text(value))
+            changes = [(str(dataset.column(key).label), None, shown(value))
                        for key, value in (row.values or {}).items()
                        if value not in (None, "") and key not in dataset.key]
         else:
-            changes = [(_field_label(dataset, name), _text(old), _text(new))
+            changes = [(_field_label(dataset, name), shown(old), shown(new))
                        for name, (old, new) in (row.changes or {}).items()]
         rows.append({"row": row.row, "action": ACTION_LABELS[row.action], "key": row.key,
                      "changes": changes})
@@ -119,10 +119,6 @@ def claim_pending(request, datasets: list[str]) -> PendingImport | None:
                        % {"minutes": settings.IMPORT_UPLOAD_MAX_AGE // 60})
         return None
     return pending
-
-
-def _text(value) -> str:
-    return "" if value is None else str(value)
 
 
 def _field_label(dataset: ds.Dataset, name: str) -> str:

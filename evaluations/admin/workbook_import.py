@@ -18,13 +18,15 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from evaluations.admin.previews import ACTION_LABELS, shown
+from evaluations.imports.results import NEW
 from evaluations.imports.self_evaluation import (
     MAX_BYTES,
     SELF_EVALUATION,
     WorkbookError,
     import_workbook,
 )
-from evaluations.models import PendingImport
+from evaluations.models import PendingImport, Project, ProjectFund, Report
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,35 @@ def preview(model_admin, request, data: bytes, filename: str):
     )
     return model_admin._render(request, {
         "title": gettext("导入预览：请核对后确认"), "dataset": WORKBOOK, "filename": filename,
-        "ok": True, "pending": pending, "changes": [], "will_change": result.changed + result.created,
+        "ok": True, "pending": pending, "will_change": result.changed + result.created,
+        **_change_rows(result.planned, settings.IMPORT_PREVIEW_ROWS),
         "counts": {gettext("修改"): result.changed, gettext("新增"): result.created},
     })
+
+
+def _change_rows(planned: list, limit: int) -> dict:
+    """The workbook's changes as the data import's preview lists a file's rows (its template):
+    what each row is, and each field's stored and new value."""
+    rows = []
+    for action, obj, changes in planned[:limit]:
+        rows.append({"row": "", "action": ACTION_LABELS[action], "key": _row_name(obj), "changes": [
+            (str(obj._meta.get_field(name).verbose_name), None if old is None and action == NEW else shown(old),
+             shown(new))
+            for name, (old, new) in changes.items()
+        ]})
+    return {"changes": rows, "more_changes": max(0, len(planned) - len(rows))}
+
+
+def _row_name(obj) -> str:
+    """Where the row is in the report: 部门整体 or the project, then the indicator or fund."""
+    if isinstance(obj, Report):
+        return gettext("部门整体支出绩效自评表")
+    if isinstance(obj, Project):
+        return obj.name
+    if isinstance(obj, ProjectFund):
+        return f"{obj.project.name} · {obj.funding_source.name}"
+    table = obj.project.name if obj.project_id else gettext("部门整体")
+    return f"{table} · {obj.name}"
 
 
 def confirm(model_admin, request, pending: PendingImport):

@@ -37,6 +37,7 @@ from evaluations.imports.reading import (
     refuse_macros,
     unreadable,
 )
+from evaluations.imports.results import NEW, UPDATE
 from evaluations.models import FundingSource, Project, ProjectFund, Report
 from indicators.models import Indicator
 from indicators.vocabulary import Level1, Level2, Nature, Tier
@@ -61,6 +62,8 @@ class Result:
     created: int = 0
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    # A dry run's changes, for the preview: (NEW or UPDATE, the row, {field: (old, new)}).
+    planned: list[tuple[str, object, dict]] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -108,6 +111,7 @@ def import_workbook(
         result = Result(report=target, dry_run=dry_run)
         if dry_run or reader.counts() == (0, 0):  # unchanged: not even updated_at moves
             result.changed, result.created = reader.counts()
+            result.planned = reader.planned() if dry_run else []
             return result
         try:
             with workflow.editing(target.pk, user) as locked:
@@ -349,6 +353,20 @@ class _Reader:
 
     def counts(self) -> tuple[int, int]:
         return len(self.changes), len(self.new)
+
+    # What a new row brings, besides the key its preview names it by.
+    NEW_FIELDS = ("initial_budget", "adjusted_budget", "expenditure", *COLUMNS)
+
+    def planned(self) -> list[tuple[str, object, dict]]:
+        """Each row the write would change, with each field's stored and new value (a new row's
+        stored value None), in sheet order: what the preview lists before the confirmation."""
+        rows = [(UPDATE, obj, {name: (getattr(obj, name), new) for name, new in changed.items()})
+                for obj, changed in self.changes]
+        for obj in self.new:
+            names = [n for n in self.NEW_FIELDS if hasattr(obj, n) and n not in ("level1", "level2", "name")]
+            rows.append((NEW, obj, {n: (None, getattr(obj, n)) for n in names
+                                    if getattr(obj, n) not in (None, "")}))
+        return rows
 
     def write(self, user) -> tuple[int, int]:
         for obj, changed in self.changes:

@@ -102,6 +102,10 @@ def test_edits_land_in_the_draft():
                 sheet.cell(row, column).value = None
 
     content = _edited(_xlsx(report), lambda b: (no_total(b), edit(b)))
+    planned = {(action, str(obj)): changes for action, obj, changes in import_workbook(content, dry_run=True).planned}
+    assert planned[("update", indicator.name)]["actual_value"][1] == Decimal("7")
+    assert planned[("update", indicator.name)]["deviation"] == (indicator.deviation, "受疫情影响。")
+    assert planned[("new", "新指标")]["target_value"] == (None, Decimal("100"))
     result = import_workbook(content)
     indicator.refresh_from_db()
     project.refresh_from_db()
@@ -238,6 +242,12 @@ def test_the_admin_import_screen_takes_the_workbook(client, sample_report, data_
     upload = SimpleUploadedFile("自评表.xlsx", _edited(_xlsx(report), edit))
     preview = client.post(url, {"dataset": "self_evaluation", "import_file": upload}).content.decode()
     assert "process_import" in preview and "修改 <strong>1</strong>" in preview
+    # What will change, as the data import's preview lists a file's rows: the row and the
+    # field, its stored and its new value.
+    assert "部门整体支出绩效自评表</strong>" in preview
+    before_text = report.overall_summary
+    assert f"<li>部门整体支出绩效情况：{before_text[:20]}" in preview
+    assert "→ 屏幕导入的完成情况。</li>" in preview
     report.refresh_from_db()
     assert report.overall_summary != "屏幕导入的完成情况。"  # the preview writes nothing
     token = dict(re.findall(r'name="(token)" value="([^"]*)"', preview))
