@@ -70,3 +70,24 @@ def cell_problems(page, *, allow_scroll: bool) -> list[str]:
 
 def small_text(page) -> list[str]:
     return page.evaluate(SMALL_TEXT, MIN_TEXT_PX)
+
+
+# Every chart label, as the browser lays it out, inside its SVG's viewBox and clear of the
+# others (evaluations/public/charts.py reserves the room at the largest chart type).
+CHART_LABEL_PROBLEMS = """() => [...document.querySelectorAll('svg.chart')].flatMap(svg => {
+  const vb = svg.viewBox.baseVal;
+  const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()]);
+  const out = boxes.filter(([, b]) => b.x < vb.x - 0.5 || b.y < vb.y - 0.5
+    || b.x + b.width > vb.x + vb.width + 0.5 || b.y + b.height > vb.y + vb.height + 0.5)
+    .map(([t]) => `${svg.id || svg.getAttribute('aria-labelledby')}: "${t}" leaves the box`);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [s, a] = boxes[i], [t, b] = boxes[j];
+    if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+      out.push(`"${s}" covers "${t}"`);
+  }
+  return out;
+})"""
+
+
+def chart_label_problems(page) -> list[str]:
+    return page.evaluate(CHART_LABEL_PROBLEMS)

@@ -55,7 +55,7 @@ def test_public_pages_and_admin_need_nothing_the_policy_blocks(
     page = chromium_page
     urls = [
         "/", f"/reports/{report.fiscal_year.year}/", report.get_absolute_url(),
-        report.department.get_absolute_url(),
+        report.department.get_absolute_url(), "/api/v1/",  # Swagger UI: its data: icons too
     ]
     for url in urls:
         assert page.goto(live_server.url + url).status == 200, url
