@@ -472,11 +472,12 @@ def generate(plan: Plan, progress: Callable[[str], None] | None = None) -> dict[
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         sources = {s.code: s for s in FundingSource.objects.all()}
-        rule_sets = {rule_set.pk: rule_set.rules for rule_set in RuleSet.objects.all()}
         years = []
         for year in plan.year_list:
             fiscal_year, _ = FiscalYear.objects.get_or_create(year=year, defaults={"is_open": False})
             years.append(fiscal_year)
+        # Read after the years: a new year on a database without rule sets makes the default.
+        rule_sets = {rule_set.pk: rule_set.rules for rule_set in RuleSet.objects.all()}
         departments = _create_departments(plan)
         counts = {"departments": len(departments), "fiscal_years": len(years)}
         pairs = [

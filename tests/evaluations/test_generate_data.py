@@ -198,3 +198,16 @@ def test_indicator_names_are_unique_within_each_table():
     synthetic.generate(synthetic.Plan(departments=3, years=1, projects=3, indicators=30, seed=3))
     keys = list(Indicator.objects.values_list("report_id", "project_id", "name"))
     assert len(keys) == len(set(keys)) == 3 * 4 * 30
+
+
+def test_generates_into_a_database_without_rule_sets():
+    """A flushed database has no rule set: the first new year makes the default, and the
+    reports are scored under it (the rule sets were read before the years, a KeyError)."""
+    from indicators.models import RuleSet
+
+    Report.objects.all().delete()
+    RuleSet.objects.all().delete()
+    synthetic.generate(SMALL)
+    assert RuleSet.objects.count() == 1
+    report = Report.objects.filter(department__code__startswith=synthetic.CODE_PREFIX).first()
+    assert report.rule_set_id == RuleSet.objects.get().pk and report.total_score is not None
