@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.admin import workbook_import
+from evaluations.admin.figures import figure
 from evaluations.imports import importer
 from evaluations.models import Department, FiscalYear, FundingSource, PendingImport, Report
 
@@ -122,7 +123,7 @@ def claim_pending(request, datasets: list[str]) -> PendingImport | None:
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value)
+    return figure(value)  # a figure as the admin shows it: "392.69 → 100.00", not "392.6900"
 
 
 def _field_label(dataset: ds.Dataset, name: str) -> str:
