@@ -7,6 +7,7 @@ from django.contrib import admin
 
 from evaluations.admin import (  # noqa: F401  (registration)
     cycle,
+    figures,
     indicators,
     monitoring,
     people,
@@ -19,6 +20,9 @@ from evaluations.admin import (  # noqa: F401  (registration)
     site,
     targets,
 )
+
+# Read-only decimals and change-list columns read as common.formatting writes them.
+figures.install()
 
 # After django.contrib.auth's admin (INSTALLED_APPS order): the user page adds clerks.
 people.register(admin.site)

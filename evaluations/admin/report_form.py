@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from common.formatting import join_names
 from evaluations.models import BudgetExecution, OutcomeNarrative, Project, ProjectFund, Report
@@ -102,7 +103,7 @@ def changes_since(report: Report, token: str) -> list[str]:
 class ReportForm(forms.ModelForm):
     """The report's fields and the version token of the page they were loaded on."""
 
-    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    edit_token = forms.CharField(label=_("版本标记"), widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -46,6 +46,19 @@ from evaluations.exports.delivery import attachment
 from evaluations.models import BudgetExecution, OutcomeNarrative, Project, Report
 
 
+def _without(fields, name: str) -> list:
+    """A fieldset's fields (names, or tuples of names on one line) without ``name``."""
+    kept = []
+    for field in fields:
+        if isinstance(field, (list, tuple)):
+            line = [f for f in field if f != name]
+            if line:
+                kept.append(tuple(line))
+        elif field != name:
+            kept.append(field)
+    return kept
+
+
 class BudgetExecutionInline(ScopedInlineMixin, admin.TabularInline):
     model = BudgetExecution
     extra = 0
@@ -155,6 +168,17 @@ class ReportAdmin(
             .annotate(project_total=Count("projects", distinct=True))
             .order_by(*Report._meta.ordering, "pk")
         )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            return fieldsets
+        # The version token (report_form.py) guards a save: a new report has none to guard,
+        # and a report the user may not change would show it as a read-only "None".
+        return [
+            (name, {**options, "fields": _without(options["fields"], "edit_token")})
+            for name, options in fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

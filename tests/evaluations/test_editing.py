@@ -200,6 +200,24 @@ def test_the_second_of_two_tabs_is_refused_and_told_what_changed(client, data_en
 
 
 @pytest.mark.django_db
+def test_the_token_is_a_hidden_input_only_where_the_report_takes_changes(
+    client, data_entry_user, reviewer, sample_report
+):
+    """A draft's page carries the token hidden, labelled in Chinese; a published report's
+    page and the add page carry none (it showed as a read-only "Edit token: None")."""
+    report = build_world(data_entry_user).report_a
+    client.force_login(data_entry_user)
+    page = client.get(change_url(report)).content.decode()
+    assert re.search(r'<input type="hidden" name="edit_token" value="[^"]+"', page)
+    assert "版本标记" in page and "Edit token" not in page
+    add_page = client.get(reverse("admin:evaluations_report_add")).content.decode()
+    assert "edit_token" not in add_page and "Edit token" not in add_page
+    client.force_login(reviewer)
+    locked = client.get(change_url(sample_report)).content.decode()
+    assert "edit_token" not in locked and "Edit token" not in locked and "版本标记" not in locked
+
+
+@pytest.mark.django_db
 def test_a_change_to_the_reports_rows_elsewhere_makes_the_page_stale(client, data_entry_user):
     report = build_world(data_entry_user).report_a
     project = report.projects.get()

@@ -1,5 +1,6 @@
 """The report workflow, as the people who use it: services, admin buttons and admin actions."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -249,6 +250,9 @@ def test_check_errors_are_listed_and_block_the_submit_button(client, report, dat
     client.force_login(data_entry_user)
     page = client.get(change_url(report)).content.decode()
     assert 'id="check-errors"' in page and 'data-code="outcome_missing"' in page
+    # The red box holds the findings' list, not only its heading.
+    box = re.search(r'<div id="check-errors" class="errornote">(.*?)</div>', page, re.S)
+    assert box and 'data-code="outcome_missing"' in box.group(1)
     assert 'value="submit" class="button" disabled' in page
     response = client.post(workflow_url(report), {"action": "submit"}, follow=True)
     assert "未填写专项资金支出绩效情况" in response.content.decode()

@@ -1,0 +1,85 @@
+"""The reports list fits its box at 1,280 px, and on a phone shows each report's year and status
+beside its department with a shadow where more columns wait (static/css/admin.css)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import seed_funding_sources
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+PASSWORD = "correct horse battery staple"  # noqa: S105
+
+
+@pytest.fixture
+def published_reports():
+    from evaluations.models import Report
+    from evaluations.sample import load_sample_report
+    from tests.factories import DepartmentFactory, ReportFactory, UserFactory
+
+    seed_funding_sources()
+    load_sample_report()  # the longest department name: 株洲高新技术产业开发区…
+    # A superuser: the groups a migration made may have been flushed by an earlier
+    # transactional test, and the list's columns are everyone's.
+    UserFactory(username="root", is_superuser=True, password=PASSWORD)
+    for number, name in enumerate(["第1商务局", "第2科技局", "第3人力资源社会保障局"], start=1):
+        department = DepartmentFactory(code=f"d{number}", name=name)
+        for year in (2020, 2021):
+            ReportFactory(department=department, fiscal_year__year=year)
+    Report.objects.update(status=Report.Status.PUBLISHED, published_at=timezone.now())
+
+
+def _reports_list(browser, live_server, width: int):
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "root")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.goto(live_server.url + "/admin/evaluations/report/")
+    return context, page
+
+
+def _right_shadow(page) -> str:
+    return page.evaluate(
+        "() => getComputedStyle(document.querySelector('.results'), '::after').backgroundImage"
+    )
+
+
+def test_the_reports_list_fits_at_1280(browser, live_server, published_reports):
+    context, page = _reports_list(browser, live_server, 1280)
+    try:
+        results = page.locator(".results")
+        assert results.evaluate("e => e.scrollWidth <= e.clientWidth")
+        # 已公开 on one line (a cell of one line box), 发布时间 inside the box.
+        lines = page.locator("td.field-status").first.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e); "
+            "return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"
+        )
+        assert lines == 1
+        assert _right_shadow(page) == "none"  # nothing to scroll to, no shadow
+    finally:
+        context.close()
+
+
+def test_the_reports_list_on_a_phone(browser, live_server, published_reports):
+    context, page = _reports_list(browser, live_server, 375)
+    try:
+        box = page.locator(".results").bounding_box()
+        for cell in ("th.field-department", "td.field-fiscal_year", "td.field-status"):
+            shown = page.locator(cell).first.bounding_box()
+            assert shown["x"] + shown["width"] <= box["x"] + box["width"], cell
+        assert _right_shadow(page).startswith("linear-gradient")  # more columns to the right
+        page.locator(".results").evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.results'), '::after')"
+            ".backgroundImage === 'none'"
+        )
+    finally:
+        context.close()
