@@ -76,6 +76,13 @@ def test_the_reports_list_on_a_phone(browser, live_server, published_reports):
             shown = page.locator(cell).first.bounding_box()
             assert shown["x"] + shown["width"] <= box["x"] + box["width"], cell
         assert _right_shadow(page).startswith("linear-gradient")  # more columns to the right
+        # The action bar's 意见或说明 on one line above a box as wide as the screen allows
+        # (it stood one character a line beside a squeezed box).
+        label = page.locator(".actions label:has(input[name=comment])")
+        comment = page.locator(".actions input[name=comment]")
+        line = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize) * 2")
+        assert comment.bounding_box()["width"] >= 0.8 * 375
+        assert comment.bounding_box()["y"] - label.bounding_box()["y"] <= line
         page.locator(".results").evaluate("e => { e.scrollLeft = e.scrollWidth; }")
         page.wait_for_function(
             "() => getComputedStyle(document.querySelector('.results'), '::after')"
