@@ -83,3 +83,18 @@ def test_chart_labels_stay_inside_their_box_and_apart(new_page, live_server, wid
         page.goto(live_server.url + path)
         assert page.locator("svg.chart").count() >= 1
         assert chart_label_problems(page) == [], path
+
+
+@pytest.mark.parametrize("path", ["report", "/reports/2022/", "/departments/dongjiaduan/"])
+def test_every_caption_is_within_the_screen_on_a_phone(new_page, live_server, report_url, path):
+    """A table wider than a phone scrolls in its box; its caption (单位：万元 with it) stays
+    on the screen, before and after the table is scrolled."""
+    page = new_page(viewport={"width": 375, "height": 900}, is_mobile=True)
+    page.goto(report_url if path == "report" else live_server.url + path)
+    outside = """() => [...document.querySelectorAll('.table-wrap > table.data > caption')]
+        .filter(c => c.getBoundingClientRect().width > 0)
+        .filter(c => { const r = c.getBoundingClientRect(); return r.left < 0 || r.right > innerWidth; })
+        .map(c => c.textContent.trim().slice(0, 30))"""
+    assert page.evaluate(outside) == []
+    page.evaluate("() => document.querySelectorAll('.table-wrap').forEach(w => { w.scrollLeft = w.scrollWidth; })")
+    assert page.evaluate(outside) == []
