@@ -94,7 +94,7 @@ def recompute(
 
     Returns every change (none kept without ``collect``: a large import's hook needs no
     list). With ``dry_run`` nothing is written. Reports are read
-    REPORTS_PER_ROUND at a time, four queries a round plus the batched writes. ``scored``:
+    REPORTS_PER_ROUND at a time, four queries a round (five when it mixes reports scored as written with others) plus the batched writes. ``scored``:
     reports whose every indicator was scored under the report's rules as it was written
     (``written_scored``); their tables are totalled from those scores, not scored again.
     """

@@ -37,7 +37,8 @@ def display_for_field(value, field, empty_value_display, avoid_link=False):
     if (
         isinstance(field, models.DecimalField)
         and not getattr(field, "flatchoices", None)
-        and value not in field.empty_values
+        and isinstance(value, (Decimal, int))  # what the database gives; else Django's own
+        and not isinstance(value, bool)
     ):
         return figure(Decimal(value))
     return _django_display_for_field(value, field, empty_value_display, avoid_link)

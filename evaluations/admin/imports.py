@@ -81,11 +81,12 @@ def change_rows(dataset: ds.Dataset, result: importer.ImportResult, limit: int) 
     rows = []
     for row in changed[:limit]:
         if row.action == importer.NEW:
-            changes = [(str(dataset.column(key).label), None, shown(value))
+            changes = [(str(dataset.column(key).label), None, shown(value, dataset.column(key)))
                        for key, value in (row.values or {}).items()
                        if value not in (None, "") and key not in dataset.key]
         else:
-            changes = [(_field_label(dataset, name), shown(old), shown(new))
+            changes = [(_field_label(dataset, name), shown(old, _field(dataset, name)),
+                        shown(new, _field(dataset, name)))
                        for name, (old, new) in (row.changes or {}).items()]
         rows.append({"row": row.row, "action": ACTION_LABELS[row.action], "key": row.key,
                      "changes": changes})
@@ -121,11 +122,16 @@ def claim_pending(request, datasets: list[str]) -> PendingImport | None:
     return pending
 
 
-def _field_label(dataset: ds.Dataset, name: str) -> str:
+def _field(dataset: ds.Dataset, name: str):
     try:
-        return str(dataset.model._meta.get_field(name).verbose_name)
+        return dataset.model._meta.get_field(name)
     except FieldDoesNotExist:  # a planned link, such as a department's parent code
-        return name
+        return None
+
+
+def _field_label(dataset: ds.Dataset, name: str) -> str:
+    field = _field(dataset, name)
+    return name if field is None else str(field.verbose_name)
 
 
 class DataAdminMixin:

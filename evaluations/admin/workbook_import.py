@@ -77,8 +77,9 @@ def _change_rows(planned: list, limit: int) -> dict:
     rows = []
     for action, obj, changes in planned[:limit]:
         rows.append({"row": "", "action": ACTION_LABELS[action], "key": _row_name(obj), "changes": [
-            (str(obj._meta.get_field(name).verbose_name), None if old is None and action == NEW else shown(old),
-             shown(new))
+            (str(obj._meta.get_field(name).verbose_name),
+             None if old is None and action == NEW else shown(old, obj._meta.get_field(name)),
+             shown(new, obj._meta.get_field(name)))
             for name, (old, new) in changes.items()
         ]})
     return {"changes": rows, "more_changes": max(0, len(planned) - len(rows))}

@@ -93,7 +93,7 @@ class Importer:
         if not any(h.strip() for h in self.headers):
             result.errors.append(RowError(1, "", _("文件是空的：没有表头行。")))
             return result
-        positions = self.map_headers()
+        positions = self.positions = self.map_headers()
         if not result.errors:
             self.run_all(positions)
         if result.errors:
@@ -192,6 +192,21 @@ class Importer:
         for number, first in self.run_state.keys.repeated():
             self.run_state.error(number, self.run_state.keys.column, _("与第 %(row)s 行重复。") % {"row": first})
         return seen
+
+    def short_row(self, number: int, width: int) -> None:
+        """A CSV row with fewer cells than the header (TableReader.short_row). Free text may be
+        left off the row's end and reads as blank, as an empty cell does; a row that leaves
+        off anything else (an amount, a code, a year) was cut — by a line break typed into an
+        unquoted cell, or by hand — and is refused, naming the first such column, rather than
+        read as blanks (an amount left blank is 0)."""
+        for key, index in sorted(self.positions.items(), key=lambda item: item[1]):
+            column = self.dataset.column(key)
+            if index >= width and (column.type != ds.TEXT or column.required):
+                header = self.headers[index].strip()
+                raise ReadError(errors=[RowError(number, header, _(
+                    "此行只有 %(cells)s 个单元格，表头有 %(columns)s 列：从“%(column)s”列起缺少单元格"
+                    "（此行是否被换行截断，或少了逗号？）。")
+                    % {"cells": width, "columns": len(self.headers), "column": header[:40]})])
 
     def parse_row(self, number: int, cells: list[str], columns) -> dict | None:
         record, valid = {}, True
@@ -298,4 +313,6 @@ def import_file(
         return result
     importer = Importer(dataset, reader.headers, reader.rows(), user=user, dry_run=dry_run,
                         outcomes=OUTCOMES_NONE, changes_kept=changes_kept)
+    if reader.csv:
+        reader.short_row = importer.short_row
     return importer.run()

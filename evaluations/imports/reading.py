@@ -147,18 +147,25 @@ class TableReader:
     records: Iterator[list[str]]
     limits: ReadLimits
     sheet: str = ""  # the XLSX sheet's name, for messages
+    csv: bool = False  # a CSV's rows are as long as written (a sheet's are padded to its width)
     rows_read: int = 0
     check_cell: object = field(default=None, repr=False)  # (row, cells) -> None, may raise
+    # (row, cells it has) -> None, may raise: a CSV row with fewer cells than the header
+    # (the importer decides which columns a row may leave off its end: imports/importer.py).
+    short_row: object = field(default=None, repr=False)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Data rows with content, numbered as a spreadsheet shows them (header = 1)."""
         for number, cells in enumerate(self.records, start=2):
+            width = len(cells)
             cells = _trimmed(cells)
             if not cells:
                 continue
             self.rows_read += 1
             if self.rows_read > self.limits.rows:
                 raise too_many_rows(self.limits)
+            if self.short_row is not None and width < len(self.headers):
+                self.short_row(number, width)
             self.check_lengths(number, cells)
             if self.check_cell is not None:
                 self.check_cell(number, cells)
@@ -201,15 +208,12 @@ def _csv_records(text: io.TextIOBase, limits: ReadLimits) -> Iterator[list[str]]
             ends_line = line.endswith(("\n", "\r"))
             yield line
 
-    count, width, previous, header = 0, 0, None, []
+    count, width, previous = 0, 0, None
     try:
         for record in csv.reader(lines(), strict=True):
             if previous is not None:
-                _check_width(count, previous, header)
                 yield previous
             count += 1
-            if count == 1:
-                header = _trimmed(record)
             width = width or len(record)
             previous = record
     except csv.Error as exc:
@@ -229,22 +233,7 @@ def _csv_records(text: io.TextIOBase, limits: ReadLimits) -> Iterator[list[str]]
             % {"row": count, "cells": len(previous), "columns": width}
         )
     if previous is not None:
-        _check_width(count, previous, header)
         yield previous
-
-
-def _check_width(number: int, record: list[str], header: list[str]) -> None:
-    """A data row with fewer cells than the header has columns is refused, naming the first
-    column it lacks: spreadsheets write every column, so a short row was cut (a line break
-    typed into an unquoted cell, a row trimmed by hand), and reading its missing amounts as
-    blank would set them to 0 without a word."""
-    if number == 1 or not 0 < len(record) < len(header) or not any(c.strip() for c in record):
-        return
-    missing = header[len(record)].strip() or str(len(record) + 1)
-    raise ReadError(errors=[RowError(number, missing, _(
-        "此行只有 %(cells)s 个单元格，表头有 %(columns)s 列：从“%(column)s”列起缺少单元格"
-        "（此行是否被换行截断，或少了逗号？）。")
-        % {"cells": len(record), "columns": len(header), "column": missing[:40]})])
 
 
 def _line_count(source: BinaryIO) -> int:
@@ -307,7 +296,7 @@ def open_csv(data: BinaryIO, encoding: str | None, limits: ReadLimits) -> TableR
     csv.field_size_limit(max(4 * limits.cell_chars, 1 << 20))
     if _count_records(data, codec, limits.rows + 1) > limits.rows + 1:
         raise too_many_rows(limits)
-    return _start(_csv_records(_text(data, codec), limits), limits)
+    return _start(_csv_records(_text(data, codec), limits), limits, csv=True)
 
 
 # --- XLSX ----------------------------------------------------------------------------

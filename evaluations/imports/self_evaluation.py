@@ -190,8 +190,10 @@ class _Reader:
     # -- reading ---------------------------------------------------------------------
 
     def read(self) -> None:
-        projects = {p.code: p for p in Project.objects.filter(report=self.report).prefetch_related("funds")}
-        indicators = list(Indicator.objects.filter(report=self.report).order_by("position", "id"))
+        projects = {p.code: p for p in Project.objects.filter(report=self.report)
+                    .prefetch_related("funds__funding_source")}
+        indicators = list(Indicator.objects.filter(report=self.report).select_related("project")
+                          .order_by("position", "id"))
         for title, cells in self.sheets.items():
             if title == layout.DEPARTMENT_SHEET:
                 self._plan(self.report, {"goals": self._text(title, cells, layout.GOAL_ROW, 2),
@@ -359,7 +361,8 @@ class _Reader:
 
     def planned(self) -> list[tuple[str, object, dict]]:
         """Each row the write would change, with each field's stored and new value (a new row's
-        stored value None), in sheet order: what the preview lists before the confirmation."""
+        stored value None): the changed rows in sheet order, then the new ones; what the
+        preview lists before the confirmation."""
         rows = [(UPDATE, obj, {name: (getattr(obj, name), new) for name, new in changed.items()})
                 for obj, changed in self.changes]
         for obj in self.new:

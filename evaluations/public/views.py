@@ -50,9 +50,8 @@ HOME_REPORTS = 30  # the latest year's most recently published reports on the ho
 SEARCH_LENGTH = 100  # the search box's maxlength
 # The open datasets a report's page offers filtered to its department, labelled as on /data/.
 DATASETS = tuple(
-    ds.DATASETS[name] for name in
+    dataset for dataset in ds.OPEN_DATA if dataset.name in
     ("reports", "budget_executions", "projects", "project_funds", "narratives", "indicators")
-    if ds.DATASETS[name].public
 )
 
 

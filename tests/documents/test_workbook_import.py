@@ -265,3 +265,41 @@ def test_the_admin_import_screen_takes_the_workbook(client, sample_report, data_
     refused = client.post(url, {"dataset": "self_evaluation", "import_file": upload}).content.decode()
     assert "部门整体支出绩效自评表!J13" in refused and "process_import" not in refused
     assert _snapshot(report) == before and not PendingImport.objects.exists()
+
+
+def _changed_everywhere(projects: int):
+    """A draft of ``projects`` projects, each with a fund and a ≥ indicator, and its workbook
+    with every indicator turned ≤ and 不适用 and every fund's spending changed."""
+    report = ReportFactory()
+    for n in range(projects):
+        project = ProjectFactory(report=report, name=f"项目{n}", code=f"p{n}")
+        ProjectFundFactory(project=project)
+        IndicatorFactory(report=report, project=project, name=f"指标{n}", nature="gte",
+                         weight=Decimal("50"), position=1)
+
+    def edit(book):
+        for sheet in book.worksheets[1:]:
+            sheet.cell(layout.FIRST_INDICATOR_ROW, 10).value = "≤"
+            sheet.cell(layout.FIRST_INDICATOR_ROW, 8).value = "不适用"
+            sheet.cell(layout.TOTAL_ROW + 1, 6).value = 1.5
+
+    return _edited(_xlsx(report), edit)
+
+
+def test_the_workbook_preview_names_codes_by_their_labels_in_a_flat_number_of_queries():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evaluations.admin.workbook_import import _change_rows
+
+    counted = []
+    for projects in (2, 6):
+        planned = import_workbook(_changed_everywhere(projects), dry_run=True).planned
+        with CaptureQueriesContext(connection) as queries:
+            rows = _change_rows(planned, 100)["changes"]
+        counted.append(len(queries))
+        Report.objects.all().delete()
+    assert counted[0] == counted[1]
+    changes = [change for row in rows for change in row["changes"]]
+    assert ("指标性质", "≥", "≤") in changes and ("适用", "是", "否") in changes
+    assert not any(value in ("gte", "lte", "True", "False") for _n, *values in changes for value in values)

@@ -73,3 +73,20 @@ def test_the_import_preview_before_and_after(client, data_entry_user):
     ).content.decode()
     assert "全年执行数：1,392.69 → 0.00" in content
     assert "1392.6900" not in content
+
+
+def test_a_decimal_fields_other_values_are_left_to_django():
+    """Only what the database gives (a Decimal, an int) is a figure; a float or a text in a
+    decimal field (never stored, but a computed display might pass one) is shown as Django
+    shows it, not as 0.1000000000000000055511151231 or a crash."""
+    from decimal import Decimal
+
+    from django.db import models
+
+    from evaluations.admin.figures import _django_display_for_field, display_for_field
+
+    field = models.DecimalField(max_digits=8, decimal_places=2)
+    assert display_for_field(Decimal("1925"), field, "-") == "1,925.00"
+    assert display_for_field(0.1, field, "-") == "0.10"
+    for value in ("abc", "1,234.5", None):  # Django's own display, whatever it makes of them
+        assert display_for_field(value, field, "-") == _django_display_for_field(value, field, "-")

@@ -355,9 +355,9 @@ def test_a_file_cut_off_says_so(d1, bom):
 
 
 def test_a_short_row_is_refused_naming_its_first_missing_column(d1):
-    """A row with fewer cells than the header (a line break typed into an unquoted cell, a
-    row cut by hand) is refused, not read as blank amounts that would become 0; a row whose
-    last cells are empty but present, as spreadsheets write them, is read as before."""
+    """A CSV row with fewer cells than the header that leaves off an amount (a line break
+    typed into an unquoted cell, a row cut by hand) is refused, not read as blank amounts;
+    one that leaves off only free text at its end reads it as blank, as empty cells do."""
     run("projects", PROJECTS_CSV)
     short = PROJECTS_CSV.replace(",12.5,1524.91,目标,'=不是公式\r\n", "\r\n")
     result = import_file(ds.PROJECTS, short.encode())
@@ -365,7 +365,10 @@ def test_a_short_row_is_refused_naming_its_first_missing_column(d1):
     assert "此行只有 6 个单元格，表头有 10 列" in result.errors[0].message
     assert Project.objects.get(code="p1").adjusted_budget == Decimal("12.5")  # unchanged
     blank_tail = PROJECTS_CSV.replace(",目标,'=不是公式\r\n", ",,\r\n")
-    assert import_file(ds.PROJECTS, blank_tail.encode()).ok
+    text_left_off = PROJECTS_CSV.replace(",目标,'=不是公式\r\n", "\r\n")
+    assert import_file(ds.PROJECTS, blank_tail.encode(), dry_run=True).ok
+    assert import_file(ds.PROJECTS, text_left_off.encode()).ok
+    assert Project.objects.get(code="p1").goal == ""
 
 
 def test_departments_import_refuses_a_loop_of_parents():
