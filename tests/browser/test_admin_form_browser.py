@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.browser.admin_session import PASSWORD, sign_in
 from tests.browser.test_public_browser import _seed_funding_sources
 
 pytestmark = [
@@ -18,7 +19,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "correct horse battery staple"  # noqa: S105
 
 
 @pytest.fixture
@@ -41,11 +41,7 @@ def _sign_in(browser, live_server, *, javascript: bool):
         locale="zh-CN", viewport={"width": 1280, "height": 900}, java_script_enabled=javascript
     )
     page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, live_server.url)
     return context, page
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from tests.browser.admin_session import PASSWORD, sign_in
 from tests.factories import seed_funding_sources
 
 pytestmark = [
@@ -13,7 +14,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "correct horse battery staple"  # noqa: S105
 
 
 @pytest.fixture
@@ -37,11 +37,7 @@ def published_reports():
 def _reports_list(browser, live_server, width: int):
     context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, live_server.url)
     page.goto(live_server.url + "/admin/evaluations/report/")
     return context, page
 

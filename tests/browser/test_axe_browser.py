@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.admin_session import PASSWORD
 from tests.browser.layout import cell_problems
 from tests.browser.test_public_browser import _seed_funding_sources
 
@@ -21,7 +22,6 @@ pytestmark = [
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-PASSWORD = "correct horse battery staple"  # noqa: S105
 WIDTHS = [375, 1280]
 
 PUBLIC = [

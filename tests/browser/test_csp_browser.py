@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.admin_session import PASSWORD, sign_in
 from tests.factories import UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,7 +45,7 @@ def published_sample():
     from tests.browser.test_public_browser import _seed_funding_sources
 
     _seed_funding_sources()  # an earlier transactional test may have flushed them
-    UserFactory(username="root", is_superuser=True, password="correct horse battery staple")
+    UserFactory(username="root", is_superuser=True, password=PASSWORD)
     return load_sample_report()
 
 
@@ -61,11 +62,7 @@ def test_public_pages_and_admin_need_nothing_the_policy_blocks(
         assert page.goto(live_server.url + url).status == 200, url
         page.wait_for_load_state("networkidle")
 
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, live_server.url)
     for url in [
         "/admin/", "/admin/evaluations/report/", f"/admin/evaluations/report/{report.pk}/change/",
         "/admin/evaluations/report/add/", "/admin/evaluations/department/",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.admin_session import PASSWORD, sign_in
 from tests.browser.test_public_browser import _keep, _seed_funding_sources
 
 pytestmark = [
@@ -15,7 +16,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "correct horse battery staple"  # noqa: S105
 HEADER = "年度,部门编码,项目编码,项目名称,预算类别,全年执行数\r\n"
 BAD = HEADER + (
     "2024,mine,p1,项目一,专项资金,1.50\r\n"
@@ -35,11 +35,7 @@ def signed_in(live_server, new_page):
 
     def open_at(width: int):
         page = new_page(viewport={"width": width, "height": 900}, is_mobile=width < 500)
-        page.goto(live_server.url + "/admin/login/")
-        page.fill("#id_username", "root")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url("**/admin/")
+        sign_in(page, live_server.url)
         page.goto(live_server.url + "/admin/evaluations/report/import/")
         return page
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_import_browser import PASSWORD, _fits
+from tests.browser.admin_session import PASSWORD, sign_in
+from tests.browser.test_import_browser import _fits
 from tests.browser.test_public_browser import _keep, _seed_funding_sources
 
 pytestmark = [
@@ -26,11 +27,7 @@ def test_review_then_confirm(live_server, new_page, width, tmp_path):
     FiscalYear.objects.create(year=2022)
     UserFactory(username="root", is_superuser=True, password=PASSWORD)
     page = new_page(viewport={"width": width, "height": 900}, is_mobile=width < 500)
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, live_server.url)
     page.goto(live_server.url + "/admin/evaluations/report/")
     page.click("text=导入往年报告")
     page.wait_for_url("**/admin/evaluations/report/import-report/")  # the click only starts it
