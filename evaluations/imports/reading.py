@@ -96,16 +96,6 @@ def refuse_macro_name(filename: str) -> None:
         raise ReadError(_("不接受含宏的工作簿（%(name)s），请另存为 .xlsx。") % {"name": filename})
 
 
-def refuse_macros(stream: BinaryIO) -> None:
-    """…and by its content, whatever its name (a checked zip: ``_check_zip`` first)."""
-    stream.seek(0)
-    with zipfile.ZipFile(stream) as archive:
-        names = archive.namelist()
-        types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    if MACRO_TYPE in types or any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise ReadError(_("不接受含宏的工作簿，请另存为 .xlsx。"))
-
-
 def is_xlsx(data: Source, filename: str = "") -> bool:
     if filename.lower().endswith(".xlsx"):
         return True
@@ -303,17 +293,24 @@ def open_csv(data: BinaryIO, encoding: str | None, limits: ReadLimits) -> TableR
 
 
 def _check_zip(data: BinaryIO, limits: ReadLimits) -> None:
+    """A workbook's zip, before any sheet is read: a readable zip, its parts within the limit
+    uncompressed (a zip bomb is refused unread), and no macros whatever its name (a macro
+    content type or ``vbaProject.bin``; ``refuse_macro_name`` refuses them by name)."""
     try:
         data.seek(0)
         with zipfile.ZipFile(data) as archive:
             size = sum(info.file_size for info in archive.infolist())
+            if size > limits.xlsx_bytes:
+                raise ReadError(
+                    _("Excel 文件解压后有 %(size)s MB，超过上限 %(limit)s MB。")
+                    % {"size": size // 2**20, "limit": limits.xlsx_bytes // 2**20}
+                )
+            names = archive.namelist()
+            types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, OSError) as exc:
         raise unreadable(exc) from exc
-    if size > limits.xlsx_bytes:
-        raise ReadError(
-            _("Excel 文件解压后有 %(size)s MB，超过上限 %(limit)s MB。")
-            % {"size": size // 2**20, "limit": limits.xlsx_bytes // 2**20}
-        )
+    if MACRO_TYPE in types or any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise ReadError(_("不接受含宏的工作簿，请另存为 .xlsx。"))
 
 
 def _rows_over(archive, path: str, limit: int) -> bool:
@@ -387,7 +384,6 @@ def open_xlsx(data: BinaryIO, limits: ReadLimits, filename: str = "") -> TableRe
 
     refuse_macro_name(filename)
     _check_zip(data, limits)
-    refuse_macros(data)
     _check_rows(data, limits)
     try:
         data.seek(0)

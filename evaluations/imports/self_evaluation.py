@@ -34,7 +34,6 @@ from evaluations.imports.reading import (
     _check_zip,
     cell_text,
     refuse_macro_name,
-    refuse_macros,
     unreadable,
 )
 from evaluations.imports.results import NEW, UPDATE
@@ -79,8 +78,7 @@ def read_workbook(data: bytes, filename: str = ""):
     if not data.startswith(b"PK\x03\x04"):
         raise ReadError(_("不是 Excel 工作簿（.xlsx）：请上传下载的自评表。"))
     stream = io.BytesIO(data)
-    _check_zip(stream, ReadLimits.from_settings())  # a zip bomb is refused unread
-    refuse_macros(stream)
+    _check_zip(stream, ReadLimits.from_settings())  # a zip bomb or macros refused unread
     stream.seek(0)
     try:
         # data_only=False: a formula reads as its text ("=SUM(…)"), never as a value.
