@@ -76,11 +76,10 @@ def _change_rows(planned: list, limit: int) -> dict:
     what each row is, and each field's stored and new value."""
     rows = []
     for action, obj, changes in planned[:limit]:
+        fields = [(obj._meta.get_field(name), old, new) for name, (old, new) in changes.items()]
         rows.append({"row": "", "action": ACTION_LABELS[action], "key": _row_name(obj), "changes": [
-            (str(obj._meta.get_field(name).verbose_name),
-             None if old is None and action == NEW else shown(old, obj._meta.get_field(name)),
-             shown(new, obj._meta.get_field(name)))
-            for name, (old, new) in changes.items()
+            (str(field.verbose_name), None if action == NEW else shown(old, field), shown(new, field))
+            for field, old, new in fields
         ]})
     return {"changes": rows, "more_changes": max(0, len(planned) - len(rows))}
 

@@ -354,8 +354,9 @@ class _Reader:
     def counts(self) -> tuple[int, int]:
         return len(self.changes), len(self.new)
 
-    # What a new row brings, besides the key its preview names it by.
-    NEW_FIELDS = ("initial_budget", "adjusted_budget", "expenditure", *COLUMNS)
+    # What a new row brings, besides the key (一级, 二级, name) its preview names it by.
+    NEW_FIELDS = ("initial_budget", "adjusted_budget", "expenditure",
+                  *(name for name in COLUMNS if name not in ("level1", "level2", "name")))
 
     def planned(self) -> list[tuple[str, object, dict]]:
         """Each row the write would change, with each field's stored and new value (a new row's
@@ -364,9 +365,8 @@ class _Reader:
         rows = [(UPDATE, obj, {name: (getattr(obj, name), new) for name, new in changed.items()})
                 for obj, changed in self.changes]
         for obj in self.new:
-            names = [n for n in self.NEW_FIELDS if hasattr(obj, n) and n not in ("level1", "level2", "name")]
-            rows.append((NEW, obj, {n: (None, getattr(obj, n)) for n in names
-                                    if getattr(obj, n) not in (None, "")}))
+            rows.append((NEW, obj, {n: (None, getattr(obj, n)) for n in self.NEW_FIELDS
+                                    if getattr(obj, n, None) not in (None, "")}))
         return rows
 
     def write(self, user) -> tuple[int, int]:
