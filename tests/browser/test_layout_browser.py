@@ -98,3 +98,28 @@ def test_every_caption_is_within_the_screen_on_a_phone(new_page, live_server, re
     assert page.evaluate(outside) == []
     page.evaluate("() => document.querySelectorAll('.table-wrap').forEach(w => { w.scrollLeft = w.scrollWidth; })")
     assert page.evaluate(outside) == []
+
+
+def test_indicator_columns_stay_readable_once_targets_are_approved(new_page, live_server):
+    """An approved report's tables gain 最近监控进度: at 1,280 px its text columns (二级指标,
+    偏差原因分析及改进措施) were squeezed to a character a line (the public reviewer's
+    syn-00001 2023); the table keeps them readable and scrolls in its box instead. The
+    department's history table at 375 px keeps 完成情况 on one line beside a narrow 年度."""
+    from django.core.management import call_command
+
+    from evaluations.models import Report
+    from indicators.models import default_rule_set
+
+    _seed_funding_sources()
+    default_rule_set()
+    call_command("generate_data", departments=1, years=1, projects=2, indicators=4, verbosity=0)
+    report = Report.objects.get()
+    Report.objects.filter(pk=report.pk).update(targets_status=Report.TargetsStatus.APPROVED)
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + report.get_absolute_url())
+    assert page.locator("table.indicators th", has_text="最近监控进度").count() >= 1
+    assert cell_problems(page, allow_scroll=True) == []
+    phone = new_page(viewport={"width": 375, "height": 900}, is_mobile=True)
+    phone.goto(live_server.url + f"/departments/{report.department.code}/indicators/")
+    assert phone.locator("table.history").count() >= 1
+    assert cell_problems(phone, allow_scroll=True) == []
