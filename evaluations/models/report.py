@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +19,9 @@ from simple_history.models import HistoricalRecords
 from evaluations.models.reference import Department, FiscalYear
 from indicators import scoring
 from indicators.vocabulary import Grade
+
+# A report's title where none is written (Report.display_title).
+DEFAULT_TITLE = _("%(year)s年度%(department)s整体支出绩效自评报告")
 
 
 class ReportQuerySet(models.QuerySet):
@@ -206,10 +210,13 @@ class Report(models.Model):
     def display_title(self) -> str:
         if self.title:
             return self.title
-        return _("%(year)s年度%(department)s整体支出绩效自评报告") % {
-            "year": self.fiscal_year.year,
-            "department": self.department.name,
-        }
+        return DEFAULT_TITLE % {"year": self.fiscal_year.year, "department": self.department.name}
+
+    @staticmethod
+    def default_title_words() -> list[str]:
+        """The fixed words of a title not written (DEFAULT_TITLE without its year and
+        department): what a search for "整体支出绩效自评报告" finds in every such title."""
+        return [word for word in re.split(r"%\(\w+\)s", str(DEFAULT_TITLE)) if word]
 
     @property
     def rules(self) -> scoring.Rules:

@@ -1,4 +1,11 @@
-"""Search results with a snippet of where each report mentions the words (issue 14.12).
+"""The home page's search: which published reports a query finds, and a snippet of where each
+mentions it (issue 14.12).
+
+A query is split into words (spaces, and a year written into a word: "2022年度第1商务局" is
+2022 and 第1商务局); a report is found when it mentions every word — in its department's
+name or code, its own sections, a project's or a 绩效情况 paragraph's text, its title as
+shown (a year matches its 年度; the fixed words of a title not written match every such
+report).
 
 The snippet is cut from the text that matched — the report's own sections, else a project's
 or a 绩效情况 paragraph, fetched for all results in two queries — and every piece of it is
@@ -7,9 +14,10 @@ escaped before the matches are wrapped in ``<mark>``: user text is never marked 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,12 +26,49 @@ from evaluations.models import OutcomeNarrative, Project, Report
 REPORT_FIELDS = ("title", "profile", "goals", "overall_summary", "problems", "improvements",
                  "result_application", "other_matters")
 CONTEXT = 36  # characters shown either side of the first match
+MAX_WORDS = 6  # words of a query searched for; the rest are ignored
+# A year inside a word, with its 年 or 年度: "2022年度第1商务局" → 2022, 第1商务局.
+YEAR_IN_WORD = re.compile(r"(?<!\d)((?:19|2\d)\d{2})(?:年度|年)?(?!\d)")
 
 
 @dataclass
 class Result:
     report: Report
     snippet: SafeString
+
+
+def words(query: str) -> list[str]:
+    """The query's words, years split out, each once, at most MAX_WORDS."""
+    found: list[str] = []
+    for word in query.split():
+        found += YEAR_IN_WORD.sub(lambda m: f" {m.group(1)} ", word).split()
+    return list(dict.fromkeys(found))[:MAX_WORDS]
+
+
+def _mentions(word: str) -> Q:
+    """Reports that mention ``word`` anywhere the search looks."""
+    found = Q()
+    for name in ("department__name", "department__short_name", "department__code", *REPORT_FIELDS):
+        found |= Q(**{f"{name}__icontains": word})
+    projects = Project.objects.filter(report=OuterRef("pk")).filter(
+        Q(name__icontains=word) | Q(outcome__icontains=word) | Q(goal__icontains=word)
+    )
+    narratives = OutcomeNarrative.objects.filter(report=OuterRef("pk")).filter(
+        Q(headline__icontains=word) | Q(body__icontains=word)
+    )
+    found |= Q(Exists(projects)) | Q(Exists(narratives))
+    if YEAR_IN_WORD.fullmatch(word):
+        found |= Q(fiscal_year__year=int(word))
+    if any(word.casefold() in fixed.casefold() for fixed in Report.default_title_words()):
+        found |= Q(title="")
+    return found
+
+
+def matching(reports: QuerySet[Report], query: str) -> QuerySet[Report]:
+    """Those of ``reports`` that mention every word of ``query``."""
+    for word in words(query):
+        reports = reports.filter(_mentions(word))
+    return reports
 
 
 def highlight(text: str, query: str, *, context: int = CONTEXT) -> SafeString:
@@ -52,14 +97,16 @@ def _first_match(texts, query: str) -> SafeString:
 
 
 def with_snippets(reports: list[Report], query: str) -> list[Result]:
-    """Each report with the snippet of its first mention of ``query``, in two more queries."""
+    """Each report with the snippet of its first mention of the query's longest word (the
+    most telling), in two more queries."""
     ids = [r.pk for r in reports]
+    word = max(words(query), key=len, default="")
     elsewhere: dict[int, list[str]] = {}
     projects = Project.objects.filter(report__in=ids).filter(
-        Q(name__icontains=query) | Q(outcome__icontains=query) | Q(goal__icontains=query)
+        Q(name__icontains=word) | Q(outcome__icontains=word) | Q(goal__icontains=word)
     ).order_by("position", "pk").values_list("report_id", "name", "outcome", "goal")
     narratives = OutcomeNarrative.objects.filter(report__in=ids).filter(
-        Q(headline__icontains=query) | Q(body__icontains=query)
+        Q(headline__icontains=word) | Q(body__icontains=word)
     ).order_by("position").values_list("report_id", "headline", "body")
     for report_id, *texts in [*projects, *narratives]:
         elsewhere.setdefault(report_id, []).extend(texts)
@@ -67,5 +114,5 @@ def with_snippets(reports: list[Report], query: str) -> list[Result]:
     for report in reports:
         texts = [getattr(report, name) for name in REPORT_FIELDS]
         texts += [report.department.name, *elsewhere.get(report.pk, [])]
-        results.append(Result(report, _first_match(texts, query)))
+        results.append(Result(report, _first_match(texts, word) if word else SafeString("")))
     return results

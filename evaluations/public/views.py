@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.utils import Error as DatabaseError  # also InterfaceError: a dead connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -35,7 +35,7 @@ from evaluations.models import (
 )
 from evaluations.public import charts
 from evaluations.public.followup import followup
-from evaluations.public.search import with_snippets
+from evaluations.public.search import matching, with_snippets
 from evaluations.public.stamp import Stamp, current_stamp, public_page
 from evaluations.public.summaries import ZERO, published, summaries, with_summary
 from evaluations.public.targets import approved_adjustments
@@ -65,23 +65,8 @@ set_language = csrf_exempt(django_set_language)
 
 
 def _search(query: str) -> QuerySet[Report]:
-    """Published reports whose department, projects, narratives or text mention ``query``."""
-    text = Q()
-    for name in ("department__name", "department__short_name", "title", "profile", "goals",
-                 "overall_summary", "problems", "improvements", "result_application",
-                 "other_matters"):
-        text |= Q(**{f"{name}__icontains": query})
-    projects = Project.objects.filter(report=OuterRef("pk")).filter(
-        Q(name__icontains=query) | Q(outcome__icontains=query) | Q(goal__icontains=query)
-    )
-    narratives = OutcomeNarrative.objects.filter(report=OuterRef("pk")).filter(
-        Q(headline__icontains=query) | Q(body__icontains=query)
-    )
-    return (
-        published()
-        .filter(text | Exists(projects) | Exists(narratives))
-        .order_by("-fiscal_year__year", "department__code")
-    )
+    """Published reports that mention every word of ``query`` (public/search.py)."""
+    return matching(published(), query).order_by("-fiscal_year__year", "department__code")
 
 
 def _total_expenditure():

@@ -86,6 +86,40 @@ def test_search_finds_department_project_and_narrative_text(client, sample_repor
     assert sample_report.display_title in text
 
 
+def test_search_finds_a_report_by_its_title_as_shown_and_by_department_and_year(client, db):
+    """A title not written is shown as DEFAULT_TITLE; a search for it, or for a department
+    with a year (one word or two, either order), finds the report (the public reviewer's
+    "整体支出绩效自评报告", "2022年度第1商务局", "第1商务局 2023" found nothing)."""
+    first = DepartmentFactory(code="syn-00001", name="第1商务局")
+    other = DepartmentFactory(code="syn-00002", name="第2教育局")
+    a2022 = published_report(year=2022, department=first, title="")
+    a2023 = published_report(year=2023, department=first, title="")
+    b2022 = published_report(year=2022, department=other, title="")
+    cases = {
+        "整体支出绩效自评报告": {a2022, a2023, b2022},
+        "2022年度第1商务局": {a2022},
+        "第1商务局 2023": {a2023},
+        "2022 教育局": {b2022},
+        "2022": {a2022, b2022},
+        "syn-00002": {b2022},
+        "第1商务局 教育局": set(),
+    }
+    for query, wanted in cases.items():
+        text = _text(client.get("/", {"q": query}))
+        assert f"找到 {len(wanted)} 份报告" in text, query
+        for report in wanted:
+            assert report.display_title in text, query
+
+
+def test_search_words_are_split_at_spaces_and_years():
+    from evaluations.public.search import words
+
+    assert words("2022年度第1商务局") == ["2022", "第1商务局"]
+    assert words(" 董家塅\u3000航空  董家塅 ") == ["董家塅", "航空"]
+    assert words("增长4.96%") == ["增长4.96%"]
+    assert words("技工贸总收入达到275亿元") == ["技工贸总收入达到275亿元"]
+
+
 def test_search_never_finds_unpublished_reports(client, sample_report):
     draft = ReportFactory(status="approved")
     ProjectFactory(report=draft, name="秘密项目")
