@@ -128,9 +128,20 @@ def test_publisher_falls_back_to_the_department_and_date_is_local(client, sample
     assert "发布日期 2023-07-01" in text
 
 
-def test_links_to_the_reports_csv_data(client, sample_report):
+def test_links_to_the_reports_csv_data_as_excel_opens_it(client, sample_report):
+    """The links people click give the file with a BOM: without it Excel reads UTF-8 as the
+    system's code page (GBK on a Chinese Windows) and the Chinese headers come out garbled.
+    The address without ``bom`` stays the canonical file (datapackage.json hashes it)."""
     content = _get(client, sample_report).content.decode()
-    assert 'href="/data/2022/projects.csv?department=dongjiaduan"' in content
+    links = re.findall(r'href="(/data/2022/[a-z_]+\.csv[^"]*)"', content)
+    assert "/data/2022/projects.csv?department=dongjiaduan&amp;bom=1" in links
+    for link in links:
+        body = b"".join(client.get(link.replace("&amp;", "&")).streaming_content)
+        assert body.startswith("\ufeff".encode()), link
+        assert body.decode("utf-8-sig").startswith("年度,部门编码"), link
+    year_page = client.get("/reports/2022/").content.decode()
+    for link in re.findall(r'href="(/data/2022/[a-z_]+\.csv[^"]*)"', year_page):
+        assert b"".join(client.get(link).streaming_content).startswith(b"\xef\xbb\xbf"), link
 
 
 @pytest.mark.parametrize("status", ["draft", "submitted", "approved"])
