@@ -78,6 +78,12 @@ class Column:
     def header(self, mode: str) -> str:
         return self.key if mode == "keys" else str(self.label)
 
+    @property
+    def negative_allowed(self) -> bool:
+        """Whether a number below zero is read (an indicator's value: a growth rate may fall);
+        amounts, weights and scores are never negative."""
+        return self.type == VALUE
+
 
 @dataclass(frozen=True)
 class Dataset:

@@ -249,6 +249,17 @@ DATASETS: dict[str, Dataset] = {
 OPEN_DATA: tuple[Dataset, ...] = tuple(d for d in DATASETS.values() if d.public)
 
 
+def field_column(model, field: str) -> Column | None:
+    """The column of ``model``'s dataset that writes ``field`` (the 自评表 workbook reads the
+    same fields, under the same rules: self_evaluation.py)."""
+    for dataset in DATASETS.values():
+        if dataset.model is model:
+            for column in dataset.columns:
+                if column.field == field:
+                    return column
+    return None
+
+
 def get_dataset(name: str) -> Dataset:
     """The dataset called ``name``; KeyError when there is none."""
     return DATASETS[name]

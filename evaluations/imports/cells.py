@@ -128,7 +128,7 @@ class CellParser:
                 return self.whole_number(kind, text)
             if kind in (ds.AMOUNT, ds.VALUE, ds.POINTS):
                 return parse_decimal(
-                    text, places=self.places, digits=self.digits, negative=kind == ds.VALUE,
+                    text, places=self.places, digits=self.digits, negative=self.column.negative_allowed,
                     exact_digits=self.exact_digits,
                 )
         except NumberError as exc:

@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from common.numbers import NumberError, parse_decimal
 from common.text import clean_text
+from evaluations import datasets as ds
 from evaluations import workflow
 from evaluations.documents import workbook as layout
 from evaluations.imports.reading import (
@@ -247,6 +248,7 @@ class _Reader:
             name = self._text(title, cells, row, 4)
             values = self._indicator_values(title, cells, row)
             match = next((i for i in unused if (i.level1, i.level2, i.name) == (level1, level2, name)), None)
+            self._settle_texts(title, row, values, match)
             if match is None:
                 position += 1
                 indicator = Indicator(report=self.report, project=project, level1=level1, level2=level2,
@@ -283,6 +285,39 @@ class _Reader:
             values["score"] = self._number(title, cells, row, 8, Indicator, "score")
         return values
 
+    def _settle_texts(self, title, row, values: dict, stored: Indicator | None) -> None:
+        """A value cell (年度指标值, 实际完成值) holding text: the same text as stored keeps the
+        number stored beside it (the sample's "275亿元" with 275); a new text is read as the
+        number it states ("260亿元" under 亿元 is 260), the indicator's text only where it is
+        qualitative, and refused where it is quantitative. Kept as text beside the old number,
+        the page showed 260 while the score and 未完成 came from 250 (the admin reviewer's F13)."""
+        for column, number, text in ((5, "target_value", "target_text"), (6, "actual_value", "actual_text")):
+            written = values.get(text)
+            if number in values or not written or (stored is not None and written == getattr(stored, text)):
+                continue
+            stated = self._stated_number(written, values.get("unit", ""), number)
+            if stated is not None:
+                values[number], values[text] = stated, ""
+            elif values.get("nature") == Nature.QUALITATIVE:
+                values[number] = None
+            else:
+                self.errors.append(f"{title}!{get_column_letter(column)}{row}: " + _(
+                    "应为数字（%(field)s），读到“%(value)s”：定量指标填数字，单位写在“计量单位”列；"
+                    "文字只用于定性指标。") % {
+                    "field": Indicator._meta.get_field(number).verbose_name, "value": written[:50]})
+
+    def _stated_number(self, text: str, unit: str, name: str) -> Decimal | None:
+        """The number ``text`` states, its unit at the end left off; None when it is not one."""
+        bare = text.strip()
+        if unit and bare.endswith(unit):
+            bare = bare[: -len(unit)].strip()
+        field_ = Indicator._meta.get_field(name)
+        try:
+            return parse_decimal(bare, places=field_.decimal_places, digits=field_.max_digits,
+                                 negative=ds.field_column(Indicator, name).negative_allowed)
+        except NumberError:
+            return None
+
     # -- cells ----------------------------------------------------------------------
 
     def _text(self, title, cells, row, column) -> str:
@@ -300,8 +335,10 @@ class _Reader:
         if isinstance(raw, str) and raw.startswith("="):
             self.errors.append(f"{where}: " + _("应为数字，读到公式“%(formula)s”（公式不计算）。") % {"formula": raw[:50]})
             return None
+        column = ds.field_column(model, name)
         try:
-            return parse_decimal(text, places=field_.decimal_places, digits=field_.max_digits)
+            return parse_decimal(text, places=field_.decimal_places, digits=field_.max_digits,
+                                 negative=column is not None and column.negative_allowed)
         except NumberError as exc:
             self.errors.append(f"{where}: " + _("应为数字（%(field)s）：%(error)s") % {
                 "field": field_.verbose_name, "error": exc})

@@ -142,6 +142,60 @@ def test_bad_cells_are_named_and_nothing_is_written(cell, value, message):
     assert _snapshot(report) == before
 
 
+def test_a_negative_value_reads_back_as_the_form_and_the_csv_import_take_it():
+    """An indicator's value may be below zero (a growth rate falls): the form and the CSV
+    import take -7, so the workbook downloaded with it reads back unchanged, and -2 typed
+    into it lands (the admin reviewer's draft was refused at F15)."""
+    report = ReportFactory()
+    project = ProjectFactory(report=report, name="政府雇员经费")
+    indicator = IndicatorFactory(report=report, project=project, weight=Decimal("50"), position=1,
+                                 actual_value=Decimal("-7"), actual_text="")
+    before = _snapshot(report)
+    assert (import_workbook(_xlsx(report)).changed, _snapshot(report)) == (0, before)
+
+    def edit(book):
+        book["项目支出绩效自评表-政府雇员经费"]["F13"].value = -2
+
+    import_workbook(_edited(_xlsx(report), edit))
+    indicator.refresh_from_db()
+    assert indicator.actual_value == Decimal("-2")
+
+
+def test_a_value_cell_typed_as_text_is_read_as_its_number_or_refused():
+    """"260亿元" typed over 250 under the unit 亿元 is 260, not a text beside the old number
+    (the page showed 260 while the score read 250); a word in a quantitative indicator's
+    cell is refused, naming the cell; a qualitative indicator's cell is its text."""
+    report = ReportFactory()
+    project = ProjectFactory(report=report, name="政府雇员经费")
+    quantitative = IndicatorFactory(report=report, project=project, weight=Decimal("50"), position=1,
+                                    unit="亿元", target_value=Decimal("275"), actual_value=Decimal("250"),
+                                    target_text="", actual_text="")
+    qualitative = IndicatorFactory(report=report, project=project, weight=Decimal("50"), position=2,
+                                   level1="satisfaction", level2="satisfaction",
+                                   nature="qualitative", tier="achieved", unit="",
+                                   target_value=None, target_text="群众满意", actual_value=None,
+                                   actual_text="满意")
+
+    def edit(book):
+        sheet = book["项目支出绩效自评表-政府雇员经费"]
+        sheet["F13"].value = "260亿元"
+        sheet["F14"].value = "基本满意"
+
+    import_workbook(_edited(_xlsx(report), edit))
+    quantitative.refresh_from_db()
+    qualitative.refresh_from_db()
+    assert (quantitative.actual_value, quantitative.actual_text) == (Decimal("260"), "")
+    assert (qualitative.actual_value, qualitative.actual_text) == (None, "基本满意")
+
+    before = _snapshot(report)
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_edited(_xlsx(report), lambda book: setattr(
+            book["项目支出绩效自评表-政府雇员经费"]["E13"], "value", "八")))
+    assert any(e.startswith("项目支出绩效自评表-政府雇员经费!E13") and "“八”" in e
+               for e in refused.value.errors), refused.value.errors
+    assert _snapshot(report) == before
+
+
 def test_another_year_department_or_a_published_report_is_refused(sample_report):
     content = _xlsx(sample_report)
     with pytest.raises(WorkbookError, match="只能导入草稿"):
