@@ -120,8 +120,13 @@ def _matches(indicator, lookup: dict) -> bool:
     return True
 
 
+def counts_in_total(indicator) -> bool:
+    """Whether an indicator's score counts in its table's total (SCORING_INDICATOR)."""
+    return _matches(indicator, SCORING_INDICATOR)
+
+
 def _is_scored(scored: Sequence[ScoredIndicator]) -> bool:
-    return any(_matches(s.indicator, SCORING_INDICATOR) for s in scored)
+    return any(counts_in_total(s.indicator) for s in scored)
 
 
 def build_table(

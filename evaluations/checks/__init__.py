@@ -31,6 +31,7 @@ from evaluations.checks.findings import (  # noqa: F401  (the codes are this pac
     PROJECTS_NOT_LISTED,
     PROJECTS_SUM,
     REQUIRED_SECTIONS,
+    RESULT_MISSING,
     SCORE_OUT_OF_BAND,
     SECTION_MISSING,
     STORED_SCORES_STALE,

@@ -15,6 +15,7 @@ from evaluations.checks.findings import (
     DEVIATION_MISSING,
     ERROR,
     EXECUTION_EXPLANATION_MISSING,
+    RESULT_MISSING,
     SCORE_OUT_OF_BAND,
     STORED_SCORES_STALE,
     WARNING,
@@ -67,38 +68,56 @@ def _table_findings(
             project_id=project_id,
         ))
     for scored in table.indicators:
-        indicator = scored.indicator
-        if scored.missed and not indicator.deviation.strip():
-            found.append(Finding(
-                DEVIATION_MISSING, ERROR,
-                _("%(subject)s的指标“%(name)s”未完成目标（目标 %(target)s，实际 %(actual)s），"
-                  "须填写偏差原因分析及改进措施。")
-                % {
-                    "subject": subject, "name": indicator.name,
-                    "target": indicator.target_display or "—",
-                    "actual": indicator.actual_display or indicator.get_tier_display() or "—",
-                },
-                {
-                    "target": indicator.target_value, "actual": indicator.actual_value,
-                    "tier": indicator.tier,
-                },
-                f"{subject} · {indicator.name}",
-                project_id=project_id, indicator_id=indicator.pk,
-            ))
-        if scored.error:
-            found.append(Finding(
-                SCORE_OUT_OF_BAND, ERROR,
-                _("%(subject)s的指标“%(name)s”得分 %(score)s 不在“%(tier)s”档的分数范围 %(band)s 内。")
-                % {
-                    "subject": subject, "name": indicator.name, "score": indicator.score,
-                    "tier": indicator.get_tier_display(), "band": scored.error,
-                },
-                {"score": indicator.score, "weight": indicator.weight, "tier": indicator.tier},
-                f"{subject} · {indicator.name}",
-                project_id=project_id, indicator_id=indicator.pk,
-            ))
+        found += _indicator_findings(scored, table.is_scored, subject, project_id)
     if table.is_scored:
         found += _weights_add_up(table, subject, project_id, rules)
+    return found
+
+
+def _indicator_findings(scored, table_scored: bool, subject: str, project_id: int | None) -> list[Finding]:
+    """A result, a deviation reason or a score in its band that one indicator row lacks."""
+    found = []
+    indicator = scored.indicator
+    if table_scored and tables.counts_in_total(indicator) and not indicator.reported:
+        # Counted as 0 in the total (scoring.total_score): a result left blank — a copied
+        # report's cleared actuals — would be published as a silent zero.
+        found.append(Finding(
+            RESULT_MISSING, ERROR,
+            _("%(subject)s的指标“%(name)s”设有分值 %(weight)s，尚未填写实际完成值。")
+            % {"subject": subject, "name": indicator.name, "weight": indicator.weight},
+            {"weight": indicator.weight},
+            f"{subject} · {indicator.name}",
+            project_id=project_id, indicator_id=indicator.pk,
+        ))
+    if scored.missed and not indicator.deviation.strip():
+        found.append(Finding(
+            DEVIATION_MISSING, ERROR,
+            _("%(subject)s的指标“%(name)s”未完成目标（目标 %(target)s，实际 %(actual)s），"
+              "须填写偏差原因分析及改进措施。")
+            % {
+                "subject": subject, "name": indicator.name,
+                "target": indicator.target_display or "—",
+                "actual": indicator.actual_display or indicator.get_tier_display() or "—",
+            },
+            {
+                "target": indicator.target_value, "actual": indicator.actual_value,
+                "tier": indicator.tier,
+            },
+            f"{subject} · {indicator.name}",
+            project_id=project_id, indicator_id=indicator.pk,
+        ))
+    if scored.error:
+        found.append(Finding(
+            SCORE_OUT_OF_BAND, ERROR,
+            _("%(subject)s的指标“%(name)s”得分 %(score)s 不在“%(tier)s”档的分数范围 %(band)s 内。")
+            % {
+                "subject": subject, "name": indicator.name, "score": indicator.score,
+                "tier": indicator.get_tier_display(), "band": scored.error,
+            },
+            {"score": indicator.score, "weight": indicator.weight, "tier": indicator.tier},
+            f"{subject} · {indicator.name}",
+            project_id=project_id, indicator_id=indicator.pk,
+        ))
     return found
 
 

@@ -239,3 +239,23 @@ def test_other_matters_is_optional(clean_report):
     clean_report.other_matters = ""
     clean_report.save()
     assert checks.check_report(clean_report) == []
+
+
+def test_a_weighted_indicator_without_a_result_blocks_submission(clean_report):
+    """A copied report's actuals are cleared; in a scored table a result left blank counts as
+    0, so it blocks submission, naming the indicator (the admin reviewer published one with
+    most actuals blank). A target-only table (the seed's) and a not applicable row need none."""
+    from indicators.models import Indicator
+
+    IndicatorFactory(report=clean_report, name="完成率", weight=Decimal("90"), target_value=Decimal("10"),
+                     actual_value=None, actual_text="", tier="", position=1)
+    IndicatorFactory(report=clean_report, name="不适用的", weight=Decimal("10"), target_value=Decimal("10"),
+                     actual_value=None, actual_text="", applicable=False, position=2)
+    IndicatorFactory(report=clean_report, name="目标", weight=None, target_value=Decimal("10"),
+                     actual_value=None, actual_text="", position=3)
+    found = [f for f in checks.check_report(clean_report) if f.code == checks.RESULT_MISSING]
+    assert [(f.severity, f.indicator_id) for f in found] == [
+        (checks.ERROR, Indicator.objects.get(name="完成率").pk)]
+    assert "“完成率”设有分值 90.00，尚未填写实际完成值" in found[0].message
+    Indicator.objects.filter(name="完成率").update(actual_text="基本完成")
+    assert not [f for f in checks.check_report(clean_report) if f.code == checks.RESULT_MISSING]

@@ -211,7 +211,7 @@ def test_the_year_index_shows_a_page_of_rows_and_the_whole_years_totals(client, 
     assert "本年度共公开 10 份报告" in first and "第 1–4 份" in first
     assert "全年合计" in first and "45.00" in first  # 0 + 1 + … + 9 on every page
     assert 'href="?page=2" rel="next"' in first
-    assert 'href="/data/2024/reports.csv"' in first
+    assert 'href="/data/2024/reports.csv?bom=1"' in first
     last = client.get("/reports/2024/", {"page": "3"}).content.decode()
     assert "部门0008" in last and "部门0009" in last and "部门0007" not in last
     assert 'href="?page=2" rel="prev"' in last
