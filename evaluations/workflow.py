@@ -46,6 +46,8 @@ RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
 
 # Transitions refused while a consistency check reports an error.
 BLOCKED_BY_ERRORS = (Action.SUBMIT, Action.APPROVE)
+# Transitions that say why: a return (the department reads it) and a reopen.
+COMMENT_REQUIRED = (Action.RETURN, Action.REOPEN)
 
 
 @contextlib.contextmanager
@@ -227,7 +229,7 @@ def submit_report(report: Report, user: User, comment: str = "") -> ReportEvent:
 
 def return_report(report: Report, user: User, comment: str) -> ReportEvent:
     """审核人 sends the report back to the department with a comment they will read."""
-    return _transition(report, user, Action.RETURN, comment, comment_required=True)
+    return _transition(report, user, Action.RETURN, comment)
 
 
 def approve_report(report: Report, user: User, comment: str = "") -> ReportEvent:
@@ -244,16 +246,20 @@ def publish_report(report: Report, user: User, comment: str = "") -> ReportEvent
 
 def reopen_report(report: Report, user: User, comment: str) -> ReportEvent:
     """Take a published report back to draft for correction; the public page stops showing it."""
-    return _transition(report, user, Action.REOPEN, comment, comment_required=True)
+    return _transition(report, user, Action.REOPEN, comment)
 
 
-def _transition(
-    report: Report, user: User, action: str, comment: str, *, comment_required: bool = False
-) -> ReportEvent:
+def needs_comment(report: Report, action: str) -> bool:
+    """Whether ``action`` on ``report`` must carry a comment: a return or a reopen says why,
+    a republication what changed (its public 修订说明)."""
+    return action in COMMENT_REQUIRED or (action == Action.PUBLISH and is_republication(report))
+
+
+def _transition(report: Report, user: User, action: str, comment: str) -> ReportEvent:
     comment = (comment or "").strip()
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
-        _refuse(locked, user, action, comment, comment_required=comment_required)
+        _refuse(locked, user, action, comment)
         event = _move(locked, user, action, comment)
     report.status, report.revision, report.published_at, report.updated_at = (
         locked.status, locked.revision, locked.published_at, locked.updated_at,
@@ -261,9 +267,7 @@ def _transition(
     return event
 
 
-def _refuse(
-    locked: Report, user: User, action: str, comment: str, *, comment_required: bool
-) -> None:
+def _refuse(locked: Report, user: User, action: str, comment: str) -> None:
     """Raise why ``action`` may not be taken on the locked row now, if it may not."""
     reason = refusal(user, action, locked)
     if reason == PERMISSION:
@@ -281,7 +285,7 @@ def _refuse(
             _("这份报告是您提交的，不能由您%(action)s：提交与审核、公开须由不同的人完成。")
             % {"action": Action(action).label}
         )
-    if comment_required and not comment:
+    if action in COMMENT_REQUIRED and not comment:
         raise ValidationError(
             _("%(action)s时必须填写意见。") % {"action": Action(action).label},
             code="comment_required",
@@ -303,7 +307,7 @@ def _move(locked: Report, user: User, action: str, comment: str) -> ReportEvent:
     fields = ["status", "updated_at"]
     if action == Action.PUBLISH:
         if is_republication(locked):
-            if not comment:
+            if needs_comment(locked, action) and not comment:
                 raise ValidationError(
                     _("再次公开须填写修订说明。"), code="revision_note_required"
                 )

@@ -93,6 +93,10 @@ class ReportWorkflowMixin:
         context = {
             **_confirm_context(self, request, action, comment),
             "original": report, "action": action,
+            # Typed here too: a republication's 修订说明 or a reopen's reason, if the page's
+            # box was left empty, is asked for where the step is confirmed.
+            "comment_required": workflow.needs_comment(report, action),
+            "comment_help": _comment_help(report),
             "url": reverse("admin:evaluations_report_workflow", args=[report.pk]),
             "cancel_url": reverse("admin:evaluations_report_change", args=[report.pk]),
         }

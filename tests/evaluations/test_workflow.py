@@ -488,7 +488,7 @@ def test_publishing_and_reopening_from_the_report_page_ask_first(client, report,
     asked = client.post(workflow_url(report), {"action": "publish", "comment": "首次公开。"})
     page = asked.content.decode()
     assert asked.status_code == 200 and "确认公开" in page and "对所有人可见" in page
-    assert 'name="confirmed" value="1"' in page and 'value="首次公开。"' in page
+    assert 'name="confirmed" value="1"' in page and ">首次公开。</textarea>" in page
     assert status_of(report) == Status.APPROVED
     client.post(workflow_url(report), {"action": "publish", "comment": "首次公开。", "confirmed": "1"})
     assert status_of(report) == Status.PUBLISHED
@@ -496,3 +496,23 @@ def test_publishing_and_reopening_from_the_report_page_ask_first(client, report,
     assert "确认撤回修订" in asked.content.decode() and status_of(report) == Status.PUBLISHED
     client.post(workflow_url(report), {"action": "reopen", "comment": "更正。", "confirmed": "1"})
     assert status_of(report) == Status.DRAFT
+
+
+def test_a_republication_asks_for_its_note_where_it_is_confirmed(client, report, data_entry_user, reviewer):
+    """公开 clicked with the box empty after a reopen: the confirmation page asks for the
+    修订说明 it needs (required, with its help) instead of taking the click and refusing."""
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
+    workflow.reopen_report(report, reviewer, "更正数字。")
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    client.force_login(reviewer)
+    page = client.post(workflow_url(report), {"action": "publish", "comment": ""}).content.decode()
+    assert re.search(r'<textarea[^>]*name="comment"[^>]*required', page)
+    assert "再次公开时必须填写修订说明" in page
+    client.post(workflow_url(report), {"action": "publish", "comment": "更正了第三部分的数字。",
+                                       "confirmed": "1"})
+    report.refresh_from_db()
+    assert (report.status, report.revision) == (Status.PUBLISHED, 2)
+    assert report.events.latest("pk").comment == "更正了第三部分的数字。"
