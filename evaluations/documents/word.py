@@ -78,7 +78,22 @@ def _fonts(style_or_run, east_asian: str, size: Pt | None = None, bold: bool | N
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
 
 
+def _language(document) -> None:
+    """Simplified Chinese as the text's language (proofing, screen readers, line breaking):
+    python-docx's template says en-US in its defaults."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    document.core_properties.language = "zh-CN"
+
+
 def _styles(document) -> None:
+    _language(document)
     styles = document.styles
     normal = styles["Normal"]
     _fonts(normal, BODY_FONT, BODY_SIZE)

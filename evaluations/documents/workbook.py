@@ -28,7 +28,7 @@ DEPARTMENT_SHEET = "部门整体支出绩效自评表"
 PROJECT_SHEET = "项目支出绩效自评表"
 COLUMNS = 12  # A–I the national table; J–L what reading back needs (性质, 单位, 档次)
 WIDTHS = [12, 12, 14, 24, 13, 13, 9, 9, 30, 8, 8, 10]
-AMOUNT_FORMAT = "#,##0.00"
+AMOUNT_FORMAT = "#,##0.00##"  # 2 decimals, up to the 4 an amount keeps (13,100.8459 as the page shows it)
 SCORE_FORMAT = "0.00"
 RATE_FORMAT = "0.00%"
 FUND_ROWS = ("当年财政拨款", "上年结转资金", "其他资金")  # FundingSource names, kind project_fund
@@ -55,6 +55,32 @@ TITLE_FONT = Font(name="方正小标宋简体", size=18)
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+NUMBERED_LINE = re.compile(r"(?m)^\s*\d+[.、．]")  # "1." opening a 绩效情况 paragraph
+
+
+def department_outcome(summary: str, narratives) -> str:
+    """The department sheet's 实际完成情况: 六（一） as the page prints it, the overall summary
+    and then its numbered 绩效情况 paragraphs ("1.headline body"), a line each."""
+    lines = [summary.strip()] if summary.strip() else []
+    lines += [f"{n}.{item.headline}{item.body}" for n, item in enumerate(narratives, start=1)]
+    return "\n".join(lines)
+
+
+def outcome_summary(text: str, narratives) -> str | None:
+    """The overall summary in a department sheet's 实际完成情况 read back: the text before its
+    numbered paragraphs as written (department_outcome), or the whole text where it has no
+    numbered line (a summary typed over the cell: the paragraphs stay as they are); None
+    when numbered paragraphs were changed (they are edited in the report's 绩效情况)."""
+    paragraphs = department_outcome("", narratives)
+    if not paragraphs:
+        return text
+    if text.strip() == paragraphs:
+        return ""
+    if text.rstrip().endswith("\n" + paragraphs):
+        return text.rstrip()[: -len(paragraphs) - 1].strip()
+    return None if NUMBERED_LINE.search(text) else text
+
+
 def build_xlsx(article: Article) -> bytes:
     context = article.context
     report = article.report
@@ -63,7 +89,8 @@ def build_xlsx(article: Article) -> bytes:
     department = _sheet(book, DEPARTMENT_SHEET, article)
     _fill(department, article, title=DEPARTMENT_SHEET, name=report.department.name, code="",
           table=context["department_table"], indicators=context["department_indicators"],
-          funds=[], goal=report.goals, outcome=report.overall_summary)
+          funds=[], goal=report.goals,
+          outcome=department_outcome(report.overall_summary, context["narratives"]))
     names = {DEPARTMENT_SHEET}
     for project in context["projects"]:
         indicators = context["project_indicators"].get(project.id, [])
@@ -148,6 +175,37 @@ def _merge(sheet, area: str, value=None, **kwargs) -> None:
         sheet.merge_cells(area)
 
 
+GOAL_MIN_HEIGHT, ROW_MAX_HEIGHT = 90, 409  # points (409: the tallest row Excel keeps)
+LONG_TEXT = Alignment(wrap_text=True, vertical="top")
+_SMALLER: dict[float, Font] = {}  # the body face at the sizes long texts were set in
+
+
+def _wrapped_lines(text: str, width: int, size: float) -> int:
+    """Lines ``text`` wraps to in a cell ``width`` character units wide at ``size`` points (a
+    CJK character two units at 11 points)."""
+    per_line = max(1, int((width - 2) / 2 * BODY_FONT.size / size))
+    return sum(-(-max(len(part), 1) // per_line) for part in text.split("\n"))
+
+
+def _goal_row(sheet, goal: str, outcome: str) -> None:
+    """预期目标 and 实际完成情况 in a row tall enough for the longer as it wraps (六（一） whole
+    runs to some fifty lines: a row fixed at 90 points printed six of them, centred, the rest
+    cut off). Past Excel's 409 points the two cells' type is made smaller until it fits,
+    never under 7 points, and both start at the top."""
+    cells = ((f"B{GOAL_ROW}", goal, sum(WIDTHS[1:5])), (f"F{GOAL_ROW}", outcome, sum(WIDTHS[5:9])))
+    size = BODY_FONT.size
+    line = size * 1.3  # points a line takes
+    needed = max(_wrapped_lines(text, width, size) for _c, text, width in cells) * line
+    if needed > ROW_MAX_HEIGHT:
+        size = max(7.0, int(size * (ROW_MAX_HEIGHT / needed) ** 0.5 * 2) / 2)
+        needed = max(_wrapped_lines(text, width, size) for _c, text, width in cells) * size * 1.3
+        # Kept: _style knows a font by its id, so each size is one object for good.
+        font = _SMALLER.setdefault(size, Font(name=BODY_FONT.name, size=size))
+        for cell, _text, _width in cells:
+            _style(sheet[cell], font=font, alignment=LONG_TEXT)
+    sheet.row_dimensions[GOAL_ROW].height = min(ROW_MAX_HEIGHT, max(GOAL_MIN_HEIGHT, needed))
+
+
 def _fill(sheet, article, *, title, name, code, table, indicators, funds, goal, outcome):
     report = article.report
     _merge(sheet, "A1:I1", title, font=TITLE_FONT, align=CENTER)
@@ -167,7 +225,7 @@ def _fill(sheet, article, *, title, name, code, table, indicators, funds, goal, 
     _merge(sheet, f"F{GOAL_HEADER_ROW}:I{GOAL_HEADER_ROW}", "实际完成情况", font=BOLD_FONT, align=CENTER)
     _merge(sheet, f"B{GOAL_ROW}:E{GOAL_ROW}", goal or "")
     _merge(sheet, f"F{GOAL_ROW}:I{GOAL_ROW}", outcome or "")
-    sheet.row_dimensions[GOAL_ROW].height = 90
+    _goal_row(sheet, goal or "", outcome or "")
     last = _indicators(sheet, table, indicators)
     _total(sheet, table, last + 1)
     for row in sheet.iter_rows(min_row=NAME_ROW, max_row=last + 1, max_col=COLUMNS):

@@ -195,8 +195,16 @@ class _Reader:
                           .order_by("position", "id"))
         for title, cells in self.sheets.items():
             if title == layout.DEPARTMENT_SHEET:
-                self._plan(self.report, {"goals": self._text(title, cells, layout.GOAL_ROW, 2),
-                                         "overall_summary": self._text(title, cells, layout.GOAL_ROW, 6)})
+                values = {"goals": self._text(title, cells, layout.GOAL_ROW, 2)}
+                summary = layout.outcome_summary(self._text(title, cells, layout.GOAL_ROW, 6),
+                                                 self.report.narratives.order_by("position"))
+                if summary is None:
+                    self.errors.append(f"{title}!F{layout.GOAL_ROW}: " + _(
+                        "编号的绩效情况段落与报告中的不同：它们在报告的“绩效情况”中修改，"
+                        "此格只可改动其前的概述。"))
+                else:
+                    values["overall_summary"] = summary
+                self._plan(self.report, values)
                 self._indicators(title, cells, None, [i for i in indicators if i.project_id is None])
                 continue
             if not title.startswith(layout.PROJECT_SHEET):

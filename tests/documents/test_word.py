@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from docx import Document
@@ -75,6 +76,11 @@ def test_official_typography(sample_docx):
     assert mm == [210, 297, 37, 35, 28, 26]  # A4, GB/T 9704 margins
     tables = document.tables
     assert tables and all(t.style.name == "Table Grid" for t in tables)
+    # The text's language is Chinese (proofing, screen readers), not the template's en-US.
+    lang = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("zh-CN", "zh-CN")
+    assert document.core_properties.language == "zh-CN"
+    assert b"en-US" not in zipfile.ZipFile(io.BytesIO(sample_docx)).read("word/styles.xml")
 
 
 def test_footer_numbers_pages_and_only_drafts_say_draft(sample_docx, sample_report):

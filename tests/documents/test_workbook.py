@@ -47,7 +47,18 @@ def test_sample_sheets_headers_and_unscored_note(sample_report):
     # the expenditure of every budget (issue 14.11: like with like); 全年执行数 is all budgets'.
     assert sheet.cell(workbook.TOTAL_ROW, 4).value is None
     assert sheet.cell(workbook.TOTAL_ROW, 6).value == pytest.approx(3727.61)
-    assert sheet.cell(workbook.TOTAL_ROW, 6).number_format == "#,##0.00"
+    assert sheet.cell(workbook.TOTAL_ROW, 6).number_format == "#,##0.00##"
+    # 实际完成情况 is 六（一） whole: the summary, then its six numbered 绩效情况 paragraphs.
+    outcome = sheet.cell(workbook.GOAL_ROW, 6).value.split("\n")
+    assert outcome[0] == sample_report.overall_summary
+    # Not 90 points (six lines shown): as tall as Excel allows, the type smaller to fit.
+    assert sheet.row_dimensions[workbook.GOAL_ROW].height <= workbook.ROW_MAX_HEIGHT
+    assert sheet.row_dimensions[workbook.GOAL_ROW].height > 300
+    assert 7 <= sheet.cell(workbook.GOAL_ROW, 6).font.sz < 11
+    assert sheet.cell(workbook.GOAL_ROW, 6).alignment.vertical == "top"
+    assert [line[:9] for line in outcome[1:]] == [
+        "1.着力稳增长、育", "2.着力扬优势、铸", "3.着力培主体、扩", "4.着力抓创新、强", "5.着力抓改革、激",
+        "6.着力优服务、解"]
     merged = {str(r) for r in sheet.merged_cells.ranges}
     assert f"B{first}:B{first + 4}" in merged and f"C{first}:C{first + 4}" in merged
     # Print set-up: A4 landscape, fit to width, header frozen.

@@ -196,6 +196,38 @@ def test_a_value_cell_typed_as_text_is_read_as_its_number_or_refused():
     assert _snapshot(report) == before
 
 
+def test_the_department_outcome_reads_back_its_summary_and_keeps_its_paragraphs(sample_report):
+    """F11 holds 六（一） whole; the summary before the numbered paragraphs is read back, a
+    summary typed over the whole cell is the summary, and a changed paragraph is refused
+    (paragraphs are edited in the report's 绩效情况)."""
+    report = _draft(sample_report)
+    narratives = list(report.narratives.values_list("headline", "body"))
+    content = _xlsx(report)
+    cell = (layout.GOAL_ROW, 6)
+
+    def summary(text):
+        def edit(book):
+            sheet = book[layout.DEPARTMENT_SHEET]
+            lines = sheet.cell(*cell).value.split("\n")
+            sheet.cell(*cell).value = "\n".join([text, *lines[1:]])
+        return edit
+
+    import_workbook(_edited(content, summary("全年目标任务基本完成。")))
+    report.refresh_from_db()
+    assert report.overall_summary == "全年目标任务基本完成。"
+    assert list(report.narratives.values_list("headline", "body")) == narratives
+
+    def changed_paragraph(book):
+        sheet = book[layout.DEPARTMENT_SHEET]
+        sheet.cell(*cell).value = sheet.cell(*cell).value.replace("2.着力扬优势", "2.着力强优势")
+
+    before = _snapshot(report)
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_edited(_xlsx(report), changed_paragraph))
+    assert any(e.startswith(f"{layout.DEPARTMENT_SHEET}!F{layout.GOAL_ROW}") for e in refused.value.errors)
+    assert _snapshot(report) == before
+
+
 def test_another_year_department_or_a_published_report_is_refused(sample_report):
     content = _xlsx(sample_report)
     with pytest.raises(WorkbookError, match="只能导入草稿"):
