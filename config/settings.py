@@ -217,10 +217,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "evaluations.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "绩效自评 open data API",
-    "DESCRIPTION": (
-        "Published performance self-evaluation reports, read-only. Amounts are decimal strings "
-        "in 万元, exactly as the CSV files at /data/ write them; rates are percentages."
+    # In the visitor's language, as the page around Swagger UI (evaluations/api/docs.py).
+    "TITLE": _("绩效自评开放数据接口"),
+    "DESCRIPTION": _(
+        "已公开的绩效自评报告，只读。金额为万元，以十进制字符串给出，与 /data/ 下的 CSV 文件一字不差；"
+        "比率为百分数。"
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

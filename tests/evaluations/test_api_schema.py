@@ -105,3 +105,13 @@ def test_behind_a_trusted_proxy_the_forwarded_client_counts(client):
     assert client.get("/api/v1/years/", HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy).status_code == 200
     assert client.get("/api/v1/years/", HTTP_X_FORWARDED_FOR="198.51.100.1", **via_proxy).status_code == 429
     assert client.get("/api/v1/years/", HTTP_X_FORWARDED_FOR="198.51.100.2", **via_proxy).status_code == 200
+
+
+def test_the_schema_is_titled_in_the_visitors_language(client):
+    """The title and description Swagger UI shows came in English on the Chinese page (the
+    public reviewer's /api/v1/); they follow the language as the page around them does."""
+    info = _schema(client)["info"]
+    assert info["title"] == "绩效自评开放数据接口" and "只读" in info["description"]
+    client.cookies["django_language"] = "en"
+    info = client.get("/api/v1/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en").json()["info"]
+    assert info["title"] == "Performance self-evaluation open data API"
