@@ -16,6 +16,13 @@ from django.utils.translation import gettext
 from evaluations.models import Report, ReportDocument
 
 
+def ascii_download_name(report: Report, filename: str) -> str:
+    """The ASCII name beside download_name, for clients that read only ``filename``
+    (exports/delivery.attachment): 2022-dongjiaduan-report.pdf, draft- in front of a draft's."""
+    name = f"{report.fiscal_year.year}-{report.department.code}-{filename}"
+    return name if report.status == Report.Status.PUBLISHED else "draft-" + name
+
+
 @dataclass(frozen=True)
 class Kind:
     code: str

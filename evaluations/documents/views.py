@@ -21,7 +21,8 @@ from django.shortcuts import get_object_or_404
 
 from evaluations import access
 from evaluations.documents.generate import build, build_targets, published_file
-from evaluations.documents.storage import BY_FILENAME, KINDS, download_name
+from evaluations.documents.storage import BY_FILENAME, KINDS, ascii_download_name, download_name
+from evaluations.exports.delivery import attachment
 from evaluations.models import Report
 from evaluations.public.summaries import published
 
@@ -48,6 +49,8 @@ def _attachment(content, report: Report, kind: str, *, revision: int | None = No
         content, as_attachment=True, filename=download_name(report, kind),
         content_type=KINDS[kind].content_type,
     )
+    response["Content-Disposition"] = attachment(
+        ascii_download_name(report, KINDS[kind].filename), download_name(report, kind))
     response["X-Content-Type-Options"] = "nosniff"
     if revision is not None:
         # A published revision never changes: caches may keep it.
@@ -88,10 +91,9 @@ def targets_document(request: HttpRequest, year: int, department_code: str, exte
         if keep > 0:
             cache.set(key, content, keep)
     name = f"{year}年度{report.department.name}{TARGETS_SUFFIX}.{extension}"
-    response = FileResponse(
-        io.BytesIO(content), as_attachment=True, filename=name.replace("/", "-").replace("\\", "-"),
-        content_type=KINDS[extension].content_type,
-    )
+    response = FileResponse(io.BytesIO(content), content_type=KINDS[extension].content_type)
+    response["Content-Disposition"] = attachment(
+        f"{year}-{report.department.code}-targets.{extension}", name.replace("/", "-").replace("\\", "-"))
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

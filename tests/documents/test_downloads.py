@@ -46,7 +46,9 @@ def test_the_sample_downloads_with_chinese_names_and_is_stored(client, sample_re
         name = storage.download_name(sample_report, storage.BY_FILENAME[filename].code)
         assert name.startswith("2022年度株洲高新技术产业开发区董家塅片区管理委员会")
         disposition = response["Content-Disposition"]
-        assert disposition.startswith("attachment;") and f"filename*=utf-8''{quote(name)}" in disposition
+        assert disposition.startswith("attachment;") and f"filename*=UTF-8''{quote(name)}" in disposition
+        # Clients that read only ``filename`` get an ASCII name, not the URL's last part.
+        assert f'filename="2022-dongjiaduan-{filename}"' in disposition
         stored = ReportDocument.objects.get(report=sample_report, revision=1,
                                             kind=storage.BY_FILENAME[filename].code)
         assert stored.size == len(content)
@@ -112,7 +114,8 @@ def test_admin_offers_drafts_marked_as_drafts_to_their_department_only(
     client.force_login(data_entry_user)
     response = client.get(url)
     assert response.status_code == 200
-    assert "filename*=utf-8''" + quote("草稿-2022年度") in response["Content-Disposition"]
+    assert "filename*=UTF-8''" + quote("草稿-2022年度") in response["Content-Disposition"]
+    assert 'filename="draft-2022-dongjiaduan-' in response["Content-Disposition"]
     header = Document(io.BytesIO(b"".join(response.streaming_content))).sections[0].header
     assert "草稿" in header.paragraphs[0].text
     change = client.get(reverse("admin:evaluations_report_change", args=[sample_report.pk]))

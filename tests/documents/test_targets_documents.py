@@ -70,7 +70,8 @@ def test_targets_docx_holds_the_page_in_order(client, world):
     response = client.get(_url(report, "docx"))
     assert response.status_code == 200
     name = f"{report.fiscal_year.year}年度甲部门绩效目标表.docx"
-    assert f"filename*=utf-8''{quote(name)}" in response["Content-Disposition"]
+    assert f"filename*=UTF-8''{quote(name)}" in response["Content-Disposition"]
+    assert f'filename="{report.fiscal_year.year}-{report.department.code}-targets.docx"' in response["Content-Disposition"]
     assert response["Content-Type"] == storage.KINDS["docx"].content_type
     text = docx_text(b"".join(response.streaming_content))
     _in_order(text, _expected_lines(report))

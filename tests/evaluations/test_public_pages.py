@@ -294,3 +294,11 @@ def test_language_switcher_is_a_plain_form_without_a_token(client, sample_report
     assert response["Location"] == "/reports/2022/"
     assert response.cookies["django_language"].value == "en"
     assert "Set-Cookie" not in client.get("/")  # nothing per-visitor on public pages
+
+
+def test_the_site_has_an_icon_and_favicon_ico_finds_it(client):
+    """Every visit asked /favicon.ico and got a 404 (the public reviewer's crawl)."""
+    page = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == icon
