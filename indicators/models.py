@@ -248,6 +248,13 @@ class Indicator(models.Model):
             return None
 
     @property
+    def table_and_name(self) -> str:
+        """The indicator named with its table (部门整体 or its project's name), where names
+        recur across a report's tables: "新引进项目" may be in three projects."""
+        table = self.project.name if self.project_id else _("部门整体")
+        return f"{table} · {self.name}"
+
+    @property
     def target_display(self) -> str:
         return self.target_text or _format_value(self.target_value, self.unit)
 

@@ -3,8 +3,9 @@ reviewers' list of every department's latest round (docs/design.md, "Targets and
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -79,6 +80,13 @@ class SpendingInline(_RoundRowInline):
         return self._row_light(self.lights.spending if self.lights else {}, obj)
 
 
+class IndicatorChoiceField(forms.ModelChoiceField):
+    """Names recur from table to table ("新引进项目" in three projects): each is named with its table."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.table_and_name
+
+
 class ProgressInline(_RoundRowInline):
     model = MonitoringProgress
     fields = ["indicator", "progress_value", "progress_text", "outlook", "measures", "light_display"]
@@ -86,7 +94,9 @@ class ProgressInline(_RoundRowInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "indicator" and self.parent is not None:
-            kwargs["queryset"] = Indicator.objects.filter(report_id=self.parent.report_id)
+            kwargs["queryset"] = Indicator.objects.filter(report_id=self.parent.report_id).select_related(
+                "project").order_by(F("project__position").asc(nulls_first=True), "position", "pk")
+            kwargs["form_class"] = IndicatorChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("完成进度及预警"))

@@ -92,8 +92,7 @@ def _row_name(obj) -> str:
         return obj.name
     if isinstance(obj, ProjectFund):
         return f"{obj.project.name} · {obj.funding_source.name}"
-    table = obj.project.name if obj.project_id else gettext("部门整体")
-    return f"{table} · {obj.name}"
+    return obj.table_and_name
 
 
 def confirm(model_admin, request, pending: PendingImport):

@@ -248,3 +248,21 @@ def test_round_inlines_offer_only_the_rounds_own_rows(client, world):
     assert indicators and {i.report_id for i in indicators} == {world.report_a.pk}
     assert projects and {p.report_id for p in projects} == {world.report_a.pk}
     assert "乙部门" not in page.content.decode()
+
+
+def test_progress_rows_name_each_indicator_with_its_table(client, world):
+    """"新引进项目" in the department's table and a project's read alike in the 指标 menu (the
+    admin reviewer's round listed 40 names, three of them the same): each is named with its table."""
+    from tests.factories import IndicatorFactory, ProjectFactory
+
+    report = world.report_a
+    project = ProjectFactory(report=report, name="招商项目", position=99)
+    IndicatorFactory(report=report, name="新引进项目", position=90)
+    IndicatorFactory(report=report, project=project, name="新引进项目", position=1)
+    round_ = new_round(report, 7)
+    client.force_login(world.clerk_a)
+    page = client.get(reverse("admin:evaluations_monitoringround_change", args=[round_.pk]))
+    field = {f.formset.prefix: f.formset for f in page.context["inline_admin_formsets"]}["progress"].empty_form.fields["indicator"]
+    labels = [label for _value, label in field.choices]
+    assert "部门整体 · 新引进项目" in labels and "招商项目 · 新引进项目" in labels
+    assert labels.index("部门整体 · 新引进项目") < labels.index("招商项目 · 新引进项目")
