@@ -87,3 +87,26 @@ def test_the_filter_widget_speaks_chinese(browser, live_server, draft_with_findi
         assert "选择全部填报人员" in text and "移除全部填报人员" in text
     finally:
         context.close()
+
+
+def test_a_budget_table_wider_than_its_box_says_so(browser, live_server, draft_with_findings):
+    """The 预算支出情况 rows run past the content at 1,280 px with the admin's menu open; the
+    box showed no sign of its hidden columns (the admin reviewer's budget-group-1280). A
+    shadow marks the edge with more, gone once scrolled there; amounts are compact."""
+    context, page = _sign_in(browser, live_server, javascript=True)
+    try:
+        page.goto(live_server.url + f"/admin/evaluations/report/{draft_with_findings.pk}/change/")
+        box = page.locator("#budget_executions-group div.tabular")
+        shadow = """(e, side) => getComputedStyle(e, side).backgroundImage"""
+        if box.evaluate("e => e.scrollWidth > e.clientWidth"):
+            assert "gradient" in box.evaluate(shadow, "::after")
+            assert "gradient" not in box.evaluate(shadow, "::before")
+            box.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+            page.wait_for_timeout(100)
+            assert "gradient" in box.evaluate(shadow, "::before")
+            assert "gradient" not in box.evaluate(shadow, "::after")
+        widths = page.locator("#budget_executions-group input[inputmode=decimal]").evaluate_all(
+            "inputs => inputs.map(i => i.getBoundingClientRect().width / parseFloat(getComputedStyle(i).fontSize))")
+        assert widths and max(widths) <= 9  # 7em and its padding (13em before)
+    finally:
+        context.close()
