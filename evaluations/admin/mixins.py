@@ -168,6 +168,12 @@ class _ScopeMixin:
         # keeps the report page's query count flat however many rows it has.
         cache = request.__dict__.setdefault("_admin_choice_cache", {})
         key = (type(self).__qualname__, db_field.model._meta.label, db_field.name)
+        # The model form narrows the queryset to the field's limit_choices_to only when it is
+        # built, after this: the list kept here is narrowed first, or it offers what the form
+        # then refuses (预算类别 listed the project fund sources, and choosing one failed).
+        limit = db_field.get_limit_choices_to()
+        if limit:
+            field.queryset = field.queryset.complex_filter(limit)
         if key not in cache:
             cache[key] = list(field.choices)
         field.choices = cache[key]

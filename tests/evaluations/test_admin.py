@@ -70,3 +70,20 @@ def test_admin_names_the_product_not_the_framework(client, superuser):
     content = client.get(reverse("admin:index")).content.decode()
     assert "绩效自评报告管理" in content
     assert "Django 站点管理员" not in content
+
+
+def test_a_menu_offers_only_what_its_field_takes(client, superuser, sample_report):
+    """预算类别 (budgets) listed the project fund sources (当年财政拨款, 上年结转资金, 其他资金) too,
+    and choosing one failed with the generic "选择一个有效的选项": the options kept for every
+    row are the field's own (limit_choices_to), as the form then checks."""
+    from evaluations.models import FundingSource
+
+    client.force_login(superuser)
+    page = client.get(reverse("admin:evaluations_report_change", args=[sample_report.pk]))
+    formsets = {f.formset.prefix: f.formset for f in page.context["inline_admin_formsets"]}
+    budget_kind = FundingSource.Kind.BUDGET
+    for prefix in ("budget_executions", "projects"):
+        field = formsets[prefix].empty_form.fields["funding_source"]
+        offered = {str(value) for value, _label in field.choices if value}
+        budgets = {str(pk) for pk in FundingSource.objects.filter(kind=budget_kind).values_list("pk", flat=True)}
+        assert offered == budgets, prefix
