@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
+from common.formatting import join_names
 from evaluations import access, checks, scores
 from evaluations.access import may_access_department
 from evaluations.documents import generate as documents
@@ -413,6 +414,14 @@ def move_targets(report: Report, user: User, action: str, comment: str = "") -> 
                                   code="comment_required")
         if action == TargetsAction.SUBMIT and not locked.indicators.exists():
             raise ValidationError(_("还没有填写绩效指标，不能提交绩效目标。"), code="no_targets")
+        if action == TargetsAction.SUBMIT:
+            # Monitoring measures each project's spending against it, and approval locks it.
+            unbudgeted = list(locked.projects.filter(adjusted_budget__isnull=True).values_list("name", flat=True))
+            if unbudgeted:
+                raise ValidationError(
+                    _("项目%(projects)s没有全年预算数：绩效目标批复后它将锁定，执行监控以它衡量支出进度，请先填写。")
+                    % {"projects": join_names(f"“{name}”" for name in unbudgeted)},
+                    code="no_budget")
         locked.targets_status = TARGETS_RULES[action][2]
         locked._history_user = user
         locked._change_reason = action.label

@@ -200,7 +200,9 @@ class MonitoringSpending(models.Model):
             if self.project.funding_source_id != self.funding_source_id:
                 raise ValidationError({"funding_source": _("与项目的预算类别不一致。")})
         if budget is None:
-            raise ValidationError({"spent_to_date": _("没有全年预算数，无法监控支出进度；请先填写全年预算数。")})
+            # Approved targets lock the budget: only an adjustment of the targets sets it now.
+            raise ValidationError({"spent_to_date": _(
+                "没有全年预算数，无法监控支出进度；绩效目标批复后全年预算数已锁定，请通过“绩效目标调整”填写。")})
         if self.spent_to_date > budget:
             raise ValidationError({"spent_to_date": _(
                 "累计支出 %(spent)s 万元超过全年预算数 %(budget)s 万元。") % {

@@ -196,3 +196,21 @@ def test_a_choice_adjustment_reads_as_labels(world, reviewer):
     targets.approve_adjustment(adjustment, reviewer)
     assert Indicator.objects.get(pk=indicator.pk).nature == "lte"
     assert (adjustment.old_display, adjustment.new_display) == ("≥", "≤")
+
+
+def test_targets_are_not_submitted_while_a_project_has_no_budget(world):
+    """Approval locks 全年预算数 and monitoring measures spending against it: targets approved
+    without it left a round that could not be filled and a field that could not be changed
+    (the admin reviewer's 第1商务局 2023). Submission names the projects that lack it."""
+    report = world.report_a
+    project = report.projects.first()
+    Project.objects.filter(pk=project.pk).update(adjusted_budget=None)
+    with pytest.raises(ValidationError) as refused:
+        workflow.move_targets(report, world.clerk_a, "submit")
+    assert f"项目“{project.name}”没有全年预算数" in refused.value.messages[0]
+    report.refresh_from_db()
+    assert report.targets_status == Report.TargetsStatus.DRAFT
+    Project.objects.filter(pk=project.pk).update(adjusted_budget=Decimal("10"))
+    workflow.move_targets(report, world.clerk_a, "submit")
+    report.refresh_from_db()
+    assert report.targets_status == Report.TargetsStatus.SUBMITTED
