@@ -516,3 +516,22 @@ def test_a_republication_asks_for_its_note_where_it_is_confirmed(client, report,
     report.refresh_from_db()
     assert (report.status, report.revision) == (Status.PUBLISHED, 2)
     assert report.events.latest("pk").comment == "更正了第三部分的数字。"
+
+
+def test_the_reports_list_shows_a_publication_time_only_while_published(client, report, data_entry_user, reviewer):
+    """A report reopened to draft kept its 发布时间 in the list, which read as published."""
+    from django.urls import reverse
+
+    workflow.submit_report(report, data_entry_user)
+    workflow.approve_report(report, reviewer)
+    workflow.publish_report(report, reviewer)
+    client.force_login(reviewer)
+    changelist = reverse("admin:evaluations_report_changelist")
+
+    def shown():
+        page = client.get(changelist)
+        return [row for row in page.context["results"]][0][-1]
+
+    assert "—" not in shown()
+    workflow.reopen_report(report, reviewer, "更正。")
+    assert ">—<" in shown()
