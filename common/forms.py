@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from common.codes import code_problem
 from common.formatting import amount
 from common.numbers import NumberError, exact_digits_for, parse_decimal
 from common.text import clean_text
@@ -57,3 +58,17 @@ class CleanCharField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return clean_text(value) if value else value
+
+
+class CodeField(forms.SlugField):
+    """A code, refused with the importer's message naming what was typed (common.codes), not
+    Django's "有效的“字段”" that names neither the field nor the rule in plain words."""
+
+    default_validators = []
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values:
+            problem = code_problem(value)
+            if problem:
+                raise ValidationError(problem, code="invalid")

@@ -81,3 +81,22 @@ def test_admin_text_fields_clean_control_characters():
     from evaluations.admin.mixins import MultilineField
 
     assert MultilineField().clean("第一行\x0b第二行\x01") == "第一行\n第二行"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["p01", "epidemic-control", "项目一", "p 01", "a/b"])
+def test_a_code_is_refused_alike_by_the_form_and_the_importer(text, superuser):
+    """项目编码 "项目一" in the admin said “输入由字母，数字，下划线或连字符号组成的有效“字段”” —
+    neither the field nor the value; the form now says what the importer says."""
+    from evaluations.admin.projects import ProjectAdmin
+    from evaluations.models import Project
+
+    request = RequestFactory().get("/")
+    request.user = superuser
+    form_field = ProjectAdmin(Project, admin.site).formfield_for_dbfield(Project._meta.get_field("code"), request)
+    cell = CellParser(ds.PROJECTS, ds.PROJECTS.column("code"), {})
+    assert outcome(lambda: form_field.clean(text)) == outcome(lambda: cell(text))
+    if text in ("p01", "epidemic-control"):
+        assert form_field.clean(text) == text
+    else:
+        assert outcome(lambda: form_field.clean(text)) == f"编码只能包含字母、数字、连字符和下划线（{text}）。"

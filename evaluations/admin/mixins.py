@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from common.forms import CleanCharField, PlainDecimalField
+from common.forms import CleanCharField, CodeField, PlainDecimalField
 from common.text import clean_text
 from evaluations import access, scores
 from evaluations.access import department_path, restrict, sees_all_departments
@@ -127,6 +127,8 @@ class _ScopeMixin:
             kwargs.setdefault("form_class", MultilineField)
         elif type(db_field) is models.CharField and not db_field.choices:  # not email, slug…
             kwargs.setdefault("form_class", CleanCharField)
+        elif isinstance(db_field, models.SlugField):  # a code, refused as the importer refuses it
+            kwargs.setdefault("form_class", CodeField)
         elif isinstance(db_field, models.DecimalField):  # read as the importer reads a cell
             kwargs.setdefault("form_class", PlainDecimalField)
         hint = FORM_HINTS.get((db_field.model._meta.label, db_field.name))

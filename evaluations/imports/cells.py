@@ -14,12 +14,12 @@ from django.db import connections, router
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.codes import code_problem
 from common.formatting import join_names, with_reason
 from common.numbers import NumberError, exact_digits_for, parse_decimal, parse_integer
 from common.text import clean_text
 from evaluations import datasets as ds
 
-CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
 # 2024-06-30 or 2024/6/30; a spreadsheet's date cell reads "2024-06-30 00:00:00".
@@ -116,8 +116,9 @@ class CellParser:
                 raise CellError(_("不能为空。"))
             return None
         if kind == ds.CODE:
-            if not CODE_RE.match(text):
-                raise CellError(_("编码只能包含字母、数字、连字符和下划线（%(value)s）。") % {"value": text})
+            problem = code_problem(text)
+            if problem:
+                raise CellError(problem)
             if self.max_length and len(text) > self.max_length:
                 raise CellError(_("编码过长（%(value)s）。") % {"value": text})
             return text
