@@ -17,6 +17,8 @@ from indicators.models import Indicator
 # The field a finding about a row asks to fill in.
 ROW_FIELDS = {
     checks.DEVIATION_MISSING: (Indicator, "deviation"),
+    checks.RESULT_MISSING: (Indicator, "actual_value"),
+    checks.WEIGHTS_MISMATCH: (Indicator, "weight"),  # the table's first weighted row
     checks.SCORE_OUT_OF_BAND: (Indicator, "score"),
     checks.OUTCOME_MISSING: (Project, "outcome"),
 }
@@ -61,6 +63,11 @@ def _anchor(finding: checks.Finding, prefixes: dict, page_project_id: int | None
         return f"id_{OWN_FIELDS[finding.code]}"
     if finding.code == checks.OUTCOME_MISSING and own:
         return "id_outcome"
+    if finding.code in OWN_FIELDS and finding.project_id is not None:
+        # A project's own field, on the report page: in the project's row.
+        prefix = prefixes.get((Project, finding.project_id))
+        if prefix:
+            return f"id_{prefix}-{OWN_FIELDS[finding.code]}"
     if finding.code in ROW_FIELDS:
         model, field = ROW_FIELDS[finding.code]
         pk = finding.indicator_id if model is Indicator else finding.project_id

@@ -101,6 +101,9 @@ class ProjectInline(ScopedInlineMixin, ProjectScoreInlineMixin, admin.StackedInl
         ("initial_budget", "adjusted_budget", "expenditure", "self_evaluation_total"),
         "goal",
         "outcome",
+        # Asked for by a check when the execution rate is low: fixed here, beside the figures
+        # (it was on the project's own page only, which the check's message did not lead to).
+        "execution_explanation",
     ]
     readonly_fields = ["self_evaluation_total"]
 

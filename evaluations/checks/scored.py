@@ -133,6 +133,8 @@ def _weights_add_up(
     difference = scoring.weights_mismatch(dict(by_level1), table.execution_weight, rules=rules)
     if difference is not None:
         entered = sum(by_level1.values(), ZERO) + table.execution_weight
+        # The table's first weighted row: where a link to this finding leads (admin/anchors.py).
+        first = next((s.indicator.pk for s in table.indicators if s.indicator.weight is not None), None)
         return [Finding(
             WEIGHTS_MISMATCH, ERROR,
             _("%(subject)s各指标分值与预算执行率分值合计 %(entered)s，应为 100。")
@@ -143,7 +145,7 @@ def _weights_add_up(
                 "execution": table.execution_weight,
             },
             subject,
-            project_id=project_id,
+            project_id=project_id, indicator_id=first,
         )]
     return []
 

@@ -126,6 +126,10 @@ def test_each_finding_links_to_the_input_it_asks_for(client, superuser, faulty_r
     assert links[checks.SECTION_MISSING] == "id_problems"
     assert re.fullmatch(r"id_indicators-\d+-deviation", links[checks.DEVIATION_MISSING])
     assert re.fullmatch(r"id_projects-\d+-outcome", links[checks.OUTCOME_MISSING])
+    # A project's low execution rate and a table's weights lead to their inputs too (they
+    # had no link: the explanation was on the project's own page only).
+    assert re.fullmatch(r"id_projects-\d+-execution_explanation", links[checks.EXECUTION_EXPLANATION_MISSING])
+    assert re.fullmatch(r"id_indicators-\d+-weight", links[checks.WEIGHTS_MISMATCH])
     for anchor in links.values():
         assert f'id="{anchor}"' in content  # the input is on this page
     deviation = re.search(f'<textarea name="{links[checks.DEVIATION_MISSING][3:]}"', content)
