@@ -231,8 +231,11 @@ class ReportAdmin(
             if access.may_read_audit_log(request.user) else None
         )
         if years.may_open(request.user):
-            extra_context["year_to_open"] = years.next_to_open()
-        else:
+            # Any year up to next year: a department copying 2022 forward needs 2023 open.
+            extra_context["may_open_years"] = True
+            extra_context["year_to_open"] = years.next_to_open() or access.latest_new_year()
+            extra_context["latest_year"] = access.latest_new_year()
+        elif self.has_add_permission(request):  # those who enter reports; not an auditor
             extra_context["ask_a_reviewer"] = years.ASK_A_REVIEWER
         return super().changelist_view(request, extra_context)
 

@@ -19,12 +19,32 @@ def test_a_reviewer_opens_next_year_in_one_step(client, reviewer):
     next_year = access.latest_new_year()
     client.force_login(reviewer)
     page = client.get(reverse(LIST)).content.decode()
-    assert f"开放 {next_year} 年度填报" in page
+    assert f'name="year" id="id_open_year" value="{next_year}"' in page
     response = client.post(reverse("admin:evaluations_report_open_year"), {"year": next_year})
     assert response.status_code == 302
     assert FiscalYear.objects.get(year=next_year).is_open
     page = client.get(reverse(LIST)).content.decode()
-    assert f"{next_year}年度已开放填报" in page and f"开放 {next_year} 年度填报" not in page
+    assert f"{next_year}年度已开放填报" in page
+
+
+def test_a_reviewer_opens_an_earlier_year_from_the_same_box(client, reviewer):
+    """A department copying 2022 forward needs 2023 open; the box offered only next year,
+    and the reviewer had to find the 预算年度 page (the admin reviewer)."""
+    earlier = access.latest_new_year() - 3
+    FiscalYear.objects.create(year=access.latest_new_year(), is_open=True)
+    client.force_login(reviewer)
+    page = client.get(reverse(LIST)).content.decode()
+    assert 'id="id_open_year"' in page and f'max="{access.latest_new_year()}"' in page
+    client.post(reverse("admin:evaluations_report_open_year"), {"year": earlier})
+    assert FiscalYear.objects.get(year=earlier).is_open
+
+
+def test_an_auditor_is_not_told_to_ask_a_reviewer(client, db):
+    from tests.evaluations.workflow_setup import user_in
+
+    client.force_login(user_in("auditor", "aud-1"))
+    page = client.get(reverse(LIST)).content.decode()
+    assert "请联系审核人" not in page and 'id="id_open_year"' not in page
 
 
 def test_a_closed_year_is_reopened_and_a_far_year_refused(client, reviewer):
