@@ -11,6 +11,7 @@ so a submission made while a form was open is never undone by saving it.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -30,6 +31,7 @@ from common.forms import CleanCharField, CodeField, PlainDecimalField
 from common.text import clean_text
 from evaluations import access, scores
 from evaluations.access import department_path, restrict, sees_all_departments
+from evaluations.admin.figures import figure
 from evaluations.models import ProjectFund, Report
 from evaluations.workflow import ReportLocked, hold_for_editing, mark_edited
 
@@ -201,7 +203,8 @@ class _ScopeMixin:
 
 
 class ReadableChanges(HistoricalRecordContextHelper):
-    """History differences as people read them: choice labels, local times, 是/否."""
+    """History differences as people read them: choice labels, local times, 是/否, figures
+    (1,925.00, as the form shows them: the history read "300.0000 → 310.0000")."""
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
@@ -213,6 +216,8 @@ class ReadableChanges(HistoricalRecordContextHelper):
             return gettext("是") if value else gettext("否")
         if isinstance(value, datetime):
             return date_format(timezone.localtime(value), "Y-m-d H:i:s")
+        if isinstance(value, Decimal):
+            return figure(value)
         return super().prepare_delta_change_value(change, value)
 
 

@@ -415,14 +415,15 @@ class _Reader:
         return rows
 
     def write(self, user) -> tuple[int, int]:
+        reason = _("数据导入")  # the history's 修改原因, as every import writes it (imports/writer.py)
         for obj, changed in self.changes:
             target = obj
             if isinstance(obj, Report):
                 target = Report.objects.get(pk=obj.pk)
             self._apply(target, changed)
-            target._history_user = user
+            target._history_user, target._change_reason = user, reason
             target.save(update_fields=list(changed))
         for obj in self.new:
-            obj._history_user = user
+            obj._history_user, obj._change_reason = user, reason
             obj.save()
         return self.counts()

@@ -110,6 +110,7 @@ def test_edits_land_in_the_draft():
     indicator.refresh_from_db()
     project.refresh_from_db()
     assert indicator.actual_value == Decimal("7") and indicator.deviation == "受疫情影响。"
+    assert indicator.history.latest().history_change_reason == "数据导入"  # as every import says
     assert project.expenditure == Decimal("9.25")
     added = Indicator.objects.get(project=project, name="新指标")
     assert (added.level2, added.target_value, added.unit, added.position) == (

@@ -87,3 +87,19 @@ def test_a_menu_offers_only_what_its_field_takes(client, superuser, sample_repor
         offered = {str(value) for value, _label in field.choices if value}
         budgets = {str(pk) for pk in FundingSource.objects.filter(kind=budget_kind).values_list("pk", flat=True)}
         assert offered == budgets, prefix
+
+
+def test_a_rows_history_shows_figures_as_the_form_does(client, superuser):
+    """The history read "300.0000 → 310.0000" and "— → 250.0000" beside forms showing 300.00."""
+    from decimal import Decimal
+
+    from tests.factories import ReportFactory
+
+    report = ReportFactory()
+    indicator = IndicatorFactory(report=report, actual_value=Decimal("300"), weight=Decimal("20"))
+    indicator.actual_value = Decimal("1310.5")
+    indicator.save()
+    client.force_login(superuser)
+    page = client.get(reverse("admin:indicators_indicator_history", args=[indicator.pk])).content.decode()
+    assert "1,310.50" in page and "300.00" in page
+    assert "300.0000" not in page and "1310.5000" not in page
