@@ -22,6 +22,7 @@ from evaluations.models import (
     Report,
     TargetAdjustment,
 )
+from evaluations.models.monitoring import validate_month
 from indicators.models import Indicator
 
 # Which column a model field's error is shown in.
@@ -153,8 +154,10 @@ class _MonitoringPlan(DatasetPlan):
             self.rounds.setdefault((round_.report_id, round_.month), round_)
 
     def round_for(self, number: int, report: Report, month: int) -> MonitoringRound | None:
-        if not 1 <= month <= 12:
-            self.run.error(number, "month", _("监控月份须在1至12之间。"))
+        try:
+            validate_month(month)
+        except ValidationError as exc:
+            self.run.error(number, "month", exc.messages[0])
             return None
         round_ = self.rounds.get((report.pk, month))
         if round_ is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -40,6 +39,12 @@ class Outlook(models.TextChoices):
     OFF_TRACK = "off_track", _("预计完不成")
 
 
+def validate_month(month: int) -> None:
+    """A monitoring month is one of the fiscal year's twelve (the form's field and the import)."""
+    if month is not None and not 1 <= month <= 12:
+        raise ValidationError(_("监控月份须在1至12之间。"), code="month")
+
+
 class MonitoringRound(models.Model):
     """绩效监控: one report's monitoring as at the end of one month, entered by staff and
     reviewed by a reviewer."""
@@ -53,7 +58,7 @@ class MonitoringRound(models.Model):
         Report, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="monitoring_rounds"
     )
     month = models.PositiveSmallIntegerField(
-        _("监控月份"), validators=[MinValueValidator(1), MaxValueValidator(12)],
+        _("监控月份"), validators=[validate_month],
         help_text=_("截至该月末的执行情况，1–12。"),
     )
     status = models.CharField(
@@ -105,10 +110,8 @@ class MonitoringRound(models.Model):
     def clean(self) -> None:
         """A round needs approved targets, and a month from 1 to 12 not before the month they
         were approved in (when that was within the fiscal year)."""
-        if self.month is None or self.report_id is None:
-            return
-        if not 1 <= self.month <= 12:
-            raise ValidationError({"month": _("监控月份须在1至12之间。")})
+        if self.month is None or self.report_id is None or not 1 <= self.month <= 12:
+            return  # a month outside the year is the field's own error (validate_month)
         report = self.report
         if report.targets_status != Report.TargetsStatus.APPROVED:
             raise ValidationError({"month": _("绩效目标尚未批复，不能填报绩效监控。")})
