@@ -17,6 +17,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import Department
@@ -62,8 +63,50 @@ class ClerkCreationForm(UserCreationForm):
         return None
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """The roles by their names (the groups' own names are codes: data_entry, reviewer)."""
+
+    title = _("角色")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(code, str(label).split("：")[0]) for code, label in ROLES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__name=self.value()) if self.value() else queryset
+
+
 class ClerkUserAdmin(UserAdmin):
     add_form = ClerkCreationForm
+    # Who does what, and for which departments, seen at a glance and on each user's page (the
+    # role and departments set when adding a user were shown nowhere afterwards).
+    list_display = ["username", "role_display", "departments_display", "is_active", "last_login"]
+    list_filter = [RoleFilter, "is_active", "is_superuser"]
+    readonly_fields = ["role_display", "departments_display"]
+    fieldsets = (
+        UserAdmin.fieldsets[0],
+        (_("角色与填报部门"), {
+            "fields": ("role_display", "departments_display"),
+            "description": _("角色在下方“权限”的组中更改；填报部门在“部门”页的“填报人员”中更改。"),
+        }),
+        *UserAdmin.fieldsets[1:],
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(
+            "groups", Prefetch("departments", queryset=Department.objects.order_by("code")))
+
+    @admin.display(description=_("角色"))
+    def role_display(self, obj: User) -> str:
+        labels = dict(ROLES)
+        names = [str(labels.get(g.name, g.name)).split("：")[0] for g in obj.groups.all()]
+        if obj.is_superuser:
+            names.insert(0, str(_("超级用户")))
+        return "、".join(names) or "—"
+
+    @admin.display(description=_("填报部门"))
+    def departments_display(self, obj: User) -> str:
+        return "、".join(d.name for d in obj.departments.all()) or "—"
 
     class Media:
         css = {"all": ["css/admin.css"]}

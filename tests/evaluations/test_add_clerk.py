@@ -57,3 +57,37 @@ def test_the_project_code_says_what_it_is(client, superuser):
     client.force_login(superuser)
     page = client.get(reverse("admin:evaluations_report_change", args=[report.pk])).content.decode()
     assert "用于导入导出时对应同一项目" in page
+
+
+def test_the_users_list_and_page_show_each_ones_role_and_departments(client, superuser):
+    """A clerk's role and departments were set on the add page and shown nowhere after (the
+    admin reviewer could not check whom a department's staff were)."""
+    from django.contrib.auth.models import Group
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first, second = DepartmentFactory(name="第1商务局"), DepartmentFactory(name="第2教育局")
+
+    def clerks(start, count):
+        for n in range(start, start + count):
+            clerk = UserFactory(username=f"clerk{n}", is_staff=True)
+            clerk.groups.add(Group.objects.get(name="data_entry"))
+            first.staff.add(clerk)
+            second.staff.add(clerk)
+        return clerk
+
+    def listed():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("admin:auth_user_changelist")).content.decode()
+        return page, len(queries)
+
+    clerk = clerks(0, 3)
+    client.force_login(superuser)
+    listing, few = listed()
+    assert listing.count("第1商务局、第2教育局") == 3 and listing.count("填报人") >= 3
+    clerks(3, 5)
+    listing, more = listed()
+    assert listing.count("第1商务局、第2教育局") == 8 and more == few  # prefetched, not a query a user
+    page = client.get(reverse("admin:auth_user_change", args=[clerk.pk])).content.decode()
+    assert "角色与填报部门" in page and "第1商务局、第2教育局" in page
