@@ -145,3 +145,19 @@ def test_draft_page_warns_that_submitting_does_not_save(client, data_entry_user)
     ).content.decode()
     workflow = content[content.index('id="workflow-form"'):]
     assert "未保存的修改不会随报告提交" in workflow[: workflow.index("</form>")]
+
+
+def test_a_failed_save_says_so_above_the_checks(client, data_entry_user):
+    """The form's 请更正以下错误 sat under the red box of consistency findings, which read as if
+    the findings had blocked the save (the admin reviewer's clerk-bad-top)."""
+    world = build_world(data_entry_user)
+    report = world.report_a
+    data = report_form_data(report)
+    data["execution_weight_override"] = "abc"
+    client.force_login(data_entry_user)
+    response = client.post(reverse("admin:evaluations_report_change", args=[report.pk]), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.index('id="save-failed"') < page.index('id="workflow"')
+    assert "检查结果不妨碍保存" in page
+    assert 'id="save-failed"' not in client.get(reverse("admin:evaluations_report_change", args=[report.pk])).content.decode()
