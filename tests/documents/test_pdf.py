@@ -52,6 +52,14 @@ def test_fonts_are_embedded_noto_cjk(sample_pdf, tmp_path):
         assert row.split()[-5] == "yes", row  # emb
 
 
+def test_the_pdf_is_tagged_for_screen_readers(sample_pdf, tmp_path):
+    """Headings, paragraphs and tables tagged (pdfinfo said "Tagged: no": the public reviewer)."""
+    path = tmp_path / "r.pdf"
+    path.write_bytes(sample_pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+
+
 def test_a_small_table_is_kept_on_one_page(sample_pdf, tmp_path):
     pages = pdf_pages(sample_pdf, tmp_path)
     caption = [i for i, p in enumerate(pages) if "一般公共预算项目支出明细" in p]
