@@ -4,7 +4,7 @@ The language switcher posts to evaluations:set_language (/language/); there is n
 """
 
 from django.contrib import admin
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
@@ -22,8 +22,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("evaluations.api.urls")),
     path("", include("evaluations.public.urls")),
-    # Browsers ask for /favicon.ico whatever the page says: sent to the site's icon.
-    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
+    # Browsers ask for /favicon.ico whatever the page says: sent to the site's icon. Not a
+    # permanent redirect: the icon's address carries its hash, which changes with it.
+    path("favicon.ico", lambda request: HttpResponseRedirect(static("favicon.svg"))),
 ]
 
 # A database outage outside a view still gets the friendly 503 page (config/middleware.py).

@@ -286,7 +286,9 @@ def _refuse(locked: Report, user: User, action: str, comment: str) -> None:
             _("这份报告是您提交的，不能由您%(action)s：提交与审核、公开须由不同的人完成。")
             % {"action": Action(action).label}
         )
-    if action in COMMENT_REQUIRED and not comment:
+    if not comment and needs_comment(locked, action):
+        if action == Action.PUBLISH:  # a republication: its note is public
+            raise ValidationError(_("再次公开须填写修订说明。"), code="revision_note_required")
         raise ValidationError(
             _("%(action)s时必须填写意见。") % {"action": Action(action).label},
             code="comment_required",
@@ -307,11 +309,7 @@ def _move(locked: Report, user: User, action: str, comment: str) -> ReportEvent:
     locked.status = target
     fields = ["status", "updated_at"]
     if action == Action.PUBLISH:
-        if is_republication(locked):
-            if needs_comment(locked, action) and not comment:
-                raise ValidationError(
-                    _("再次公开须填写修订说明。"), code="revision_note_required"
-                )
+        if is_republication(locked):  # its note was asked for in _refuse (needs_comment)
             locked.revision += 1
             fields.append("revision")
         locked.published_at = now

@@ -20,6 +20,7 @@ ASK_A_REVIEWER = gettext_lazy(
     "审核人可在“自评报告”列表页一步开放该年度。"
 )
 
+EARLIEST_YEAR = 2000  # the reviewer's box offers no year before it (report/change_list.html)
 NOT_OPEN = gettext_lazy("该年度未开放填报。请联系审核人在“自评报告”列表页开放该年度。")
 
 
@@ -47,6 +48,8 @@ def open_for_entry(year: int, user) -> FiscalYear:
     """Create ``year`` if it does not exist and open it for entry; refused beyond next year."""
     if not may_open(user):
         raise PermissionDenied(_("只有审核人可以开放年度填报。"))
+    if year < EARLIEST_YEAR:  # a slip of the keyboard ("202"), not a fiscal year
+        raise ValidationError(_("%(year)s不是有效的年度。") % {"year": year}, code="year_invalid")
     if access.why_not_create_year(user, year) == access.YearRefusal.BEYOND:
         raise ValidationError(
             _("%(year)s年度晚于%(latest)s年度，不能开放。")

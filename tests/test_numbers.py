@@ -100,3 +100,14 @@ def test_a_code_is_refused_alike_by_the_form_and_the_importer(text, superuser):
         assert form_field.clean(text) == text
     else:
         assert outcome(lambda: form_field.clean(text)) == f"编码只能包含字母、数字、连字符和下划线（{text}）。"
+
+
+@pytest.mark.django_db
+def test_a_rule_sets_code_is_refused_as_every_code_is(superuser):
+    from evaluations.admin.rule_sets import RuleSetAdmin
+    from indicators.models import RuleSet
+
+    request = RequestFactory().get("/")
+    request.user = superuser
+    field = RuleSetAdmin(RuleSet, admin.site).formfield_for_dbfield(RuleSet._meta.get_field("code"), request)
+    assert outcome(lambda: field.clean("规则 一")) == "编码只能包含字母、数字、连字符和下划线（规则 一）。"

@@ -20,8 +20,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from common.formatting import join_names
 from evaluations.models import Department
 
+# Each role's name, as the users list and its filter show it.
+ROLE_NAMES = {"data_entry": _("填报人"), "reviewer": _("审核人"), "auditor": _("审计")}
 ROLES = [
     ("data_entry", _("填报人：填报、导入本部门的报告并提交")),
     ("reviewer", _("审核人：审核、公开各部门的报告，开放年度填报")),
@@ -70,7 +73,7 @@ class RoleFilter(admin.SimpleListFilter):
     parameter_name = "role"
 
     def lookups(self, request, model_admin):
-        return [(code, str(label).split("：")[0]) for code, label in ROLES]
+        return list(ROLE_NAMES.items())
 
     def queryset(self, request, queryset):
         return queryset.filter(groups__name=self.value()) if self.value() else queryset
@@ -98,15 +101,14 @@ class ClerkUserAdmin(UserAdmin):
 
     @admin.display(description=_("角色"))
     def role_display(self, obj: User) -> str:
-        labels = dict(ROLES)
-        names = [str(labels.get(g.name, g.name)).split("：")[0] for g in obj.groups.all()]
+        names = [str(ROLE_NAMES.get(g.name, g.name)) for g in obj.groups.all()]
         if obj.is_superuser:
             names.insert(0, str(_("超级用户")))
-        return "、".join(names) or "—"
+        return join_names(names) or "—"
 
     @admin.display(description=_("填报部门"))
     def departments_display(self, obj: User) -> str:
-        return "、".join(d.name for d in obj.departments.all()) or "—"
+        return join_names(d.name for d in obj.departments.all()) or "—"
 
     class Media:
         css = {"all": ["css/admin.css"]}

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from evaluations import access, checks, revisions, workflow
+from evaluations import access, checks, workflow
 from evaluations.admin.actions import act_on_each, confirmation_needed, posted_comment
 from evaluations.admin.anchors import link_findings
 from evaluations.admin.indicators import cached_report_tables, findings_context
@@ -41,7 +41,7 @@ def _run_transitions(model_admin, request, reports, action: str, comment: str, *
 
 def _comment_help(report: Report) -> str:
     Status = Report.Status
-    if report.status == Status.APPROVED and revisions.is_republication(report):
+    if report.status == Status.APPROVED and workflow.needs_comment(report, ReportEvent.Action.PUBLISH):
         return gettext("再次公开时必须填写修订说明，它将显示在公开页面的修订记录中。")
     if report.status == Status.APPROVED:
         return gettext("公开时填写的说明将显示在公开页面的修订记录中。")

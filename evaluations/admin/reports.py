@@ -235,6 +235,7 @@ class ReportAdmin(
             extra_context["may_open_years"] = True
             extra_context["year_to_open"] = years.next_to_open() or access.latest_new_year()
             extra_context["latest_year"] = access.latest_new_year()
+            extra_context["earliest_year"] = years.EARLIEST_YEAR
         elif self.has_add_permission(request):  # those who enter reports; not an auditor
             extra_context["ask_a_reviewer"] = years.ASK_A_REVIEWER
         return super().changelist_view(request, extra_context)

@@ -7,12 +7,14 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.forms import CodeField
 from evaluations import access
 from evaluations.models import Report
 from indicators.models import RuleSet
@@ -28,6 +30,8 @@ def _check_id(object_id) -> None:
 
 @admin.register(RuleSet)
 class RuleSetAdmin(SimpleHistoryAdmin):
+    # Its code refused as every code is (common/codes.py), not by Django's slug message.
+    formfield_overrides = {models.SlugField: {"form_class": CodeField}}
     list_display = ["code", "name", "basis", "lte_formula", "over_target", "cost_level1", "report_count"]
     search_fields = ["code", "name", "basis"]
     fieldsets = [

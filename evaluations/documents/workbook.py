@@ -62,22 +62,27 @@ def department_outcome(summary: str, narratives) -> str:
     """The department sheet's 实际完成情况: 六（一） as the page prints it, the overall summary
     and then its numbered 绩效情况 paragraphs ("1.headline body"), a line each."""
     lines = [summary.strip()] if summary.strip() else []
-    lines += [f"{n}.{item.headline}{item.body}" for n, item in enumerate(narratives, start=1)]
+    lines += [f"{n}.{item.headline.strip()}{item.body.strip()}" for n, item in enumerate(narratives, start=1)]
     return "\n".join(lines)
+
+
+def _lines(text: str) -> list[str]:
+    """A cell's text as compared: its lines, each without the blanks at its ends, none empty."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def outcome_summary(text: str, narratives) -> str | None:
     """The overall summary in a department sheet's 实际完成情况 read back: the text before its
     numbered paragraphs as written (department_outcome), or the whole text where it has no
     numbered line (a summary typed over the cell: the paragraphs stay as they are); None
-    when numbered paragraphs were changed (they are edited in the report's 绩效情况)."""
-    paragraphs = department_outcome("", narratives)
+    when numbered paragraphs were changed (they are edited in the report's 绩效情况).
+    Compared line by line without the blanks at their ends, which a cell or an edit adds."""
+    paragraphs = _lines(department_outcome("", narratives))
     if not paragraphs:
         return text
-    if text.strip() == paragraphs:
-        return ""
-    if text.rstrip().endswith("\n" + paragraphs):
-        return text.rstrip()[: -len(paragraphs) - 1].strip()
+    lines = _lines(text)
+    if lines[len(lines) - len(paragraphs):] == paragraphs:
+        return "\n".join(lines[: len(lines) - len(paragraphs)])
     return None if NUMBERED_LINE.search(text) else text
 
 

@@ -303,11 +303,12 @@ class _Reader:
             written = values.get(text)
             if number in values or not written or (stored is not None and written == getattr(stored, text)):
                 continue
+            if values.get("nature") == Nature.QUALITATIVE:
+                values[number] = None  # its text, whatever it says ("95%" included)
+                continue
             stated = self._stated_number(written, values.get("unit", ""), number)
             if stated is not None:
                 values[number], values[text] = stated, ""
-            elif values.get("nature") == Nature.QUALITATIVE:
-                values[number] = None
             else:
                 self.errors.append(f"{title}!{get_column_letter(column)}{row}: " + _(
                     "应为数字（%(field)s），读到“%(value)s”：定量指标填数字，单位写在“计量单位”列；"

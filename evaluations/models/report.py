@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -211,12 +210,6 @@ class Report(models.Model):
         if self.title:
             return self.title
         return DEFAULT_TITLE % {"year": self.fiscal_year.year, "department": self.department.name}
-
-    @staticmethod
-    def default_title_words() -> list[str]:
-        """The fixed words of a title not written (DEFAULT_TITLE without its year and
-        department): what a search for "整体支出绩效自评报告" finds in every such title."""
-        return [word for word in re.split(r"%\(\w+\)s", str(DEFAULT_TITLE)) if word]
 
     @property
     def rules(self) -> scoring.Rules:

@@ -3,9 +3,8 @@ mentions it (issue 14.12).
 
 A query is split into words (spaces, and a year written into a word: "2022年度第1商务局" is
 2022 and 第1商务局); a report is found when it mentions every word — in its department's
-name or code, its own sections, a project's or a 绩效情况 paragraph's text, its title as
-shown (a year matches its 年度; the fixed words of a title not written match every such
-report).
+name or code, its own sections, a project's or a 绩效情况 paragraph's text, or its title as
+shown (Report.display_title, built in SQL from the same DEFAULT_TITLE), a year its 年度 too.
 
 The snippet is cut from the text that matched — the report's own sections, else a project's
 or a 绩效情况 paragraph, fetched for all results in two queries — and every piece of it is
@@ -17,11 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from evaluations.models import OutcomeNarrative, Project, Report
+from evaluations.models.report import DEFAULT_TITLE
 
 REPORT_FIELDS = ("title", "profile", "goals", "overall_summary", "problems", "improvements",
                  "result_application", "other_matters")
@@ -45,9 +46,20 @@ def words(query: str) -> list[str]:
     return list(dict.fromkeys(found))[:MAX_WORDS]
 
 
+def _shown_title() -> Case:
+    """Report.display_title in SQL: the title written, else DEFAULT_TITLE with the report's
+    year and department filled in (in the active language, as the page shows it)."""
+    filled = {"%(year)s": Cast("fiscal_year__year", CharField()), "%(department)s": F("department__name")}
+    parts = [filled.get(piece) or Value(piece)
+             for piece in re.split(r"(%\(\w+\)s)", str(DEFAULT_TITLE)) if piece]
+    return Case(When(title="", then=Concat(*parts, output_field=CharField())),
+                default=F("title"), output_field=CharField())
+
+
 def _mentions(word: str) -> Q:
-    """Reports that mention ``word`` anywhere the search looks."""
-    found = Q()
+    """Reports that mention ``word`` anywhere the search looks (their title as shown is
+    ``shown_title``, annotated by :func:`matching`)."""
+    found = Q(shown_title__icontains=word)
     for name in ("department__name", "department__short_name", "department__code", *REPORT_FIELDS):
         found |= Q(**{f"{name}__icontains": word})
     projects = Project.objects.filter(report=OuterRef("pk")).filter(
@@ -59,13 +71,12 @@ def _mentions(word: str) -> Q:
     found |= Q(Exists(projects)) | Q(Exists(narratives))
     if YEAR_IN_WORD.fullmatch(word):
         found |= Q(fiscal_year__year=int(word))
-    if any(word.casefold() in fixed.casefold() for fixed in Report.default_title_words()):
-        found |= Q(title="")
     return found
 
 
 def matching(reports: QuerySet[Report], query: str) -> QuerySet[Report]:
     """Those of ``reports`` that mention every word of ``query``."""
+    reports = reports.annotate(shown_title=_shown_title())
     for word in words(query):
         reports = reports.filter(_mentions(word))
     return reports

@@ -187,6 +187,11 @@ def test_a_value_cell_typed_as_text_is_read_as_its_number_or_refused():
     qualitative.refresh_from_db()
     assert (quantitative.actual_value, quantitative.actual_text) == (Decimal("260"), "")
     assert (qualitative.actual_value, qualitative.actual_text) == (None, "基本满意")
+    # A qualitative indicator's text stays its text, even one that reads as a number.
+    import_workbook(_edited(_xlsx(report), lambda book: setattr(
+        book["项目支出绩效自评表-政府雇员经费"]["F14"], "value", "95%")))
+    qualitative.refresh_from_db()
+    assert (qualitative.actual_value, qualitative.actual_text) == (None, "95%")
 
     before = _snapshot(report)
     with pytest.raises(WorkbookError) as refused:
@@ -194,6 +199,17 @@ def test_a_value_cell_typed_as_text_is_read_as_its_number_or_refused():
             book["项目支出绩效自评表-政府雇员经费"]["E13"], "value", "八")))
     assert any(e.startswith("项目支出绩效自评表-政府雇员经费!E13") and "“八”" in e
                for e in refused.value.errors), refused.value.errors
+    assert _snapshot(report) == before
+
+
+def test_paragraphs_with_blanks_at_their_ends_read_back_unchanged(sample_report):
+    """A narrative imported from a CSV keeps a trailing space or line break; the workbook's cell
+    is compared without them, so the workbook downloaded unchanged still changes nothing."""
+    report = _draft(sample_report)
+    first = report.narratives.order_by("position").first()
+    type(first).objects.filter(pk=first.pk).update(body=first.body + " \n")
+    before = _snapshot(report)
+    assert import_workbook(_xlsx(report)).changed == 0
     assert _snapshot(report) == before
 
 

@@ -63,7 +63,6 @@ def test_the_users_list_and_page_show_each_ones_role_and_departments(client, sup
     """A clerk's role and departments were set on the add page and shown nowhere after (the
     admin reviewer could not check whom a department's staff were)."""
     from django.contrib.auth.models import Group
-
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -39,6 +39,15 @@ def test_a_reviewer_opens_an_earlier_year_from_the_same_box(client, reviewer):
     assert FiscalYear.objects.get(year=earlier).is_open
 
 
+def test_a_year_mistyped_in_the_box_is_refused_in_words(client, reviewer):
+    """The box takes any number: "202" opened a year 202 in every menu, and -1 was a 500."""
+    client.force_login(reviewer)
+    for typed in (202, -1):
+        response = client.post(reverse("admin:evaluations_report_open_year"), {"year": typed}, follow=True)
+        assert response.status_code == 200 and f"{typed}不是有效的年度。" in response.content.decode()
+    assert not FiscalYear.objects.filter(year__lt=2000).exists()
+
+
 def test_an_auditor_is_not_told_to_ask_a_reviewer(client, db):
     from tests.evaluations.workflow_setup import user_in
 

@@ -103,6 +103,8 @@ def test_search_finds_a_report_by_its_title_as_shown_and_by_department_and_year(
         "2022": {a2022, b2022},
         "syn-00002": {b2022},
         "第1商务局 教育局": set(),
+        a2022.display_title: {a2022},  # the title as shown, whole
+        "第1商务局整体支出绩效自评报告": {a2022, a2023},  # across the department and the fixed words
     }
     for query, wanted in cases.items():
         text = _text(client.get("/", {"q": query}))
@@ -301,4 +303,4 @@ def test_the_site_has_an_icon_and_favicon_ico_finds_it(client):
     page = client.get("/").content.decode()
     icon = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
     response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response["Location"] == icon
+    assert response.status_code == 302 and response["Location"] == icon
