@@ -21,6 +21,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from common.formatting import join_names
+from evaluations import access
 from evaluations.models import Department
 
 # Each role's name, as the users list and its filter show it.
@@ -84,7 +85,7 @@ class ClerkUserAdmin(UserAdmin):
     # Who does what, and for which departments, seen at a glance and on each user's page (the
     # role and departments set when adding a user were shown nowhere afterwards).
     list_display = ["username", "role_display", "departments_display", "is_active", "last_login"]
-    list_filter = [RoleFilter, "is_active", "is_superuser"]
+    list_filter = [RoleFilter, "is_active"]
     readonly_fields = ["role_display", "departments_display"]
     fieldsets = (
         UserAdmin.fieldsets[0],
@@ -102,7 +103,7 @@ class ClerkUserAdmin(UserAdmin):
     @admin.display(description=_("角色"))
     def role_display(self, obj: User) -> str:
         names = [str(ROLE_NAMES.get(g.name, g.name)) for g in obj.groups.all()]
-        if obj.is_superuser:
+        if access.is_unrestricted(obj):
             names.insert(0, str(_("超级用户")))
         return join_names(names) or "—"
 
