@@ -8,6 +8,7 @@ codes with their labels. Imports, exports, the template download, `/data/` and
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -249,6 +250,7 @@ DATASETS: dict[str, Dataset] = {
 OPEN_DATA: tuple[Dataset, ...] = tuple(d for d in DATASETS.values() if d.public)
 
 
+@functools.cache
 def field_column(model, field: str) -> Column | None:
     """The column of ``model``'s dataset that writes ``field`` (the 自评表 workbook reads the
     same fields, under the same rules: self_evaluation.py)."""

@@ -80,9 +80,13 @@ def outcome_summary(text: str, narratives) -> str | None:
     paragraphs = _lines(department_outcome("", narratives))
     if not paragraphs:
         return text
-    lines = _lines(text)
-    if lines[len(lines) - len(paragraphs):] == paragraphs:
-        return "\n".join(lines[: len(lines) - len(paragraphs)])
+    raw = text.splitlines()
+    start, seen = len(raw), 0  # where the last len(paragraphs) non-blank lines begin
+    while start and seen < len(paragraphs):
+        start -= 1
+        seen += bool(raw[start].strip())
+    if _lines("\n".join(raw[start:])) == paragraphs:
+        return "\n".join(raw[:start]).strip()  # the summary's own lines as they are
     return None if NUMBERED_LINE.search(text) else text
 
 

@@ -56,18 +56,25 @@ def _shown_title() -> Case:
                 default=F("title"), output_field=CharField())
 
 
+def _project_mentions(word: str) -> Q:
+    """A project's texts that mention ``word`` (the search and its snippets)."""
+    return Q(name__icontains=word) | Q(outcome__icontains=word) | Q(goal__icontains=word)
+
+
+def _narrative_mentions(word: str) -> Q:
+    """A 绩效情况 paragraph's texts that mention ``word``."""
+    return Q(headline__icontains=word) | Q(body__icontains=word)
+
+
 def _mentions(word: str) -> Q:
     """Reports that mention ``word`` anywhere the search looks (their title as shown is
     ``shown_title``, annotated by :func:`matching`)."""
-    found = Q(shown_title__icontains=word)
+    found = Q(shown_title__icontains=word)  # the title written, or the one shown for it
     for name in ("department__name", "department__short_name", "department__code", *REPORT_FIELDS):
-        found |= Q(**{f"{name}__icontains": word})
-    projects = Project.objects.filter(report=OuterRef("pk")).filter(
-        Q(name__icontains=word) | Q(outcome__icontains=word) | Q(goal__icontains=word)
-    )
-    narratives = OutcomeNarrative.objects.filter(report=OuterRef("pk")).filter(
-        Q(headline__icontains=word) | Q(body__icontains=word)
-    )
+        if name != "title":
+            found |= Q(**{f"{name}__icontains": word})
+    projects = Project.objects.filter(_project_mentions(word), report=OuterRef("pk"))
+    narratives = OutcomeNarrative.objects.filter(_narrative_mentions(word), report=OuterRef("pk"))
     found |= Q(Exists(projects)) | Q(Exists(narratives))
     if YEAR_IN_WORD.fullmatch(word):
         found |= Q(fiscal_year__year=int(word))
@@ -113,12 +120,10 @@ def with_snippets(reports: list[Report], query: str) -> list[Result]:
     ids = [r.pk for r in reports]
     word = max(words(query), key=len, default="")
     elsewhere: dict[int, list[str]] = {}
-    projects = Project.objects.filter(report__in=ids).filter(
-        Q(name__icontains=word) | Q(outcome__icontains=word) | Q(goal__icontains=word)
-    ).order_by("position", "pk").values_list("report_id", "name", "outcome", "goal")
-    narratives = OutcomeNarrative.objects.filter(report__in=ids).filter(
-        Q(headline__icontains=word) | Q(body__icontains=word)
-    ).order_by("position").values_list("report_id", "headline", "body")
+    projects = Project.objects.filter(_project_mentions(word), report__in=ids).order_by(
+        "position", "pk").values_list("report_id", "name", "outcome", "goal")
+    narratives = OutcomeNarrative.objects.filter(_narrative_mentions(word), report__in=ids).order_by(
+        "position").values_list("report_id", "headline", "body")
     for report_id, *texts in [*projects, *narratives]:
         elsewhere.setdefault(report_id, []).extend(texts)
     results = []

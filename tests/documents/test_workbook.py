@@ -98,3 +98,16 @@ def test_sheet_names_are_short_unique_and_legal():
     for name in (first, second):
         assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
     assert first != second
+
+
+def test_the_outcome_cell_gives_back_the_summary_as_written():
+    """The summary before the numbered paragraphs comes back with its own lines (a blank line
+    between two paragraphs of it stays), the paragraphs compared without end blanks."""
+    from types import SimpleNamespace
+
+    narratives = [SimpleNamespace(headline="着力稳增长。", body="正文 "), SimpleNamespace(headline="其二。", body="")]
+    cell = workbook.department_outcome("概述一。\n\n概述二。", narratives)
+    assert workbook.outcome_summary(cell, narratives) == "概述一。\n\n概述二。"
+    assert workbook.outcome_summary(cell + "\n  ", narratives) == "概述一。\n\n概述二。"
+    assert workbook.outcome_summary("新的概述。", narratives) == "新的概述。"
+    assert workbook.outcome_summary(cell.replace("其二", "其三"), narratives) is None
