@@ -71,6 +71,21 @@ class Nature(models.TextChoices):
     QUALITATIVE = "qualitative", _("定性")
 
 
+# What staff type for ≥, ≤ and = on a keyboard (ASCII, full-width, the JIS forms), read as
+# the labels in imports of either kind (CSV cells, the 自评表 workbook).
+TYPED_FORMS = {
+    ">=": Nature.GTE, "=>": Nature.GTE, "＞＝": Nature.GTE, "≧": Nature.GTE,
+    "<=": Nature.LTE, "=<": Nature.LTE, "＜＝": Nature.LTE, "≦": Nature.LTE,
+    "＝": Nature.EQ, "==": Nature.EQ,
+}
+
+
+def typed_forms(codes) -> dict[str, str]:
+    """The keyboard forms (TYPED_FORMS) of those of ``codes`` that have any."""
+    wanted = set(codes)
+    return {typed: str(code) for typed, code in TYPED_FORMS.items() if code in wanted}
+
+
 class Tier(models.TextChoices):
     ACHIEVED = "achieved", _("达成")
     PARTIAL = "partial", _("部分达成")

@@ -19,6 +19,7 @@ from common.formatting import join_names, with_reason
 from common.numbers import NumberError, exact_digits_for, parse_decimal, parse_integer
 from common.text import clean_text
 from evaluations import datasets as ds
+from indicators.vocabulary import typed_forms
 
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
@@ -71,6 +72,7 @@ class CellParser:
                 self.lookup[code.casefold()] = code
                 for name in label_names(label):
                     self.lookup[name] = code
+            self.lookup.update(typed_forms(code for code, _label in column.choices))
         if column.type == ds.BOOLEAN:
             self.lookup.update({w: "true" for w in TRUE_WORDS})
             self.lookup.update({w: "false" for w in FALSE_WORDS})

@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from common.numbers import NumberError, parse_decimal
 from common.text import clean_text
 from evaluations import datasets as ds
-from evaluations import workflow
+from evaluations import access, workflow
 from evaluations.documents import workbook as layout
 from evaluations.imports.reading import (
     ReadError,
@@ -40,7 +40,7 @@ from evaluations.imports.reading import (
 from evaluations.imports.results import NEW, UPDATE
 from evaluations.models import FundingSource, Project, ProjectFund, Report
 from indicators.models import Indicator
-from indicators.vocabulary import Level1, Level2, Nature, Tier
+from indicators.vocabulary import Level1, Level2, Nature, Tier, typed_forms
 
 SELF_EVALUATION = "self_evaluation"  # the dataset name import_data takes
 MAX_BYTES = 10 * 1024 * 1024
@@ -123,13 +123,26 @@ def import_workbook(
 
 
 def _cells(sheet) -> dict[tuple[int, int], object]:
+    """The sheet's cells that hold something, by (row, column). A cell of spaces is empty (a
+    space typed to clear a cell). A number shown as a percentage is read as it is shown:
+    Excel keeps "5.2%" typed in a cell as 0.052, and read as a number it was a hundredth of
+    what the staff member saw (the 实际完成值 of a "%" indicator); as the text "5.2%" it is
+    read as every typed text is (a "%" indicator's number, refused in an amount)."""
     cells = {}
     for row in sheet.iter_rows():
         for cell in row:
             value = getattr(cell, "value", None)
-            if value is not None and value != "":
-                cells[(cell.row, cell.column)] = value
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            if _shown_as_percent(cell, value):
+                value = format((Decimal(cell_text(value)) * 100).normalize(), "f") + "%"
+            cells[(cell.row, cell.column)] = value
     return cells
+
+
+def _shown_as_percent(cell, value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and "%" in (getattr(cell, "number_format", "") or ""))
 
 
 def _target(sheets, *, year, department, report, user) -> Report:
@@ -151,14 +164,19 @@ def _target(sheets, *, year, department, report, user) -> Report:
         raise WorkbookError([where + "A2: " + _("工作簿是%(book)s年度的，不是%(year)s年度。") % {"book": book_year, "year": year}])
     if department is not None and department != code:
         raise WorkbookError([where + "H3: " + _("工作簿属于部门“%(book)s”，不是“%(code)s”。") % {"book": code, "code": department}])
+    if user is not None and not access.has_permission(user, access.IMPORT_DATA):
+        raise WorkbookError([_("无权导入数据。")])  # the importer's rule (imports/importer.py)
     found = (Report.objects.select_related("department", "fiscal_year")
              .filter(fiscal_year__year=book_year, department__code=code).first())
     if found is None:
-        raise WorkbookError([where + "H3: " + _("没有部门“%(code)s”%(year)s年度的报告。") % {"code": code, "year": book_year}])
+        raise WorkbookError([where + "A2、H3: " + _("没有部门“%(code)s”%(year)s年度的报告。") % {"code": code, "year": book_year}])
+    if user is not None and not access.may_access_department(user, found.department_id):
+        # Before anything of the report is read: a preview lists its stored values.
+        raise WorkbookError([where + "H3: " + _("无权导入部门“%(code)s”的数据。") % {"code": code}])
     if found.status != Report.Status.DRAFT:
         raise WorkbookError([_("%(report)s状态为“%(status)s”：只能导入草稿。") % {
             "report": found, "status": found.get_status_display()}])
-    if user is not None and (lock := workflow.access.why_locked(found, user)) is not None:
+    if user is not None and (lock := access.why_locked(found, user)) is not None:
         raise WorkbookError([str(lock.label)])
     return found
 
@@ -174,12 +192,18 @@ def _same(old, new) -> bool:
         isinstance(old, str) or isinstance(new, str)) else old == new
 
 
+# What _choice returns for a cell it refused (or a merged heading left empty): the rows under
+# it are not checked against it, so one bad 一级指标 is one message, not one a row.
+_REFUSED = "\0refused"
+
+
 class _Reader:
     """Reads every sheet into planned changes (nothing written), collecting every error."""
 
     def __init__(self, report: Report, sheets: dict) -> None:
         self.report, self.sheets = report, sheets
         self.errors: list[str] = []
+        self.refused: set[str] = set()  # "sheet!B13" of the cells with an error already
         self.changes: list[tuple[object, dict]] = []  # stored rows and their new values
         self.new: list[object] = []
         self.level1, self.level2 = _labels(Level1), _labels(Level2)
@@ -221,8 +245,10 @@ class _Reader:
 
     def _project(self, title, cells, project) -> None:
         row = layout.TOTAL_ROW
+        name = self._text(title, cells, layout.NAME_ROW, 2)
+        self._field(f"{title}!B{layout.NAME_ROW}", project, "name", name)
         self._plan(project, {
-            "name": self._text(title, cells, layout.NAME_ROW, 2),
+            "name": name,
             "initial_budget": self._number(title, cells, row, 4, Project, "initial_budget"),
             "adjusted_budget": self._number(title, cells, row, 5, Project, "adjusted_budget"),
             "expenditure": self._number(title, cells, row, 6, Project, "expenditure"),
@@ -251,10 +277,12 @@ class _Reader:
                 break  # 总分 or the note under the table
             if not any(cells.get((row, c)) is not None for c in range(2, layout.COLUMNS + 1)):
                 continue
-            level1 = self._choice(title, cells, row, 2, self.level1, level1)
-            level2 = self._choice(title, cells, row, 3, self.level2, level2)
+            level1 = self._choice(title, cells, row, 2, self.level1, level1, Indicator, "level1")
+            level2 = self._choice(title, cells, row, 3, self.level2, level2, Indicator, "level2")
             name = self._text(title, cells, row, 4)
             values = self._indicator_values(title, cells, row)
+            if _REFUSED in (level1, level2):
+                continue  # its cells are read (their errors listed), its headings are not known
             match = next((i for i in unused if (i.level1, i.level2, i.name) == (level1, level2, name)), None)
             self._settle_texts(title, row, values, match)
             if match is None:
@@ -274,9 +302,10 @@ class _Reader:
         values = {
             "weight": self._number(title, cells, row, 7, Indicator, "weight"),
             "deviation": self._text(title, cells, row, 9),
-            "nature": self._choice(title, cells, row, 10, self.natures, ""),
+            "nature": self._choice(title, cells, row, 10, self.natures, "", Indicator, "nature"),
             "unit": self._text(title, cells, row, 11),
-            "tier": self._choice(title, cells, row, 12, self.tiers, "", required=False),
+            "tier": self._choice(title, cells, row, 12, self.tiers, "", Indicator, "tier",
+                                 required=False),
         }
         for column, number, text in ((5, "target_value", "target_text"), (6, "actual_value", "actual_text")):
             raw = cells.get((row, column))
@@ -310,7 +339,7 @@ class _Reader:
             if stated is not None:
                 values[number], values[text] = stated, ""
             else:
-                self.errors.append(f"{title}!{get_column_letter(column)}{row}: " + _(
+                self._refuse(f"{title}!{get_column_letter(column)}{row}", _(
                     "应为数字（%(field)s），读到“%(value)s”：定量指标填数字，单位写在“计量单位”列；"
                     "文字只用于定性指标。") % {
                     "field": Indicator._meta.get_field(number).verbose_name, "value": written[:50]})
@@ -338,34 +367,53 @@ class _Reader:
         where = f"{title}!{get_column_letter(column)}{row}"
         if raw is None:
             if (not field_.null) if required is None else required:
-                self.errors.append(f"{where}: " + _("应为数字（%(field)s），不能为空。") % {"field": field_.verbose_name})
+                self._refuse(where, _("应为数字（%(field)s），不能为空。") % {"field": field_.verbose_name})
             return None
         text = cell_text(raw)
         if isinstance(raw, str) and raw.startswith("="):
-            self.errors.append(f"{where}: " + _("应为数字，读到公式“%(formula)s”（公式不计算）。") % {"formula": raw[:50]})
+            self._refuse(where, _("应为数字，读到公式“%(formula)s”（公式不计算）。") % {"formula": raw[:50]})
             return None
         column = ds.field_column(model, name)
         try:
             return parse_decimal(text, places=field_.decimal_places, digits=field_.max_digits,
                                  negative=column is not None and column.negative_allowed)
         except NumberError as exc:
-            self.errors.append(f"{where}: " + _("应为数字（%(field)s）：%(error)s") % {
+            self._refuse(where, _("应为数字（%(field)s）：%(error)s") % {
                 "field": field_.verbose_name, "error": exc})
             return None
 
-    def _choice(self, title, cells, row, column, labels, previous, *, required=True) -> str:
+    def _choice(self, title, cells, row, column, labels, previous, model, name, *,
+                required=True) -> str:
+        """A coded cell read by its label, its code or a keyboard form (≥ typed as >=); an
+        empty one repeats ``previous`` (a merged 一级指标 spans the rows under it)."""
         text = cell_text(cells.get((row, column))).strip()
+        where = f"{title}!{get_column_letter(column)}{row}"
+        field_ = model._meta.get_field(name).verbose_name
         if not text:
             if required and not previous:
-                self.errors.append(f"{title}!{get_column_letter(column)}{row}: " + _("不能为空。"))
+                self._refuse(where, _("应填%(field)s，不能为空。") % {"field": field_})
+                return _REFUSED
             return previous
+        typed = typed_forms(labels.values())
         if text in labels:
             return labels[text]
-        if text in labels.values():
-            return text
-        self.errors.append(f"{title}!{get_column_letter(column)}{row}: " + _("应为%(choices)s之一，读到“%(value)s”。") % {
-            "choices": "、".join(labels), "value": text[:50]})
-        return previous
+        if text in labels.values() or text in typed:
+            return typed.get(text, text)
+        self._refuse(where, _("%(field)s应为%(choices)s之一，读到“%(value)s”。") % {
+            "field": field_, "choices": "、".join(labels), "value": text[:50]})
+        return _REFUSED
+
+    def _field(self, where: str, obj, name: str, value) -> None:
+        """The model field's own checks of a value read (blank, length), as a form makes them."""
+        try:
+            type(obj)._meta.get_field(name).clean(value, obj)
+        except ValidationError as exc:
+            self._refuse(where, " ".join(exc.messages))
+
+    def _refuse(self, where: str, message: str) -> None:
+        """One cell's error; the model's checks of the same cell are not listed again."""
+        self.refused.add(where)
+        self.errors.append(f"{where}: {message}")
 
     # -- planning and writing -------------------------------------------------------
 
@@ -393,9 +441,9 @@ class _Reader:
                                  validate_constraints=False)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
-                column = self.COLUMNS.get(name, "A")
-                for message in messages:
-                    self.errors.append(f"{title}!{column}{row}: {message}")
+                where = f"{title}!{self.COLUMNS.get(name, 'A')}{row}"
+                if where not in self.refused:
+                    self.errors.extend(f"{where}: {message}" for message in messages)
 
     def counts(self) -> tuple[int, int]:
         return len(self.changes), len(self.new)

@@ -406,3 +406,101 @@ def test_the_workbook_preview_names_codes_by_their_labels_in_a_flat_number_of_qu
     changes = [change for row in rows for change in row["changes"]]
     assert ("指标性质", "≥", "≤") in changes and ("适用", "是", "否") in changes
     assert not any(value in ("gte", "lte", "True", "False") for _n, *values in changes for value in values)
+
+
+def _one_indicator_report(**indicator):
+    report = ReportFactory()
+    project = ProjectFactory(report=report, name="政府雇员经费")
+    values = {"weight": Decimal("50"), "position": 1, **indicator}
+    return report, IndicatorFactory(report=report, project=project, **values)
+
+
+SHEET = "项目支出绩效自评表-政府雇员经费"
+
+
+def test_a_value_shown_as_a_percentage_is_read_as_shown():
+    """Excel keeps "5.2%" typed into a cell as 0.052 with a percentage format: under the unit
+    "%" it is 5.2 (it was read as 0.052, a hundredth, and scored so); in an amount or under
+    another unit it is refused, naming the cell, as the typed text "5.2%" is."""
+    report, indicator = _one_indicator_report(unit="%", target_value=Decimal("5"),
+                                              actual_value=Decimal("4.96"), actual_text="")
+
+    def percent(cell, value):
+        def edit(book):
+            book[SHEET][cell].value = value
+            book[SHEET][cell].number_format = "0.0%"
+        return edit
+
+    import_workbook(_edited(_xlsx(report), percent("F13", 0.052)))
+    indicator.refresh_from_db()
+    assert (indicator.actual_value, indicator.actual_text) == (Decimal("5.2"), "")
+
+    before = _snapshot(report)
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_edited(_xlsx(report), percent("F6", 0.5)))
+    assert any(e.startswith(f"{SHEET}!F6") and "50%" in e for e in refused.value.errors), refused.value.errors
+    assert _snapshot(report) == before
+    Indicator.objects.filter(pk=indicator.pk).update(unit="人")
+    before = _snapshot(report)
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_edited(_xlsx(Report.objects.get(pk=report.pk)), percent("F13", 0.9)))
+    assert any(e.startswith(f"{SHEET}!F13") and "“90%”" in e for e in refused.value.errors), refused.value.errors
+    assert _snapshot(report) == before
+
+
+def test_a_cell_of_spaces_is_empty():
+    """A space typed to clear a cell under the table is no row (it was refused as a new
+    indicator with three empty required cells the staff member never touched)."""
+    report, _indicator = _one_indicator_report()
+    result = import_workbook(_edited(_xlsx(report), lambda book: setattr(book[SHEET]["I23"], "value", "  ")))
+    assert (result.changed, result.created) == (0, 0)
+
+
+def test_a_bad_heading_or_nature_is_one_message_naming_its_field():
+    """An emptied merged 一级指标 was ten messages (one bare "不能为空。" and one model error a
+    row); a refused heading is one message naming the field, the rows under it are not
+    checked against the heading before it; a nature typed ">=" is ≥."""
+    report, indicator = _one_indicator_report(nature="eq")
+    IndicatorFactory(report=report, project=indicator.project, level1=indicator.level1,
+                     level2=indicator.level2, weight=Decimal("50"), position=2)
+
+    def edit(book):
+        sheet = book[SHEET]
+        sheet.unmerge_cells("B13:B14") if "B13:B14" in sheet.merged_cells else None
+        sheet["B13"].value = None
+        sheet["B14"].value = None
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_edited(_xlsx(report), edit))
+    assert refused.value.errors == [f"{SHEET}!B13: 应填一级指标，不能为空。"]
+
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_edited(_xlsx(report), lambda book: setattr(book[SHEET]["B13"], "value", "产出")))
+    assert [e.split(":")[0] for e in refused.value.errors] == [f"{SHEET}!B13"], refused.value.errors
+
+    import_workbook(_edited(_xlsx(report), lambda book: setattr(book[SHEET]["J13"], "value", ">=")))
+    indicator.refresh_from_db()
+    assert indicator.nature == "gte"
+
+
+def test_the_project_name_is_checked_as_the_form_checks_it():
+    report, indicator = _one_indicator_report()
+    before = _snapshot(report)
+    for name, message in ((None, "不能为空"), ("项" * 240, "200")):
+        with pytest.raises(WorkbookError) as refused:
+            import_workbook(_edited(_xlsx(report), lambda book, name=name: setattr(
+                book[SHEET][f"B{layout.NAME_ROW}"], "value", name)))
+        assert any(e.startswith(f"{SHEET}!B{layout.NAME_ROW}") and message in e
+                   for e in refused.value.errors), refused.value.errors
+    assert _snapshot(report) == before
+
+
+def test_a_clerk_of_another_department_is_refused_before_anything_is_read(
+        sample_report, data_entry_user):
+    """The preview listed another department's stored draft values (old → new) and refused
+    only on confirm, without naming a cell."""
+    report = _draft(sample_report)
+    with pytest.raises(WorkbookError) as refused:
+        import_workbook(_xlsx(report), user=data_entry_user, dry_run=True)
+    assert refused.value.errors == [f"{layout.DEPARTMENT_SHEET}!H3: 无权导入部门“dongjiaduan”的数据。"]
+    report.department.staff.add(data_entry_user)
+    assert import_workbook(_xlsx(report), user=data_entry_user, dry_run=True).changed == 0
