@@ -26,8 +26,8 @@ from openpyxl.utils import get_column_letter
 
 from common.numbers import NumberError, parse_decimal
 from common.text import clean_text
-from evaluations import datasets as ds
 from evaluations import access, workflow
+from evaluations import datasets as ds
 from evaluations.documents import workbook as layout
 from evaluations.imports.reading import (
     ReadError,
