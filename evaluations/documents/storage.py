@@ -16,10 +16,14 @@ from django.utils.translation import gettext
 from evaluations.models import Report, ReportDocument
 
 
-def ascii_download_name(report: Report, filename: str) -> str:
+def ascii_download_name(report: Report, filename: str, earlier: int | None = None) -> str:
     """The ASCII name beside download_name, for clients that read only ``filename``
-    (exports/delivery.attachment): 2022-dongjiaduan-report.pdf, draft- in front of a draft's."""
+    (exports/delivery.attachment): 2022-dongjiaduan-report.pdf, draft- in front of a draft's,
+    -r1 before the extension of an earlier revision's."""
     name = f"{report.fiscal_year.year}-{report.department.code}-{filename}"
+    if earlier is not None:
+        stem, dot, extension = name.rpartition(".")
+        name = f"{stem}-r{earlier}{dot}{extension}"
     return name if report.status == Report.Status.PUBLISHED else "draft-" + name
 
 
@@ -41,9 +45,14 @@ KINDS = {
 BY_FILENAME = {kind.filename: kind for kind in KINDS.values()}
 
 
-def download_name(report: Report, kind: str) -> str:
-    """2022年度<department>整体支出绩效自评报告.docx, 草稿 in front while not published."""
+def download_name(report: Report, kind: str, earlier: int | None = None) -> str:
+    """2022年度<department>整体支出绩效自评报告.docx, 草稿 in front while not published,
+    （第1版） before the extension of an earlier revision's (two revisions saved side by side
+    are told apart)."""
     name = f"{report.fiscal_year.year}年度{report.department.name}{KINDS[kind].suffix}"
+    if earlier is not None:
+        stem, dot, extension = name.rpartition(".")
+        name = stem + gettext("（第%(revision)s版）") % {"revision": earlier} + dot + extension
     if report.status != Report.Status.PUBLISHED:
         name = gettext("草稿") + "-" + name
     return name.replace("/", "-").replace("\\", "-")

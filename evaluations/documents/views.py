@@ -43,18 +43,25 @@ def _revision(request: HttpRequest) -> int | None:
     return int(text)
 
 
-def _attachment(content, report: Report, kind: str, *, revision: int | None = None):
-    """The file as a download named in Chinese (RFC 5987 filename*, an ASCII fallback)."""
-    response = FileResponse(
-        content, as_attachment=True, filename=download_name(report, kind),
-        content_type=KINDS[kind].content_type,
-    )
+def _attachment(content, report: Report, kind: str, *, revision: int | None = None,
+                public: bool = False):
+    """The file as a download named in Chinese (RFC 5987 filename*, an ASCII fallback).
+
+    ``revision``: the earlier revision the address names (``?revision=N``), which never
+    changes, so caches may keep it, and whose name says which it is. The current revision's
+    address (``public``) serves the next revision once one is published: caches keep it
+    only to ask again (its ETag answers), or a day-old copy outlived a republication."""
+    earlier = revision if revision is not None and revision != report.revision else None
+    name = download_name(report, kind, earlier)
+    response = FileResponse(content, as_attachment=True, filename=name,
+                            content_type=KINDS[kind].content_type)
     response["Content-Disposition"] = attachment(
-        ascii_download_name(report, KINDS[kind].filename), download_name(report, kind))
+        ascii_download_name(report, KINDS[kind].filename, earlier), name)
     response["X-Content-Type-Options"] = "nosniff"
     if revision is not None:
-        # A published revision never changes: caches may keep it.
         response["Cache-Control"] = "public, max-age=86400"
+    elif public:
+        response["Cache-Control"] = "public, no-cache"
     else:
         response["Cache-Control"] = "private, no-store"
     return response
@@ -67,7 +74,7 @@ def public_document(request: HttpRequest, year: int, department_code: str, filen
     document = published_file(report, kind, revision)
     if document is None:
         raise Http404("revision")
-    response = _attachment(document.file.open("rb"), report, kind, revision=document.revision)
+    response = _attachment(document.file.open("rb"), report, kind, revision=revision, public=True)
     response["ETag"] = f'"{document.sha256}"'
     return response
 

@@ -91,10 +91,22 @@ def test_publication_writes_the_files_and_earlier_revisions_stay(
         workflow.publish_report(sample_report, reviewer, "更正其他说明。")
     assert set(ReportDocument.objects.filter(revision=2).values_list("kind", flat=True)) == set(
         storage.KINDS)
-    again = b"".join(client.get(_url(sample_report, "report.docx", revision=1)).streaming_content)
+    earlier = client.get(_url(sample_report, "report.docx", revision=1))
+    again = b"".join(earlier.streaming_content)
     assert again == first and b":r1:" in first
-    current = b"".join(client.get(_url(sample_report, "report.docx")).streaming_content)
+    # An earlier revision never changes (kept a day by caches) and is named as such.
+    assert earlier["Cache-Control"] == "public, max-age=86400"
+    assert quote("整体支出绩效自评报告（第1版）.docx") in earlier["Content-Disposition"]
+    assert 'filename="2022-dongjiaduan-report-r1.docx"' in earlier["Content-Disposition"]
+    latest = client.get(_url(sample_report, "report.docx"))
+    current = b"".join(latest.streaming_content)
     assert b":r2:" in current and "更正后的说明。".encode() in current
+    # The current address serves the next revision once there is one: asked again each time
+    # (it was kept a day, so a cache handed out revision 1 beside revision 2's SHA-256).
+    assert latest["Cache-Control"] == "public, no-cache"
+    assert "版" not in latest["Content-Disposition"] and latest["ETag"]
+    named = client.get(_url(sample_report, "report.docx", revision=2))
+    assert "%E7%89%88" not in named["Content-Disposition"]  # the current revision by number: no （第N版）
     page = client.get(sample_report.get_absolute_url()).content.decode()
     assert "?revision=1" in page
 
