@@ -82,6 +82,7 @@ class Importer:
         self.user = user
         # Where a row's cell can be stray: past the headers, or under a blank one.
         self.headed = len(headers)
+        self.misaligned: set[int] = set()  # CSV rows longer than the header (long_row)
         self.unheaded = any(not h.strip() for h in headers)
 
     def run(self) -> ImportResult:
@@ -179,6 +180,8 @@ class Importer:
         seen = False
         for number, cells in self.rows:
             seen = True
+            if number in self.misaligned:
+                continue
             # Rows whose cells are malformed are left out of planning, so the lookups
             # (unknown department, no permission, duplicates) still report on the rest.
             record = self.parse_row(number, cells, columns)
@@ -207,6 +210,14 @@ class Importer:
                     "此行只有 %(cells)s 个单元格，表头有 %(columns)s 列：从“%(column)s”列起缺少单元格"
                     "（此行是否被换行截断，或少了逗号？）。")
                     % {"cells": width, "columns": len(self.headers), "column": header[:40]})])
+
+    def long_row(self, number: int, width: int) -> None:
+        """A CSV row with more cells than its header (TableReader.long_row): refused, and left
+        out of planning, whatever its cells read as."""
+        self.misaligned.add(number)
+        self.run_state.error(number, "", _(
+            "此行有 %(cells)s 个单元格，表头只有 %(columns)s 列：单元格已错位（数字中的逗号未加引号，"
+            "如 1,828.90？）。") % {"cells": width, "columns": len(self.headers)})
 
     def parse_row(self, number: int, cells: list[str], columns) -> dict | None:
         record, valid = {}, True
@@ -315,4 +326,5 @@ def import_file(
                         outcomes=OUTCOMES_NONE, changes_kept=changes_kept)
     if reader.csv:
         reader.short_row = importer.short_row
+        reader.long_row = importer.long_row
     return importer.run()

@@ -143,6 +143,10 @@ class TableReader:
     # (row, cells it has) -> None, may raise: a CSV row with fewer cells than the header
     # (the importer decides which columns a row may leave off its end: imports/importer.py).
     short_row: object = field(default=None, repr=False)
+    # (row, cells it has) -> None: a CSV row with more cells than the header as written, blank
+    # ones included (an unquoted "1,828.90" shifts the cells after it; a blank last cell hid it).
+    long_row: object = field(default=None, repr=False)
+    header_width: int = 0  # the header's cells as written, blank ones at its end included
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Data rows with content, numbered as a spreadsheet shows them (header = 1)."""
@@ -156,6 +160,9 @@ class TableReader:
                 raise too_many_rows(self.limits)
             if self.short_row is not None and width < len(self.headers):
                 self.short_row(number, width)
+            if self.long_row is not None and width > self.header_width >= len(cells):
+                # (with something in its extra cells, the importer names the first of them)
+                self.long_row(number, width)
             self.check_lengths(number, cells)
             if self.check_cell is not None:
                 self.check_cell(number, cells)
@@ -176,13 +183,14 @@ class TableReader:
 
 
 def _start(records: Iterator[list[str]], limits: ReadLimits, **kwargs) -> TableReader:
-    headers = _trimmed(next(records, None) or [])
+    written = next(records, None) or []
+    headers = _trimmed(written)
     if len(headers) > limits.columns:
         raise ReadError(
             _("文件有 %(count)s 列，超过上限 %(limit)s 列。")
             % {"count": f"{len(headers):,}", "limit": limits.columns}
         )
-    return TableReader(headers, records, limits, **kwargs)
+    return TableReader(headers, records, limits, header_width=len(written), **kwargs)
 
 
 # --- CSV -----------------------------------------------------------------------------

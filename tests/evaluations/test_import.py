@@ -371,6 +371,22 @@ def test_a_short_row_is_refused_naming_its_first_missing_column(d1):
     assert Project.objects.get(code="p1").goal == ""
 
 
+def test_a_row_shifted_by_an_unquoted_comma_is_refused_even_with_a_blank_last_cell(d1):
+    """"1,828.90" unquoted makes two cells and moves the rest of the row a column right; with
+    the row's last cell blank the extra cell was blank too and went unseen, so each amount
+    went into the column beside its own (the trust review: 全年预算数 1,900 read as 1.00)."""
+    shifted = PROJECTS_CSV + "2024,d1,p3,项目三,fund,1,000,,0.125,,\r\n"
+    result = import_file(ds.PROJECTS, shifted.encode())
+    assert [(e.row, e.column) for e in result.errors] == [(4, "")]
+    assert "此行有 11 个单元格，表头只有 10 列" in result.errors[0].message
+    assert not Project.objects.exists()
+    # The same row quoted reads; a header padded as wide as its rows (Excel's) too.
+    quoted = PROJECTS_CSV + '2024,d1,p3,项目三,fund,"1,000",,0.125,,\r\n'
+    assert import_file(ds.PROJECTS, quoted.encode(), dry_run=True).ok
+    padded = PROJECTS_CSV.replace("\r\n", ",\r\n") + "2024,d1,p3,项目三,fund,1000,,0.125,,,\r\n"
+    assert import_file(ds.PROJECTS, padded.encode(), dry_run=True).ok
+
+
 def test_departments_import_refuses_a_loop_of_parents():
     """归口管理 links that lead back to their start, within the file or through stored rows."""
     run("departments", "code,name,parent_code\r\na,甲,\r\nb,乙,a\r\n")
