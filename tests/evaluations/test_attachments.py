@@ -141,6 +141,34 @@ def test_evidence_uploaded_on_the_findings_page(client, clerk):
     assert (stored.report, stored.finding, stored.kind) == (report, item, "jpg")
 
 
+def test_a_finding_with_evidence_is_verified(client, clerk, reviewer):
+    """The reviewer's 已验证 was refused ("整改问题已验证，不能再修改。") whenever the finding had
+    evidence: its inline judged the lock on the status being posted, not the one stored."""
+    report = published_report(code="mine")
+    report.department.staff.add(clerk)
+    item = finding(report, source="review", status="done", measure="已补齐", done_by=clerk)
+    evidence = attach(report, finding=item, title="整改照片")
+    client.force_login(reviewer)
+    data = {
+        "report": report.pk, "position": item.position, "source": "review",
+        "description": item.description, "measure": "已补齐", "owner": "", "due_date": "",
+        "status": "verified",
+        "attachments-TOTAL_FORMS": 1, "attachments-INITIAL_FORMS": 1,
+        "attachments-0-id": evidence.pk, "attachments-0-finding": item.pk,
+        "attachments-0-title": "整改照片", "attachments-0-public": "on",
+    }
+    url = reverse("admin:evaluations_finding_change", args=[item.pk])
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    item.refresh_from_db()
+    assert item.status == "verified"
+    # Settled now: its evidence takes no change from the department.
+    client.force_login(clerk)
+    response = client.post(reverse("admin:evaluations_attachment_change", args=[evidence.pk]), {
+        "report": report.pk, "finding": item.pk, "title": "换一张", "public": "on"})
+    assert Attachment.objects.get(pk=evidence.pk).title == "整改照片"
+
+
 def test_private_files_only_to_users_who_see_the_report(client, clerk, django_user_model):
     mine, theirs = published_report(code="mine"), published_report(code="theirs")
     mine.department.staff.add(clerk)
