@@ -72,3 +72,14 @@ def test_commands_print_no_axes_banner():
         text=True, timeout=120, check=True,
     )
     assert "AXES" not in done.stdout + done.stderr
+
+
+def test_a_refused_page_is_the_sites_own_403(client, data_entry_user):
+    """A clerk opening an export or the users' list got a bare English "403 Forbidden"."""
+    client.force_login(data_entry_user)
+    for url in (reverse("evaluations:exports", args=["indicators"]), reverse("admin:auth_user_changelist")):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        content = response.content.decode()
+        assert "无权访问" in content and 'lang="zh-hans"' in content and "Forbidden" not in content
+        assert reverse("admin:index") in content  # the way back for staff
