@@ -73,6 +73,18 @@ def _fonts(style_or_run, east_asian: str, size: Pt | None = None, bold: bool | N
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
+    _named(fonts, east_asian)
+
+
+# Theme fonts, which Word prefers to the names beside them: python-docx's template gives its
+# headings the theme's, and its theme's East Asian face is Japanese (ＭＳ ゴシック).
+THEME_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def _named(fonts, east_asian: str) -> None:
+    """A run properties' w:rFonts naming the faces, and no theme face that would win over them."""
+    for attribute in THEME_ATTRIBUTES:
+        fonts.attrib.pop(qn(attribute), None)
     fonts.set(qn("w:eastAsia"), east_asian)
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
@@ -90,6 +102,15 @@ def _language(document) -> None:
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
     document.core_properties.language = "zh-CN"
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is not None:
+        _named(fonts, BODY_FONT)
+    for fonts in document.styles.element.iter(qn("w:rFonts")):  # the template's other styles
+        for attribute in THEME_ATTRIBUTES:
+            fonts.attrib.pop(qn(attribute), None)
+    theme_lang = document.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:  # the template's ja-JP: theme faces, if any, in Chinese
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 def _styles(document) -> None:

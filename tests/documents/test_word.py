@@ -83,6 +83,17 @@ def test_official_typography(sample_docx):
     assert b"en-US" not in zipfile.ZipFile(io.BytesIO(sample_docx)).read("word/styles.xml")
 
 
+def test_no_theme_face_overrides_the_named_ones(sample_docx):
+    """Word prefers a theme font to the name beside it: the title and headings carried
+    python-docx's template's theme faces, whose East Asian one is Japanese (ja-JP)."""
+    package = zipfile.ZipFile(io.BytesIO(sample_docx))
+    styles = package.read("word/styles.xml").decode()
+    for attribute in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+        assert f"w:{attribute}=" not in styles, attribute
+    settings = package.read("word/settings.xml").decode()
+    assert "ja-JP" not in settings and 'w:eastAsia="zh-CN"' in settings
+
+
 def test_footer_numbers_pages_and_only_drafts_say_draft(sample_docx, sample_report):
     footer = Document(io.BytesIO(sample_docx)).sections[0].footer
     xml = footer._element.xml
