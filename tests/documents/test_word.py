@@ -106,3 +106,20 @@ def test_footer_numbers_pages_and_only_drafts_say_draft(sample_docx, sample_repo
     draft = Document(io.BytesIO(build(sample_report, ("docx",))["docx"])).sections[0]
     assert "草稿" in draft.header.paragraphs[0].text
     assert "草稿" in draft.footer.paragraphs[0].text
+
+
+def test_tables_keep_their_hierarchy(sample_docx):
+    """项目支出 and 基本支出 sit under 财政拨款支出, 人员经费 under 基本支出, as on the page and
+    in the PDF; only the header row is bold (every row heading was, as peers)."""
+    document = Document(io.BytesIO(sample_docx))
+    cells = {}
+    for table in document.tables:
+        for row in table.rows:
+            first = row.cells[0].paragraphs[0]
+            cells.setdefault(first.text, first)
+    indents = {name: cells[name].paragraph_format.left_indent for name in ("项目支出", "基本支出", "人员经费")}
+    assert indents["项目支出"] == indents["基本支出"] > 0
+    assert indents["人员经费"] > indents["基本支出"]
+    assert all(not run.bold for run in cells["人员经费"].runs)
+    header = document.tables[0].rows[0].cells[0].paragraphs[0]
+    assert header.runs and all(run.bold for run in header.runs)
