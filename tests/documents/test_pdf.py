@@ -41,6 +41,21 @@ def test_every_page_is_numbered_and_the_cover_line_is_there(sample_pdf, tmp_path
     assert ("索引号" in first) == bool(sample_report.index_number)
 
 
+def test_no_word_runs_into_the_margins(sample_pdf, tmp_path):
+    """The cover line's 评分规则 did not wrap: it ended 3.5 mm from the paper's edge, where
+    printers cut (the offline review). Every word stays within the GB/T 9704 text block
+    (28 mm left, 26 mm right of A4's 210 mm), a point of slack for the glyphs' sides."""
+    path = tmp_path / "r.pdf"
+    path.write_bytes(sample_pdf)
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    mm = 72 / 25.4
+    right = [float(x) for x in re.findall(r'<word xMin="[0-9.]+" yMin="[0-9.]+" xMax="([0-9.]+)"', boxes)]
+    left = [float(x) for x in re.findall(r'<word xMin="([0-9.]+)"', boxes)]
+    assert right and max(right) <= (210 - 26) * mm + 1, max(right)
+    assert min(left) >= 28 * mm - 1, min(left)
+
+
 def test_fonts_are_embedded_noto_cjk(sample_pdf, tmp_path):
     path = tmp_path / "r.pdf"
     path.write_bytes(sample_pdf)
