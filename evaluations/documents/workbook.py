@@ -31,6 +31,8 @@ WIDTHS = [12, 12, 14, 24, 13, 13, 9, 9, 30, 8, 8, 10]
 AMOUNT_FORMAT = "#,##0.00##"  # 2 decimals, up to the 4 an amount keeps (13,100.8459 as the page shows it)
 SCORE_FORMAT = "0.00"
 RATE_FORMAT = "0.00%"
+DEFAULT_ROW_HEIGHT = 15  # points: a row without a height of its own, as Excel draws it
+FROZEN_MAX_HEIGHT = 300  # points of frozen rows: 400 pixels at 100 %, half a 1080p screen
 FUND_ROWS = ("当年财政拨款", "上年结转资金", "其他资金")  # FundingSource names, kind project_fund
 INDICATOR_HEADERS = (
     "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
@@ -135,7 +137,6 @@ def _sheet(book, name: str, article: Article):
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.print_title_rows = f"{INDICATOR_HEADER_ROW}:{INDICATOR_HEADER_ROW}"
-    sheet.freeze_panes = f"A{FIRST_INDICATOR_ROW}"
     if article.draft:
         sheet.oddHeader.right.text = gettext("草稿 · 未公开")
         sheet.oddFooter.left.text = gettext("草稿")
@@ -215,6 +216,15 @@ def _goal_row(sheet, goal: str, outcome: str) -> None:
     sheet.row_dimensions[GOAL_ROW].height = min(ROW_MAX_HEIGHT, max(GOAL_MIN_HEIGHT, needed))
 
 
+def _freeze(sheet) -> None:
+    """The rows above the indicators frozen while they leave a laptop's screen room to scroll
+    the indicators under them: with 实际完成情况 409 points tall they took 765 pixels, and
+    the indicators could not be reached. The printed pages repeat the header row either way."""
+    above = sum(sheet.row_dimensions[row].height or DEFAULT_ROW_HEIGHT
+                for row in range(1, FIRST_INDICATOR_ROW))
+    sheet.freeze_panes = f"A{FIRST_INDICATOR_ROW}" if above <= FROZEN_MAX_HEIGHT else None
+
+
 def _fill(sheet, article, *, title, name, code, table, indicators, funds, goal, outcome):
     report = article.report
     _merge(sheet, "A1:I1", title, font=TITLE_FONT, align=CENTER)
@@ -228,13 +238,14 @@ def _fill(sheet, article, *, title, name, code, table, indicators, funds, goal, 
     _merge(sheet, f"B{OWNER_ROW}:E{OWNER_ROW}", (parent or report.department).name)
     _put(sheet, f"F{OWNER_ROW}", "实施单位", font=BOLD_FONT, align=CENTER)
     _merge(sheet, f"G{OWNER_ROW}:I{OWNER_ROW}", report.department.name)
-    _funds(sheet, table, funds)
+    _funds(sheet, table, funds, project=bool(code))
     _merge(sheet, f"A{GOAL_HEADER_ROW}:A{GOAL_ROW}", "年度总体目标", font=BOLD_FONT, align=CENTER)
     _merge(sheet, f"B{GOAL_HEADER_ROW}:E{GOAL_HEADER_ROW}", "预期目标", font=BOLD_FONT, align=CENTER)
     _merge(sheet, f"F{GOAL_HEADER_ROW}:I{GOAL_HEADER_ROW}", "实际完成情况", font=BOLD_FONT, align=CENTER)
     _merge(sheet, f"B{GOAL_ROW}:E{GOAL_ROW}", goal or "")
     _merge(sheet, f"F{GOAL_ROW}:I{GOAL_ROW}", outcome or "")
     _goal_row(sheet, goal or "", outcome or "")
+    _freeze(sheet)
     last = _indicators(sheet, table, indicators)
     _total(sheet, table, last + 1)
     for row in sheet.iter_rows(min_row=NAME_ROW, max_row=last + 1, max_col=COLUMNS):
@@ -242,9 +253,11 @@ def _fill(sheet, article, *, title, name, code, table, indicators, funds, goal, 
             _style(cell, border=BORDER)
 
 
-def _funds(sheet, table, funds) -> None:
-    _merge(sheet, f"A{FUNDS_HEADER_ROW}:A{TOTAL_ROW + len(FUND_ROWS)}", "项目资金（万元）",
-           font=BOLD_FONT, align=CENTER)
+def _funds(sheet, table, funds, project: bool) -> None:
+    # Broken before its unit: in column A's width "（万元）" wrapped with its ")" alone. The
+    # department sheet's are the department's funds, not a project's.
+    _merge(sheet, f"A{FUNDS_HEADER_ROW}:A{TOTAL_ROW + len(FUND_ROWS)}",
+           ("项目资金" if project else "部门资金") + "\n（万元）", font=BOLD_FONT, align=CENTER)
     _merge(sheet, f"B{FUNDS_HEADER_ROW}:C{FUNDS_HEADER_ROW}", "")
     for column, label in zip("DEFGHI", ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"),
                              strict=True):

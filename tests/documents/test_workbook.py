@@ -61,10 +61,15 @@ def test_sample_sheets_headers_and_unscored_note(sample_report):
         "6.着力优服务、解"]
     merged = {str(r) for r in sheet.merged_cells.ranges}
     assert f"B{first}:B{first + 4}" in merged and f"C{first}:C{first + 4}" in merged
-    # Print set-up: A4 landscape, fit to width, header frozen.
+    # Print set-up: A4 landscape, fit to width, the header row repeated on every page.
     assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
     assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.freeze_panes == f"A{first}"
+    assert sheet.print_title_rows == f"${workbook.INDICATOR_HEADER_ROW}:${workbook.INDICATOR_HEADER_ROW}"
+    # Not frozen here: rows 1–12 are 574 points tall with 六（一） whole, more than a laptop's
+    # screen, and the indicators under them could not be scrolled to (the offline review).
+    assert sheet.freeze_panes is None
+    # The department's funds, not a project's, broken before the unit (")" wrapped alone).
+    assert sheet.cell(workbook.FUNDS_HEADER_ROW, 1).value == "部门资金\n（万元）"
     assert sheet.cell(workbook.NAME_ROW, 2).border.left.style == "thin"
 
 
@@ -78,6 +83,9 @@ def test_scored_project_sheet_reads_the_page_scores():
     IndicatorFactory(report=report, project=project, weight=Decimal("40"), position=2,
                      level1="outcome", level2="social")
     sheet = _book(report)["项目支出绩效自评表-政府雇员经费"]
+    # A project sheet of a few lines keeps its header frozen.
+    assert sheet.freeze_panes == f"A{workbook.FIRST_INDICATOR_ROW}"
+    assert sheet.cell(workbook.FUNDS_HEADER_ROW, 1).value == "项目资金\n（万元）"
     first = workbook.FIRST_INDICATOR_ROW
     assert sheet.cell(workbook.NAME_ROW, 2).value == "政府雇员经费"
     assert sheet.cell(workbook.TOTAL_ROW, 8).value == pytest.approx(0.95)  # 执行率 95%
