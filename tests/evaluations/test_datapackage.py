@@ -114,3 +114,13 @@ def test_data_index_links_each_years_package(client):
     scored_report("a", 2022)
     page = client.get(reverse("evaluations:data_index")).content.decode()
     assert reverse("evaluations:datapackage", args=[2022]) in page and "/api/v1/" in page
+
+
+def test_data_index_links_the_csv_files_for_excel(client):
+    """Excel on Chinese Windows reads a CSV without a BOM as GBK: /data/'s links were bare
+    (the report and year pages' carry ?bom=1); the package keeps the plain addresses."""
+    scored_report("a", 2022)
+    page = client.get(reverse("evaluations:data_index")).content.decode()
+    url = reverse("evaluations:data_csv", args=[2022, "projects"])
+    assert f'href="{url}?bom=1"' in page and f'href="{url}"' not in page
+    assert b"".join(client.get(f"{url}?bom=1").streaming_content).startswith("\ufeff".encode())
