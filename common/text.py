@@ -1,4 +1,5 @@
-"""Text as stored: control characters other than tab and line breaks removed at input.
+"""Text as stored: control characters other than tab and line breaks (and the bidirectional
+overrides) removed at input.
 
 One vertical tab (Word's Shift+Enter) in a stored text broke every XLSX export; forms and
 imports both call :func:`clean_text`, so such text never reaches the database.
@@ -10,7 +11,10 @@ import re
 
 # C0 controls and DEL, except tab, LF and CR (a CRLF line break inside a cell). NUL is kept
 # out of this set: callers that must name it as an error (the importer) check it first.
-_CONTROL_RE = re.compile("[\x01-\x08\x0c\x0e-\x1f\x7f]")
+# With them the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+# U+2066–U+2069): a U+202E before "RTL" showed "LTR" on the page and in the PDF, and could
+# make a narrative's "%05.99" read as "99.50%" (the trust review).
+_CONTROL_RE = re.compile("[\x01-\x08\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = str.maketrans({"\x0b": "\n", "\u2028": "\n", "\u2029": "\n"})
 
 

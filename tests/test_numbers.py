@@ -75,6 +75,9 @@ def test_the_same_digit_limits_in_forms_and_imports(superuser):
 def test_control_characters_are_cleaned_keeping_tabs_and_line_breaks():
     assert clean_text("a\x0bb\x01c\td\r\ne\x7f") == "a\nbc\td\r\ne"
     assert clean_text("普通文字") == "普通文字"
+    # Direction overrides and isolates: what the page showed was not what was stored.
+    assert clean_text("完成率\u202e%05.99\u202c，\u2067甲\u2069") == "完成率%05.99，甲"
+    assert clean_text("\u200d👨\u200d👩") == "\u200d👨\u200d👩"  # a joiner is part of the text
 
 
 def test_admin_text_fields_clean_control_characters():
