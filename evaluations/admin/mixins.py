@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from common.forms import CleanCharField, CodeField, PlainDecimalField
@@ -208,6 +209,13 @@ class ReadableChanges(HistoricalRecordContextHelper):
 
     def prepare_delta_change_value(self, change, value):
         field = self.model._meta.get_field(change.field)
+        if isinstance(value, DeletedObject):
+            # simple-history's stand-in for a related row not found, an empty link included:
+            # "Deleted 用户 (pk=None)" for a round not yet reviewed (the cycle review).
+            if value.pk is None:
+                return "—"
+            return gettext("已删除的%(model)s（编号 %(pk)s）") % {
+                "model": value.model._meta.verbose_name, "pk": value.pk}
         if value is None or value == "":
             return "—"
         if field.choices:

@@ -103,3 +103,18 @@ def test_a_rows_history_shows_figures_as_the_form_does(client, superuser):
     page = client.get(reverse("admin:indicators_indicator_history", args=[indicator.pk])).content.decode()
     assert "1,310.50" in page and "300.00" in page
     assert "300.0000" not in page and "1310.5000" not in page
+
+
+def test_a_link_set_or_cleared_reads_as_a_dash_in_the_history(client, superuser):
+    """An empty link read "Deleted 项目 (pk=None) → …" (simple-history's stand-in for a row
+    it did not find), as a round's 审核人 did before its review (the cycle review)."""
+    from tests.factories import ProjectFactory, ReportFactory
+
+    report = ReportFactory()
+    indicator = IndicatorFactory(report=report, project=None)
+    indicator.project = ProjectFactory(report=report, name="新项目")
+    indicator.save()
+    client.force_login(superuser)
+    page = client.get(reverse("admin:indicators_indicator_history", args=[indicator.pk])).content.decode()
+    assert "— → 新项目" in page
+    assert "pk=None" not in page and "Deleted" not in page
