@@ -136,6 +136,7 @@ def approve_adjustment(adjustment: TargetAdjustment, user, comment: str = "") ->
         row.save(update_fields=[adjustment.field])
         adjustment.status, adjustment.decided_by, adjustment.decided_at = (
             Status.APPROVED, user, timezone.now())
+        adjustment.decision_comment = comment.strip()
         adjustment._history_user = user
         adjustment._change_reason = comment or _("批准调整")
         adjustment.save()
@@ -143,12 +144,16 @@ def approve_adjustment(adjustment: TargetAdjustment, user, comment: str = "") ->
 
 
 def reject_adjustment(adjustment: TargetAdjustment, user, comment: str = "") -> TargetAdjustment:
-    """审核人 declines: the target stays as approved."""
+    """审核人 declines, saying why (the department reads it on the request): the target stays
+    as approved."""
+    if not comment.strip():
+        raise ValidationError({"decision_comment": _("不批准时请填写意见，说明原因；部门会看到。")})
     with transaction.atomic():
         adjustment = TargetAdjustment.objects.select_for_update().get(pk=adjustment.pk)
         _decide(adjustment, user)
         adjustment.status, adjustment.decided_by, adjustment.decided_at = (
             Status.REJECTED, user, timezone.now())
+        adjustment.decision_comment = comment.strip()
         adjustment._history_user = user
         adjustment._change_reason = comment or _("不批准调整")
         adjustment.save()

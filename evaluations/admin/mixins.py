@@ -371,6 +371,32 @@ class ReadableUniqueFormSet(BaseInlineFormSet):
         self._park_renumbered_rows()
         return super().save(commit)
 
+    # -- A new row's position taken when left blank ------------------------------------------
+
+    def add_fields(self, form, index):
+        """顺序 may be left blank (a new row's was 0, so a second new row clashed with the
+        first: "顺序不能重复", with no word of what to type); the row then goes after the others."""
+        super().add_fields(form, index)
+        field = form.fields.get("position")
+        if field is not None and "position" in self._unique_fields():
+            field.required = False
+            field.help_text = gettext("留空则排在已有各行之后。")
+            if form.instance.pk is None:
+                form.initial.pop("position", None)  # the model's default 0 is no position
+
+    def _take_blank_positions(self) -> None:
+        """Blank positions numbered after the highest of the formset's rows, in form order
+        (the formset holds every row of its table)."""
+        forms = [f for f in self.forms if getattr(f, "cleaned_data", None) and "position" in f.fields
+                 and not (self.can_delete and self._should_delete_form(f))]
+        blank = [f for f in forms if f.cleaned_data.get("position") is None and f.has_changed()]
+        if not blank:
+            return
+        top = max((f.cleaned_data["position"] for f in forms if f.cleaned_data.get("position") is not None),
+                  default=0)
+        for top, form in enumerate(blank, start=top + 1):
+            form.cleaned_data["position"] = form.instance.position = top
+
     def _unique_fields(self) -> set[str]:
         return {
             name
@@ -381,6 +407,7 @@ class ReadableUniqueFormSet(BaseInlineFormSet):
         }
 
     def clean(self):
+        self._take_blank_positions()
         super().clean()
         if not any(self.errors):
             self._refuse_handed_over_references()

@@ -157,7 +157,7 @@ class MonitoringRoundAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin)
         act_on_each(
             self, request, queryset.select_related("report__department", "report__fiscal_year"),
             lambda round_: act(round_, request.user, comment),
-            lambda _round, _result: gettext("已完成。"),
+            lambda _round, result: _round_outcome(result),
         )
 
     @admin.action(description=_("提交所选监控"), permissions=["submit"])
@@ -171,6 +171,16 @@ class MonitoringRoundAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin)
     @admin.action(description=_("退回所选监控（须填写意见）"), permissions=["review"])
     def return_selected(self, request, queryset):
         self._act(request, queryset, lambda r, u, c: monitoring.review_round(r, u, c, accept=False))
+
+
+def _round_outcome(round_: MonitoringRound) -> str:
+    """What a step did, in words (every step said "已完成。")."""
+    Status = MonitoringRound.Status
+    return {
+        Status.SUBMITTED: gettext("已提交，等待审核人审核。"),
+        Status.REVIEWED: gettext("已审核通过。"),
+        Status.DRAFT: gettext("已退回，部门修改后可重新提交。"),
+    }[round_.status]
 
 
 def latest_rounds(queryset):

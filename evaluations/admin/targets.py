@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from evaluations import access, targets, workflow
-from evaluations.admin.actions import act_on_each, posted_comment
+from evaluations.admin.actions import WorkflowActionForm, act_on_each, posted_comment
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ReadOnlyAdminMixin, ScopedAdminMixin
 from evaluations.models import TargetAdjustment, TargetsEvent
@@ -79,8 +79,10 @@ class TargetAdjustmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
                            "requested_by", "decided_by"]
     search_fields = ["report__department__name", "indicator__name", "project__name", "reason"]
     autocomplete_fields = ["report", "indicator", "project"]
-    readonly_fields = ["old_value", "status", "requested_by", "decided_by", "decided_at"]
+    readonly_fields = ["old_value", "status", "requested_by", "decided_by", "decided_at",
+                       "decision_comment"]
     actions = ["approve_selected", "reject_selected"]
+    action_form = WorkflowActionForm  # the reviewer's 意见, required to decline
 
     @admin.display(description=_("调整对象"))
     def target_display(self, obj: TargetAdjustment) -> str:
@@ -105,7 +107,11 @@ class TargetAdjustmentAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
         act_on_each(
             self, request, queryset.select_related("report", "indicator", "project"),
             lambda adjustment: decide(adjustment, request.user, comment),
-            lambda _adjustment, _result: gettext("已审核。"),
+            lambda _adjustment, result: (
+                gettext("已批准，新目标已写入绩效目标。")
+                if result.status == TargetAdjustment.Status.APPROVED
+                else gettext("未批准，绩效目标保持不变；意见已告知部门。")
+            ),
         )
 
     @admin.action(description=_("批准所选调整（写入绩效目标）"), permissions=["review"])

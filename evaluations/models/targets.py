@@ -115,6 +115,9 @@ class TargetAdjustment(models.Model):
         null=True, blank=True, related_name="+",
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_comment = models.TextField(
+        _("审核意见"), blank=True, help_text=_("审核人批准或不批准时的意见；不批准时必填，部门可见。"),
+    )
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now, editable=False)
 
     history = HistoricalRecords()

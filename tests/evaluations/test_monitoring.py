@@ -267,3 +267,22 @@ def test_progress_rows_name_each_indicator_with_its_table(client, world):
     labels = [label for _value, label in field.choices]
     assert "部门整体 · 新引进项目" in labels and "招商项目 · 新引进项目" in labels
     assert labels.index("部门整体 · 新引进项目") < labels.index("招商项目 · 新引进项目")
+
+
+def test_each_step_says_what_it_did(client, world, reviewer):
+    """Submitting, approving and returning a round all said "…：已完成。"."""
+    round_ = new_round(world.report_a, 7)
+    url = reverse("admin:evaluations_monitoringround_changelist")
+    steps = [
+        (world.clerk_a, "submit_selected", "", "已提交，等待审核人审核。"),
+        (reviewer, "return_selected", "请补充支出说明。", "已退回，部门修改后可重新提交。"),
+        (world.clerk_a, "submit_selected", "", "已提交，等待审核人审核。"),
+        (reviewer, "review_selected", "", "已审核通过。"),
+    ]
+    for user, action, comment, said in steps:
+        client.force_login(user)
+        response = client.post(url, {"action": action, "_selected_action": [round_.pk],
+                                     "comment": comment}, follow=True)
+        assert said in response.content.decode(), action
+    round_.refresh_from_db()
+    assert round_.status == "reviewed"

@@ -214,3 +214,31 @@ def test_targets_are_not_submitted_while_a_project_has_no_budget(world):
     workflow.move_targets(report, world.clerk_a, "submit")
     report.refresh_from_db()
     assert report.targets_status == Report.TargetsStatus.SUBMITTED
+
+
+def test_declining_an_adjustment_says_why_to_the_department(client, world, reviewer):
+    """不批准 carried no reason (the list had no 意见 box; the history said "不批准调整"): it
+    needs one, kept on the request, and the message says what happened (it said "已审核。")."""
+    report = approve(world.report_a, world.clerk_a, reviewer)
+    indicator = report.indicators.filter(project__isnull=True).first()
+    adjustment = targets.request_adjustment(
+        report, user=world.clerk_a, indicator=indicator, field="target_value",
+        new_value="12.5", reason="任务增加",
+    )
+    with pytest.raises(ValidationError) as refused:
+        targets.reject_adjustment(adjustment, reviewer, "  ")
+    assert "decision_comment" in refused.value.message_dict
+    client.force_login(reviewer)
+    url = reverse("admin:evaluations_targetadjustment_changelist")
+    assert 'name="comment"' in client.get(url).content.decode()
+    response = client.post(url, {"action": "reject_selected", "_selected_action": [adjustment.pk],
+                                 "comment": "依据不足，请补充任务变化的文件。"}, follow=True)
+    text = response.content.decode()
+    assert "未批准，绩效目标保持不变" in text
+    adjustment.refresh_from_db()
+    assert (adjustment.status, adjustment.decision_comment) == ("rejected", "依据不足，请补充任务变化的文件。")
+    client.force_login(world.clerk_a)
+    page = client.get(reverse("admin:evaluations_targetadjustment_change", args=[adjustment.pk]))
+    assert "依据不足，请补充任务变化的文件。" in page.content.decode()
+    indicator.refresh_from_db()
+    assert indicator.target_value == Decimal("10")

@@ -205,3 +205,40 @@ def test_a_budget_kind_handed_over_in_one_save_is_a_form_error(client, superuser
     assert dict(report.budget_executions.values_list("pk", "funding_source__code")) == {
         giver_pk: "state_capital", taker_pk: kinds[giver_pk],
     }
+
+
+def test_new_rows_left_blank_go_after_the_others(client, superuser, report):
+    """A new row's 顺序 was 0, so the second of two new rows clashed with the first ("顺序不能
+    重复", no word of what to type): blank now, and numbered after the rows there are."""
+    client.force_login(superuser)
+    page = client.get(reverse("admin:evaluations_report_change", args=[report.pk])).content.decode()
+    assert "留空则排在已有各行之后。" in page
+    response = _post_report(client, report, [
+        {"name": "新指标甲", "position": ""}, {"name": "新指标乙", "position": "5"},
+        {"name": "新指标丙", "position": ""},
+    ])
+    assert response.status_code == 302, response.context["inline_admin_formsets"]
+    assert list(report.indicators.order_by("position").values_list("name", "position")) == [
+        ("已有指标", 1), ("新指标乙", 5), ("新指标甲", 6), ("新指标丙", 7)]
+
+
+def test_new_projects_left_blank_go_after_the_others(client, superuser):
+    from evaluations.models import Project
+    from tests.indicators.test_admin_indicators import form_data as page_data
+
+    project = ProjectFactory(position=3)
+    url = reverse("admin:evaluations_report_change", args=[project.report_id])
+    client.force_login(superuser)
+    response = client.get(url)
+    data = page_data(response)
+    prefix = _prefix(response, Project)
+    start = int(data[f"{prefix}-TOTAL_FORMS"])
+    for offset, code in enumerate(("p-new-1", "p-new-2")):
+        row = {"code": code, "name": code, "funding_source": project.funding_source_id,
+               "initial_budget": "1", "adjusted_budget": "1", "expenditure": "1", "position": ""}
+        data.update({f"{prefix}-{start + offset}-{k}": v for k, v in row.items()})
+    data[f"{prefix}-TOTAL_FORMS"] = str(start + 2)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert list(Project.objects.filter(report=project.report).order_by("position")
+                .values_list("code", "position"))[-2:] == [("p-new-1", 4), ("p-new-2", 5)]
