@@ -394,8 +394,8 @@ class ReadableUniqueFormSet(BaseInlineFormSet):
             return
         top = max((f.cleaned_data["position"] for f in forms if f.cleaned_data.get("position") is not None),
                   default=0)
-        for top, form in enumerate(blank, start=top + 1):
-            form.cleaned_data["position"] = form.instance.position = top
+        for position, form in enumerate(blank, start=top + 1):
+            form.cleaned_data["position"] = form.instance.position = position
 
     def _unique_fields(self) -> set[str]:
         return {
