@@ -420,6 +420,8 @@ def move_targets(report: Report, user: User, action: str, comment: str = "") -> 
                     _("项目%(projects)s没有全年预算数：绩效目标批复后它将锁定，执行监控以它衡量支出进度，请先填写。")
                     % {"projects": join_names(f"“{name}”" for name in unbudgeted)},
                     code="no_budget")
+        if action == TargetsAction.SUBMIT:
+            _refuse_target_errors(locked)
         locked.targets_status = TARGETS_RULES[action][2]
         locked._history_user = user
         locked._change_reason = action.label
@@ -427,6 +429,16 @@ def move_targets(report: Report, user: User, action: str, comment: str = "") -> 
         event = TargetsEvent.objects.create(report=locked, action=action, actor=user, comment=comment)
     report.targets_status, report.updated_at = locked.targets_status, locked.updated_at
     return event
+
+
+def _refuse_target_errors(report: Report) -> None:
+    """The checks' errors about the targets (checks.TARGET_ERRORS), the same findings the
+    report page lists, asked before the targets go for approval, which locks them."""
+    problems = [f for f in checks.errors(checks.check_report(report)) if f.code in checks.TARGET_ERRORS]
+    if problems:
+        raise ValidationError(
+            [_("绩效目标批复后分值将锁定，请先改正：%(problem)s") % {"problem": f.message} for f in problems],
+            code="target_errors")
 
 
 # --- Reading the trail (the public 修订记录: revisions.py) ------------------------

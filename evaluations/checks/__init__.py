@@ -35,6 +35,7 @@ from evaluations.checks.findings import (  # noqa: F401  (the codes are this pac
     SCORE_OUT_OF_BAND,
     SECTION_MISSING,
     STORED_SCORES_STALE,
+    TARGET_ERRORS,
     TARGETS_IN_REVIEW,
     WARNING,
     WEIGHTS_MISMATCH,

@@ -43,6 +43,11 @@ REQUIRED_SECTIONS = (
 COST_NOT_LTE = "cost_not_lte"
 STORED_SCORES_STALE = "stored_scores_stale"
 
+# Errors about what the targets' approval locks (models/targets.py, TARGET_FIELDS): asked when
+# the targets are submitted too (workflow.move_targets), or a table whose weights do not add
+# up was approved and then blocked the year-end submission with its 分值 read-only.
+TARGET_ERRORS = frozenset({WEIGHTS_MISMATCH})
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -54,13 +54,14 @@ def year_data(live_server):
         names = [("新引进项目", "个", "18"), ("技工贸总收入", "亿元", "275"), ("固定资产投资增长率", "%", "8.5")]
         for i, (indicator, unit, value) in enumerate(names, start=1):
             Indicator.objects.create(report=report, level1="output", level2="quantity", name=indicator,
-                                     unit=unit, target_value=Decimal(value), weight=Decimal("10"), position=i)
+                                     unit=unit, target_value=Decimal(value), weight=Decimal("30"), position=i)
         road = Indicator.objects.create(report=report, project=project, level1="output", level2="quantity",
                                         name="道路养护里程", unit="公里", target_value=Decimal("100"),
-                                        weight=Decimal("20"), position=1)
+                                        weight=Decimal("60"), position=1)
         Indicator.objects.create(report=report, project=project, level1="satisfaction",
                                  level2="satisfaction", name="服务对象满意度", nature="qualitative",
-                                 target_text="≥90%", weight=Decimal("10"), position=2)
+                                 target_text="≥90%", weight=Decimal("30"), position=2)
+        # (each table's weights with the execution's 10 add up to 100: approval locks them)
         workflow.move_targets(report, clerk, "submit")
         workflow.move_targets(report, reviewer, "approve")
         report.refresh_from_db()

@@ -242,3 +242,22 @@ def test_declining_an_adjustment_says_why_to_the_department(client, world, revie
     assert "依据不足，请补充任务变化的文件。" in page.content.decode()
     indicator.refresh_from_db()
     assert indicator.target_value == Decimal("10")
+
+
+def test_targets_whose_weights_do_not_add_up_are_not_submitted(world):
+    """Weights 50 + 50 + the execution's 10 were approved, and then blocked the year-end
+    submission with 分值 read-only and nothing saying how out (the cycle review): the same
+    check now refuses the targets' submission, in the words the report page shows."""
+    from evaluations import checks
+
+    report = world.report_a
+    department = list(report.indicators.filter(project__isnull=True))
+    Indicator.objects.filter(pk=department[0].pk).update(weight=Decimal("95"))
+    expected = [f.message for f in checks.errors(checks.check_report(report))
+                if f.code == checks.WEIGHTS_MISMATCH]
+    assert expected
+    with pytest.raises(ValidationError) as refused:
+        workflow.move_targets(report, world.clerk_a, "submit")
+    assert any(expected[0] in message for message in refused.value.messages)
+    report.refresh_from_db()
+    assert report.targets_status == Report.TargetsStatus.DRAFT

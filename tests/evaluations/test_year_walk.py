@@ -68,12 +68,13 @@ def test_a_department_through_one_year(client, sample_report, data_entry_user, r
                              expenditure=Decimal("0"), goal="养护道路<script>x</script>")
     dept_indicator = Indicator.objects.create(report=report, level1="output", level2="quantity",
                                               name="新引进项目", unit="个", target_value=Decimal("15"),
-                                              weight=Decimal("20"), position=1)
+                                              weight=Decimal("90"), position=1)
     road_indicator = Indicator.objects.create(report=report, project=project, level1="output",
                                               level2="quantity", name="养护里程", unit="公里",
-                                              target_value=Decimal("100"), weight=Decimal("30"), position=1)
+                                              target_value=Decimal("100"), weight=Decimal("90"), position=1)
 
-    # Submitted, returned with a comment, corrected, approved by someone else.
+    # Submitted (each table's weights with the execution's 10 add up to 100, which approval
+    # locks), returned with a comment, corrected, approved by someone else.
     workflow.move_targets(report, data_entry_user, "submit")
     workflow.move_targets(report, reviewer, "return", "新引进项目目标偏低")
     dept_indicator.target_value = Decimal("18")
