@@ -223,6 +223,32 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
 # --- Attachments ----------------------------------------------------------------------------
 
 
+class _Stored:
+    """A stored file as the file input shows it: its own name, linked to the checked download."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EvidenceFileInput(forms.ClearableFileInput):
+    """The stored file named as uploaded and linked to the access-checked download view, not
+    to its storage path under MEDIA_URL (a dead link here, and past every check wherever a web
+    server serves MEDIA_URL)."""
+
+    def __init__(self, *args, stored: _Stored | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored = stored
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if self.stored is not None and context["widget"]["is_initial"]:
+            context["widget"]["value"] = self.stored
+        return context
+
+
 class AttachmentForm(forms.ModelForm):
     """The file checked by content (evaluations/attachments.py) before anything is stored."""
 
@@ -236,6 +262,10 @@ class AttachmentForm(forms.ModelForm):
         self.upload_too_large = upload_too_large
         self.inspected: attachments.Inspected | None = None
         if "file" in self.fields:
+            if self.instance.pk is not None:
+                self.fields["file"].widget = EvidenceFileInput(stored=_Stored(
+                    self.instance.filename or gettext("文件"),
+                    reverse("admin:evaluations_attachment_download", args=[self.instance.pk])))
             self.fields["file"].help_text = gettext(
                 "PDF、Word（.docx）、Excel（.xlsx）、PNG 或 JPEG，不超过 %(max)s MB；按文件内容判断类型。"
             ) % {"max": attachments.max_bytes() // (1024 * 1024)}
@@ -307,8 +337,13 @@ class AttachmentAdmin(CycleAdminMixin, SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj)]
         if obj is not None:  # what it is and where it belongs stay; title and public change
-            fields += ["report", "project", "indicator", "finding", "file"]
+            fields += ["report", "project", "indicator", "finding"]
         return fields
+
+    def get_exclude(self, request, obj=None):
+        # A stored file is not replaced; 文件名 and 下载 show it, the link access-checked (the
+        # file field's own display linked its storage path under MEDIA_URL: a dead link).
+        return [*(super().get_exclude(request, obj) or ()), *(["file"] if obj is not None else [])]
 
     def get_urls(self):
         return [

@@ -317,3 +317,19 @@ def test_files_go_only_when_the_deleting_transaction_commits():
         Report.objects.get(pk=item.report_id).delete()
         assert path.exists()
     assert not path.exists()
+
+
+def test_a_stored_file_links_to_the_checked_download_by_its_own_name(client, clerk):
+    """The form's 目前 link pointed at the storage path under /media/ (a 404 here, and past
+    every access check wherever a web server serves MEDIA_URL)."""
+    report = published_report(code="mine")
+    report.department.staff.add(clerk)
+    item = attach(report, finding=finding(report), name="整改报告.pdf")
+    client.force_login(clerk)
+    page = client.get(reverse("admin:evaluations_attachment_change", args=[item.pk])).content.decode()
+    download = reverse("admin:evaluations_attachment_download", args=[item.pk])
+    assert f'href="{download}">整改报告.pdf</a>' in page
+    assert item.file.name not in page and "/media/" not in page
+    # On the finding's page, the evidence inline's file input names it the same way.
+    page = client.get(reverse("admin:evaluations_finding_change", args=[item.finding_id])).content.decode()
+    assert f'href="{download}">整改报告.pdf</a>' in page and "/media/" not in page
