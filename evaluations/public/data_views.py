@@ -6,7 +6,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext
@@ -18,7 +25,7 @@ from evaluations import access
 from evaluations import datasets as ds
 from evaluations.exports.delivery import attachment, failing_loudly
 from evaluations.exports.streams import ExportFilters, csv_text, stream_csv_bytes, template_csv
-from evaluations.models import FundingSource, Report
+from evaluations.models import Department, FundingSource, Report
 from evaluations.public.datapackage import data_package
 from evaluations.public.stamp import current_stamp, public_page
 from evaluations.public.year_index import year_table
@@ -51,6 +58,37 @@ def _bom(request: HttpRequest, default: bool = False) -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
+BOM_WORDS = {"1", "true", "yes", "on", "0", "false", "no", "off"}
+
+
+def refused_parameters(request: HttpRequest, *names: str) -> HttpResponse | None:
+    """A 400 naming the first query parameter of ``names`` (and header, bom) that no row could
+    match: ``?department=nosuch`` or ``?year=abc`` gave a file of headers alone, which an
+    auditor reads as "no such rows" (the trust review). None when all may be answered."""
+    problem = None
+    for value in _values(request, "year") if "year" in names else ():
+        if not (value.isascii() and value.isdigit() and 0 < int(value) < 10_000):
+            problem = gettext("参数 year 应为年份，如 2022；读到“%(value)s”。") % {"value": value[:40]}
+            break
+    known = {
+        "department": lambda codes: set(Department.objects.filter(code__in=codes).values_list("code", flat=True)),
+        "funding_source": lambda codes: set(FundingSource.objects.filter(code__in=codes).values_list("code", flat=True)),
+        "status": lambda codes: set(codes) & set(Report.Status.values),
+    }
+    for name, found in known.items():
+        wanted = _values(request, name) if name in names and problem is None else []
+        unknown = sorted(set(wanted) - found(wanted)) if wanted else []
+        if unknown:
+            problem = gettext("参数 %(name)s：没有“%(value)s”。") % {"name": name, "value": unknown[0][:40]}
+    if problem is None and request.GET.get("header", "labels") not in ("labels", "keys"):
+        problem = gettext("参数 header 应为 labels 或 keys。")
+    if problem is None and request.GET.get("bom", "0").lower() not in BOM_WORDS:
+        problem = gettext("参数 bom 应为 1 或 0。")
+    if problem is None:
+        return None
+    return HttpResponseBadRequest(problem, content_type="text/plain; charset=utf-8")
+
+
 def download_name(data: ds.Dataset, years: list[int], what: str = "") -> str:
     """"2022年度绩效指标.csv": the year(s) and the dataset, as a person would name the file."""
     label = str(data.label) + what
@@ -77,13 +115,10 @@ def export_csv(request: HttpRequest, dataset: str) -> StreamingHttpResponse:
     if not access.has_permission(request.user, access.EXPORT_DATA):
         raise PermissionDenied
     data = _dataset(dataset)
-    try:
-        years = [int(y) for y in _values(request, "year")]
-    except ValueError:
-        years = [-1]  # a malformed year matches nothing rather than everything
-    if any(not 0 < year < 10_000 for year in years):
-        # Beyond the column's range the database's IN (…) overflows mid-stream (review).
-        years = [-1]
+    refused = refused_parameters(request, "year", "department", "funding_source", "status")
+    if refused is not None:
+        return refused
+    years = [int(y) for y in _values(request, "year")]
     filters = ExportFilters(
         years=years,
         departments=_values(request, "department"),
@@ -183,6 +218,9 @@ def data_csv(request: HttpRequest, year: int, dataset: str) -> StreamingHttpResp
         raise Http404(dataset)
     if not Report.objects.published().filter(fiscal_year__year=year).exists():
         raise Http404(year)
+    refused = refused_parameters(request, "department")
+    if refused is not None:
+        return refused
     filters = ExportFilters(
         years=[year], departments=_values(request, "department"), published_only=True
     )

@@ -177,7 +177,23 @@ def test_web_filters_accept_lists(client, auditor):
 
     assert codes({"year": ["2021", "2022"], "department": "d1,d3"}) == ["d1", "d3"]
     assert codes({"status": "draft"}) == []
-    assert codes({"year": "bad"}) == []
+
+
+@pytest.mark.parametrize(("params", "named"), [
+    ({"year": "bad"}, "year"), ({"year": "1999,20221"}, "year"), ({"department": "d1,nosuch"}, "nosuch"),
+    ({"funding_source": "x"}, "funding_source"), ({"status": "bogus"}, "status"),
+    ({"header": "foo"}, "header"), ({"bom": "2"}, "bom"),
+])
+def test_a_filter_no_row_could_match_is_refused_naming_it(client, auditor, params, named):
+    """A file of headers alone read as "no such rows" (the trust review: ?department=nosuch,
+    ?year=abc); a year or department that exists but has no rows is still an empty file."""
+    ReportFactory(department__code="d1", fiscal_year__year=2022, status="submitted")
+    client.force_login(auditor)
+    url = reverse("evaluations:exports", args=["reports"])
+    response = client.get(url, params)
+    assert response.status_code == 400
+    assert named in response.content.decode()
+    assert client.get(url, {"year": "2021", "department": "d1"}).status_code == 200
 
 
 def test_staff_export_only_their_departments(client):

@@ -122,3 +122,10 @@ def test_every_file_offered_is_open_and_answers(client, sample_report):
     report_page = client.get(sample_report.get_absolute_url()).content.decode()
     assert f">{ds.DATASETS['indicators'].label}</a>" in report_page
     assert "（indicators.csv）" in report_page
+
+
+def test_an_unknown_department_is_refused_not_an_empty_file(client, sample_report):
+    url = reverse("evaluations:data_csv", args=[2022, "projects"])
+    response = client.get(url, {"department": "nosuch"})
+    assert response.status_code == 400 and "nosuch" in response.content.decode()
+    assert client.get(url, {"department": "dongjiaduan"}).status_code == 200
