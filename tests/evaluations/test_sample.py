@@ -46,6 +46,11 @@ def test_loading_twice_creates_no_duplicates(db):
         for m in (Department, Report, BudgetExecution, Project, OutcomeNarrative, Indicator)
     ]
     assert counts == [2, 1, 2, 8, 6, 10]
+    # Its three official files written once, as a publication writes them: the page lists
+    # them with size and SHA-256 from the start (it listed none until a first download).
+    from evaluations.models import ReportDocument
+
+    assert sorted(ReportDocument.objects.values_list("kind", flat=True)) == ["docx", "pdf", "xlsx"]
 
 
 def test_reload_does_not_reset_a_report_moved_on_in_the_workflow(sample_report):

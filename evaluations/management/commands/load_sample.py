@@ -5,6 +5,7 @@ import contextlib
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from evaluations.documents import generate as documents
 from evaluations.sample import load_sample_report
 from evaluations.workflow import acting_as
 
@@ -32,10 +33,14 @@ class Command(BaseCommand):
                 raise CommandError(f"No user named {options['user']!r}.") from exc
         with acting:
             report = load_sample_report(publish=not options["draft"])
+        # The published sample's files written now, as a publication writes them
+        # (documents.after_publication): its page lists them with size and SHA-256 from the
+        # start, not after a first download (the offline review). store() skips what is kept.
+        stored = documents.store(report)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Sample report loaded: {report} "
                 f"({report.projects.count()} projects, {report.indicators.count()} indicators, "
-                f"status {report.status})"
+                f"status {report.status}; {len(stored)} official files written)"
             )
         )
