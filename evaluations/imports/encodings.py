@@ -21,6 +21,13 @@ CHUNK = 1 << 16  # bytes decoded at a time: small, so memory does not grow with 
 # documents stay far below it; Big5 read as GBK lands around half.
 RARE_SHARE = 0.2
 SAMPLE_CHARS = 20_000
+# Below this many non-ASCII characters (a file with English headers and a row or two) two rare
+# characters in a name ("董家塅镕钢项目") were a third of the sample: there, misread text must
+# also show a script no department writes in (kana, Cyrillic, Greek, vertical forms, box
+# drawing), which Big5 read as GB18030 yields every few characters ("ヘ", "Ч", "Θ", "︽").
+SMALL_SAMPLE = 50
+FOREIGN_RANGES = ((0x0370, 0x04FF), (0x2500, 0x257F), (0x3040, 0x30FF), (0xFE30, 0xFE4F))
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def _error(message: str, **values) -> ValueError:
@@ -99,7 +106,10 @@ def _looks_misread(sample: str) -> bool:
             char.encode("gb2312")
         except UnicodeEncodeError:
             rare += 1
-    return rare > RARE_SHARE * len(sample)
+    if rare <= RARE_SHARE * len(sample):
+        return False
+    return len(sample) >= SMALL_SAMPLE or any(
+        low <= ord(char) <= high for char in sample for low, high in FOREIGN_RANGES)
 
 
 def _explicit(source: BinaryIO, encoding: str) -> str:
@@ -126,18 +136,25 @@ def decode_check(source: BinaryIO, encoding: str | None = None) -> str:
     if encoding:
         return _explicit(source, encoding)
     source.seek(0)
-    declared = source.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+    start = source.read(len(codecs.BOM_UTF8))
+    if start.startswith(UTF16_BOMS):
+        raise _error(_("文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请在 Excel 中另存为"
+                       "“CSV UTF-8（逗号分隔）”后再导入。"))
+    declared = start == codecs.BOM_UTF8
     try:
         _validate(source, "utf-8-sig", refuse_replacement=False)
         return "utf-8-sig"
     except UnicodeDecodeError as exc:
         _truncated(exc, declared=declared)
         if declared:
-            raise _error(_("无法按 %(encoding)s 编码读取文件。"), encoding="UTF-8") from None
+            raise _error(_("第 %(row)s 行：文件声明为 UTF-8，此行却不是 UTF-8（混入了其他编码的文字？）；"
+                           "请另存为 UTF-8 后再导入。"), row=exc.line) from None
+        first_bad = exc.line
     try:
         sample = _validate(source, "gb18030")
     except UnicodeDecodeError:
-        raise _error(_("无法按 %(encoding)s 编码读取文件。"), encoding="UTF-8/GB18030") from None
+        raise _error(_("第 %(row)s 行起既不是 UTF-8 也不是 GB18030 编码（文件混用了不同编码？）；"
+                       "请在表格软件中另存为“CSV UTF-8”后再导入。"), row=first_bad) from None
     if _looks_misread(sample):
         try:
             _validate(source, "big5")
@@ -147,8 +164,8 @@ def decode_check(source: BinaryIO, encoding: str | None = None) -> str:
         if hint:
             raise _error(_("文件看起来是繁体中文 Big5 编码，按 GB18030 读取会成为乱码；"
                            "请用 --encoding big5 导入，或另存为 UTF-8。"))
-        raise _error(_("文件按 GB18030 读取后多为生僻字，像是乱码；请确认文件编码（--encoding），"
-                       "或另存为 UTF-8。"))
+        raise _error(_("文件按 GB18030 读取后多为生僻字，像是乱码；请确认文件编码，或另存为“CSV UTF-8”"
+                       "（命令行导入可用 --encoding 指定编码）。"))
     return "gb18030"
 
 

@@ -360,3 +360,20 @@ def test_an_import_racing_a_submission_completes_first_or_fails_whole(submitted)
         assert not waited
         assert not result.ok and "未导入任何数据" in str(result.errors[0])
         assert narratives_now == before  # nothing of the file was kept
+
+
+def test_encoding_refusals_say_what_to_do_and_where(draft):
+    """Excel's "Unicode 文本" (UTF-16) and a file mixing UTF-8 with GBK rows got one vague
+    sentence; a short GBK file naming 董家塅镕钢项目 was refused as garbled (the trust review)."""
+    content = NARRATIVES + "2024,d1,1,标题,正文\n"
+    result = import_file(ds.NARRATIVES, content.encode("utf-16"))
+    assert "UTF-16" in str(result.errors[0]) and "CSV UTF-8" in str(result.errors[0])
+    # Windows' cp936 writes € as the byte 0x80, which neither UTF-8 nor GB18030 reads.
+    mixed = (NARRATIVES + "2024,d1,1,标题,正文\n").encode() + "2024,d1,2,标题二,".encode("gbk") + b"\x80\n"
+    result = import_file(ds.NARRATIVES, mixed)
+    assert str(result.errors[0]).startswith("第 3 行起既不是 UTF-8 也不是 GB18030")
+    declared = b"\xef\xbb\xbf" + mixed
+    assert "第 3 行：文件声明为 UTF-8" in str(import_file(ds.NARRATIVES, declared).errors[0])
+    short = "year,department_code,position,headline,body\n2024,d1,1,董家塅镕钢项目,正文\n"
+    assert import_file(ds.NARRATIVES, short.encode("gbk")).ok
+    assert not OutcomeNarrative.objects.exclude(headline="董家塅镕钢项目").exists()
