@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,19 +21,61 @@ from evaluations import access, targets, workflow
 from evaluations.admin.actions import WorkflowActionForm, act_on_each, posted_comment
 from evaluations.admin.imports import DataAdminMixin
 from evaluations.admin.mixins import ReadOnlyAdminMixin, ScopedAdminMixin
-from evaluations.models import TargetAdjustment, TargetsEvent
+from evaluations.models import Report, TargetAdjustment, TargetsEvent
 
 
 class TargetsActionsMixin:
-    """Report changelist actions for the targets: submit, return (comment), approve."""
+    """The targets' steps on the report list (submit, return with a comment, approve) and in
+    their own box on the report's page (``targets_view``, ``<id>/targets/``): its status, what
+    the reviewer said on returning them, the steps the user may take, their trail."""
 
-    def _targets(self, request, queryset, action: str) -> None:
+    def get_urls(self):
+        return [
+            path("<path:object_id>/targets/", self.admin_site.admin_view(self.targets_view),
+                 name="evaluations_report_targets"),
+            *super().get_urls(),
+        ]
+
+    def targets_view(self, request, object_id):
+        """POST target of the targets box's buttons: one step with the comment typed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        report = self.get_object(request, unquote(object_id))
+        if report is None:
+            raise Http404
+        self._targets(request, Report.objects.filter(pk=report.pk), request.POST.get("action", ""),
+                      prefixed=False)
+        return redirect(reverse("admin:evaluations_report_change", args=[report.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["targets_box"] = self._targets_context(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _targets_context(self, request, report: Report) -> dict:
+        events = list(report.targets_events.select_related("actor"))
+        Status = Report.TargetsStatus
+        returned = events[-1] if events and events[-1].action == TargetsEvent.Action.RETURN else None
+        return {
+            "url": reverse("admin:evaluations_report_targets", args=[report.pk]),
+            "events": events,
+            "returned": returned if report.targets_status == Status.DRAFT else None,
+            "actions": [(a, TargetsEvent.Action(a).label)
+                        for a in workflow.available_targets_actions(report, request.user)],
+            "adjust_url": (reverse("admin:evaluations_targetadjustment_add") + f"?report={report.pk}"
+                           if report.targets_status == Status.APPROVED else ""),
+        }
+
+    def _targets(self, request, queryset, action: str, *, prefixed: bool = True) -> None:
+        if action not in TargetsEvent.Action.values:
+            raise Http404
         comment = posted_comment(request)
         act_on_each(
             self, request, queryset.select_related("department", "fiscal_year"),
             lambda report: workflow.move_targets(report, request.user, action, comment),
             lambda report, _result: gettext("绩效目标状态现为“%(status)s”。")
             % {"status": report.get_targets_status_display()},
+            prefixed=prefixed,
         )
 
     @admin.action(description=_("提交所选报告的绩效目标"), permissions=["submit"])

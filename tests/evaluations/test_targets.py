@@ -261,3 +261,35 @@ def test_targets_whose_weights_do_not_add_up_are_not_submitted(world):
     assert any(expected[0] in message for message in refused.value.messages)
     report.refresh_from_db()
     assert report.targets_status == Report.TargetsStatus.DRAFT
+
+
+def test_the_report_page_carries_the_targets_steps_and_the_return_comment(client, world, reviewer):
+    """The targets' steps were only in the list's action menu, and a return's comment only in
+    绩效目标审核记录 (the cycle review): the report's page has their box."""
+    report = world.report_a
+    change = reverse("admin:evaluations_report_change", args=[report.pk])
+    steps = reverse("admin:evaluations_report_targets", args=[report.pk])
+    client.force_login(world.clerk_a)
+    page = client.get(change).content.decode()
+    assert 'id="targets-workflow"' in page and f'action="{steps}"' in page
+    assert 'value="submit"' in page and 'value="approve"' not in page
+    client.post(steps, {"action": "submit"})
+    report.refresh_from_db()
+    assert report.targets_status == TS.SUBMITTED
+
+    client.force_login(reviewer)
+    assert client.post(steps, {"action": "return", "comment": ""}).status_code == 302
+    report.refresh_from_db()
+    assert report.targets_status == TS.SUBMITTED  # a return needs a comment
+    client.post(steps, {"action": "return", "comment": "满意度目标值偏低，请调高。"})
+    client.force_login(world.clerk_a)
+    page = client.get(change).content.decode()
+    assert 'id="targets-return-comment"' in page and "满意度目标值偏低，请调高。" in page
+    client.post(steps, {"action": "submit"})
+    client.force_login(reviewer)
+    client.post(steps, {"action": "approve"})
+    report.refresh_from_db()
+    assert report.targets_status == TS.APPROVED
+    page = client.get(change).content.decode()
+    assert reverse("admin:evaluations_targetadjustment_add") + f"?report={report.pk}" in page
+    assert client.post(steps, {"action": "bogus"}).status_code == 404

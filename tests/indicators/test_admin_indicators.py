@@ -280,8 +280,8 @@ def _grow(report, project, start: int, count: int) -> None:
 # (整改问题, this year's and last year's), which the page lists too, and the narratives the
 # section check reads (checks.load). +4 with rule sets: the rule set select's choices, the
 # report's rule set, its stored scores (the stale-scores check), the history of the select's
-# choices widget.
-REPORT_PAGE_QUERIES = 27
+# choices widget. +1: the targets' trail (绩效目标审核记录) in their box on the page.
+REPORT_PAGE_QUERIES = 28
 PROJECT_PAGE_QUERIES = 15  # +1: the report's rule set, which the checks score under
 
 
