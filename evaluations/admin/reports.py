@@ -36,6 +36,7 @@ from evaluations.admin.indicators import (
 )
 from evaluations.admin.mixins import ScopedAdminMixin, ScopedInlineMixin
 from evaluations.admin.past import PastReportAdminMixin
+from evaluations.admin.progress import ReportProgressMixin
 from evaluations.admin.report_form import ReportForm
 from evaluations.admin.report_workflow import ReportWorkflowMixin
 from evaluations.admin.result_use import ReportFollowupMixin
@@ -119,8 +120,8 @@ class OutcomeNarrativeInline(ScopedInlineMixin, admin.StackedInline):
 
 @admin.register(Report)
 class ReportAdmin(
-    ReportWorkflowMixin, TargetsActionsMixin, ReportFollowupMixin, ReportScoringMixin, PastReportAdminMixin,
-    DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin,
+    ReportWorkflowMixin, TargetsActionsMixin, ReportProgressMixin, ReportFollowupMixin, ReportScoringMixin,
+    PastReportAdminMixin, DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin,
 ):
     data_datasets = [
         "reports", "budget_executions", "projects", "project_funds", "narratives", "indicators",
