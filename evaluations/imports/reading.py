@@ -408,9 +408,16 @@ def open_xlsx(data: BinaryIO, limits: ReadLimits, filename: str = "") -> TableRe
     missing = _formula_cells_without_value(book._archive, sheet._worksheet_path)
 
     def records():
+        headers: list[str] = []
         try:
-            for row in sheet.iter_rows(values_only=True):
-                yield [cell_text(v) for v in row]
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                texts = [cell_text(v) for v in row]
+                headers = headers or texts
+                if any(_lossy(v) for v in row):
+                    raise _lossy_number(number, row, headers)
+                yield texts
+        except ReadError:
+            raise
         except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
             raise unreadable(exc) from exc
         finally:
@@ -420,6 +427,22 @@ def open_xlsx(data: BinaryIO, limits: ReadLimits, filename: str = "") -> TableRe
     if missing:
         reader.check_cell = _formula_check(reader, missing)
     return reader
+
+
+def _lossy(value) -> bool:
+    """A number past the 15 significant digits a spreadsheet keeps (no amount is: 万元 with 4
+    decimals stay under 10^14): its last digits were changed when it was typed or opened."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15
+
+
+def _lossy_number(number: int, row, headers: list[str]) -> ReadError:
+    """A long code that a spreadsheet turned into a number (430200220230001001 opened from a
+    CSV reads back 430200220230001000): refused, or the import made a new project of it."""
+    index = next(i for i, value in enumerate(row) if _lossy(value))
+    header = (headers[index].strip() if index < len(headers) else "") or str(index + 1)
+    return ReadError(errors=[RowError(number, header, _(
+        "此单元格是 %(digits)s 位的数字，表格软件只保存 15 位有效数字，末几位已被改动（长编码被存成了数字？）："
+        "请把该列设为文本格式，重新输入后再导入。") % {"digits": len(f"{abs(row[index]):.0f}")})])
 
 
 def _formula_check(reader: TableReader, missing: set[tuple[int, int]]):

@@ -298,6 +298,28 @@ def test_xlsx_numbers_typed_as_numbers_or_as_text(d1):
     assert str(rows[0][2]) == "0.0000"  # -0 stored as 0
 
 
+def test_a_long_code_a_spreadsheet_made_a_number_is_refused(d1):
+    """430200220230001001 opened from a CSV in a spreadsheet and saved reads back as
+    430200220230001024: imported, it made a new copy of the project (the trust review)."""
+    from openpyxl import Workbook
+
+    run("projects", PROJECTS_CSV)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["年度", "部门编码", "项目编码", "项目名称", "预算类别", "全年执行数"])
+    sheet.append([2024, "d1", 430200220230001001, "长编码项目", "一般公共预算", 1])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_file(ds.PROJECTS, buffer.getvalue(), filename="p.xlsx")
+    assert [(e.row, e.column) for e in result.errors] == [(2, "项目编码")]
+    assert "18 位的数字" in result.errors[0].message and "文本格式" in result.errors[0].message
+    assert Project.objects.count() == 2
+    sheet.cell(row=2, column=3, value="430200220230001001")  # typed as text, it reads
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert import_file(ds.PROJECTS, buffer.getvalue(), filename="p.xlsx").ok
+
+
 def test_an_empty_file_is_an_error(d1):
     assert "第 1 行：文件是空的" in run_failing("projects", "")
     assert "第 1 行：文件是空的" in run_failing("projects", "\ufeff\r\n")
