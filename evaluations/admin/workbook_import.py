@@ -9,6 +9,8 @@ own upload (admin/self_evaluation.py) remains for one report.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,9 +47,25 @@ def _errors(filename: str, errors: list[str], *, confirmed: bool) -> dict:
     return {
         "title": gettext("导入未完成：确认时重新检查发现错误") if confirmed else gettext("文件有错误，未导入"),
         "dataset": WORKBOOK, "filename": filename, "ok": False, "error_count": len(errors),
-        # Each message names its sheet and cell (e.g. 项目支出绩效自评表-政府雇员经费!F12).
-        "errors": [{"row": "", "column": "", "message": e} for e in errors[:limit]],
+        # Each message names its sheet and cell (e.g. 项目支出绩效自评表-政府雇员经费!F12): shown
+        # in the table's 行 and 列, as a CSV's row and column are (they read "—").
+        "errors": [_located(e) for e in errors[:limit]],
         "more_errors": max(0, len(errors) - limit), "confirmed": confirmed,
+    }
+
+
+CELL_ERROR = re.compile(r"^(?P<sheet>[^!\n]+)!(?P<column>[A-Z]{1,3})(?P<row>[0-9]+)(?P<more>[^:]*): (?P<message>.*)$", re.S)
+
+
+def _located(error: str) -> dict:
+    """"sheet!F12: message" as the error table's row (12), column (F, with the sheet) and message."""
+    match = CELL_ERROR.match(error)
+    if match is None:
+        return {"row": "", "column": "", "message": error}
+    return {
+        "row": match["row"] + match["more"],
+        "column": gettext("%(sheet)s 的 %(column)s 列") % {"sheet": match["sheet"], "column": match["column"]},
+        "message": match["message"],
     }
 
 
