@@ -10,7 +10,6 @@ own upload (admin/self_evaluation.py) remains for one report.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from django.conf import settings
