@@ -1,8 +1,9 @@
 """The formula guard (公式防护): which text cells a spreadsheet could run as a formula, and how
 every export makes them inert. The rule is data, so the PostgreSQL export compiles it to SQL.
 
-A guarded cell gets one leading apostrophe, which Excel and LibreOffice read as "text" and
-hide; the import side takes exactly one off again (docs/design.md, "Interfaces": an export
+A guarded cell gets one leading apostrophe, which Excel and LibreOffice read as "text" (a
+CSV opened in them shows it: they hide it only in a cell typed by hand, the trust review);
+the import side takes exactly one off again (docs/design.md, "Interfaces": an export
 imported again reads back the same text).
 
 What starts a formula. Measured with LibreOffice 7.4 (a CSV converted to xlsx headless, the
