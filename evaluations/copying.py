@@ -73,7 +73,7 @@ def _target_year(year: int, user) -> FiscalYear:
             )
         if refusal == access.YearRefusal.PERMISSION:
             raise ValidationError(
-                _("%(year)s年度尚未设立；请审核人先新增该年度。") % {"year": year},
+                _("%(year)s年度尚未设立；请审核人先在“自评报告”列表页开放该年度填报。") % {"year": year},
                 code="year_missing",
             )
         target_year, _created = FiscalYear.objects.get_or_create(year=year)

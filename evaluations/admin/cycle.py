@@ -107,6 +107,15 @@ class FindingForm(forms.ModelForm):
         if "position" in self.fields:
             self.fields["position"].required = False
             self.fields["position"].help_text = gettext("留空则排在本报告已有问题之后。")
+        status = self.fields.get("status")
+        if status is not None:
+            # The menu offers the steps the rule lets this user take from here (a clerk was
+            # offered 已验证, then refused it on saving); a posted one is still judged by
+            # clean(), with the rule's own words.
+            status.widget.choices = [
+                (value, label) for value, label in status.choices
+                if access.why_not_finding_status(self.instance, self.stored_status, value, user) is None
+            ]
         source = self.fields.get("source")
         if source is not None:
             allowed = access.finding_sources(user)

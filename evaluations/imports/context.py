@@ -205,11 +205,11 @@ class ImportRun:
                 if year not in self.refused_years:  # once, at its first row: not every row
                     self.refused_years.add(year)
                     if refusal == access.YearRefusal.PERMISSION:
-                        message = _("%(year)s 年度尚未设立；请审核人先新增该年度。")
+                        message = _("%(year)s 年度尚未设立；请审核人先在“自评报告”列表页开放该年度填报。")
                     elif self.may_save(NEW, FiscalYear):
                         message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或先在“预算年度”中新增。")
                     else:
-                        message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或请审核人先新增该年度。")
+                        message = _("%(year)s 年度尚未设立，且晚于%(latest)s 年度；请核对年度，或请审核人先在“自评报告”列表页开放该年度填报。")
                     self.error(number, "year",
                                message % {"year": year, "latest": access.latest_new_year()})
                 return False

@@ -139,7 +139,7 @@ def test_an_inactive_superuser_is_not_unrestricted():
 def test_copy_forward_creates_a_year_only_for_those_who_may(data_entry_user, reviewer):
     report = ReportFactory(fiscal_year=FiscalYearFactory(year=2023))
     report.department.staff.add(data_entry_user)
-    with pytest.raises(ValidationError, match="2024年度尚未设立；请审核人先新增该年度"):
+    with pytest.raises(ValidationError, match="2024年度尚未设立；请审核人先在“自评报告”列表页开放该年度填报"):
         copy_report_forward(report, 2024, user=data_entry_user)
     assert not FiscalYear.objects.filter(year=2024).exists()
     assert copy_report_forward(report, 2024, user=reviewer).fiscal_year.year == 2024
@@ -162,7 +162,7 @@ def test_a_clerks_import_creates_no_year():
     d1.staff.add(clerk)
     csv = "year,department_code,code,name,funding_source\r\n2024,d1,p1,项目一,general\r\n".encode()
     result = import_file(ds.PROJECTS, csv, user=clerk)
-    assert [str(e) for e in result.errors] == ["第 2 行，“year”列：2024 年度尚未设立；请审核人先新增该年度。"]
+    assert [str(e) for e in result.errors] == ["第 2 行，“year”列：2024 年度尚未设立；请审核人先在“自评报告”列表页开放该年度填报。"]
     assert not FiscalYear.objects.exists() and not Project.objects.exists()
     reviewer = user_in("reviewer", "reviewer-year")
     assert import_file(ds.PROJECTS, csv, user=reviewer).ok

@@ -107,3 +107,16 @@ def test_overdue_is_flagged_and_filtered(client, reviewer, world):
     assert "整改期限为 2024-01-31，已逾期" in text  # the checks' warning too
     listed = client.get(reverse("admin:evaluations_finding_changelist") + f"?report__id__exact={late.report_id}")
     assert listed.status_code == 200 and "逾期的问题" in listed.content.decode()
+
+
+def test_the_status_menu_offers_only_the_steps_the_user_may_take(client, data_entry_user, reviewer, world):
+    """A clerk was offered 已验证 and refused it on saving."""
+    item = finding(world[0], description="审核发现的问题")
+    client.force_login(data_entry_user)
+    form = client.get(change_url(item)).context["adminform"].form
+    assert [v for v, _l in form.fields["status"].widget.choices] == ["open", "in_progress", "done"]
+    item.take_status("done", data_entry_user)
+    item.save()
+    client.force_login(reviewer)
+    form = client.get(change_url(item)).context["adminform"].form
+    assert "verified" in [v for v, _l in form.fields["status"].widget.choices]

@@ -140,7 +140,7 @@ def test_a_year_beyond_next_year_is_named_once_and_staff_are_sent_to_a_reviewer(
     rows = "".join(f"{year},d1,p{n},项目{n},一般公共预算,,,1,,\r\n" for n in range(30))
     result = import_file(ds.PROJECTS, (PROJECTS_CSV.splitlines(True)[0] + rows).encode(), user=data_entry_user)
     assert [str(e) for e in result.errors] == [
-        f"第 2 行，“年度”列：{year} 年度尚未设立，且晚于{year - 1} 年度；请核对年度，或请审核人先新增该年度。"
+        f"第 2 行，“年度”列：{year} 年度尚未设立，且晚于{year - 1} 年度；请核对年度，或请审核人先在“自评报告”列表页开放该年度填报。"
     ]
     assert not FiscalYear.objects.exists() and not Project.objects.exists()
 
