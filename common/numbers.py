@@ -34,6 +34,8 @@ def read_number(text: str) -> Decimal:
     """The Decimal written in ``text``; NumberError when it is not a plain decimal."""
     text = text.strip()
     if not NUMBER_RE.match(text) or not any(c.isdigit() for c in text):
+        if any("\uff01" <= c <= "\uff5e" for c in text):  # full-width forms (a Chinese IME's)
+            raise NumberError(_("“%(value)s”含全角字符：请用半角数字和标点输入（如 1,234.50）。") % {"value": text})
         raise NumberError(_("“%(value)s”不是有效的数字。") % {"value": text})
     try:
         value = Decimal(text.replace(",", ""))
