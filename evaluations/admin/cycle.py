@@ -146,9 +146,10 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
         "report__department__id__exact": ("department", None),
     }
     form = FindingForm
+    # Status and 逾期 beside the report: what a reviewer triages by, on a phone's first screen.
     list_display = [
-        "year_and_department", "position", "short_description", "source", "owner", "due_date",
-        "status", "overdue",
+        "year_and_department", "status", "overdue", "short_description", "position", "source",
+        "owner", "due_date",
     ]
     list_filter = [
         OverdueFilter, "status", "source", "report__fiscal_year",
@@ -214,8 +215,7 @@ class FindingAdmin(DataAdminMixin, CycleAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("报告"), ordering="report__fiscal_year__year")
     def year_and_department(self, obj: Finding) -> str:
-        department = obj.report.department
-        return f"{obj.report.fiscal_year.year} · {department.short_name or department.name}"
+        return obj.report.short_label
 
     @admin.display(description=_("问题描述"))
     def short_description(self, obj: Finding) -> str:

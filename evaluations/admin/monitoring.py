@@ -114,7 +114,7 @@ class MonitoringRoundAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin)
     class Media:
         css = {"all": ["css/admin.css"]}
 
-    list_display = ["report", "month", "status", "light_display"]
+    list_display = ["year_and_department", "month", "status", "light_display"]
     list_filter = ["status", "light", "month", "report__fiscal_year",
                    ("report__department", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["report__department", "report__fiscal_year"]
@@ -131,6 +131,11 @@ class MonitoringRoundAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin)
     @admin.display(description=_("预警"), ordering="light")
     def light_display(self, obj) -> str:
         return light_badge(obj.light, obj.get_light_display())
+
+    @admin.display(description=_("报告"), ordering="report__fiscal_year__year")
+    def year_and_department(self, obj) -> str:
+        # Not the report's title: on a phone it pushed status and light off the screen.
+        return obj.report.short_label
 
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj is not None else []

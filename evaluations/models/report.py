@@ -212,6 +212,12 @@ class Report(models.Model):
         return DEFAULT_TITLE % {"year": self.fiscal_year.year, "department": self.department.name}
 
     @property
+    def short_label(self) -> str:
+        """"2022 · 第1商务局": a list's label of the report where a phone has no room for its
+        title (findings, monitoring rounds)."""
+        return f"{self.fiscal_year.year} · {self.department.short_name or self.department.name}"
+
+    @property
     def rules(self) -> scoring.Rules:
         """The rules it is scored under: once published, its rule set's as they were then;
         before, its rule set's, or (not yet saved with one) its year's."""

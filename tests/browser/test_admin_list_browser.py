@@ -86,3 +86,33 @@ def test_the_reports_list_on_a_phone(browser, live_server, published_reports):
         )
     finally:
         context.close()
+
+
+def test_findings_and_rounds_lists_on_a_phone(browser, live_server, published_reports):
+    """The findings list squeezed 问题描述 to three characters a line with 整改状态 and 逾期
+    off the screen; the rounds list's report titles pushed status off it (the cycle review)."""
+    import datetime
+
+    from evaluations.models import Finding, MonitoringRound, Report
+
+    for report in Report.objects.filter(department__code__in=["d1", "d2"], fiscal_year__year=2021):
+        Finding.objects.create(report=report, position=1, source="review", due_date=datetime.date(2022, 6, 30),
+                               description="预算编制不够细化，部分项目支出进度偏慢，需要加强预算执行管理。")
+        MonitoringRound.objects.create(report=report, month=6, status="submitted", light="red")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url)
+        page.goto(live_server.url + "/admin/evaluations/finding/")
+        box = page.locator(".results").bounding_box()
+        for cell in ("th.field-year_and_department", "td.field-status", "td.field-overdue"):
+            shown = page.locator(cell).first.bounding_box()
+            assert shown["x"] + shown["width"] <= box["x"] + box["width"] + 1, cell
+        description = page.locator("td.field-short_description").first.bounding_box()
+        assert description["width"] >= 150  # not three characters a line
+        page.goto(live_server.url + "/admin/evaluations/monitoringround/")
+        label = page.locator("th.field-year_and_department").first
+        assert label.inner_text().startswith("2021 · ")
+        assert label.bounding_box()["height"] < 40  # one line, not the report's whole title
+    finally:
+        context.close()
