@@ -130,6 +130,8 @@ class MonitoringRoundAdmin(DataAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin)
 
     @admin.display(description=_("预警"), ordering="light")
     def light_display(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "—"  # lit once its spending and progress are in (a new round read 绿灯)
         return light_badge(obj.light, obj.get_light_display())
 
     @admin.display(description=_("报告"), ordering="report__fiscal_year__year")

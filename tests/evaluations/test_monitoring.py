@@ -286,3 +286,10 @@ def test_each_step_says_what_it_did(client, world, reviewer):
         assert said in response.content.decode(), action
     round_.refresh_from_db()
     assert round_.status == "reviewed"
+
+
+def test_a_new_round_is_not_lit_before_it_has_data(client, world):
+    """The add page showed 预警 绿灯 before anything was entered (the cycle review)."""
+    client.force_login(world.clerk_a)
+    page = client.get(reverse("admin:evaluations_monitoringround_add")).content.decode()
+    assert "绿灯" not in page and 'class="light light-green"' not in page
