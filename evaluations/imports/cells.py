@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from functools import cached_property
 
 from django.db import connections, router
@@ -40,12 +41,23 @@ def norm(text: str) -> str:
     return ds.strip_inert(text.strip().lstrip("\ufeff")).strip().casefold()
 
 
+# A unit written after a header (年初预算数（万元）, 完成率(%)): the header is the column's without it.
+HEADER_UNIT = re.compile(r"\((?:万元|元|%|％|分|个)\)$")
+
+
+def header_name(text: str) -> str:
+    """A header as compared with the columns' keys and labels: as ``norm`` compares it, its
+    full-width forms as their ASCII (NFKC: （文字） is (文字)), a unit in brackets at its end left off."""
+    name = unicodedata.normalize("NFKC", norm(text))
+    return HEADER_UNIT.sub("", name).strip() or name
+
+
 def label_names(label) -> set[str]:
     """A label as read in the current language and in Chinese, normalised."""
     names = {norm(str(label))}
     with translation.override("zh-hans"):
         names.add(norm(str(label)))
-    return names
+    return names | {unicodedata.normalize("NFKC", name) for name in names}
 
 
 class CellParser:

@@ -11,6 +11,7 @@ preview, the import itself on confirm.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import gc
 import threading
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from simple_history.models import HistoricalRecords
 from common.formatting import join_names
 from evaluations import access, scores
 from evaluations import datasets as ds
-from evaluations.imports.cells import CellError, CellParser, label_names, norm
+from evaluations.imports.cells import CellError, CellParser, header_name, label_names, norm
 from evaluations.imports.context import (
     OUTCOMES_FULL,
     OUTCOMES_LIGHT,
@@ -146,7 +147,7 @@ class Importer:
         for index, header in enumerate(self.headers):
             if not header.strip():
                 continue
-            key = names.get(norm(header))
+            key = names.get(norm(header)) or names.get(header_name(header))
             if key is None:
                 unknown.append(header)
             elif key in positions:
@@ -162,12 +163,23 @@ class Importer:
 
     def unknown_columns(self, unknown: list[str]) -> None:
         if len(unknown) <= UNKNOWN_COLUMNS_LISTED:
-            self.result.errors.extend(RowError(1, h, _("未知的列。")) for h in unknown)
+            self.result.errors.extend(RowError(1, h, self.unknown_column(h)) for h in unknown)
             return
         shown = join_names(f"“{h.strip()[:40]}”" for h in unknown[:UNKNOWN_COLUMNS_LISTED])
         self.result.errors.append(RowError(1, "", _("有 %(count)s 个未知的列：%(names)s等。") % {
             "count": len(unknown), "names": shown,
         }))
+
+    def unknown_column(self, header: str) -> str:
+        """未知的列, with the column it most looks like (年初预算 → 年初预算数), if one does; a
+        header row that is one cell is said to look like a title above the header."""
+        if sum(1 for h in self.headers if h.strip()) == 1:
+            return _("未知的列：第 1 行应为表头（各列的名称），这一行像是表格的标题，请删去它。")
+        labels = {str(c.label): c for c in self.dataset.import_columns}
+        close = difflib.get_close_matches(header_name(header), list(labels), n=1, cutoff=0.6)
+        if close:
+            return _("未知的列。是否应为“%(label)s”？") % {"label": close[0]}
+        return _("未知的列。")
 
     def stream(self, positions: dict[str, int]) -> bool:
         """Parse, plan and write the rows chunk by chunk; whether the file had any data row."""

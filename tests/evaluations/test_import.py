@@ -121,6 +121,19 @@ def test_missing_required_and_unknown_columns(d1):
     assert "第 1 行，“备注”列：未知的列" in err
 
 
+def test_headers_as_clerks_write_them(d1):
+    """年初预算数（万元） with its unit, ASCII brackets for full-width ones, a near miss told
+    what it may be, a title row above the header said to be one (the trust review: each was
+    "未知的列" or "缺少必填列" without a word of why)."""
+    header = "年度,部门编码,项目编码,项目名称,预算类别,年初预算数（万元）,全年执行数(万元)\r\n"
+    assert import_file(ds.PROJECTS, (header + "2024,d1,p1,项目一,general,10,5\r\n").encode()).ok
+    assert Project.objects.get(code="p1").initial_budget == Decimal("10")
+    err = run_failing("projects", "年度,部门编码,项目编码,项目名称,预算类别,年初预算\r\n2024,d1,p2,x,general,1\r\n")
+    assert "第 1 行，“年初预算”列：未知的列。是否应为“年初预算数”？" in err
+    err = run_failing("projects", "2024年度项目支出表\r\n年度,部门编码,项目编码\r\n2024,d1,p3\r\n")
+    assert "第 1 行应为表头" in err and "标题" in err
+
+
 def test_unknown_project_for_funds_and_indicators(d1):
     ReportFactory(department=d1, fiscal_year__year=2024)
     err = run_failing(
