@@ -62,8 +62,9 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
 - **Dates** are written `2024-06-30`; imports also accept `2024/6/30`.
 - **Formula safety.** A text cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return
   or `'` is written with a leading `'` so spreadsheets do not run it; a plain number such as
-  `-3.50` in a text column is left alone, and number columns are never touched. Imports
-  remove one leading `'`, so an export imported again reads back the same text.
+  `-3.50` in a text column is left alone, and number columns are never touched. A CSV
+  opened in Excel or LibreOffice shows that `'` (a spreadsheet hides it only in cells typed
+  by hand). Imports remove one leading `'`, so an export imported again reads back the same text.
 - **Matching.** Rows are matched on the readable key listed for each dataset, never on
   database ids; importing the same file twice changes nothing. New projects and indicators
   are appended after the existing ones in file order (that order is their 顺序).
@@ -74,8 +75,9 @@ export applies the same rules in SQL, and a test keeps its bytes equal) and igno
   exist).
 - **All or nothing.** Any bad row (unknown department or project, negative or malformed
   amount, unknown code, duplicate key within the file, missing required column, a cell with
-  no header, an unclosed quote) or a file without data rows means
-  nothing is written; each error names the row (the header is row 1), the column and the
+  no header, an unclosed quote, a row with more cells than the header) means
+  nothing is written (a file of a header alone is an empty dataset: 0 rows, exit status 0,
+  so an export of an empty dataset reads back); each error names the row (the header is row 1), the column and the
   problem. `import_data` then exits with status 1.
 - **Rules.** Staff import and export only their own departments (checked per row), and
   need `evaluations.import_data` plus the add/change permission of each row they write.
