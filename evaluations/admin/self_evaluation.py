@@ -48,4 +48,6 @@ def import_view(model_admin, request, object_id):
             messages.error(request, _("另有 %(count)s 处错误。") % {"count": len(exc.errors) - ERRORS_SHOWN})
         return back
     messages.success(request, result.summary)
+    for note in result.notes[:ERRORS_SHOWN]:
+        messages.warning(request, note)
     return back

@@ -83,6 +83,7 @@ def preview(model_admin, request, data: bytes, filename: str):
     return model_admin._render(request, {
         "title": gettext("导入预览：请核对后确认"), "dataset": WORKBOOK, "filename": filename,
         "ok": True, "pending": pending, "will_change": result.changed + result.created,
+        "notes": result.notes[: settings.IMPORT_PREVIEW_ROWS],
         **_change_rows(result.planned, settings.IMPORT_PREVIEW_ROWS),
         "counts": {gettext("修改"): result.changed, gettext("新增"): result.created},
     })
@@ -119,4 +120,6 @@ def confirm(model_admin, request, pending: PendingImport):
     except WorkbookError as exc:
         return model_admin._render(request, _errors(pending.filename, exc.errors, confirmed=True))
     messages.success(request, result.summary)
+    for note in result.notes[: settings.IMPORT_PREVIEW_ROWS]:
+        messages.warning(request, note)
     return HttpResponseRedirect(reverse("admin:evaluations_report_change", args=[result.report.pk]))

@@ -108,6 +108,7 @@ def import_workbook(
         if reader.errors:
             raise WorkbookError(reader.errors)
         result = Result(report=target, dry_run=dry_run)
+        result.notes = reader.notes
         if dry_run or reader.counts() == (0, 0):  # unchanged: not even updated_at moves
             result.changed, result.created = reader.counts()
             result.planned = reader.planned() if dry_run else []
@@ -204,6 +205,9 @@ class _Reader:
         self.report, self.sheets = report, sheets
         self.errors: list[str] = []
         self.refused: set[str] = set()  # "sheet!B13" of the cells with an error already
+        # Cells changed that the import does not read, said in the preview and the command's
+        # output (a changed 部门名称 or a typed 得分 went unnoticed: "修改 0 行", the offline review).
+        self.notes: list[str] = []
         self.changes: list[tuple[object, dict]] = []  # stored rows and their new values
         self.new: list[object] = []
         self.level1, self.level2 = _labels(Level1), _labels(Level2)
@@ -219,6 +223,8 @@ class _Reader:
                           .order_by("position", "id"))
         for title, cells in self.sheets.items():
             if title == layout.DEPARTMENT_SHEET:
+                self._unread(title, cells, layout.NAME_ROW, 2, self.report.department.name,
+                             _("部门名称在“部门”中修改"))
                 values = {"goals": self._text(title, cells, layout.GOAL_ROW, 2)}
                 summary = layout.outcome_summary(self._text(title, cells, layout.GOAL_ROW, 6),
                                                  self.report.narratives.order_by("position"))
@@ -240,6 +246,8 @@ class _Reader:
             if project is None:
                 self.errors.append(f"{title}!H{layout.NAME_ROW}: " + _("应为本报告的项目编码，读到“%(code)s”。") % {"code": code})
                 continue
+            self._unread(title, cells, layout.YEAR_ROW, 1, f"（{self.report.fiscal_year.year}年度）",
+                         _("年度以部门整体支出绩效自评表为准"))
             self._project(title, cells, project)
             self._indicators(title, cells, project, [i for i in indicators if i.project_id == project.id])
 
@@ -285,6 +293,7 @@ class _Reader:
                 continue  # its cells are read (their errors listed), its headings are not known
             match = next((i for i in unused if (i.level1, i.level2, i.name) == (level1, level2, name)), None)
             self._settle_texts(title, row, values, match)
+            self._score_typed(title, cells, row, values, match)
             if match is None:
                 position += 1
                 indicator = Indicator(report=self.report, project=project, level1=level1, level2=level2,
@@ -321,6 +330,28 @@ class _Reader:
         if values["nature"] == Nature.QUALITATIVE and values["applicable"]:
             values["score"] = self._number(title, cells, row, 8, Indicator, "score")
         return values
+
+    def _score_typed(self, title, cells, row, values: dict, stored: Indicator | None) -> None:
+        """A quantitative indicator's 得分 is computed: one typed over the computed one is said."""
+        if values.get("nature") == Nature.QUALITATIVE or not values.get("applicable", True):
+            return
+        shown = None if stored is None else stored.final_score
+        self._unread(title, cells, row, 8, "" if shown is None else cell_text(shown),
+                     _("定量指标的得分按评分规则计算"), number=True)
+
+    def _unread(self, title, cells, row, column, expected: str, why: str, *, number=False) -> None:
+        """Note a cell the import does not read when it differs from what the workbook gave."""
+        written = cell_text(cells.get((row, column))).strip()
+        if number and written and expected:
+            try:
+                same = Decimal(written) == Decimal(expected)
+            except ArithmeticError:
+                same = False
+        else:
+            same = written == expected.strip()
+        if not same:
+            self.notes.append(f"{title}!{get_column_letter(column)}{row}: " + _(
+                "此格不导入（%(why)s），读到“%(value)s”。") % {"why": why, "value": written[:50]})
 
     def _settle_texts(self, title, row, values: dict, stored: Indicator | None) -> None:
         """A value cell (年度指标值, 实际完成值) holding text: the same text as stored keeps the

@@ -507,3 +507,31 @@ def test_a_clerk_of_another_department_is_refused_before_anything_is_read(
     assert refused.value.errors == [f"{layout.DEPARTMENT_SHEET}!H3: 无权导入部门“dongjiaduan”的数据。"]
     report.department.staff.add(data_entry_user)
     assert import_workbook(_xlsx(report), user=data_entry_user, dry_run=True).changed == 0
+
+
+def test_cells_changed_that_are_not_read_are_said(client, data_entry_user):
+    """A changed 部门名称, a project sheet's year, or a 得分 typed over a quantitative
+    indicator's computed one went unnoticed ("修改 0 行", the offline review)."""
+    report, indicator = _one_indicator_report()
+    report.department.staff.add(data_entry_user)
+
+    def edit(book):
+        book[layout.DEPARTMENT_SHEET]["B3"].value = "改了名的部门"
+        book[SHEET]["A2"].value = "（1999年度）"
+        book[SHEET][f"H{layout.FIRST_INDICATOR_ROW}"].value = 99
+
+    content = _edited(_xlsx(report), edit)
+    before = _snapshot(report)
+    result = import_workbook(content, dry_run=True)
+    assert [n.split(":")[0] for n in result.notes] == [
+        f"{layout.DEPARTMENT_SHEET}!B3", f"{SHEET}!A2", f"{SHEET}!H{layout.FIRST_INDICATOR_ROW}"]
+    assert "部门名称在“部门”中修改" in result.notes[0] and "“99”" in result.notes[2]
+    assert _snapshot(report) == before
+    assert import_workbook(_xlsx(report), dry_run=True).notes == []  # unchanged: nothing said
+    client.force_login(data_entry_user)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    page = client.post(reverse("admin:evaluations_report_import"), {
+        "dataset": "self_evaluation", "import_file": SimpleUploadedFile("自评表.xlsx", content)}).content.decode()
+    assert 'id="import-notes"' in page and "改了名的部门" in page

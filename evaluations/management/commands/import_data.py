@@ -73,6 +73,8 @@ class Command(BaseCommand):
             for error in exc.errors:
                 self.stderr.write(error)
             raise CommandError(f"{len(exc.errors)} error(s); nothing was written.", returncode=1) from exc
+        for note in result.notes:  # cells changed that are not read
+            self.stdout.write(self.style.WARNING(note))
         prefix = "[dry run] " if options["dry_run"] else ""
         self.stdout.write(self.style.SUCCESS(prefix + result.summary))
 
