@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -102,9 +102,21 @@ def findings_context(findings: list[LinkedFinding]) -> dict:
 
 
 def flag_errors(request, findings: list[checks.Finding]) -> None:
-    """After a save: what submission will refuse, flagged without blocking the save."""
-    for finding in checks.errors(findings):
-        messages.warning(request, finding.message)
+    """After a save: what submission will refuse, flagged without blocking the save. Back on
+    the same page (保存并继续编辑), whose checks box lists them all, it is one line: each error
+    was a message of its own above that box, every check twice (the cycle review)."""
+    errors = checks.errors(findings)
+    if not errors:
+        return
+    if "_continue" not in request.POST:  # off to the list: the messages are all it shows
+        for finding in errors:
+            messages.warning(request, finding.message)
+    else:
+        messages.warning(request, ngettext(
+            "已保存。提交前还需改正 %(count)s 处错误：%(first)s",
+            "已保存。提交前还需改正 %(count)s 处错误，第一处：%(first)s（全部列在页面的检查结果中）",
+            len(errors),
+        ) % {"count": len(errors), "first": errors[0].message})
 
 
 # --- Display -----------------------------------------------------------------------------

@@ -187,6 +187,20 @@ def test_weights_that_do_not_add_up_are_flagged(client, superuser, scored_report
     assert "部门整体各指标分值与预算执行率分值合计 95.00，应为 100。" in client.get(url).content.decode()
 
 
+def test_continuing_to_edit_flags_the_errors_in_one_line(client, superuser, scored_report):
+    """保存并继续编辑 comes back to the page whose checks box lists every error: each was a
+    message of its own above it as well (every check twice, the cycle review)."""
+    client.force_login(superuser)
+    url = _report_url(scored_report)
+    response = client.get(url)
+    data = form_data(response)
+    data[f"{_prefix(response, Indicator)}-2-weight"] = "5"
+    response = client.post(url, {**data, "_continue": "1"})
+    assert response.status_code == 302
+    [warning] = _warnings(response)
+    assert warning.startswith("已保存。提交前还需改正 1 处错误：部门整体各指标分值与预算执行率分值合计 95.00")
+
+
 def test_unweighted_tables_are_not_checked_for_weights(client, superuser, sample_report):
     # Published reports are read-only; entry happens on a draft.
     Report.objects.filter(pk=sample_report.pk).update(status=Report.Status.DRAFT)
