@@ -41,15 +41,18 @@ def norm(text: str) -> str:
     return ds.strip_inert(text.strip().lstrip("\ufeff")).strip().casefold()
 
 
-# A unit written after a header (年初预算数（万元）, 完成率(%)): the header is the column's without it.
-HEADER_UNIT = re.compile(r"\((?:万元|元|%|％|分|个)\)$")
+# A unit written in brackets after a header (年初预算数（万元）, 分值(分)).
+HEADER_UNIT = re.compile(r"^(?P<name>.+?)\s*\((?P<unit>[^()]{1,6})\)$")
 
 
-def header_name(text: str) -> str:
-    """A header as compared with the columns' keys and labels: as ``norm`` compares it, its
-    full-width forms as their ASCII (NFKC: （文字） is (文字)), a unit in brackets at its end left off."""
+def header_name(text: str) -> tuple[str, str]:
+    """A header as compared with the columns' keys and labels, and the unit written after it:
+    as ``norm`` compares it, its full-width forms as their ASCII (NFKC: （文字） is (文字)), a
+    unit in brackets at its end apart ("" when none). The importer takes the unit only where
+    it is the column's own (年初预算数（元） would store yuan as 万元)."""
     name = unicodedata.normalize("NFKC", norm(text))
-    return HEADER_UNIT.sub("", name).strip() or name
+    written = HEADER_UNIT.match(name)
+    return (written["name"], written["unit"].strip()) if written else (name, "")
 
 
 def label_names(label) -> set[str]:

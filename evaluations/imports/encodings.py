@@ -22,11 +22,12 @@ CHUNK = 1 << 16  # bytes decoded at a time: small, so memory does not grow with 
 RARE_SHARE = 0.2
 SAMPLE_CHARS = 20_000
 # Below this many non-ASCII characters (a file with English headers and a row or two) two rare
-# characters in a name ("董家塅镕钢项目") were a third of the sample: there, misread text must
-# also show a script no department writes in (kana, Cyrillic, Greek, vertical forms, box
-# drawing), which Big5 read as GB18030 yields every few characters ("ヘ", "Ч", "Θ", "︽").
+# characters in a name ("董家塅镕钢项目") were a third of the sample: there, the text is taken
+# for misread Big5 only when the same bytes read as Big5 give its everyday characters (level 1,
+# 0xA440–0xC67E), as a Big5 file does and a GBK one almost never (董家塅… is not Big5 at all).
 SMALL_SAMPLE = 50
-FOREIGN_RANGES = ((0x0370, 0x04FF), (0x2500, 0x257F), (0x3040, 0x30FF), (0xFE30, 0xFE4F))
+BIG5_COMMON = (0xA440, 0xC67E)
+BIG5_COMMON_SHARE = 0.9
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -106,10 +107,19 @@ def _looks_misread(sample: str) -> bool:
             char.encode("gb2312")
         except UnicodeEncodeError:
             rare += 1
-    if rare <= RARE_SHARE * len(sample):
+    return rare > RARE_SHARE * len(sample)
+
+
+def _reads_as_common_big5(source: BinaryIO) -> bool:
+    """Whether the file reads as Big5 whose non-ASCII characters are nearly all everyday ones."""
+    try:
+        text = _validate(source, "big5")
+    except (UnicodeDecodeError, ValueError):
         return False
-    return len(sample) >= SMALL_SAMPLE or any(
-        low <= ord(char) <= high for char in sample for low, high in FOREIGN_RANGES)
+    if not text:
+        return False
+    common = sum(BIG5_COMMON[0] <= int.from_bytes(c.encode("big5"), "big") <= BIG5_COMMON[1] for c in text)
+    return common >= BIG5_COMMON_SHARE * len(text)
 
 
 def _explicit(source: BinaryIO, encoding: str) -> str:
@@ -155,7 +165,7 @@ def decode_check(source: BinaryIO, encoding: str | None = None) -> str:
     except UnicodeDecodeError:
         raise _error(_("第 %(row)s 行起既不是 UTF-8 也不是 GB18030 编码（文件混用了不同编码？）；"
                        "请在表格软件中另存为“CSV UTF-8”后再导入。"), row=first_bad) from None
-    if _looks_misread(sample):
+    if _looks_misread(sample) and (len(sample) >= SMALL_SAMPLE or _reads_as_common_big5(source)):
         try:
             _validate(source, "big5")
             hint = "big5"

@@ -14,6 +14,7 @@ import contextlib
 import difflib
 import gc
 import threading
+import unicodedata
 from collections.abc import Iterator
 
 from django.db import DataError, IntegrityError, transaction
@@ -147,7 +148,9 @@ class Importer:
         for index, header in enumerate(self.headers):
             if not header.strip():
                 continue
-            key = names.get(norm(header)) or names.get(header_name(header))
+            key = names.get(norm(header)) or self.header_with_unit(header, names)
+            if key == "":
+                continue  # a unit not the column's: refused (header_with_unit)
             if key is None:
                 unknown.append(header)
             elif key in positions:
@@ -170,13 +173,29 @@ class Importer:
             "count": len(unknown), "names": shown,
         }))
 
+    def header_with_unit(self, header: str, names: dict[str, str]) -> str | None:
+        """The column a header names with its full-width forms or with a unit after it (None:
+        none); "" when the unit is not the column's own, refused here, naming both."""
+        name, unit = header_name(header)
+        key = names.get(name) if not unit else names.get(f"{name}({unit})") or names.get(name)
+        if key is None or not unit or names.get(f"{name}({unit})"):
+            return key
+        own = str(self.dataset.column(key).unit)
+        if unicodedata.normalize("NFKC", own) == unit:
+            return key
+        self.result.errors.append(RowError(1, header, (
+            _("此列的单位是%(unit)s，表头写的是“%(written)s”：请换算成%(unit)s，或去掉表头中的单位。")
+            if own else _("此列没有单位，表头写的是“%(written)s”：请去掉表头中的单位。")
+        ) % {"unit": own, "written": unit}))
+        return ""
+
     def unknown_column(self, header: str) -> str:
         """未知的列, with the column it most looks like (年初预算 → 年初预算数), if one does; a
         header row that is one cell is said to look like a title above the header."""
         if sum(1 for h in self.headers if h.strip()) == 1:
             return _("未知的列：第 1 行应为表头（各列的名称），这一行像是表格的标题，请删去它。")
         labels = {str(c.label): c for c in self.dataset.import_columns}
-        close = difflib.get_close_matches(header_name(header), list(labels), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(header_name(header)[0], list(labels), n=1, cutoff=0.6)
         if close:
             return _("未知的列。是否应为“%(label)s”？") % {"label": close[0]}
         return _("未知的列。")

@@ -128,6 +128,11 @@ def test_headers_as_clerks_write_them(d1):
     header = "年度,部门编码,项目编码,项目名称,预算类别,年初预算数（万元）,全年执行数(万元)\r\n"
     assert import_file(ds.PROJECTS, (header + "2024,d1,p1,项目一,general,10,5\r\n").encode()).ok
     assert Project.objects.get(code="p1").initial_budget == Decimal("10")
+    # A unit not the column's own is refused: yuan stored as 万元 would be 10,000 times too much.
+    err = run_failing("projects", "年度,部门编码,项目编码,项目名称,预算类别,年初预算数（元）\r\n2024,d1,p4,x,general,100000\r\n")
+    assert "第 1 行，“年初预算数（元）”列：此列的单位是万元，表头写的是“元”" in err
+    err = run_failing("projects", "年度,部门编码,项目编码,项目名称(个),预算类别\r\n2024,d1,p4,x,general\r\n")
+    assert "此列没有单位，表头写的是“个”" in err
     err = run_failing("projects", "年度,部门编码,项目编码,项目名称,预算类别,年初预算\r\n2024,d1,p2,x,general,1\r\n")
     assert "第 1 行，“年初预算”列：未知的列。是否应为“年初预算数”？" in err
     err = run_failing("projects", "2024年度项目支出表\r\n年度,部门编码,项目编码\r\n2024,d1,p3\r\n")

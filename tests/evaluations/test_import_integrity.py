@@ -376,4 +376,8 @@ def test_encoding_refusals_say_what_to_do_and_where(draft):
     assert "第 3 行：文件声明为 UTF-8" in str(import_file(ds.NARRATIVES, declared).errors[0])
     short = "year,department_code,position,headline,body\n2024,d1,1,董家塅镕钢项目,正文\n"
     assert import_file(ds.NARRATIVES, short.encode("gbk")).ok
+    # A short Big5 file is still told to be Big5 (the diff review: 績效 stored as 罿).
+    for words in ("績效", "審計退役"):
+        big5 = f"year,department_code,position,headline,body\n2024,d1,2,{words},x\n".encode("big5")
+        assert "Big5" in str(import_file(ds.NARRATIVES, big5).errors[0]), words
     assert not OutcomeNarrative.objects.exclude(headline="董家塅镕钢项目").exists()
