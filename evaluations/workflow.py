@@ -444,8 +444,9 @@ def _refuse_target_errors(report: Report) -> None:
 # --- Reading the trail (the public 修订记录: revisions.py) ------------------------
 
 
-def latest_return(events: list[ReportEvent]) -> ReportEvent | None:
-    """The reviewer's return still to be acted on: the last return, if nothing followed it."""
+def latest_return(events: list[ReportEvent] | list[TargetsEvent]) -> ReportEvent | TargetsEvent | None:
+    """The reviewer's return still to be acted on: the last return, if nothing followed it
+    (of a report's trail or its targets': both steps are "return")."""
     if events and events[-1].action == Action.RETURN:
         return events[-1]
     return None

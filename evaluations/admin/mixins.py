@@ -381,8 +381,9 @@ class ReadableUniqueFormSet(BaseInlineFormSet):
         if field is not None and "position" in self._unique_fields():
             field.required = False
             field.help_text = gettext("留空则排在已有各行之后。")
-            if form.instance.pk is None:
-                form.initial.pop("position", None)  # the model's default 0 is no position
+            if form.instance.pk is None:  # the model's default 0 is no position
+                form.initial.pop("position", None)
+                field.initial = None  # what the field falls back to, rendered as value="0"
 
     def _take_blank_positions(self) -> None:
         """Blank positions numbered after the highest of the formset's rows, in form order

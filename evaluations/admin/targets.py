@@ -55,7 +55,7 @@ class TargetsActionsMixin:
     def _targets_context(self, request, report: Report) -> dict:
         events = list(report.targets_events.select_related("actor"))
         Status = Report.TargetsStatus
-        returned = events[-1] if events and events[-1].action == TargetsEvent.Action.RETURN else None
+        returned = workflow.latest_return(events)  # the same rule as the report's own trail
         return {
             "url": reverse("admin:evaluations_report_targets", args=[report.pk]),
             "events": events,

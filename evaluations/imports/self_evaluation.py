@@ -38,7 +38,7 @@ from evaluations.imports.reading import (
     unreadable,
 )
 from evaluations.imports.results import NEW, UPDATE
-from evaluations.models import FundingSource, Project, ProjectFund, Report
+from evaluations.models import Department, FundingSource, Project, ProjectFund, Report
 from indicators.models import Indicator
 from indicators.vocabulary import Level1, Level2, Nature, Tier, typed_forms
 
@@ -142,8 +142,10 @@ def _cells(sheet) -> dict[tuple[int, int], object]:
 
 
 def _shown_as_percent(cell, value) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and "%" in (getattr(cell, "number_format", "") or ""))
+    """A number whose format shows it times 100 with %: not a % written as text in the format
+    (0.00"%" or 0.00\\% show 95 as 95.00%)."""
+    shown = re.sub(r'"[^"]*"|\\.', "", getattr(cell, "number_format", "") or "")
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in shown
 
 
 def _target(sheets, *, year, department, report, user) -> Report:
@@ -167,13 +169,14 @@ def _target(sheets, *, year, department, report, user) -> Report:
         raise WorkbookError([where + "H3: " + _("工作簿属于部门“%(book)s”，不是“%(code)s”。") % {"book": code, "code": department}])
     if user is not None and not access.has_permission(user, access.IMPORT_DATA):
         raise WorkbookError([_("无权导入数据。")])  # the importer's rule (imports/importer.py)
+    named = Department.objects.filter(code=code).values_list("pk", flat=True).first()
+    if user is not None and named is not None and not access.may_access_department(user, named):
+        # Before anything of its reports is read or said (whether one exists, its values).
+        raise WorkbookError([where + "H3: " + _("无权导入部门“%(code)s”的数据。") % {"code": code}])
     found = (Report.objects.select_related("department", "fiscal_year")
              .filter(fiscal_year__year=book_year, department__code=code).first())
     if found is None:
         raise WorkbookError([where + "A2、H3: " + _("没有部门“%(code)s”%(year)s年度的报告。") % {"code": code, "year": book_year}])
-    if user is not None and not access.may_access_department(user, found.department_id):
-        # Before anything of the report is read: a preview lists its stored values.
-        raise WorkbookError([where + "H3: " + _("无权导入部门“%(code)s”的数据。") % {"code": code}])
     if found.status != Report.Status.DRAFT:
         raise WorkbookError([_("%(report)s状态为“%(status)s”：只能导入草稿。") % {
             "report": found, "status": found.get_status_display()}])

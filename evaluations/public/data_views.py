@@ -51,14 +51,14 @@ def _header(request: HttpRequest) -> str:
     return "keys" if request.GET.get("header") == "keys" else "labels"
 
 
+BOM_YES, BOM_NO = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+
+
 def _bom(request: HttpRequest, default: bool = False) -> bool:
     value = request.GET.get("bom")
     if value is None:
         return default
-    return value.lower() in {"1", "true", "yes", "on"}
-
-
-BOM_WORDS = {"1", "true", "yes", "on", "0", "false", "no", "off"}
+    return value.lower() in BOM_YES
 
 
 def refused_parameters(request: HttpRequest, *names: str) -> HttpResponse | None:
@@ -82,7 +82,7 @@ def refused_parameters(request: HttpRequest, *names: str) -> HttpResponse | None
             problem = gettext("参数 %(name)s：没有“%(value)s”。") % {"name": name, "value": unknown[0][:40]}
     if problem is None and request.GET.get("header", "labels") not in ("labels", "keys"):
         problem = gettext("参数 header 应为 labels 或 keys。")
-    if problem is None and request.GET.get("bom", "0").lower() not in BOM_WORDS:
+    if problem is None and request.GET.get("bom", "0").lower() not in BOM_YES | BOM_NO:
         problem = gettext("参数 bom 应为 1 或 0。")
     if problem is None:
         return None

@@ -437,6 +437,14 @@ def test_a_value_shown_as_a_percentage_is_read_as_shown():
     import_workbook(_edited(_xlsx(report), percent("F13", 0.052)))
     indicator.refresh_from_db()
     assert (indicator.actual_value, indicator.actual_text) == (Decimal("5.2"), "")
+    # A % written as text in the format shows the number itself: 95 is 95, not 9500.
+    for literal in ('0.00"%"', '0.00\\%'):
+        def typed(book, literal=literal):
+            book[SHEET]["F13"].value = 95
+            book[SHEET]["F13"].number_format = literal
+        import_workbook(_edited(_xlsx(report), typed))
+        indicator.refresh_from_db()
+        assert indicator.actual_value == Decimal("95"), literal
 
     before = _snapshot(report)
     with pytest.raises(WorkbookError) as refused:

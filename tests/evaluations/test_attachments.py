@@ -166,6 +166,7 @@ def test_a_finding_with_evidence_is_verified(client, clerk, reviewer):
     client.force_login(clerk)
     response = client.post(reverse("admin:evaluations_attachment_change", args=[evidence.pk]), {
         "report": report.pk, "finding": item.pk, "title": "换一张", "public": "on"})
+    assert response.status_code == 403  # read-only: the settled finding's lock, not a form error
     assert Attachment.objects.get(pk=evidence.pk).title == "整改照片"
 
 

@@ -213,6 +213,11 @@ def test_new_rows_left_blank_go_after_the_others(client, superuser, report):
     client.force_login(superuser)
     page = client.get(reverse("admin:evaluations_report_change", args=[report.pk])).content.decode()
     assert "留空则排在已有各行之后。" in page
+    # The row the page adds (its empty form) shows 顺序 blank, not the model's 0.
+    import re
+
+    empty = re.search(r'<input[^>]*name="[a-z_]+-__prefix__-position"[^>]*>', page).group(0)
+    assert 'value="' not in empty, empty
     response = _post_report(client, report, [
         {"name": "新指标甲", "position": ""}, {"name": "新指标乙", "position": "5"},
         {"name": "新指标丙", "position": ""},
