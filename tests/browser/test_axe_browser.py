@@ -99,6 +99,7 @@ def test_the_admins_main_screens_have_no_violations(new_page, live_server, site,
         "/admin/auth/user/add/", "/admin/evaluations/department/add/",
         "/admin/evaluations/finding/", "/admin/evaluations/monitoringoverview/",
         "/admin/evaluations/targetadjustment/", "/admin/evaluations/attachment/add/",
+        "/admin/evaluations/report/progress/", "/admin/evaluations/monitoringround/add/",
     ]
     for path in screens:
         page.goto(live_server.url + path)
