@@ -31,6 +31,7 @@ WIDTHS = [12, 12, 14, 24, 13, 13, 9, 9, 30, 8, 8, 10]
 AMOUNT_FORMAT = "#,##0.00##"  # 2 decimals, up to the 4 an amount keeps (13,100.8459 as the page shows it)
 SCORE_FORMAT = "0.00"
 RATE_FORMAT = "0.00%"
+CELL_MAX_CHARS = 32_767  # what a spreadsheet cell holds (openpyxl cuts a longer text there)
 DEFAULT_ROW_HEIGHT = 15  # points: a row without a height of its own, as Excel draws it
 FROZEN_MAX_HEIGHT = 300  # points of frozen rows: 400 pixels at 100 %, half a 1080p screen
 FUND_ROWS = ("当年财政拨款", "上年结转资金", "其他资金")  # FundingSource names, kind project_fund

@@ -38,6 +38,7 @@ from evaluations.imports.reading import (
     unreadable,
 )
 from evaluations.imports.results import NEW, UPDATE
+from evaluations.imports.workbook_cells import cut, read_cells, same
 from evaluations.models import Department, FundingSource, Project, ProjectFund, Report
 from indicators.models import Indicator
 from indicators.vocabulary import Level1, Level2, Nature, Tier, typed_forms
@@ -99,7 +100,7 @@ def import_workbook(
         raise WorkbookError([str(exc)]) from exc
     with translation.override(settings.LANGUAGE_CODE):
         try:
-            sheets = {sheet.title: _cells(sheet) for sheet in book.worksheets}
+            sheets = {sheet.title: read_cells(sheet) for sheet in book.worksheets}
         finally:
             book.close()
         target = _target(sheets, year=year, department=department, report=report, user=user)
@@ -121,31 +122,6 @@ def import_workbook(
         except (workflow.ReportLocked, PermissionDenied) as exc:
             raise WorkbookError([str(getattr(exc, "message", "") or _("您不能修改这份报告。"))]) from exc
     return result
-
-
-def _cells(sheet) -> dict[tuple[int, int], object]:
-    """The sheet's cells that hold something, by (row, column). A cell of spaces is empty (a
-    space typed to clear a cell). A number shown as a percentage is read as it is shown:
-    Excel keeps "5.2%" typed in a cell as 0.052, and read as a number it was a hundredth of
-    what the staff member saw (the 实际完成值 of a "%" indicator); as the text "5.2%" it is
-    read as every typed text is (a "%" indicator's number, refused in an amount)."""
-    cells = {}
-    for row in sheet.iter_rows():
-        for cell in row:
-            value = getattr(cell, "value", None)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            if _shown_as_percent(cell, value):
-                value = format((Decimal(cell_text(value)) * 100).normalize(), "f") + "%"
-            cells[(cell.row, cell.column)] = value
-    return cells
-
-
-def _shown_as_percent(cell, value) -> bool:
-    """A number whose format shows it times 100 with %: not a % written as text in the format
-    (0.00"%" or 0.00\\% show 95 as 95.00%)."""
-    shown = re.sub(r'"[^"]*"|\\.', "", getattr(cell, "number_format", "") or "")
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in shown
 
 
 def _target(sheets, *, year, department, report, user) -> Report:
@@ -189,13 +165,6 @@ def _labels(choices) -> dict[str, str]:
     return {str(choice.label): choice.value for choice in choices}
 
 
-def _same(old, new) -> bool:
-    if isinstance(old, Decimal) and isinstance(new, Decimal):
-        return old == new  # 392.6900 and 392.69 alike
-    return (old if old is not None else "") == (new if new is not None else "") if (
-        isinstance(old, str) or isinstance(new, str)) else old == new
-
-
 # What _choice returns for a cell it refused (or a merged heading left empty): the rows under
 # it are not checked against it, so one bad 一级指标 is one message, not one a row.
 _REFUSED = "\0refused"
@@ -229,8 +198,11 @@ class _Reader:
                 self._unread(title, cells, layout.NAME_ROW, 2, self.report.department.name,
                              _("部门名称在“部门”中修改"))
                 values = {"goals": self._text(title, cells, layout.GOAL_ROW, 2)}
-                summary = layout.outcome_summary(self._text(title, cells, layout.GOAL_ROW, 6),
-                                                 self.report.narratives.order_by("position"))
+                narratives = list(self.report.narratives.order_by("position"))
+                outcome = self._text(title, cells, layout.GOAL_ROW, 6)
+                whole = layout.department_outcome(self.report.overall_summary, narratives)
+                summary = (self.report.overall_summary if cut(whole, outcome)
+                           else layout.outcome_summary(outcome, narratives))
                 if summary is None:
                     self.errors.append(f"{title}!F{layout.GOAL_ROW}: " + _(
                         "编号的绩效情况段落与报告中的不同：它们在报告的“绩效情况”中修改，"
@@ -456,7 +428,7 @@ class _Reader:
             setattr(obj, name, value)
 
     def _plan(self, obj, values: dict, validate=None) -> None:
-        changed = {k: v for k, v in values.items() if not _same(getattr(obj, k), v)}
+        changed = {k: v for k, v in values.items() if not same(getattr(obj, k), v)}
         if not changed:
             return
         if validate is not None:

@@ -543,3 +543,20 @@ def test_cells_changed_that_are_not_read_are_said(client, data_entry_user):
     page = client.post(reverse("admin:evaluations_report_import"), {
         "dataset": "self_evaluation", "import_file": SimpleUploadedFile("自评表.xlsx", content)}).content.decode()
     assert 'id="import-notes"' in page and "改了名的部门" in page
+
+
+def test_a_text_longer_than_a_cell_holds_reads_back_whole(sample_report):
+    """A cell holds 32,767 characters: a longer outcome (or 六（一） with its paragraphs) was
+    written cut and read back as changed, cutting the stored text, or refused as a changed
+    paragraph (the trust review). Unchanged, it stays whole."""
+    report = _draft(sample_report)
+    project = report.projects.first()
+    long = "完成情况。" * 9_000  # 45,000 characters
+    Project.objects.filter(pk=project.pk).update(outcome=long)
+    narrative = report.narratives.first()
+    type(narrative).objects.filter(pk=narrative.pk).update(body=long)
+    before = _snapshot(report)
+    result = import_workbook(_xlsx(Report.objects.get(pk=report.pk)))
+    assert (result.changed, result.created) == (0, 0)
+    assert _snapshot(report) == before
+    assert Project.objects.get(pk=project.pk).outcome == long
