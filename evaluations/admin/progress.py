@@ -26,10 +26,11 @@ from evaluations.admin.monitoring import latest_rounds
 from evaluations.models import Department, Finding, FiscalYear, MonitoringRound, Report, ReportEvent
 
 NOT_STARTED, RETURNED = "not_started", "returned"
+# The report's statuses by their own labels, with the two stages only this page tells apart.
+_Status = Report.Status
 STAGES = [
-    (NOT_STARTED, _("未开始")), (Report.Status.DRAFT, _("草稿")), (RETURNED, _("已退回")),
-    (Report.Status.SUBMITTED, _("已提交")), (Report.Status.APPROVED, _("已审核")),
-    (Report.Status.PUBLISHED, _("已公开")),
+    (NOT_STARTED, _("未开始")), (_Status.DRAFT, _Status.DRAFT.label), (RETURNED, _("已退回")),
+    *((status, status.label) for status in (_Status.SUBMITTED, _Status.APPROVED, _Status.PUBLISHED)),
 ]
 
 
