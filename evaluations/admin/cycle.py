@@ -296,11 +296,11 @@ class AttachmentForm(forms.ModelForm):
                 setattr(instance, name, cleaned[name])
         if instance.report_id is None and instance.finding_id is not None:  # on the finding's page
             instance.report_id = instance.finding.report_id
-        if instance.finding_id is not None and instance.finding.pk is not None:
-            # The finding as stored: on its own page the finding's form, checked first, holds
-            # the status posted beside this evidence, and verifying it locked its evidence.
-            instance.finding = type(instance.finding).objects.get(pk=instance.finding_id)
         if instance.report_id is not None and (instance.pk is None or self.has_changed()):
+            if instance.finding_id is not None:
+                # The finding as stored: on its own page the finding's form, checked first,
+                # holds the status posted beside this evidence, and verifying it locked it.
+                instance.finding = type(instance.finding).objects.get(pk=instance.finding_id)
             problem = access.why_attachment_locked(instance, self.user)
             if problem:
                 raise forms.ValidationError(problem)

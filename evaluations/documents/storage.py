@@ -22,9 +22,14 @@ def ascii_download_name(report: Report, filename: str, earlier: int | None = Non
     -r1 before the extension of an earlier revision's."""
     name = f"{report.fiscal_year.year}-{report.department.code}-{filename}"
     if earlier is not None:
-        stem, dot, extension = name.rpartition(".")
-        name = f"{stem}-r{earlier}{dot}{extension}"
+        name = _before_extension(name, f"-r{earlier}")
     return name if report.status == Report.Status.PUBLISHED else "draft-" + name
+
+
+def _before_extension(name: str, mark: str) -> str:
+    """``mark`` put before the file name's extension: report-r1.docx, 自评报告（第1版）.docx."""
+    stem, dot, extension = name.rpartition(".")
+    return f"{stem}{mark}{dot}{extension}"
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,7 @@ def download_name(report: Report, kind: str, earlier: int | None = None) -> str:
     are told apart)."""
     name = f"{report.fiscal_year.year}年度{report.department.name}{KINDS[kind].suffix}"
     if earlier is not None:
-        stem, dot, extension = name.rpartition(".")
-        name = stem + gettext("（第%(revision)s版）") % {"revision": earlier} + dot + extension
+        name = _before_extension(name, gettext("（第%(revision)s版）") % {"revision": earlier})
     if report.status != Report.Status.PUBLISHED:
         name = gettext("草稿") + "-" + name
     return name.replace("/", "-").replace("\\", "-")

@@ -81,10 +81,15 @@ def _fonts(style_or_run, east_asian: str, size: Pt | None = None, bold: bool | N
 THEME_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
-def _named(fonts, east_asian: str) -> None:
-    """A run properties' w:rFonts naming the faces, and no theme face that would win over them."""
+def _no_theme(fonts) -> None:
+    """A w:rFonts without the theme faces that would win over the faces it names."""
     for attribute in THEME_ATTRIBUTES:
         fonts.attrib.pop(qn(attribute), None)
+
+
+def _named(fonts, east_asian: str) -> None:
+    """A run properties' w:rFonts naming the faces, and no theme face that would win over them."""
+    _no_theme(fonts)
     fonts.set(qn("w:eastAsia"), east_asian)
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
@@ -106,8 +111,7 @@ def _language(document) -> None:
     if fonts is not None:
         _named(fonts, BODY_FONT)
     for fonts in document.styles.element.iter(qn("w:rFonts")):  # the template's other styles
-        for attribute in THEME_ATTRIBUTES:
-            fonts.attrib.pop(qn(attribute), None)
+        _no_theme(fonts)
     theme_lang = document.settings.element.find(qn("w:themeFontLang"))
     if theme_lang is not None:  # the template's ja-JP: theme faces, if any, in Chinese
         theme_lang.set(qn("w:eastAsia"), "zh-CN")

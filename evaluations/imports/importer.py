@@ -177,9 +177,12 @@ class Importer:
         """The column a header names with its full-width forms or with a unit after it (None:
         none); "" when the unit is not the column's own, refused here, naming both."""
         name, unit = header_name(header)
-        key = names.get(name) if not unit else names.get(f"{name}({unit})") or names.get(name)
-        if key is None or not unit or names.get(f"{name}({unit})"):
-            return key
+        whole = f"{name}({unit})" if unit else name  # a label with brackets of its own: (文字)
+        if whole in names or not unit:
+            return names.get(whole)
+        key = names.get(name)
+        if key is None:
+            return None
         own = str(self.dataset.column(key).unit)
         if unicodedata.normalize("NFKC", own) == unit:
             return key

@@ -260,8 +260,8 @@ class _Reader:
                 break  # 总分 or the note under the table
             if not any(cells.get((row, c)) is not None for c in range(2, layout.COLUMNS + 1)):
                 continue
-            level1 = self._choice(title, cells, row, 2, self.level1, level1, Indicator, "level1")
-            level2 = self._choice(title, cells, row, 3, self.level2, level2, Indicator, "level2")
+            level1 = self._choice(title, cells, row, 2, self.level1, level1, "level1")
+            level2 = self._choice(title, cells, row, 3, self.level2, level2, "level2")
             name = self._text(title, cells, row, 4)
             values = self._indicator_values(title, cells, row)
             if _REFUSED in (level1, level2):
@@ -286,9 +286,9 @@ class _Reader:
         values = {
             "weight": self._number(title, cells, row, 7, Indicator, "weight"),
             "deviation": self._text(title, cells, row, 9),
-            "nature": self._choice(title, cells, row, 10, self.natures, "", Indicator, "nature"),
+            "nature": self._choice(title, cells, row, 10, self.natures, "", "nature"),
             "unit": self._text(title, cells, row, 11),
-            "tier": self._choice(title, cells, row, 12, self.tiers, "", Indicator, "tier",
+            "tier": self._choice(title, cells, row, 12, self.tiers, "", "tier",
                                  required=False),
         }
         for column, number, text in ((5, "target_value", "target_text"), (6, "actual_value", "actual_text")):
@@ -388,13 +388,12 @@ class _Reader:
                 "field": field_.verbose_name, "error": exc})
             return None
 
-    def _choice(self, title, cells, row, column, labels, previous, model, name, *,
-                required=True) -> str:
+    def _choice(self, title, cells, row, column, labels, previous, name, *, required=True) -> str:
         """A coded cell read by its label, its code or a keyboard form (≥ typed as >=); an
         empty one repeats ``previous`` (a merged 一级指标 spans the rows under it)."""
         text = cell_text(cells.get((row, column))).strip()
         where = f"{title}!{get_column_letter(column)}{row}"
-        field_ = model._meta.get_field(name).verbose_name
+        field_ = Indicator._meta.get_field(name).verbose_name
         if not text:
             if required and not previous:
                 self._refuse(where, _("应填%(field)s，不能为空。") % {"field": field_})
