@@ -6,7 +6,6 @@ Lookups are cached across chunks (they grow with the reports a file touches, not
 
 from __future__ import annotations
 
-import contextlib
 from array import array
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -94,7 +93,6 @@ class ImportRun:
         self.new_reports: dict[tuple[int, int], Report] = {}
         self.refused_years: set[int] = set()
         self.reviewed: set[int] = set()  # loaded reports the workflow moved past draft
-        self.background = None  # the writes beside the planning (background.py), if any
         # This chunk's answers of the lock rules, by report (check_editable, check_targets).
         self.refusals: dict[int, tuple | None] = {}
         self.new_row_refusals: dict[tuple, tuple | None] = {}
@@ -119,11 +117,6 @@ class ImportRun:
             self.error(number, column, _("与第 %(row)s 行重复。") % {"row": first})
             return False
         return True
-
-    def lookups(self):
-        """A plan's reads of what a chunk's rows point at: they may run before the previous
-        chunk's rows are stored (imports/background.py says why that is safe)."""
-        return self.background.lookups() if self.background else contextlib.nullcontext()
 
     # Departments, years, reports -------------------------------------------------------
     def load_departments(self, codes: Iterable[str]) -> dict[str, Department]:

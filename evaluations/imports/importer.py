@@ -56,6 +56,10 @@ from evaluations.imports.writer import Writer, record_history
 from evaluations.workflow import acting_as
 
 CHUNK_ROWS = 2000  # rows parsed, checked and written at a time
+# Chunks whose lookups (the reports, projects and stored rows they point at) are read at once:
+# a plan that looks up a window (DatasetPlan.look_up) sends no statement for its chunks, so each
+# chunk's write starts as soon as it is planned, beside the next chunk's parsing and planning.
+WINDOW_CHUNKS = 5
 COLLECT_EVERY = 20_000  # the garbage collector's first threshold while importing (gc)
 UNKNOWN_COLUMNS_LISTED = 5  # more unknown headers than this are one message with a count
 
@@ -210,7 +214,7 @@ class Importer:
             (key, index, CellParser(self.dataset, self.dataset.column(key), self.run_state.sources).parse)
             for key, index in positions.items()
         ]
-        chunk: list[tuple[int, dict]] = []
+        window: list[tuple[int, dict]] = []
         seen = False
         for number, cells in self.rows:
             seen = True
@@ -220,12 +224,11 @@ class Importer:
             # (unknown department, no permission, duplicates) still report on the rest.
             record = self.parse_row(number, cells, columns)
             if record is not None:
-                chunk.append((number, record))
-            if len(chunk) >= CHUNK_ROWS and self.plan.chunked:
-                self.flush(chunk)
-                chunk = []
-        if chunk:
-            self.flush(chunk)
+                window.append((number, record))
+            if len(window) >= CHUNK_ROWS * WINDOW_CHUNKS and self.plan.chunked:
+                self.flush_window(window)
+        if window:
+            self.flush_window(window)
         for number, first in self.run_state.keys.repeated():
             self.run_state.error(number, self.run_state.keys.column, _("与第 %(row)s 行重复。") % {"row": first})
         return seen
@@ -276,6 +279,15 @@ class Importer:
                 self.run_state.error(number, key, str(exc))
                 valid = False
         return record if valid else None
+
+    def flush_window(self, window: list[tuple[int, dict]]) -> None:
+        """Look up what a window of rows points at, then plan and write it chunk by chunk;
+        ``window`` is emptied as its chunks are planned."""
+        self.plan.look_up(window)
+        while window:
+            chunk = window[:CHUNK_ROWS] if self.plan.chunked else window[:]
+            del window[:len(chunk)]
+            self.flush(chunk)
 
     def flush(self, chunk: list[tuple[int, dict]]) -> None:
         """Plan one chunk and, while the file has no error yet, write it."""

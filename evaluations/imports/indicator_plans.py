@@ -43,6 +43,10 @@ class IndicatorsPlan(PositionedPlan):
         # Reports that had no indicators when this import first read them: whatever they hold
         # now, this import wrote, so their stored rows are never looked up (see stored()).
         self.empty_before: set[int] = set()
+        # What the window being planned points at (look_up).
+        self.projects: dict = {}
+        self.existing: dict[tuple, Indicator] = {}
+        self.ambiguous: set[tuple] = set()
 
     def new_indicator(self, report: Report, project) -> Indicator:
         """Indicator(report=report, project=project) as Model.__init__ leaves it (every field
@@ -105,27 +109,31 @@ class IndicatorsPlan(PositionedPlan):
             existing[key] = ind
         return existing, ambiguous
 
-    def plan(self, records: Records) -> None:
+    def look_up(self, records: Records) -> None:
+        """The window's reports, their last positions, projects, stored rows and rules."""
         run = self.run
-        with run.lookups():  # the previous chunk's rows are stored meanwhile
-            run.load_reports(records)
-            reports = _stored(run, records)
-            empty = self.load_positions(Indicator, reports, by_project=True)
-            self.empty_before |= empty
-            projects = load_projects(reports, records)
-            existing, ambiguous = self.stored(reports, records, projects)
-            self.read_rules(reports)
+        run.load_reports(records)
+        reports = _stored(run, records)
+        empty = self.load_positions(Indicator, reports, by_project=True)
+        self.empty_before |= empty
+        self.projects = load_projects(reports, records)
+        self.existing, self.ambiguous = self.stored(reports, records, self.projects)
+        self.read_rules(reports)
         # Reports that had no indicators hold only rows of this import, each scored below under
         # its report's rules: the closing recompute totals them as scored (scores.py).
         scores.written_scored(
             r.pk for r in reports if r.pk in empty and self.rules_for(r) is not None
         )
+
+    def plan(self, records: Records) -> None:
+        """One chunk of the window :meth:`look_up` read: no statement."""
+        run = self.run
         for number, record in records:
             key = (record["year"], record["department_code"], record.get("project_code"),
                    record["name"])
             if not run.check_unique(number, key, "name"):
                 continue
-            self.plan_one(number, record, key, projects, existing, ambiguous)
+            self.plan_one(number, record, key, self.projects, self.existing, self.ambiguous)
 
     def plan_one(self, number, record, key, projects, existing, ambiguous) -> None:
         run = self.run

@@ -40,6 +40,7 @@ PLAIN_TYPES = frozenset({
     "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField",
     "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
 })
+ID_BLOCK = 10_000  # ids reserved from the sequence at a time
 HISTORY_EXTRA = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
 
@@ -69,6 +70,8 @@ class CopyWriter:
         ]
         self.ready = False  # the staging table exists
         self.sequence: str | None = None  # the table's id sequence, once asked
+        self.spare_ids: list[int] = []  # reserved from it, not yet given (reserve_ids)
+        self.given = 0
         self.checked_now = False  # the foreign keys are checked as each statement ends
 
     def write(self, creates: list, updates: list[tuple[object, set]], user, reason: str,
@@ -202,18 +205,24 @@ class CopyWriter:
         self.ready = True
 
     def reserve_ids(self, cursor, creates: list) -> None:
-        """Ids for ``creates`` from the table's sequence, named once an import: asked inside
-        the statement, ``pg_get_serial_sequence`` ran once a row (8 ms a 2,000-row chunk,
-        against 1.4 for the ids themselves)."""
-        if self.sequence is None:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
-                           [self.model._meta.db_table, self.pk.column])
-            (self.sequence,) = cursor.fetchone()
-        cursor.execute(
-            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
-            [self.sequence, len(creates)],
-        )
-        for obj, (pk,) in zip(creates, cursor.fetchall(), strict=True):
+        """Ids for ``creates`` from the table's sequence, taken up to ID_BLOCK at a time (as many
+        as the import has taken so far): a statement a chunk waited for the chunk's write before
+        it (background.py). A one-chunk file takes what it needs; a longer one leaves fewer than
+        ID_BLOCK unused, a gap as a rolled-back insert leaves. The sequence is named once an
+        import: asked inside the statement, ``pg_get_serial_sequence`` ran once a row."""
+        if len(self.spare_ids) < len(creates):
+            if self.sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
+                               [self.model._meta.db_table, self.pk.column])
+                (self.sequence,) = cursor.fetchone()
+            cursor.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                [self.sequence, max(min(ID_BLOCK, self.given), len(creates) - len(self.spare_ids))],
+            )
+            self.spare_ids.extend(pk for (pk,) in cursor.fetchall())
+        taken, self.spare_ids = self.spare_ids[:len(creates)], self.spare_ids[len(creates):]
+        self.given += len(taken)
+        for obj, pk in zip(creates, taken, strict=True):
             obj.pk = pk
             obj._state.adding = False
             obj._state.db = self.connection.alias

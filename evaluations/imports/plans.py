@@ -47,6 +47,11 @@ class DatasetPlan:
     def __init__(self, run: ImportRun) -> None:
         self.run = run
 
+    def look_up(self, records: Records) -> None:
+        """Read at once what a window of rows (several chunks, importer.WINDOW_CHUNKS) points
+        at, for a plan whose :meth:`plan` then sends no statement; the others look up their
+        rows chunk by chunk in :meth:`plan`."""
+
     def plan(self, records: Records) -> None:
         raise NotImplementedError
 

@@ -39,24 +39,32 @@ class Writer:
             if connection.vendor == "postgresql" and plan.copies and not plan.saves_each else None
         )
         self.background = BackgroundWrites(connection) if self.copy_writer else None
-        run.background = self.background
+        self.held: set[int] = set()  # reports locked for this import (locks.lock_and_recheck)
+        self.created: set[int] = set()  # reports this import created
 
+    @contextlib.contextmanager
     def writing(self):
-        """The block the chunks are written in: with their writes done on leaving it."""
-        return self.background.active() if self.background else contextlib.nullcontext()
+        """The block the chunks are written in: with their writes done on leaving it, and the
+        reports written marked edited once (workflow.mark_edited), not once a chunk."""
+        with self.background.active() if self.background else contextlib.nullcontext():
+            yield
+            if not self.run.result.errors:
+                workflow.mark_edited(self.held)
 
     def write_chunk(self) -> None:
+        """Write the chunk planned; on PostgreSQL its statements start at once, in the
+        background, beside the parsing and planning of the next chunk."""
         # Scores are recomputed once for the import's reports at its end (importer.py's
-        # scores.deferred()): mark_edited notes them, here and in every chunk.
+        # scores.deferred()): mark_edited notes them as the block ends.
         run = self.run
         reports = {id(report): report for action, _obj, _c, report in run.planned
                    if action != SKIP and report is not None}
-        held = lock_and_recheck(list(reports.values()), run.user)
+        # A report held (locked and rechecked) by an earlier chunk stays held until the commit.
+        known = self.held | self.created
+        self.held.update(lock_and_recheck(
+            [r for r in reports.values() if r.pk not in known], run.user
+        ))
         self.create_reports()
-        # The admin's change form compares updated_at: a page loaded before this import is
-        # stale. Marked before the rows are written (the same transaction), so the rows'
-        # statements may still be running when the next chunk is planned.
-        workflow.mark_edited(held)
         self.plan.before_write()
         if self.plan.saves_each:
             self.save_each()
@@ -66,6 +74,7 @@ class Writer:
         for key, report in list(run.new_reports.items()):
             if report.pk is not None:  # stored now: later chunks find it as any other
                 run.reports[key] = run.new_reports.pop(key)
+                self.created.add(report.pk)  # in this transaction: no one else sees it
 
     def create_reports(self) -> None:
         """Fiscal years and reports the chunk's rows need, created before the rows themselves."""

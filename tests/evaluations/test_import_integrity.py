@@ -60,11 +60,32 @@ def test_a_report_submitted_between_planning_and_writing_fails_the_import(draft,
 
 
 def test_a_report_submitted_after_the_first_chunk_undoes_that_chunk(draft, data_entry_user):
-    rows = importer_module.CHUNK_ROWS + 10
-    with submit_before_writing(draft, after_chunks=1):
-        result = import_file(ds.NARRATIVES, narratives(rows), user=data_entry_user)
-    assert not result.ok and "已提交" in str(result.errors[0])
+    """The second chunk's report, not held by the first, is submitted before it is written:
+    the import fails whole. (A report the first chunk held cannot be submitted meanwhile: the
+    submission waits for the import's commit, test_an_import_racing_a_submission_….)"""
+    other = ReportFactory(department=DepartmentFactory(code="d2", name="部门二"),
+                          fiscal_year=draft.fiscal_year)
+    other.department.staff.add(data_entry_user)
+    rows = importer_module.CHUNK_ROWS
+    data = narratives(rows) + "".join(f"2024,d2,{n},标题{n},正文\n" for n in range(1, 11)).encode()
+    with submit_before_writing(other, after_chunks=1):
+        result = import_file(ds.NARRATIVES, data, user=data_entry_user)
+    assert not result.ok and "部门二" in str(result.errors[0]) and "已提交" in str(result.errors[0])
     assert not OutcomeNarrative.objects.exists()  # the first chunk was written, then undone
+
+
+def test_a_report_is_locked_once_an_import_however_many_chunks_it_spans(draft, data_entry_user):
+    """Held from its first chunk to the commit, a report's row is not locked and rechecked
+    again chunk after chunk."""
+    from evaluations import workflow
+
+    with mock.patch.object(workflow, "hold_for_editing", wraps=workflow.hold_for_editing) as held:
+        result = import_file(ds.NARRATIVES, narratives(importer_module.CHUNK_ROWS * 2 + 10),
+                             user=data_entry_user)
+    assert result.ok and result.count("new") == importer_module.CHUNK_ROWS * 2 + 10
+    assert [sorted(call.args[0]) for call in held.call_args_list] == [[draft.pk]]
+    draft.refresh_from_db()
+    assert draft.updated_at > draft.created_at  # marked edited, once, as the import ended
 
 
 def published_by_workflow(report, user):
