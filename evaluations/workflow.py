@@ -169,19 +169,32 @@ def hold_for_editing(report_ids, user: User | None) -> dict[int, Report]:
     inside a transaction (the admin's change and delete views are one); ``editing()`` is
     the same as a block. Reports are locked in id order, so two writers never deadlock.
     """
+    found = lock_rows(report_ids)
+    recheck(found, report_ids, user)
+    return found
+
+
+def lock_rows(report_ids) -> dict[int, Report]:
+    """hold_for_editing's lock alone: the reports' rows locked until the transaction ends, in
+    id order, as they are now (a report gone is missing). An import locks the reports of many
+    rows at once, then rechecks each as it writes into it (imports/locks.py)."""
     ids = sorted({pk for pk in report_ids if pk is not None})
     if not ids:
         return {}
     if not transaction.get_connection(router.db_for_write(Report)).in_atomic_block:
         raise TransactionManagementError("hold_for_editing() outside a transaction locks nothing")
-    found = {
+    return {
         report.pk: report
         for report in Report.objects.select_for_update(of=("self",))
         .select_related("fiscal_year", "department")
         .filter(pk__in=ids)
         .order_by("pk")
     }
-    for pk in ids:
+
+
+def recheck(found: dict[int, Report], report_ids, user: User | None) -> None:
+    """hold_for_editing's recheck of the locked rows ``found`` (lock_rows): raises as it says."""
+    for pk in sorted({pk for pk in report_ids if pk is not None}):
         report = found.get(pk)
         if report is None:
             raise _naming(Report.DoesNotExist(f"Report {pk} does not exist"), pk)
@@ -190,7 +203,6 @@ def hold_for_editing(report_ids, user: User | None) -> dict[int, Report]:
         lock = access.why_locked(report, user)
         if lock is not None:
             raise ReportLocked(report, lock)
-    return found
 
 
 def mark_edited(report_ids) -> None:

@@ -109,7 +109,7 @@ class IndicatorsPlan(PositionedPlan):
             existing[key] = ind
         return existing, ambiguous
 
-    def look_up(self, records: Records) -> None:
+    def look_up(self, records: Records) -> list[Report]:
         """The window's reports, their last positions, projects, stored rows and rules."""
         run = self.run
         run.load_reports(records)
@@ -124,6 +124,7 @@ class IndicatorsPlan(PositionedPlan):
         scores.written_scored(
             r.pk for r in reports if r.pk in empty and self.rules_for(r) is not None
         )
+        return reports
 
     def plan(self, records: Records) -> None:
         """One chunk of the window :meth:`look_up` read: no statement."""

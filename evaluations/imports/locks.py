@@ -68,30 +68,65 @@ class ReportChanged(Exception):
         )
 
 
-def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
-    """Hold the reports' rows for editing (workflow.hold_for_editing: locked in id order
-    until the import commits, the edit lock rechecked on the rows as they are now), then
-    refuse any the workflow published. Returns the ids held."""
-    reports = [r for r in reports if r.pk is not None]
-    ids = sorted({r.pk for r in reports})
-    if not ids:
+class Holds:
+    """The reports one import holds (locked until it commits), their rows as locked, which of
+    them the workflow moved, and which have been rechecked for writing (:meth:`recheck`).
+
+    A held report stays as locked: a submission or publication waits for the import's commit,
+    so each is locked and rechecked once an import, not once a chunk. The indicators import
+    locks a window of chunks' reports at once (:meth:`lock`) and rechecks each report as its
+    first changed row is written, so a file whose rows of a published report are unchanged
+    still imports."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self.rows: dict[int, Report] = {}
+        self.reviewed: set[int] = set()  # held reports the workflow moved past draft
+        self.checked: set[int] = set()
+        self.created: set[int] = set()  # reports this import created: no one else sees them
+
+    def lock(self, reports: Iterable[Report]) -> None:
+        """Lock the stored ``reports`` not held yet (workflow.lock_rows), without rechecking."""
+        ids = {r.pk for r in reports if r.pk is not None} - set(self.rows) - self.created
+        if not ids:
+            return
+        locked = workflow.lock_rows(ids)
+        self.rows.update(locked)
+        self.reviewed |= reviewed_by_workflow(
+            pk for pk, report in locked.items() if report.status != Report.Status.DRAFT
+        )
+
+    def recheck(self, reports: Iterable[Report]) -> list[int]:
+        """Hold the reports about to be written into (workflow.hold_for_editing: locked in id
+        order until the import commits, the edit lock rechecked on the rows as they are now),
+        then refuse any the workflow published. Returns the ids newly held."""
+        done = self.checked | self.created
+        reports = [r for r in reports if r.pk is not None and r.pk not in done]
+        ids = sorted({r.pk for r in reports})
+        if not ids:
+            return ids
+        self.lock(reports)
+        try:
+            workflow.recheck(self.rows, ids, self.user)
+        except workflow.ReportLocked as exc:
+            reviewed = exc.report.pk in self.reviewed  # then say: reopen first
+            raise ReportChanged(exc.report, refusal(exc.report, self.user, reviewed=reviewed)[1]) from exc
+        except (PermissionDenied, Report.DoesNotExist) as exc:
+            refused = next(r for r in reports if r.pk == exc.report_id)
+            raise ReportChanged(refused, _("已无法访问或已删除。")) from exc
+        for report in reports:  # targets submitted or approved meanwhile (access.target_refusal)
+            held = self.rows[report.pk]
+            now_locked = access.why_targets_locked(held)
+            if now_locked is not None and held.targets_status != report.targets_status:
+                raise ReportChanged(report, now_locked.label)
+        reviewed = self.reviewed.intersection(ids)
+        if reviewed:
+            first = self.rows[min(reviewed)]
+            raise ReportChanged(first, refusal(first, self.user, reviewed=True)[1])
+        self.checked.update(ids)
         return ids
-    try:
-        held = workflow.hold_for_editing(ids, user)
-    except workflow.ReportLocked as exc:
-        reviewed = bool(reviewed_by_workflow([exc.report.pk]))  # then say: reopen first
-        raise ReportChanged(exc.report, refusal(exc.report, user, reviewed=reviewed)[1]) from exc
-    except (PermissionDenied, Report.DoesNotExist) as exc:
-        refused = next(r for r in reports if r.pk == exc.report_id)
-        raise ReportChanged(refused, _("已无法访问或已删除。")) from exc
-    for report in reports:  # targets submitted or approved meanwhile (access.target_refusal)
-        now_locked = access.why_targets_locked(held[report.pk])
-        if now_locked is not None and held[report.pk].targets_status != report.targets_status:
-            raise ReportChanged(report, now_locked.label)
-    reviewed = reviewed_by_workflow(
-        pk for pk, report in held.items() if report.status != Report.Status.DRAFT
-    )
-    if reviewed:
-        first = held[min(reviewed)]
-        raise ReportChanged(first, refusal(first, user, reviewed=True)[1])
-    return ids
+
+
+def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
+    """Holds.recheck for one set of reports: hold them for editing, or raise ReportChanged."""
+    return Holds(user).recheck(reports)

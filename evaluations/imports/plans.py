@@ -47,10 +47,12 @@ class DatasetPlan:
     def __init__(self, run: ImportRun) -> None:
         self.run = run
 
-    def look_up(self, records: Records) -> None:
+    def look_up(self, records: Records) -> list[Report]:
         """Read at once what a window of rows (several chunks, importer.WINDOW_CHUNKS) points
-        at, for a plan whose :meth:`plan` then sends no statement; the others look up their
-        rows chunk by chunk in :meth:`plan`."""
+        at, for a plan whose :meth:`plan` then sends no statement, and return the stored
+        reports the window's rows are in (the writer locks them at once); the others look up
+        their rows chunk by chunk in :meth:`plan`."""
+        return []
 
     def plan(self, records: Records) -> None:
         raise NotImplementedError

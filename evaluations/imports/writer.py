@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from evaluations import workflow
 from evaluations.imports.background import BackgroundWrites
 from evaluations.imports.context import ImportRun
-from evaluations.imports.locks import lock_and_recheck
+from evaluations.imports.locks import Holds
 from evaluations.imports.pg_writer import CopyWriter
 from evaluations.imports.plans import DatasetPlan
 from evaluations.imports.results import NEW, SKIP, UPDATE
@@ -39,8 +39,7 @@ class Writer:
             if connection.vendor == "postgresql" and plan.copies and not plan.saves_each else None
         )
         self.background = BackgroundWrites(connection) if self.copy_writer else None
-        self.held: set[int] = set()  # reports locked for this import (locks.lock_and_recheck)
-        self.created: set[int] = set()  # reports this import created
+        self.holds = Holds(run.user)  # the reports this import has locked (locks.py)
 
     @contextlib.contextmanager
     def writing(self):
@@ -49,7 +48,12 @@ class Writer:
         with self.background.active() if self.background else contextlib.nullcontext():
             yield
             if not self.run.result.errors:
-                workflow.mark_edited(self.held)
+                workflow.mark_edited(self.holds.checked)
+
+    def hold(self, reports: list[Report]) -> None:
+        """Lock a window's stored reports at once (locks.Holds.lock): its chunks then send no
+        statement before their writes."""
+        self.holds.lock(reports)
 
     def write_chunk(self) -> None:
         """Write the chunk planned; on PostgreSQL its statements start at once, in the
@@ -59,11 +63,7 @@ class Writer:
         run = self.run
         reports = {id(report): report for action, _obj, _c, report in run.planned
                    if action != SKIP and report is not None}
-        # A report held (locked and rechecked) by an earlier chunk stays held until the commit.
-        known = self.held | self.created
-        self.held.update(lock_and_recheck(
-            [r for r in reports.values() if r.pk not in known], run.user
-        ))
+        self.holds.recheck(reports.values())  # once a report: held until the commit
         self.create_reports()
         self.plan.before_write()
         if self.plan.saves_each:
@@ -74,7 +74,7 @@ class Writer:
         for key, report in list(run.new_reports.items()):
             if report.pk is not None:  # stored now: later chunks find it as any other
                 run.reports[key] = run.new_reports.pop(key)
-                self.created.add(report.pk)  # in this transaction: no one else sees it
+                self.holds.created.add(report.pk)
 
     def create_reports(self) -> None:
         """Fiscal years and reports the chunk's rows need, created before the rows themselves."""

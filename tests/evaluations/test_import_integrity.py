@@ -79,7 +79,7 @@ def test_a_report_is_locked_once_an_import_however_many_chunks_it_spans(draft, d
     again chunk after chunk."""
     from evaluations import workflow
 
-    with mock.patch.object(workflow, "hold_for_editing", wraps=workflow.hold_for_editing) as held:
+    with mock.patch.object(workflow, "lock_rows", wraps=workflow.lock_rows) as held:
         result = import_file(ds.NARRATIVES, narratives(importer_module.CHUNK_ROWS * 2 + 10),
                              user=data_entry_user)
     assert result.ok and result.count("new") == importer_module.CHUNK_ROWS * 2 + 10

@@ -125,3 +125,29 @@ def test_a_row_repeated_in_a_later_chunk_of_an_empty_report_is_refused(bench_rep
     result = import_file(ds.INDICATORS, data, filename="i.csv")
     assert [(e.row, e.message) for e in result.errors] == [(32, "与第 4 行重复。")]
     assert not Indicator.objects.exists()
+
+
+def test_a_window_locks_its_reports_but_refuses_only_those_it_changes(bench_report, monkeypatch, superuser):  # noqa: F811
+    """The indicators import locks a window's reports at once (locks.Holds.lock) and rechecks
+    a report only when a row would change it: a published report's rows read back unchanged
+    still import (all unchanged), one changed row is refused naming the report."""
+    from evaluations import workflow
+    from evaluations.models import Report, ReportEvent
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    data = indicator_csv(65)
+    assert import_file(ds.INDICATORS, data, filename="i.csv").ok
+    Report.objects.filter(pk=bench_report.pk).update(status=Report.Status.PUBLISHED)
+    ReportEvent.objects.create(report=bench_report, action="publish", from_status="approved",
+                               to_status="published", actor=superuser, revision=1)
+    with monkeypatch.context() as patched:
+        locked = []
+        original = workflow.lock_rows
+        patched.setattr(workflow, "lock_rows", lambda ids: locked.append(sorted(ids)) or original(ids))
+        result = import_file(ds.INDICATORS, data, filename="i.csv", user=superuser)
+    assert result.ok and result.count("skip") == 65, result.errors[:3]
+    assert locked == [[bench_report.pk]]  # held with the window, once
+    changed = data.replace("指标3,gte,个,4,3,".encode(), "指标3,gte,个,4,4,".encode())
+    result = import_file(ds.INDICATORS, changed, filename="i.csv", user=superuser)
+    assert not result.ok and "报告已公开" in str(result.errors[0])
+    assert Indicator.objects.get(name="指标3").actual_value == 3
