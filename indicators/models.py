@@ -158,7 +158,7 @@ class Indicator(models.Model):
         """
         pending: list[Indicator] = []
         for indicator in indicators:
-            project = indicator.project if cls.project.is_cached(indicator) else None
+            project = indicator._state.fields_cache.get("project")  # loaded, or None
             if project is not None and project.report_id is not None:
                 indicator.report_id = project.report_id
             elif indicator.project_id is not None:

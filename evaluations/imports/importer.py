@@ -283,7 +283,7 @@ class Importer:
     def flush_window(self, window: list[tuple[int, dict]]) -> None:
         """Look up what a window of rows points at, then plan and write it chunk by chunk;
         ``window`` is emptied as its chunks are planned."""
-        self.writer.hold(self.plan.look_up(window))
+        self.writer.hold(self.plan.look_up(window), len(window))
         while window:
             chunk = window[:CHUNK_ROWS] if self.plan.chunked else window[:]
             del window[:len(chunk)]

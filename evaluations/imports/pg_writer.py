@@ -40,7 +40,6 @@ PLAIN_TYPES = frozenset({
     "OneToOneField", "PositiveBigIntegerField", "PositiveIntegerField",
     "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
 })
-ID_BLOCK = 10_000  # ids reserved from the sequence at a time
 HISTORY_EXTRA = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
 
@@ -70,8 +69,7 @@ class CopyWriter:
         ]
         self.ready = False  # the staging table exists
         self.sequence: str | None = None  # the table's id sequence, once asked
-        self.spare_ids: list[int] = []  # reserved from it, not yet given (reserve_ids)
-        self.given = 0
+        self.spare_ids: list[int] = []  # reserved from it, not yet given (reserve)
         self.checked_now = False  # the foreign keys are checked as each statement ends
 
     def write(self, creates: list, updates: list[tuple[object, set]], user, reason: str,
@@ -123,8 +121,7 @@ class CopyWriter:
         """New rows: ids reserved and their values read now; the job copies them into the table,
         then writes their history records from the rows as stored (the server reads them back:
         Python formatted each row twice before)."""
-        with self.connection.cursor() as cursor:
-            self.reserve_ids(cursor, creates)
+        self.give_ids(creates)
         rows = []
         for obj in creates:
             for field in self.stamped:
@@ -204,24 +201,27 @@ class CopyWriter:
         cursor.execute(f"TRUNCATE {self.stage}")
         self.ready = True
 
-    def reserve_ids(self, cursor, creates: list) -> None:
-        """Ids for ``creates`` from the table's sequence, taken up to ID_BLOCK at a time (as many
-        as the import has taken so far): a statement a chunk waited for the chunk's write before
-        it (background.py). A one-chunk file takes what it needs; a longer one leaves fewer than
-        ID_BLOCK unused, a gap as a rolled-back insert leaves. The sequence is named once an
-        import: asked inside the statement, ``pg_get_serial_sequence`` ran once a row."""
-        if len(self.spare_ids) < len(creates):
-            if self.sequence is None:
+    def reserve(self, count: int) -> None:
+        """Ids for up to ``count`` new rows, taken from the table's sequence now, with a window's
+        lookups (importer.WINDOW_CHUNKS): asked chunk by chunk, the statement waited for the
+        writes in flight (background.py). Those a window does not create stay unused, a gap
+        as a rolled-back insert leaves."""
+        missing = count - len(self.spare_ids)
+        if missing <= 0:
+            return
+        with self.connection.cursor() as cursor:
+            if self.sequence is None:  # named once an import (asked inside the statement, once a row)
                 cursor.execute("SELECT pg_get_serial_sequence(%s, %s)",
                                [self.model._meta.db_table, self.pk.column])
                 (self.sequence,) = cursor.fetchone()
-            cursor.execute(
-                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
-                [self.sequence, max(min(ID_BLOCK, self.given), len(creates) - len(self.spare_ids))],
-            )
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                           [self.sequence, missing])
             self.spare_ids.extend(pk for (pk,) in cursor.fetchall())
+
+    def give_ids(self, creates: list) -> None:
+        """Give ``creates`` ids reserved before (:meth:`reserve`), reserving any lacking."""
+        self.reserve(len(creates))
         taken, self.spare_ids = self.spare_ids[:len(creates)], self.spare_ids[len(creates):]
-        self.given += len(taken)
         for obj, pk in zip(creates, taken, strict=True):
             obj.pk = pk
             obj._state.adding = False

@@ -50,10 +50,12 @@ class Writer:
             if not self.run.result.errors:
                 workflow.mark_edited(self.holds.checked)
 
-    def hold(self, reports: list[Report]) -> None:
-        """Lock a window's stored reports at once (locks.Holds.lock): its chunks then send no
-        statement before their writes."""
+    def hold(self, reports: list[Report], rows: int) -> None:
+        """Lock a window's stored reports at once (locks.Holds.lock) and reserve ids for its
+        ``rows``: its chunks then send no statement before their writes."""
         self.holds.lock(reports)
+        if self.copy_writer is not None:
+            self.copy_writer.reserve(rows)
 
     def write_chunk(self) -> None:
         """Write the chunk planned; on PostgreSQL its statements start at once, in the
