@@ -106,7 +106,10 @@ def recompute(
     return changes
 
 
-def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) -> list[Change]:
+def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset,
+               rows: Iterator[_Row] | None = None) -> list[Change]:
+    """recompute() of one round; ``rows``: the reports' indicators as _rows would read them
+    (in table order), when the caller holds them (Totals)."""
     reports = list(
         Report.objects.filter(pk__in=ids).order_by("fiscal_year__year", "department__code")
         .select_related("rule_set", "fiscal_year", "department")
@@ -146,7 +149,7 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset) 
             _compare(project, table, f"{where[report_id]} · {project.code}", changes, dirty)
         done.add((report_id, project_id))
 
-    for (report_id, project_id), group in groupby(_rows(ids, scored), key=_Row.table):
+    for (report_id, project_id), group in groupby(_rows(ids, scored) if rows is None else rows, key=_Row.table):
         score(report_id, project_id, list(group))
         if not dry_run and len(dirty[Indicator]) >= FLUSH_ROWS:
             _write(Indicator, dirty.pop(Indicator), ["final_score"])
@@ -299,14 +302,15 @@ def deferred() -> Iterator[None]:
     if outer is not None:
         yield
         return
-    _local.pending, _local.scored = set(), set()
+    _local.pending, _local.scored, _local.totals = set(), set(), None
     try:
         yield
-        pending, scored = _local.pending, _local.scored
+        pending, scored, totals = _local.pending, _local.scored, _local.totals
     finally:
-        _local.pending = _local.scored = None
+        _local.pending = _local.scored = _local.totals = None
     if not transaction.get_connection(router.db_for_write(Report)).needs_rollback:
-        rows_written(pending, scored=scored)  # a block that failed inside is undone anyway
+        # A block that failed inside is undone anyway.
+        rows_written(pending, scored=scored, totalled=totals.totalled if totals else set())
 
 
 def written_scored(report_ids: Iterable[int]) -> None:
@@ -316,6 +320,56 @@ def written_scored(report_ids: Iterable[int]) -> None:
     scored = getattr(_local, "scored", None)
     if scored is not None:
         scored.update(report_ids)
+
+
+def _table_order(row: _Row) -> tuple:
+    return row.report_id, row.project_id is not None, row.project_id or 0, row.position, row.id
+
+
+class Totals:
+    """Inside ``deferred()``: the tables of reports a bulk write fills from empty
+    (``written_scored``), totalled from its rows as written once the write has moved past them
+    (:meth:`moved_past`), so the closing recompute need not read those rows back (a
+    million-row import read every row again). A report written into again after it was
+    totalled is totalled by the closing recompute, as if it never had been. The rows are held
+    until their report is totalled: a window of an import's reports."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, list[_Row]] = {}
+        self.totalled: set[int] = set()
+        self.reopened: set[int] = set()
+
+    @classmethod
+    def of_block(cls) -> Totals | None:
+        """The deferred block's Totals (None outside one)."""
+        if getattr(_local, "pending", None) is None:
+            return None
+        if _local.totals is None:
+            _local.totals = cls()
+        return _local.totals
+
+    def written(self, indicators: Iterable[Indicator]) -> None:
+        """New indicators just written, each with its id and its score as planned."""
+        scored = _local.scored
+        for ind in indicators:
+            report_id = ind.report_id
+            if report_id in self.totalled:  # back after it was totalled: the closing recompute's
+                self.totalled.discard(report_id)
+                self.reopened.add(report_id)
+            if report_id in scored and report_id not in self.reopened:
+                self.rows.setdefault(report_id, []).append(_Row.stored((
+                    ind.pk, report_id, ind.project_id, ind.position, ind.weight, ind.applicable,
+                    ind.final_score,
+                )))
+
+    def moved_past(self, current: set[int]) -> None:
+        """Total the reports held that are not among ``current`` (the reports written next)."""
+        finished = sorted(pk for pk in self.rows if pk not in current)
+        for start in range(0, len(finished), REPORTS_PER_ROUND):
+            ids = finished[start:start + REPORTS_PER_ROUND]
+            rows = sorted((row for pk in ids for row in self.rows.pop(pk)), key=_table_order)
+            _recompute(ids, False, False, frozenset(ids), rows=iter(rows))
+            self.totalled.update(ids)
 
 
 def touch(report_ids: Iterable[int]) -> None:
@@ -330,13 +384,14 @@ def touch(report_ids: Iterable[int]) -> None:
         rows_written(ids)
 
 
-def rows_written(ids: set[int], scored: set[int] = frozenset()) -> None:
+def rows_written(ids: set[int], scored: set[int] = frozenset(),
+                 totalled: set[int] = frozenset()) -> None:
     """What follows a write to the reports' rows: their scores recomputed (``scored``: as
-    ``written_scored`` announced), and their stored export rows, which no longer describe
-    them, deleted (exports/stored.py)."""
+    ``written_scored`` announced; ``totalled``: already, by Totals), and their stored export
+    rows, which no longer describe them, deleted (exports/stored.py)."""
     if ids:
         stored.forget(ids)
-        recompute(ids, collect=False, scored=scored & ids)
+        recompute(ids - totalled, collect=False, scored=scored & ids)
 
 
 SCORED_REPORT_FIELDS = frozenset({"execution_weight_override", "rule_set", "status", "fiscal_year"})
@@ -383,5 +438,6 @@ def connect() -> None:
 
 
 __all__ = [
-    "Change", "connect", "deferred", "recompute", "stale", "suspended", "touch", "written_scored",
+    "Change", "Totals", "connect", "deferred", "recompute", "stale", "suspended", "touch",
+    "written_scored",
 ]

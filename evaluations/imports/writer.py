@@ -12,7 +12,7 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evaluations import workflow
+from evaluations import scores, workflow
 from evaluations.imports.background import BackgroundWrites
 from evaluations.imports.context import ImportRun
 from evaluations.imports.locks import Holds
@@ -52,7 +52,11 @@ class Writer:
 
     def hold(self, reports: list[Report], rows: int) -> None:
         """Lock a window's stored reports at once (locks.Holds.lock) and reserve ids for its
-        ``rows``: its chunks then send no statement before their writes."""
+        ``rows``: its chunks then send no statement before their writes. The reports written
+        before and not in this window are totalled now (scores.Totals)."""
+        totals = scores.Totals.of_block() if self.plan.derived_fields else None
+        if totals is not None and not self.run.result.errors:
+            totals.moved_past({r.pk for r in reports})
         self.holds.lock(reports)
         if self.copy_writer is not None:
             self.copy_writer.reserve(rows)
@@ -112,11 +116,13 @@ class Writer:
                 creates, [(obj, set(changes) | self.plan.derived_fields) for obj, changes in updates],
                 self.run.user, self.reason, self.background,
             )
-            return
-        if creates:
+        elif creates:
             model.objects.bulk_create(creates, batch_size=BATCH_SIZE)
             record_history(model, [obj.pk for obj in creates], "+", self.run.user, self.reason)
-        if updates:
+        totals = scores.Totals.of_block() if self.plan.derived_fields else None
+        if totals is not None:
+            totals.written(creates)  # with their ids and planned scores
+        if updates and self.copy_writer is None:
             fields = sorted({name for _obj, changes in updates for name in changes}
                             | self.plan.derived_fields)
             model.objects.bulk_update([obj for obj, _c in updates], fields, batch_size=BATCH_SIZE)

@@ -151,3 +151,34 @@ def test_a_window_locks_its_reports_but_refuses_only_those_it_changes(bench_repo
     result = import_file(ds.INDICATORS, changed, filename="i.csv", user=superuser)
     assert not result.ok and "报告已公开" in str(result.errors[0])
     assert Indicator.objects.get(name="指标3").actual_value == 3
+
+
+def test_reports_filled_from_empty_are_totalled_once_the_import_moves_past_them(bench_report, monkeypatch):  # noqa: F811
+    """Windows of 20 rows: A, then A and B, then B, then A again. B is totalled when the
+    file moves past it, from its rows as written (scores.Totals); A, written into again
+    after it was totalled, by the closing recompute, the only report whose rows are read
+    back. Both come out as a full recompute finds them."""
+    from evaluations.models import Department, FundingSource
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    monkeypatch.setattr(importer, "WINDOW_CHUNKS", 1)
+    department = Department.objects.create(code="bench2", name="基准部门二")
+    second = type(bench_report).objects.create(department=department, fiscal_year=bench_report.fiscal_year)
+    general = FundingSource.objects.get(code="general")
+    Project.objects.bulk_create(
+        Project(report=second, code=f"b{i:02d}", name=f"项目{i}", funding_source=general, position=i)
+        for i in range(1, 11)
+    )
+    a, more_a = indicator_csv(30).decode(), indicator_csv(5, start=30).decode()
+    b = a.replace("2024,bench,", "2024,bench2,")
+    data = (a + b.split("\n", 1)[1] + more_a.split("\n", 1)[1]).encode()
+    read = []
+    original = scores._rows
+    monkeypatch.setattr(scores, "_rows", lambda ids, scored: read.append(sorted(ids)) or original(ids, scored))
+    result = import_file(ds.INDICATORS, data, filename="i.csv")
+    assert result.ok and result.count("new") == 65, result.errors[:3]
+    assert read == [[bench_report.pk]]
+    for report in (bench_report, second):
+        report.refresh_from_db()
+        assert report.total_score is not None
+        assert scores.stale(report) == []
