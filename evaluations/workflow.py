@@ -174,10 +174,11 @@ def hold_for_editing(report_ids, user: User | None) -> dict[int, Report]:
     return found
 
 
-def lock_rows(report_ids) -> dict[int, Report]:
+def lock_rows(report_ids, *, unread=()) -> dict[int, Report]:
     """hold_for_editing's lock alone: the reports' rows locked until the transaction ends, in
-    id order, as they are now (a report gone is missing). An import locks the reports of many
-    rows at once, then rechecks each as it writes into it (imports/locks.py)."""
+    id order, as they are now (a report gone is missing), without the fields ``unread``. An
+    import locks the reports of many rows at once, then rechecks each as it writes into it
+    (imports/locks.py)."""
     ids = sorted({pk for pk in report_ids if pk is not None})
     if not ids:
         return {}
@@ -188,6 +189,7 @@ def lock_rows(report_ids) -> dict[int, Report]:
         for report in Report.objects.select_for_update(of=("self",))
         .select_related("fiscal_year", "department")
         .filter(pk__in=ids)
+        .defer(*unread)
         .order_by("pk")
     }
 

@@ -16,15 +16,11 @@ from django.utils.translation import gettext as _
 from evaluations import access
 from evaluations import datasets as ds
 from evaluations.access import allowed_department_ids
-from evaluations.imports.locks import refusal, reviewed_by_workflow
+from evaluations.imports.locks import REPORT_UNREAD, refusal, reviewed_by_workflow
 from evaluations.imports.results import NEW, SKIP, UPDATE, ImportResult, RowOutcome
 from evaluations.models import Department, FiscalYear, FundingSource, Report
 
 OUTCOMES_FULL, OUTCOMES_LIGHT, OUTCOMES_NONE = "full", "light", "none"
-# What a row's plan never reads of its report: the long texts and a published report's rule
-# snapshot (about 4.6 kB each: 40 MB over the 10,000 reports of a million indicator rows).
-REPORT_UNREAD = [f.name for f in Report._meta.concrete_fields
-                 if f.get_internal_type() in ("TextField", "JSONField")]
 ZERO = Decimal("0")
 _UNASKED = object()
 

@@ -402,3 +402,26 @@ def test_encoding_refusals_say_what_to_do_and_where(draft):
         big5 = f"year,department_code,position,headline,body\n2024,d1,2,{words},x\n".encode("big5")
         assert "Big5" in str(import_file(ds.NARRATIVES, big5).errors[0]), words
     assert not OutcomeNarrative.objects.exclude(headline="董家塅镕钢项目").exists()
+
+
+def test_an_import_keeps_only_its_windows_locked_rows_and_without_their_texts(draft):
+    """locks.Holds: the locked rows are kept for the window being written and until rechecked,
+    without the long texts and rule snapshot (a million rows lock 10,000 reports: ~5 kB each
+    held to the end was +100 MB); the reports stay locked and are not locked twice."""
+    from evaluations import workflow
+    from evaluations.imports.locks import Holds
+
+    one, two = (ReportFactory(department=DepartmentFactory(code=f"d{n}"), fiscal_year=draft.fiscal_year)
+                for n in (7, 8))
+    holds = Holds(None)
+    with mock.patch.object(workflow, "lock_rows", wraps=workflow.lock_rows) as locking:
+        holds.lock([draft, one])
+        assert set(holds.rows) == {draft.pk, one.pk}
+        assert {"rule_snapshot", "overall_summary"} <= holds.rows[draft.pk].get_deferred_fields()
+        holds.lock([one, two])
+        assert set(holds.rows) == {one.pk, two.pk} and holds.locked == {draft.pk, one.pk, two.pk}
+        assert holds.recheck([one]) == [one.pk]
+        assert set(holds.rows) == {two.pk} and holds.recheck([one]) == []
+    assert [sorted(call.args[0]) for call in locking.call_args_list] == [
+        sorted([draft.pk, one.pk]), [two.pk],
+    ]

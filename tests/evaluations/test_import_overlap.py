@@ -143,7 +143,7 @@ def test_a_window_locks_its_reports_but_refuses_only_those_it_changes(bench_repo
     with monkeypatch.context() as patched:
         locked = []
         original = workflow.lock_rows
-        patched.setattr(workflow, "lock_rows", lambda ids: locked.append(sorted(ids)) or original(ids))
+        patched.setattr(workflow, "lock_rows", lambda ids, **kw: locked.append(sorted(ids)) or original(ids, **kw))
         result = import_file(ds.INDICATORS, data, filename="i.csv", user=superuser)
     assert result.ok and result.count("skip") == 65, result.errors[:3]
     assert locked == [[bench_report.pk]]  # held with the window, once
