@@ -17,7 +17,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connections, router, transaction
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
@@ -283,7 +283,8 @@ class Importer:
     def flush_window(self, window: list[tuple[int, dict]]) -> None:
         """Look up what a window of rows points at, then plan and write it chunk by chunk;
         ``window`` is emptied as its chunks are planned."""
-        self.writer.hold(self.plan.look_up(window), len(window))
+        with by_index(self.dataset.model):
+            self.writer.hold(self.plan.look_up(window), len(window))
         while window:
             chunk = window[:CHUNK_ROWS] if self.plan.chunked else window[:]
             del window[:len(chunk)]
@@ -303,6 +304,26 @@ class Importer:
         for outcome in self.result.rows:
             if outcome.action == NEW and outcome.instance is not None:
                 outcome.instance.pk = None
+
+
+@contextlib.contextmanager
+def by_index(model) -> Iterator[None]:
+    """A window's lookups on PostgreSQL (and its locks and totals, Writer.hold) read by index,
+    whatever the tables' statistics say. They ask for the rows of about a hundred reports
+    (``report_id IN (…)``); in a database
+    loaded in bulk and not yet analysed (or a table the import is filling, in its own
+    transaction), the planner guessed half the table and scanned all of it: a million-row
+    import into a freshly loaded database read 50 million indicator rows, 100 times the
+    growing table, and took 89 s against 58 s analysed."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # till RESET, or the transaction's end
+    yield  # after an error the transaction is undone, the setting with it
+    with connection.cursor() as cursor:
+        cursor.execute("RESET enable_seqscan")
 
 
 _collector_lock = threading.Lock()

@@ -101,7 +101,9 @@ class IndicatorsPlan(PositionedPlan):
         in_projects = Q(project__in=[p.pk for p in projects.values()])
         if any(r.get("project_code") is None for _n, r in records):
             in_projects |= Q(project__isnull=True)
-        queryset = Indicator.objects.filter(in_projects, report__in=reports, name__in=names)
+        # Unordered (a key more than one row has is refused whatever their order): the model's
+        # ordering joined six tables.
+        queryset = Indicator.objects.filter(in_projects, report__in=reports, name__in=names).order_by()
         for ind in queryset:
             key = (ind.report_id, ind.project_id, ind.name)
             if key in existing:

@@ -297,7 +297,9 @@ class PositionedPlan(DatasetPlan):
             return set()
         self.positions_read.update(r.pk for r in fresh)
         group = ("report_id", "project_id") if by_project else ("report_id",)
-        rows = model.objects.filter(report__in=fresh).values(*group).annotate(top=Max("position"))
+        # No ordering: the model's own (by report, year, department, project) joined six tables.
+        rows = (model.objects.filter(report__in=fresh).order_by().values(*group)
+                .annotate(top=Max("position")))
         empty = {r.pk for r in fresh}
         for row in rows:
             slot = (row["report_id"], row.get("project_id"))
@@ -345,7 +347,7 @@ def load_projects(reports: list[Report], records: Records) -> dict[tuple[int, st
     codes = {r.get("project_code") for _n, r in records} - {None}
     return {
         (p.report_id, p.code): p
-        for p in Project.objects.filter(report__in=reports, code__in=codes).only(
+        for p in Project.objects.filter(report__in=reports, code__in=codes).order_by().only(
             "id", "code", "report_id"
         )
     }

@@ -182,3 +182,26 @@ def test_reports_filled_from_empty_are_totalled_once_the_import_moves_past_them(
         report.refresh_from_db()
         assert report.total_score is not None
         assert scores.stale(report) == []
+
+
+@pytest.mark.postgresql_only
+def test_a_windows_lookups_read_by_index_and_nothing_else_does(bench_report, monkeypatch):  # noqa: F811
+    """importer.by_index: the window's lookups (the last positions' GROUP BY among them) run
+    with sequential scans off, set back before the rows are written and the import ends."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    monkeypatch.setattr(importer, "WINDOW_CHUNKS", 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert import_file(ds.INDICATORS, indicator_csv(65), filename="i.csv").ok
+    statements = [q["sql"] for q in queries.captured_queries]
+    off = [i for i, sql in enumerate(statements) if sql == "SET LOCAL enable_seqscan = off"]
+    back = [i for i, sql in enumerate(statements) if sql == "RESET enable_seqscan"]
+    assert len(off) == len(back) == 2  # one a window
+    positions = [i for i, sql in enumerate(statements)
+                 if 'FROM "indicators_indicator"' in sql and "MAX(" in sql]
+    assert positions and all(any(a < i < b for a, b in zip(off, back, strict=True)) for i in positions)
+    recompute = [i for i, sql in enumerate(statements)  # the closing recompute's read
+                 if sql.startswith("DECLARE") and 'FROM "indicators_indicator"' in sql]
+    assert recompute and all(not any(a < i < b for a, b in zip(off, back, strict=True)) for i in recompute)
