@@ -322,6 +322,9 @@ def written_scored(report_ids: Iterable[int]) -> None:
         scored.update(report_ids)
 
 
+TOTALS_HELD = 50_000  # indicator rows Totals holds at most (~150 bytes each)
+
+
 def _table_order(row: _Row) -> tuple:
     return row.report_id, row.project_id is not None, row.project_id or 0, row.position, row.id
 
@@ -332,10 +335,13 @@ class Totals:
     (:meth:`moved_past`), so the closing recompute need not read those rows back (a
     million-row import read every row again). A report written into again after it was
     totalled is totalled by the closing recompute, as if it never had been. The rows are held
-    until their report is totalled: a window of an import's reports."""
+    until their report is totalled: a window of an import's reports, in a file in report
+    order; at most TOTALS_HELD rows, past which a report is left to the closing recompute (a
+    file whose every window names every report would otherwise hold them all)."""
 
     def __init__(self) -> None:
         self.rows: dict[int, list[_Row]] = {}
+        self.held = 0
         self.totalled: set[int] = set()
         self.reopened: set[int] = set()
 
@@ -356,11 +362,17 @@ class Totals:
             if report_id in self.totalled:  # back after it was totalled: the closing recompute's
                 self.totalled.discard(report_id)
                 self.reopened.add(report_id)
-            if report_id in scored and report_id not in self.reopened:
-                self.rows.setdefault(report_id, []).append(_Row.stored((
-                    ind.pk, report_id, ind.project_id, ind.position, ind.weight, ind.applicable,
-                    ind.final_score,
-                )))
+            if report_id not in scored or report_id in self.reopened:
+                continue
+            if self.held >= TOTALS_HELD:  # the closing recompute's, as if written again
+                self.held -= len(self.rows.pop(report_id, ()))
+                self.reopened.add(report_id)
+                continue
+            self.rows.setdefault(report_id, []).append(_Row.stored((
+                ind.pk, report_id, ind.project_id, ind.position, ind.weight, ind.applicable,
+                ind.final_score,
+            )))
+            self.held += 1
 
     def moved_past(self, current: set[int]) -> None:
         """Total the reports held that are not among ``current`` (the reports written next)."""
@@ -368,6 +380,7 @@ class Totals:
         for start in range(0, len(finished), REPORTS_PER_ROUND):
             ids = finished[start:start + REPORTS_PER_ROUND]
             rows = sorted((row for pk in ids for row in self.rows.pop(pk)), key=_table_order)
+            self.held -= len(rows)
             _recompute(ids, False, False, frozenset(ids), rows=iter(rows))
             self.totalled.update(ids)
 

@@ -54,8 +54,10 @@ class Writer:
         """Lock a window's stored reports at once (locks.Holds.lock) and reserve ids for its
         ``rows``: its chunks then send no statement before their writes. The reports written
         before and not in this window are totalled now (scores.Totals)."""
+        if self.run.result.errors:  # nothing more is written: the rows are only checked
+            return
         totals = scores.Totals.of_block() if self.plan.derived_fields else None
-        if totals is not None and not self.run.result.errors:
+        if totals is not None:
             totals.moved_past({r.pk for r in reports})
         self.holds.lock(reports)
         if self.copy_writer is not None:

@@ -205,3 +205,22 @@ def test_a_windows_lookups_read_by_index_and_nothing_else_does(bench_report, mon
     recompute = [i for i, sql in enumerate(statements)  # the closing recompute's read
                  if sql.startswith("DECLARE") and 'FROM "indicators_indicator"' in sql]
     assert recompute and all(not any(a < i < b for a, b in zip(off, back, strict=True)) for i in recompute)
+
+
+def test_totals_hold_a_bounded_number_of_rows_and_leave_the_rest_to_the_closing_recompute(bench_report, monkeypatch):  # noqa: F811
+    """scores.Totals holds at most TOTALS_HELD rows: past it a report is left to the closing
+    recompute (a file naming every report in every window would otherwise be held whole),
+    and the scores come out the same."""
+    monkeypatch.setattr(scores, "TOTALS_HELD", 10)
+    held = []
+    original = scores.Totals.written
+
+    def written(self, indicators):
+        original(self, indicators)
+        held.append(self.held)
+
+    monkeypatch.setattr(scores.Totals, "written", written)
+    assert import_file(ds.INDICATORS, indicator_csv(30), filename="i.csv").ok
+    assert held and max(held) <= 10
+    bench_report.refresh_from_db()
+    assert bench_report.total_score is not None and scores.stale(bench_report) == []
