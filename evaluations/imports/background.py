@@ -18,14 +18,11 @@ waits. Memory: IN_FLIGHT chunks' rows in flight, as COPY text.
 from __future__ import annotations
 
 import contextlib
-import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 IN_FLIGHT = 3  # chunks' writes started and not yet done, at most
-SWITCH_INTERVAL = 0.001  # seconds the importing thread holds the interpreter's lock, at most
 
 
 class BackgroundWrites:
@@ -41,7 +38,7 @@ class BackgroundWrites:
         """The import's writes may go to the background inside the block; it ends with them done."""
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
         try:
-            with self.connection.execute_wrapper(self.before_statement), shorter_switches():
+            with self.connection.execute_wrapper(self.before_statement):
                 try:
                     yield self
                 except BaseException:
@@ -82,27 +79,3 @@ class BackgroundWrites:
         if self.running:
             self.wait()
         return execute(sql, params, many, context)
-
-
-_switches_lock = threading.Lock()
-_switches = {"imports": 0, "interval": sys.getswitchinterval()}
-
-
-@contextlib.contextmanager
-def shorter_switches() -> Iterator[None]:
-    """The interpreter's lock handed to the writing thread within SWITCH_INTERVAL, not 5 ms,
-    while an import writes in the background: the thread takes it back after each of its
-    statements, and waited ~5 ms each time the importing thread was planning (a fifth of a
-    million-row import's waits)."""
-    with _switches_lock:
-        _switches["imports"] += 1
-        if _switches["imports"] == 1:
-            _switches["interval"] = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, _switches["interval"]))
-    try:
-        yield
-    finally:
-        with _switches_lock:
-            _switches["imports"] -= 1
-            if _switches["imports"] == 0:
-                sys.setswitchinterval(_switches["interval"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import gc
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -61,6 +62,7 @@ CHUNK_ROWS = 2000  # rows parsed, checked and written at a time
 # chunk's write starts as soon as it is planned, beside the next chunk's parsing and planning.
 WINDOW_CHUNKS = 5
 COLLECT_EVERY = 20_000  # the garbage collector's first threshold while importing (gc)
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the interpreter's lock while importing, at most
 UNKNOWN_COLUMNS_LISTED = 5  # more unknown headers than this are one message with a count
 
 __all__ = [
@@ -114,7 +116,7 @@ class Importer:
         result = self.result
         try:
             # Every chunk's reports are rescored once, when the last chunk is in (scores.py).
-            with fewer_collections(), transaction.atomic(), self.acting(), scores.deferred():
+            with import_settings(), transaction.atomic(), self.acting(), scores.deferred():
                 # A header-only file is an empty dataset (an export of one): 0 rows, not an
                 # error, so an export → import round trip of every dataset works (issue 14.13).
                 with self.writer.writing():
@@ -325,28 +327,36 @@ def by_index(model) -> Iterator[None]:
         cursor.execute("RESET enable_seqscan")
 
 
-_collector_lock = threading.Lock()
-_collector = {"imports": 0, "thresholds": gc.get_threshold()}  # imports running, to restore
+_settings_lock = threading.Lock()
+_settings = {"imports": 0, "thresholds": gc.get_threshold(), "interval": sys.getswitchinterval()}
 
 
 @contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Python's cyclic garbage collector less often while importing (every COLLECT_EVERY new
-    container objects, not 700): it scanned the young objects of a large import for ~9 % of its
-    time, and the rows' objects form no cycles (they are freed as each chunk ends). The memory
-    tests bound the import's growth (tests/evaluations/test_import_streaming.py)."""
-    with _collector_lock:
-        _collector["imports"] += 1
-        if _collector["imports"] == 1:
-            _collector["thresholds"] = gc.get_threshold()
-            gc.set_threshold(COLLECT_EVERY, *_collector["thresholds"][1:])
+def import_settings() -> Iterator[None]:
+    """The process's settings while any import runs, restored when the last one ends:
+    - Python's cyclic garbage collector less often (every COLLECT_EVERY new container objects,
+      not 700): it scanned the young objects of a large import for ~9 % of its time, and the
+      rows' objects form no cycles (they are freed as each chunk ends; the memory tests bound
+      the import's growth, tests/evaluations/test_import_streaming.py);
+    - the interpreter's lock handed between threads within SWITCH_INTERVAL, not 5 ms: the
+      thread writing in the background (background.py) takes it back after each statement,
+      and waited ~5 ms each time while the importing thread planned (a fifth of a
+      million-row import's waits)."""
+    with _settings_lock:
+        _settings["imports"] += 1
+        if _settings["imports"] == 1:
+            _settings["thresholds"] = gc.get_threshold()
+            _settings["interval"] = sys.getswitchinterval()
+            gc.set_threshold(COLLECT_EVERY, *_settings["thresholds"][1:])
+            sys.setswitchinterval(min(SWITCH_INTERVAL, _settings["interval"]))
     try:
         yield
     finally:
-        with _collector_lock:
-            _collector["imports"] -= 1
-            if _collector["imports"] == 0:
-                gc.set_threshold(*_collector["thresholds"])
+        with _settings_lock:
+            _settings["imports"] -= 1
+            if _settings["imports"] == 0:
+                gc.set_threshold(*_settings["thresholds"])
+                sys.setswitchinterval(_settings["interval"])
 
 
 def _consumed(table: Table, keep_rows: bool) -> Iterator[tuple[int, list[str]]]:

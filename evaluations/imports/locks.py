@@ -142,8 +142,3 @@ class Holds:
         for pk in ids:
             del self.rows[pk]
         return ids
-
-
-def lock_and_recheck(reports: Iterable[Report], user) -> list[int]:
-    """Holds.recheck for one set of reports: hold them for editing, or raise ReportChanged."""
-    return Holds(user).recheck(reports)

@@ -278,7 +278,7 @@ def test_a_report_gone_or_out_of_reach_is_the_one_named(data_entry_user):
     """The refused report is named, not the first of the import's reports (review)."""
     from django.db import transaction
 
-    from evaluations.imports.locks import ReportChanged, lock_and_recheck
+    from evaluations.imports.locks import Holds, ReportChanged
 
     mine = ReportFactory(department=DepartmentFactory(code="d1", name="部门一"),
                          fiscal_year__year=2024)
@@ -287,13 +287,13 @@ def test_a_report_gone_or_out_of_reach_is_the_one_named(data_entry_user):
                           fiscal_year__year=2024)
     assert mine.pk < other.pk
     with transaction.atomic(), pytest.raises(ReportChanged) as refused:
-        lock_and_recheck([mine, other], data_entry_user)
+        Holds(data_entry_user).recheck([mine, other])
     assert refused.value.report == other and "部门二" in str(refused.value)
 
     other.department.staff.add(data_entry_user)
     Report.objects.filter(pk=other.pk).delete()
     with transaction.atomic(), pytest.raises(ReportChanged) as gone:
-        lock_and_recheck([mine, other], data_entry_user)
+        Holds(data_entry_user).recheck([mine, other])
     assert gone.value.report == other and "部门二" in str(gone.value)
 
 
