@@ -37,6 +37,7 @@ from itertools import groupby
 from django.db import connections, router, transaction
 from django.db.models.signals import post_delete, post_save
 
+from common.instances import loaded
 from evaluations.exports import stored
 from evaluations.models import BudgetExecution, Project, Report
 from evaluations.models.report import rules_of
@@ -56,6 +57,7 @@ INDICATOR_COLUMNS = (
 # What a table totalled from its stored scores reads of an indicator (tables.score_indicators
 # with ``as_stored``, tables.SCORING_INDICATOR, the order of its rows): the rest is not read.
 STORED_SCORE_COLUMNS = ("id", "report_id", "project_id", "position", "weight", "applicable", "final_score")
+BUDGET_COLUMNS = ("id", "report_id", "initial_budget", "adjusted_budget", "personnel", "public", "project")
 PROJECT_COLUMNS = (
     "id", "report_id", "code", "position", "initial_budget", "adjusted_budget", "expenditure",
     "execution_weight_override", *TABLE_FIELDS,
@@ -119,14 +121,11 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset,
         )
     )
     budgets = defaultdict(list)
-    for row in BudgetExecution.objects.filter(report_id__in=ids).only(
-        "report_id", "initial_budget", "adjusted_budget", "personnel", "public", "project"
-    ):
+    for row in _loaded(BudgetExecution.objects.filter(report_id__in=ids), BUDGET_COLUMNS):
         budgets[row.report_id].append(row)
     projects = defaultdict(list)
-    for project in Project.objects.filter(report_id__in=ids).only(*PROJECT_COLUMNS).order_by(
-        "report_id", "position", "id"
-    ):
+    ordered = Project.objects.filter(report_id__in=ids).order_by("report_id", "position", "id")
+    for project in _loaded(ordered, PROJECT_COLUMNS):
         projects[project.report_id].append(project)
     changes: list[Change] = [] if collect else _Discard()
     dirty: dict[type, list] = defaultdict(list)
@@ -161,6 +160,12 @@ def _recompute(ids: list[int], dry_run: bool, collect: bool, scored: frozenset,
         for model, objs in dirty.items():
             _write(model, objs, ["final_score"] if model is Indicator else list(TABLE_FIELDS))
     return changes
+
+
+def _loaded(queryset, columns: tuple[str, ...]) -> Iterator:
+    """``queryset.only(*columns)``, its instances made by common.instances.loaded (a million-row
+    import's totals read 90,000 projects, in ten times the time of their tuples)."""
+    return loaded(queryset.model, columns, queryset.values_list(*columns), queryset.db)
 
 
 def _rows(ids: list[int], scored: frozenset) -> Iterator[_Row]:

@@ -29,6 +29,7 @@ DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?: 00:00:00)?$")
 
 
 SEEN_CELLS = 2048  # values remembered per column
+REMEMBERED_CHARS = 100  # longer cells are read each time: memory stays flat whatever their length
 _UNSEEN = object()
 
 
@@ -106,18 +107,20 @@ class CellParser:
 
     @cached_property
     def parse(self):
-        """The cell's value, as a function of its text: free text is read each time (it rarely
-        recurs, and is quick to read); any other cell seen before in this column is read once
-        (codes, years and amounts recur down a long file), an error every time."""
-        return self.read if self.column.type == ds.TEXT else self.read_once
+        """The cell's value, as a function of its text: a cell seen before in this column is
+        read once (codes, years, amounts, names and units recur down a long file), long free
+        text each time (it rarely recurs), an error every time. The importer looks in
+        :attr:`seen` itself before calling it (importer.Importer.parse_row)."""
+        return self.read_once
 
     def read_once(self, text: str):
         value = self.seen.get(text, _UNSEEN)
         if value is _UNSEEN:
             value = self.read(text)
-            if len(self.seen) >= SEEN_CELLS:
-                self.seen.clear()  # bounded: memory stays flat however long the file
-            self.seen[text] = value
+            if len(text) <= REMEMBERED_CHARS:
+                if len(self.seen) >= SEEN_CELLS:
+                    self.seen.clear()  # bounded (the same dict: the importer holds it)
+                self.seen[text] = value
         return value
 
     def read(self, text: str):

@@ -119,20 +119,25 @@ class ImportRun:
         queryset = Department.objects.filter(code__in=set(codes)).select_related("parent")
         return {d.code: d for d in queryset}
 
-    def load_reports(self, records: list[tuple[int, dict]]) -> None:
-        """Departments, years and reports of a chunk's rows that earlier chunks did not load."""
-        codes = {r.get("department_code") for _n, r in records} - set(self.departments)
+    def load_reports(self, records: list[tuple[int, dict]]) -> list[Report]:
+        """Departments, years and reports of a chunk's rows that earlier chunks did not load;
+        the stored reports the rows point at, by id."""
+        pairs = {(r.get("department_code"), r.get("year")) for _n, r in records}
+        codes = {code for code, _y in pairs} - set(self.departments)
         self.departments.update(self.load_departments(codes))
-        years = {r.get("year") for _n, r in records}
-        missing = years - set(self.years)
+        missing = {year for _c, year in pairs} - set(self.years)
         self.years.update({fy.year: fy for fy in FiscalYear.objects.filter(year__in=missing)})
-        wanted = {
-            (self.departments[code].pk, year)
-            for code, year in {(r.get("department_code"), r["year"]) for _n, r in records}
-            if code in self.departments
-        } - set(self.reports)
-        if not wanted:
-            return
+        keys = {
+            (self.departments[code].pk, year) for code, year in pairs if code in self.departments
+        }
+        wanted = keys - set(self.reports)
+        if wanted:
+            self.read_reports(wanted)
+        found = (self.reports.get(key) for key in keys)
+        return sorted((r for r in found if r is not None), key=lambda r: r.pk)
+
+    def read_reports(self, wanted: set[tuple[int, int]]) -> None:
+        """Read the reports of these (department id, year) keys, those stored."""
         queryset = Report.objects.filter(
             department__in={d for d, _y in wanted}, fiscal_year__year__in={y for _d, y in wanted}
         ).select_related("fiscal_year")

@@ -16,7 +16,6 @@ from evaluations import cycle_datasets as cds
 from evaluations.imports.plans import (
     DatasetPlan,
     Records,
-    _stored,
     by_report_position,
     load_projects,
     project_for,
@@ -64,7 +63,6 @@ class FindingsPlan(CyclePlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
         existing = by_report_position(Finding, run, records)
         for number, record in records:
             key = (record["year"], record["department_code"], record["position"])
@@ -127,8 +125,7 @@ class RecommendationsPlan(CyclePlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
-        projects = load_projects(_stored(run, records), records)
+        projects = load_projects(run.load_reports(records), records)
         existing = {
             r.project_id: r
             for r in Recommendation.objects.filter(project__in=list(projects.values()))
@@ -161,8 +158,7 @@ class RechecksPlan(CyclePlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
-        reports = _stored(run, records)
+        reports = run.load_reports(records)
         projects = load_projects(reports, records)
         names = {r["indicator"] for _n, r in records}
         indicators: dict[tuple, Indicator | None] = {}

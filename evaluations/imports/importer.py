@@ -211,11 +211,13 @@ class Importer:
 
     def stream(self, positions: dict[str, int]) -> bool:
         """Parse, plan and write the rows chunk by chunk; whether the file had any data row."""
-        # (column key, the cell's index in a row, how the cell is read)
-        columns = [
-            (key, index, CellParser(self.dataset, self.dataset.column(key), self.run_state.sources).parse)
-            for key, index in positions.items()
-        ]
+        # (column key, the cell's index in a row, the values of cells read before, how a cell
+        # is read: cells.CellParser)
+        parsers = {
+            key: CellParser(self.dataset, self.dataset.column(key), self.run_state.sources)
+            for key in positions
+        }
+        columns = [(key, index, parsers[key].seen, parsers[key].parse) for key, index in positions.items()]
         window: list[tuple[int, dict]] = []
         seen = False
         for number, cells in self.rows:
@@ -274,9 +276,13 @@ class Importer:
                 % {"column": stray[0] + 1},
             )
             valid = False
-        for key, index, parse in columns:
+        for key, index, seen, parse in columns:
+            cell = cells[index] if index < width else ""
+            if cell in seen:  # read before (CellParser.read_once): most cells of a long file
+                record[key] = seen[cell]
+                continue
             try:
-                record[key] = parse(cells[index] if index < width else "")
+                record[key] = parse(cell)
             except CellError as exc:
                 self.run_state.error(number, key, str(exc))
                 valid = False

@@ -150,11 +150,13 @@ class TableReader:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Data rows with content, numbered as a spreadsheet shows them (header = 1)."""
+        limit = self.limits.cell_chars
         for number, cells in enumerate(self.records, start=2):
             width = len(cells)
-            cells = _trimmed(cells)
-            if not cells:
-                continue
+            if not cells or not cells[-1] or cells[-1].isspace():  # (most rows end in a value)
+                cells = _trimmed(cells)
+                if not cells:
+                    continue
             self.rows_read += 1
             if self.rows_read > self.limits.rows:
                 raise too_many_rows(self.limits)
@@ -163,15 +165,15 @@ class TableReader:
             if self.long_row is not None and width > self.header_width >= len(cells):
                 # (with something in its extra cells, the importer names the first of them)
                 self.long_row(number, width)
-            self.check_lengths(number, cells)
+            if max(map(len, cells)) > limit:  # (in C: every row is measured)
+                self.check_lengths(number, cells)
             if self.check_cell is not None:
                 self.check_cell(number, cells)
             yield number, cells
 
     def check_lengths(self, number: int, cells: list[str]) -> None:
+        """Refuse the row's first cell longer than the limit, naming it."""
         limit = self.limits.cell_chars
-        if max(map(len, cells)) <= limit:  # the common case, in C
-            return
         for index, cell in enumerate(cells):
             if len(cell) > limit:
                 header = self.headers[index] if index < len(self.headers) else ""

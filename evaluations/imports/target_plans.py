@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from evaluations import datasets as ds
 from evaluations import monitoring, targets
-from evaluations.imports.plans import DatasetPlan, Records, _stored, project_for
+from evaluations.imports.plans import DatasetPlan, Records, project_for
 from evaluations.models import (
     MonitoringProgress,
     MonitoringRound,
@@ -83,8 +83,7 @@ class TargetAdjustmentsPlan(DatasetPlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
-        reports = _stored(run, records)
+        reports = run.load_reports(records)
         projects = _projects(reports, records)
         indicators = _indicators(reports, records, "indicator")
         existing = {
@@ -192,8 +191,7 @@ class MonitoringSpendingPlan(_MonitoringPlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
-        reports = _stored(run, records)
+        reports = run.load_reports(records)
         self.load_rounds(reports)
         projects = _projects(reports, records)
         budgets = monitoring.budgets_of(r.pk for r in reports)
@@ -230,8 +228,7 @@ class MonitoringProgressPlan(_MonitoringPlan):
 
     def plan(self, records: Records) -> None:
         run = self.run
-        run.load_reports(records)
-        reports = _stored(run, records)
+        reports = run.load_reports(records)
         self.load_rounds(reports)
         projects = _projects(reports, records)
         indicators = _indicators(reports, records, "indicator")

@@ -112,11 +112,44 @@ def test_a_run_keeps_its_reports_without_their_texts_and_rule_snapshot(bench_rep
     load = ImportRun.load_reports
 
     def watched(self, records):
-        load(self, records)
+        found = load(self, records)
         kept.extend(self.reports.values())
+        return found
 
     monkeypatch.setattr(ImportRun, "load_reports", watched)
     assert import_file(ds.INDICATORS, indicator_csv(50), filename="i.csv").ok
     assert kept and all(
         {"rule_snapshot", "profile", "problems"} <= report.get_deferred_fields() for report in kept
     )
+
+
+def test_a_column_reads_a_recurring_cell_once_and_long_text_each_time(monkeypatch):
+    """Cells seen before in a column are not read again (names and units recur down a long
+    file); text longer than REMEMBERED_CHARS is read each time and never kept, so what a
+    column remembers stays small whatever the file's cells; an error is raised every time."""
+    from evaluations.imports.cells import REMEMBERED_CHARS, SEEN_CELLS, CellError, CellParser
+
+    parser = CellParser(ds.INDICATORS, ds.INDICATORS.column("deviation"), {})
+    read = []
+    original = parser.read
+    monkeypatch.setattr(parser, "read", lambda text: read.append(text) or original(text))
+    short, long = "受客观因素影响", "说" * (REMEMBERED_CHARS + 1)
+    assert [parser.parse(short), parser.parse(short)] == [short, short]
+    assert [parser.parse(long), parser.parse(long)] == [long, long]
+    assert read == [short, long, long] and list(parser.seen) == [short]
+    for cell in ("bad\x00", "bad\x00"):
+        with pytest.raises(CellError):
+            parser.parse(cell)
+    assert "bad\x00" not in parser.seen
+    for n in range(SEEN_CELLS + 10):
+        parser.parse(f"说明{n}")
+    assert len(parser.seen) <= SEEN_CELLS
+
+
+def test_the_same_bad_cell_on_two_rows_is_named_on_both(bench_report):
+    rows = "".join(
+        f"2024,bench,,output,quantity,指标{n},gte,个,十,5,1.5,\n" for n in range(3)
+    )
+    result = import_file(ds.INDICATORS, (HEADER + rows).encode(), filename="i.csv")
+    assert [(e.row, e.column) for e in result.errors] == [(2, "target_value"), (3, "target_value"), (4, "target_value")]
+    assert not Indicator.objects.exists()
