@@ -10,6 +10,8 @@ is deferred, as ``only`` leaves it), and its ``_state``. A model with a ``pre_in
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import Model, signals
@@ -58,3 +60,14 @@ class Blank:
         obj.__dict__.update(self.defaults, **values)
         obj._state = ModelState()
         return obj
+
+
+@functools.cache
+def set_as_stored(model: type[Model]) -> frozenset[str]:
+    """The attnames that ``setattr`` stores in the instance's ``__dict__`` as they are (no
+    descriptor of the class takes the assignment, as a foreign key's does): for these,
+    ``obj.__dict__.update(values)`` is ``setattr`` for each, in one call."""
+    return frozenset(
+        f.attname for f in model._meta.concrete_fields
+        if not hasattr(inspect.getattr_static(model, f.attname, None), "__set__")
+    )

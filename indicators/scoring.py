@@ -246,8 +246,10 @@ def _ratio(numerator, denominator) -> Fraction:
 
 def _exact(value):
     """``value`` to compare and divide exactly: a Decimal as it is (its comparisons are exact),
-    after the check Fraction(value) made (ValueError for a NaN, OverflowError for an infinity)."""
-    value.as_integer_ratio()
+    after the check Fraction(value) made (ValueError for a NaN, OverflowError for an infinity),
+    asked only of a Decimal that is not finite (a million rows: the ratio of each, unused)."""
+    if not isinstance(value, Decimal) or not value.is_finite():
+        value.as_integer_ratio()
     return value
 
 

@@ -46,19 +46,19 @@ class IndicatorsPlan(PositionedPlan):
         self.existing: dict[tuple, Indicator] = {}
         self.ambiguous: set[tuple] = set()
 
-    def new_indicator(self, report: Report, project) -> Indicator:
+    def new_indicator(self, report: Report, project, report_pk, project_pk) -> Indicator:
         """Indicator(report=report, project=project), made by common.instances.Blank (a million
-        rows spent ~8 s in Model.__init__)."""
+        rows spent ~8 s in Model.__init__); ``report_pk``, ``project_pk``: their ids."""
         if self.blank is None:
             self.blank = Blank(Indicator)
-        indicator = self.blank(report_id=report.pk, project_id=None if project is None else project.pk)
-        indicator._state.fields_cache.update(report=report, project=project)
+        indicator = self.blank(report_id=report_pk, project_id=project_pk)
+        indicator._state.fields_cache = {"report": report, "project": project}
         return indicator
 
-    def rules_for(self, report: Report):
+    def rules_for(self, report_pk: int | None):
         """Report.rules of a stored report (read once a report, see plan()); None for a report
         not stored yet (a new report: the closing recompute scores it)."""
-        return None if report.pk is None else self.report_rules.get(report.pk)
+        return None if report_pk is None else self.report_rules.get(report_pk)
 
     def read_rules(self, reports: list[Report]) -> None:
         """The rules of the chunk's stored reports not read before (evaluations.models.report
@@ -111,7 +111,7 @@ class IndicatorsPlan(PositionedPlan):
         # Reports that had no indicators hold only rows of this import, each scored below under
         # its report's rules: the closing recompute totals them as scored (scores.py).
         scores.written_scored(
-            r.pk for r in reports if r.pk in empty and self.rules_for(r) is not None
+            r.pk for r in reports if r.pk in empty and self.rules_for(r.pk) is not None
         )
         return reports
 
@@ -142,8 +142,9 @@ class IndicatorsPlan(PositionedPlan):
             project = project_for(run, number, record, report, projects)
             if project is None:
                 return
-        report_pk = report.pk
-        match = (report_pk, project.pk if project else None, record["name"])
+        report_pk = report.pk  # (read once: a million rows asked each id ~8 times)
+        project_pk = project.pk if project else None
+        match = (report_pk, project_pk, record["name"])
         if report_pk and match in ambiguous:
             run.error(number, "name", _("已有多个同名指标，无法确定要更新哪一个。"))
             return
@@ -156,10 +157,10 @@ class IndicatorsPlan(PositionedPlan):
                 values[column] = default if record[column] is None else record[column]
         values["level1"], values["level2"] = record["level1"], record["level2"]
         if indicator is None:
-            indicator = self.new_indicator(report, project)
-            values["position"] = self.take_position(report, project)
+            indicator = self.new_indicator(report, project, report_pk, project_pk)
+            values["position"] = self.next_position_in((report_pk or ("new", id(report)), project_pk))
             values.setdefault("nature", nature)
-        rules = self.rules_for(report)
+        rules = self.rules_for(report_pk)
         if record["level1"] == Level1.COST and not (rules or indicator.rules).cost_level1:
             run.error(number, "level1", _("该报告的评分规则不设“成本指标”一级指标，请填在“产出指标”下。"))
             return

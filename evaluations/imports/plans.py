@@ -299,9 +299,13 @@ class PositionedPlan(DatasetPlan):
         return empty
 
     def take_position(self, report: Report, project=None) -> int:
-        slot = (report.pk or ("new", id(report)), project.pk if project else None)
-        self.next_position[slot] = self.next_position.get(slot, 0) + 1
-        return self.next_position[slot]
+        return self.next_position_in((report.pk or ("new", id(report)), project.pk if project else None))
+
+    def next_position_in(self, slot: tuple) -> int:
+        """The next position in ``slot``: (report id, or ("new", id(report)) for a report not
+        stored yet; project id or None), as :meth:`take_position` names it."""
+        position = self.next_position[slot] = self.next_position.get(slot, 0) + 1
+        return position
 
 
 class ProjectsPlan(PositionedPlan):

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import signals
 
-from common.instances import Blank, loaded
+from common.instances import Blank, loaded, set_as_stored
 from evaluations.models import Project
 from indicators.models import Indicator
 from tests.factories import ProjectFactory
@@ -81,3 +81,13 @@ def test_blank_goes_through_django_for_a_model_with_an_init_receiver():
     finally:
         signals.post_init.disconnect(receiver, sender=Indicator)
     assert not blank.fast and seen == [made] and made.report_id == 7
+
+
+def test_set_as_stored_names_the_fields_a_dict_update_sets_alike():
+    plain = set_as_stored(Indicator)
+    assert {"name", "weight", "position", "final_score", "id"} <= plain
+    # A foreign key's attname goes through its descriptor (it forgets the cached object).
+    assert not {"report_id", "project_id", "report", "project"} & plain
+    indicator = Indicator(name="甲")
+    indicator.__dict__.update({"name": "乙", "weight": Decimal("5")})
+    assert (indicator.name, indicator.weight) == ("乙", Decimal("5"))

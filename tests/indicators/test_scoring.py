@@ -490,3 +490,18 @@ def test_table_without_execution_rate_counts_execution_as_zero() -> None:
     assert table.total == D("90.00")
     assert table.grade == "excellent"
 
+
+
+@pytest.mark.parametrize(("value", "error"), [
+    (D("NaN"), ValueError), (D("sNaN"), ValueError), (D("Infinity"), OverflowError),
+    (D("-Infinity"), OverflowError),
+])
+@pytest.mark.parametrize("nature", ["gte", "lte", "eq"])
+def test_a_target_or_actual_that_is_no_number_is_refused(value, error, nature):
+    """A NaN or an infinity is no figure (the database stores neither): refused, never scored."""
+    from indicators.scoring import indicator_score
+
+    with pytest.raises(error):
+        indicator_score(nature=nature, weight=D("10"), target=value, actual=D("5"))
+    with pytest.raises(error):
+        indicator_score(nature=nature, weight=D("10"), target=D("5"), actual=value)
