@@ -8,6 +8,7 @@ full-width or other non-ASCII digits (``１２３``), ``_`` and stray separators
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -16,8 +17,10 @@ from django.utils.translation import gettext as _
 # Significant digits a SQLite REAL (a double) keeps exactly: Django stores decimals there as
 # REAL, so more would be rounded silently. PostgreSQL's numeric holds max_digits in full.
 SQLITE_EXACT_DIGITS = 15
+# (?=\.?[0-9]): a digit, right after the sign or after a leading point ("", "-" and "." are
+# no number).
 NUMBER_RE = re.compile(
-    r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]*)?$", re.ASCII
+    r"^[+-]?(?=\.?[0-9])(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.[0-9]*)?$", re.ASCII
 )
 
 
@@ -33,7 +36,7 @@ def exact_digits_for(vendor: str) -> int | None:
 def read_number(text: str) -> Decimal:
     """The Decimal written in ``text``; NumberError when it is not a plain decimal."""
     text = text.strip()
-    if not NUMBER_RE.match(text) or not any(c.isdigit() for c in text):
+    if not NUMBER_RE.match(text):
         if any("\uff01" <= c <= "\uff5e" for c in text):  # full-width forms (a Chinese IME's)
             raise NumberError(_("“%(value)s”含全角字符：请用半角数字和标点输入（如 1,234.50）。") % {"value": text})
         raise NumberError(_("“%(value)s”不是有效的数字。") % {"value": text})
@@ -52,20 +55,26 @@ def parse_decimal(
     value = read_number(text)
     if value < 0 and not negative:
         raise NumberError(_("不能为负数（%(value)s）。") % {"value": text.strip()})
-    step = Decimal(1).scaleb(-places)
-    if value != value.quantize(step):
+    # Its whole part's digits, asked before quantizing: a 30-digit number would not fit the
+    # decimal context's 28 digits once given its places.
+    if value and value.adjusted() + 1 > digits - places:
+        raise NumberError(_("数值过大（%(value)s）。") % {"value": text.strip()})
+    quantized = value.quantize(_step(places))
+    if quantized != value:
         raise NumberError(
             _("最多 %(places)s 位小数（%(value)s）。") % {"places": places, "value": text.strip()}
         )
-    value = value.quantize(step)
-    if len(value.as_tuple().digits) > digits:
-        raise NumberError(_("数值过大（%(value)s）。") % {"value": text.strip()})
-    if exact_digits and len(value.normalize().as_tuple().digits) > exact_digits:
+    if exact_digits and len(quantized.normalize().as_tuple().digits) > exact_digits:
         raise NumberError(
             _("SQLite 数据库只能精确保存 %(digits)s 位有效数字（%(value)s）。")
             % {"digits": exact_digits, "value": text.strip()}
         )
-    return value
+    return quantized
+
+
+@functools.cache
+def _step(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
 
 
 def parse_integer(text: str) -> int:
