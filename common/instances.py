@@ -35,8 +35,9 @@ def loaded(model: type[Model], attnames: Sequence[str], rows: Iterable[tuple], d
     new = model.__new__
     for row in rows:
         obj = new(model)
-        obj.__dict__.update(zip(attnames, row, strict=True))
-        state = obj._state = ModelState()
+        fields = obj.__dict__
+        fields.update(zip(attnames, row, strict=True))
+        state = fields["_state"] = ModelState()
         state.adding, state.db = False, db
         yield obj
 
@@ -49,6 +50,7 @@ class Blank:
 
     def __init__(self, model: type[Model]) -> None:
         self.model = model
+        self.new = model.__new__
         fields = model._meta.concrete_fields
         self.defaults = {f.attname: f.get_default() for f in fields}
         self.fast = plain(model) and not any(f.has_default() and callable(f.default) for f in fields)
@@ -56,9 +58,11 @@ class Blank:
     def __call__(self, **values) -> Model:
         if not self.fast:
             return self.model(**values)
-        obj = self.model.__new__(self.model)
-        obj.__dict__.update(self.defaults, **values)
-        obj._state = ModelState()
+        obj = self.new(self.model)
+        fields = obj.__dict__  # (in place, each step in C: half the time of setattr and **)
+        fields.update(self.defaults)
+        fields.update(values)
+        fields["_state"] = ModelState()
         return obj
 
 

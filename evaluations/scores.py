@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
+from operator import attrgetter
 
 from django.db import connections, router, transaction
 from django.db.models.signals import post_delete, post_save
@@ -58,6 +59,7 @@ INDICATOR_COLUMNS = (
 # with ``as_stored``, tables.SCORING_INDICATOR, the order of its rows): the rest is not read.
 STORED_SCORE_COLUMNS = ("id", "report_id", "project_id", "position", "weight", "applicable", "final_score")
 BUDGET_COLUMNS = ("id", "report_id", "initial_budget", "adjusted_budget", "personnel", "public", "project")
+_read_stored = attrgetter(*STORED_SCORE_COLUMNS)  # an indicator's, as _Row.stored takes them
 PROJECT_COLUMNS = (
     "id", "report_id", "code", "position", "initial_budget", "adjusted_budget", "expenditure",
     "execution_weight_override", *TABLE_FIELDS,
@@ -373,10 +375,7 @@ class Totals:
                 self.held -= len(self.rows.pop(report_id, ()))
                 self.reopened.add(report_id)
                 continue
-            self.rows.setdefault(report_id, []).append(_Row.stored((
-                ind.pk, report_id, ind.project_id, ind.position, ind.weight, ind.applicable,
-                ind.final_score,
-            )))
+            self.rows.setdefault(report_id, []).append(_Row.stored(_read_stored(ind)))
             self.held += 1
 
     def moved_past(self, current: set[int]) -> None:

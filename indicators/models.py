@@ -160,7 +160,8 @@ class Indicator(models.Model):
         for indicator in indicators:
             project = indicator._state.fields_cache.get("project")  # loaded, or None
             if project is not None and project.report_id is not None:
-                indicator.report_id = project.report_id
+                if indicator.report_id != project.report_id:  # (as a rule, it is already)
+                    indicator.report_id = project.report_id
             elif indicator.project_id is not None:
                 pending.append(indicator)
         if not pending:

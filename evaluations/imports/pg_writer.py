@@ -27,6 +27,7 @@ from django.utils import timezone
 from psycopg import Copy
 from psycopg.copy import FileWriter
 
+from common.instances import set_as_stored
 from evaluations.imports.background import BackgroundWrites
 from indicators.models import Indicator
 from indicators.signals import indicators_written
@@ -121,14 +122,13 @@ class CopyWriter:
         """New rows: ids reserved and their values read now; the job copies them into the table,
         then writes their history records from the rows as stored (the server reads them back:
         Python formatted each row twice before)."""
-        self.give_ids(creates)
+        ids = self.give_ids(creates)
         rows = []
         for obj in creates:
             for field in self.stamped:
                 field.pre_save(obj, add=True)
             rows.append(self.values(obj))
         rows = self.formatted(rows)
-        ids = [obj.pk for obj in creates]
 
         def job(cursor) -> None:
             self.copy(cursor, self.table, self.columns, rows)
@@ -218,14 +218,23 @@ class CopyWriter:
                            [self.sequence, missing])
             self.spare_ids.extend(pk for (pk,) in cursor.fetchall())
 
-    def give_ids(self, creates: list) -> None:
-        """Give ``creates`` ids reserved before (:meth:`reserve`), reserving any lacking."""
+    def give_ids(self, creates: list) -> list[int]:
+        """Give ``creates`` ids reserved before (:meth:`reserve`), reserving any lacking; the
+        ids, in their order."""
         self.reserve(len(creates))
         taken, self.spare_ids = self.spare_ids[:len(creates)], self.spare_ids[len(creates):]
+        # Without parent models, setting ``pk`` sets the id field alone (Model._set_pk_val).
+        attname = self.pk.attname
+        direct = not self.model._meta.parents and attname in set_as_stored(self.model)
+        alias = self.connection.alias
         for obj, pk in zip(creates, taken, strict=True):
-            obj.pk = pk
-            obj._state.adding = False
-            obj._state.db = self.connection.alias
+            if direct:
+                obj.__dict__[attname] = pk
+            else:
+                obj.pk = pk
+            state = obj._state
+            state.adding, state.db = False, alias
+        return taken
 
     def values(self, obj) -> list:
         """The row's column values as COPY writes them; a related object assigned before it
