@@ -13,6 +13,13 @@ the commit, or before the rollback after an error). So nothing the importer read
 overtakes an earlier chunk's rows, and the fewer statements the importing thread sends between
 two chunks (the plans look up a window of chunks at once, importer.WINDOW_CHUNKS), the less it
 waits. Memory: IN_FLIGHT chunks' rows in flight, as COPY text.
+
+The last chunk of a window is held back (``submit(job, hold=True)``) until the next window's
+lookups are done, which run before it (:meth:`BackgroundWrites.overtaking`): started at once, it
+was still being written when they began, and they waited for it, a chunk's write at every
+window (about 5 s of a million-row import). They may overtake it because none of them reads or
+writes its rows (importer.Importer.flush_window says why); every other statement starts it and
+waits for it as for any write.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ class BackgroundWrites:
         self.connection = connection
         self.running: deque[Future] = deque()
         self.executor: ThreadPoolExecutor | None = None
+        self.held: Callable[[], None] | None = None  # a write not started yet (hold=True)
+        self.overtaken = False  # statements now may run before the held write
 
     @contextlib.contextmanager
     def active(self) -> Iterator[BackgroundWrites]:
@@ -42,6 +51,7 @@ class BackgroundWrites:
                 try:
                     yield self
                 except BaseException:
+                    self.held = None  # undone with the rest
                     with contextlib.suppress(Exception):
                         self.wait()  # the connection is the thread's until it stops
                     raise
@@ -49,23 +59,51 @@ class BackgroundWrites:
         finally:
             self.executor.shutdown()
             self.executor = None
+            self.held = None
 
-    def submit(self, job: Callable[[], None]) -> None:
+    def submit(self, job: Callable[[], None], *, hold: bool = False) -> None:
         """Start ``job`` (it uses the raw connection) after the writes started before it, once
-        fewer than IN_FLIGHT are; outside the block, run it now."""
+        fewer than IN_FLIGHT are; outside the block, run it now. ``hold``: start it with the
+        next write, or before the next statement that does not overtake it."""
         if self.executor is None:
             self.run(job)
             return
+        self.release()
+        if hold:
+            self.held = job
+        else:
+            self.start(job)
+
+    def start(self, job: Callable[[], None]) -> None:
         while len(self.running) >= IN_FLIGHT:
             self.running.popleft().result()
         self.running.append(self.executor.submit(self.run, job))
+
+    def release(self) -> None:
+        """Start the write held back, if one is."""
+        if self.held is not None:
+            job, self.held = self.held, None
+            self.start(job)
+
+    @contextlib.contextmanager
+    def overtaking(self) -> Iterator[None]:
+        """Statements inside the block run before the write held back (the caller knows they
+        neither read nor write its rows); they still wait for the writes started. The held
+        write starts as the block ends."""
+        self.overtaken = True
+        try:
+            yield
+        finally:
+            self.overtaken = False
+        self.release()
 
     def run(self, job: Callable[[], None]) -> None:
         with self.connection.wrap_database_errors:  # Django's exceptions, as a query raises
             job()
 
     def wait(self) -> None:
-        """Wait for every write started; raise the first one's error."""
+        """Wait for every write, the one held back started first; raise the first one's error."""
+        self.release()
         error = None
         while self.running:
             try:
@@ -76,6 +114,13 @@ class BackgroundWrites:
             raise error
 
     def before_statement(self, execute, sql, params, many, context):
-        if self.running:
+        if self.overtaken:
+            held, self.held = self.held, None
+            try:
+                if self.running:
+                    self.wait()
+            finally:
+                self.held = held
+        elif self.running or self.held is not None:
             self.wait()
         return execute(sql, params, many, context)

@@ -290,21 +290,28 @@ class Importer:
 
     def flush_window(self, window: list[tuple[int, dict]]) -> None:
         """Look up what a window of rows points at, then plan and write it chunk by chunk;
-        ``window`` is emptied as its chunks are planned."""
-        with by_index(self.dataset.model):
+        ``window`` is emptied as its chunks are planned.
+
+        The lookups and holds run before the write of the last chunk of the window before
+        (Writer.overtaking), which they need not wait for: they read the reports, projects and
+        rules the file names (no chunk writes those), the last positions of reports no earlier
+        window named (no chunk wrote into those), and the stored rows of the names in the file
+        (a row of an earlier window with one of them is the same key twice, refused however
+        it is found: context.KeysSeen); the totals they write are of projects and reports."""
+        with self.writer.overtaking(), by_index(self.dataset.model):
             self.writer.hold(self.plan.look_up(window), len(window))
         while window:
             chunk = window[:CHUNK_ROWS] if self.plan.chunked else window[:]
             del window[:len(chunk)]
-            self.flush(chunk)
+            self.flush(chunk, last_of_window=not window)
 
-    def flush(self, chunk: list[tuple[int, dict]]) -> None:
+    def flush(self, chunk: list[tuple[int, dict]], *, last_of_window: bool = False) -> None:
         """Plan one chunk and, while the file has no error yet, write it."""
         run = self.run_state
         run.next_chunk()
         self.plan.plan(chunk)
         if not self.result.errors:
-            self.writer.write_chunk()
+            self.writer.write_chunk(last_of_window=last_of_window)
         run.planned = []
 
     def forget_new_ids(self) -> None:

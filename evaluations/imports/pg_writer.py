@@ -74,11 +74,12 @@ class CopyWriter:
         self.checked_now = False  # the foreign keys are checked as each statement ends
 
     def write(self, creates: list, updates: list[tuple[object, set]], user, reason: str,
-              background: BackgroundWrites | None = None) -> None:
+              background: BackgroundWrites | None = None, *, hold: bool = False) -> None:
         """Store ``creates`` (new instances: given their ids) and the ``updates``' fields.
 
         The rows are read here; their statements run in ``background`` (background.py) when
-        given, so the server stores them while the next chunk is planned."""
+        given, so the server stores them while the next chunk is planned (``hold``: held back
+        till the next window's lookups are done)."""
         if not creates and not updates:
             return
         if self.model is Indicator:  # the rule Indicator.save keeps (docs/design.md, "Domain model")
@@ -89,7 +90,7 @@ class CopyWriter:
             jobs.append(self.create_rows(creates, stamp[:2] + [NEW_ROW] + stamp[3:]))
         if updates:
             jobs.append(self.update_rows(updates, stamp[:2] + [CHANGED_ROW] + stamp[3:]))
-        (background or BackgroundWrites(self.connection)).submit(lambda: self.run(jobs))
+        (background or BackgroundWrites(self.connection)).submit(lambda: self.run(jobs), hold=hold)
         if self.model is Indicator:
             report_ids = {obj.report_id for obj in creates} | {obj.report_id for obj, _n in updates}
             indicators_written.send(sender=Indicator, report_ids=report_ids - {None},

@@ -63,9 +63,10 @@ class Writer:
         if self.copy_writer is not None:
             self.copy_writer.reserve(rows)
 
-    def write_chunk(self) -> None:
+    def write_chunk(self, *, last_of_window: bool = False) -> None:
         """Write the chunk planned; on PostgreSQL its statements start at once, in the
-        background, beside the parsing and planning of the next chunk."""
+        background, beside the parsing and planning of the next chunk (the last of a window's
+        after the next window's lookups: :meth:`overtaking`)."""
         # Scores are recomputed once for the import's reports at its end (importer.py's
         # scores.deferred()): mark_edited notes them as the block ends.
         run = self.run
@@ -77,7 +78,7 @@ class Writer:
         if self.plan.saves_each:
             self.save_each()
         else:
-            self.bulk_write()
+            self.bulk_write(hold=last_of_window)
         self.plan.after_write()
         for key, report in list(run.new_reports.items()):
             if report.pk is not None:  # stored now: later chunks find it as any other
@@ -106,7 +107,12 @@ class Writer:
             obj._change_reason = self.reason
             obj.save()
 
-    def bulk_write(self) -> None:
+    def overtaking(self):
+        """The block a window's lookups and holds run in (importer.Importer.flush_window): before
+        the write of the last chunk of the window before (background.BackgroundWrites)."""
+        return self.background.overtaking() if self.background else contextlib.nullcontext()
+
+    def bulk_write(self, *, hold: bool = False) -> None:
         # Rows pointing at reports created above pick up their ids when saved (Django
         # copies the id of an assigned related object at save and bulk_create time).
         planned = self.run.planned
@@ -116,7 +122,7 @@ class Writer:
         if self.copy_writer is not None:
             self.copy_writer.write(
                 creates, [(obj, set(changes) | self.plan.derived_fields) for obj, changes in updates],
-                self.run.user, self.reason, self.background,
+                self.run.user, self.reason, self.background, hold=hold,
             )
         elif creates:
             model.objects.bulk_create(creates, batch_size=BATCH_SIZE)

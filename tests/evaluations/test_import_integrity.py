@@ -41,11 +41,11 @@ def submit_before_writing(report, *, after_chunks: int = 0):
     original = importer_module.Writer.write_chunk
     calls = {"n": 0}
 
-    def write_chunk(self):
+    def write_chunk(self, **kwargs):
         if calls["n"] == after_chunks:
             Report.objects.filter(pk=report.pk).update(status=Report.Status.SUBMITTED)
         calls["n"] += 1
-        return original(self)
+        return original(self, **kwargs)
 
     return mock.patch.object(importer_module.Writer, "write_chunk", write_chunk)
 
@@ -129,9 +129,9 @@ def test_the_command_line_may_not_change_a_report_a_reviewer_is_checking(
 def test_a_report_published_meanwhile_fails_a_superusers_import(draft, superuser):
     original = importer_module.Writer.write_chunk
 
-    def write_chunk(self):
+    def write_chunk(self, **kwargs):
         published_by_workflow(draft, superuser)
-        return original(self)
+        return original(self, **kwargs)
 
     with mock.patch.object(importer_module.Writer, "write_chunk", write_chunk):
         result = import_file(ds.NARRATIVES, narratives(2), user=superuser)
@@ -335,12 +335,12 @@ def test_an_import_racing_a_submission_completes_first_or_fails_whole(submitted)
     original = importer_module.Writer.write_chunk
     calls = {"n": 0}
 
-    def pausing_write_chunk(self):
+    def pausing_write_chunk(self, **kwargs):
         calls["n"] += 1
         if submitted == "before_it_writes" and calls["n"] == 1:
             paused.set()
             release.wait(10)
-        original(self)
+        original(self, **kwargs)
         if submitted == "while_the_import_holds_the_report" and calls["n"] == 1:
             paused.set()
             release.wait(10)

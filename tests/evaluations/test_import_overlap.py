@@ -81,9 +81,9 @@ def test_the_collector_runs_less_often_while_importing_and_as_before_after(bench
     seen = []
     original = importer.Importer.flush
 
-    def flush(self, chunk):
+    def flush(self, chunk, **kwargs):
         seen.append(gc.get_threshold())
-        return original(self, chunk)
+        return original(self, chunk, **kwargs)
 
     monkeypatch.setattr(importer.Importer, "flush", flush)
     assert import_file(ds.INDICATORS, indicator_csv(30), filename="i.csv").ok
@@ -222,5 +222,52 @@ def test_totals_hold_a_bounded_number_of_rows_and_leave_the_rest_to_the_closing_
     monkeypatch.setattr(scores.Totals, "written", written)
     assert import_file(ds.INDICATORS, indicator_csv(30), filename="i.csv").ok
     assert held and max(held) <= 10
+    bench_report.refresh_from_db()
+    assert bench_report.total_score is not None and scores.stale(bench_report) == []
+
+
+@pytest.mark.postgresql_only
+def test_a_windows_last_write_waits_for_the_next_windows_lookups(bench_report, monkeypatch):  # noqa: F811
+    """background.py: the last chunk of a window is written after the next window's lookups
+    (which need not wait for it), the others as soon as they are planned; every row is stored
+    as before, and a statement outside the lookups still finds the rows before it written."""
+    from django.db import connection
+
+    from evaluations.imports.background import BackgroundWrites
+
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    monkeypatch.setattr(importer, "WINDOW_CHUNKS", 2)
+    events = []
+    copy = CopyWriter.copy
+
+    def copied(self, cursor, table, columns, payload):
+        if table == self.table:
+            events.append(("copy", payload.count(b"\n")))
+        return copy(self, cursor, table, columns, payload)
+
+    original = BackgroundWrites.before_statement
+
+    def seen(self, execute, sql, params, many, context):
+        def executed(sql, params, many, context):  # once the writes it waits for are done
+            if sql == "SET LOCAL enable_seqscan = off":
+                events.append(("lookups", None))
+            return execute(sql, params, many, context)
+        return original(self, executed, sql, params, many, context)
+
+    monkeypatch.setattr(CopyWriter, "copy", copied)
+    monkeypatch.setattr(BackgroundWrites, "before_statement", seen)
+    result = import_file(ds.INDICATORS, indicator_csv(100), filename="i.csv")
+    assert result.ok and result.count("new") == 100, result.errors[:3]
+    # Windows of 40 rows: chunks of 20, 20 | 20, 20 | 20; each window's second chunk is
+    # copied after the next window's lookups begin; the last one at the end.
+    assert events == [
+        ("lookups", None), ("copy", 20),
+        ("lookups", None), ("copy", 20), ("copy", 20),
+        ("lookups", None), ("copy", 20), ("copy", 20),
+    ]
+    assert Indicator.objects.count() == Indicator.history.count() == 100
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM indicators_indicator WHERE final_score IS NULL")
+        assert cursor.fetchone()[0] == 0
     bench_report.refresh_from_db()
     assert bench_report.total_score is not None and scores.stale(bench_report) == []
