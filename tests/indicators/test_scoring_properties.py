@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
 from hypothesis import assume, given
@@ -143,8 +142,8 @@ def test_prop_total_invariant_to_not_applicable_and_unweighted_rows(
     table: list[ScoredRow], extra: ScoredRow, position: int
 ) -> None:
     i = position % (len(table) + 1)
-    dropped_out = dataclasses.replace(extra, applicable=False)
-    unweighted = dataclasses.replace(extra, weight=None)
+    dropped_out = extra._replace(applicable=False)
+    unweighted = extra._replace(weight=None)
     assert total_score(table[:i] + [dropped_out] + table[i:]) == total_score(table)
     assert total_score(table[:i] + [unweighted] + table[i:]) == total_score(table)
     # Dropping an existing not-applicable row changes nothing either.
@@ -177,6 +176,6 @@ def test_prop_total_scale_invariant(table: list[ScoredRow], factor: int, extra: 
     assume(any(r.weight for r in table))
     scaled = [ScoredRow(r.score * factor, r.weight * factor) for r in table]  # type: ignore[operator]
     assert total_score(scaled) == total_score(table)
-    assert total_score([*scaled, dataclasses.replace(extra, applicable=False)]) == total_score(
+    assert total_score([*scaled, extra._replace(applicable=False)]) == total_score(
         table
     )
