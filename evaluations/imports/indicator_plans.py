@@ -55,6 +55,13 @@ class IndicatorsPlan(PositionedPlan):
         indicator._state.fields_cache = {"report": report, "project": project}
         return indicator
 
+    def report_stored(self, report: Report) -> None:
+        """A report this import created holds only the file's rows: never searched for stored
+        ones (a key repeated is refused, KeysSeen). Its first rows were planned unscored (it
+        had no rules yet), so the closing recompute scores it in full (not written_scored)."""
+        super().report_stored(report)
+        self.empty_before.add(report.pk)
+
     def rules_for(self, report_pk: int | None):
         """Report.rules of a stored report (read once a report, see plan()); None for a report
         not stored yet (a new report: the closing recompute scores it)."""

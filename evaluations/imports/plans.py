@@ -64,6 +64,10 @@ class DatasetPlan:
     def after_write(self) -> None:
         """Writes that need this chunk's rows stored first."""
 
+    def report_stored(self, report: Report) -> None:
+        """A report this import created was stored with the chunk just written (it has an id
+        now): later chunks and windows find it as any stored report."""
+
     def key_text(self, key: tuple) -> str:
         return " ".join(str(k) for k in key if k is not None)
 
@@ -297,6 +301,15 @@ class PositionedPlan(DatasetPlan):
             self.next_position[slot] = row["top"] or 0
             empty.discard(row["report_id"])
         return empty
+
+    def report_stored(self, report: Report) -> None:
+        """Its positions go on from those its rows took while it was new (the rows of a chunk
+        not yet written are not in the database to be read again: the last chunk of a window
+        is written after the next window's lookups, background.py)."""
+        new = ("new", id(report))
+        for slot in [slot for slot in self.next_position if slot[0] == new]:
+            self.next_position[(report.pk, slot[1])] = self.next_position.pop(slot)
+        self.positions_read.add(report.pk)
 
     def take_position(self, report: Report, project=None) -> int:
         return self.next_position_in((report.pk or ("new", id(report)), project.pk if project else None))

@@ -84,6 +84,7 @@ class Writer:
             if report.pk is not None:  # stored now: later chunks find it as any other
                 run.reports[key] = run.new_reports.pop(key)
                 self.holds.created.add(report.pk)
+                self.plan.report_stored(report)
 
     def create_reports(self) -> None:
         """Fiscal years and reports the chunk's rows need, created before the rows themselves."""

@@ -271,3 +271,30 @@ def test_a_windows_last_write_waits_for_the_next_windows_lookups(bench_report, m
         assert cursor.fetchone()[0] == 0
     bench_report.refresh_from_db()
     assert bench_report.total_score is not None and scores.stale(bench_report) == []
+
+
+@pytest.mark.parametrize("window_chunks", [1, 2])
+def test_a_report_the_import_creates_keeps_numbering_its_rows_chunk_after_chunk(db, monkeypatch, window_chunks):
+    """A new report's rows span five chunks (and windows of one or two): each chunk goes on
+    from the positions the chunk before took (PositionedPlan.report_stored), whether or not
+    the chunk before is written yet (the last of a window is written after the next window's
+    lookups, background.py); its rows are scored and its tables totalled as a full recompute
+    finds them. Found by a review: positions restarted at 1 and the database refused the file."""
+    from evaluations.models import Department, FiscalYear, Report
+
+    FiscalYear.objects.create(year=2024)
+    Report.objects.create(department=Department.objects.create(code="old", name="旧部门"),
+                          fiscal_year=FiscalYear.objects.get(year=2024))
+    Department.objects.create(code="fresh", name="新部门")
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 20)
+    monkeypatch.setattr(importer, "WINDOW_CHUNKS", window_chunks)
+    header = "year,department_code,project_code,level1,level2,name,nature,unit,target_value,actual_value,weight,deviation\n"
+    rows = [f"2024,old,,output,quantity,甲{n},gte,个,5,3,1.5,x\n" for n in range(20)]
+    rows += [f"2024,fresh,,output,quantity,乙{n},gte,个,{n % 50 + 1},{n % 37},1.5,x\n" for n in range(100)]
+    result = import_file(ds.INDICATORS, (header + "".join(rows)).encode(), filename="i.csv")
+    assert result.ok and result.count("new") == 120, result.errors[:3]
+    fresh = Report.objects.get(department__code="fresh")
+    assert sorted(fresh.indicators.values_list("position", flat=True)) == list(range(1, 101))
+    assert not Indicator.objects.filter(final_score__isnull=True).exists()
+    fresh.refresh_from_db()
+    assert fresh.total_score is not None and scores.stale(fresh) == []
