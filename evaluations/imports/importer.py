@@ -295,7 +295,8 @@ class Importer:
         The lookups and holds run before the write of the last chunk of the window before
         (Writer.overtaking), which they need not wait for: they read the reports, projects and
         rules the file names (no chunk writes those), the last positions of reports no earlier
-        window named (no chunk wrote into those), and the stored rows of the names in the file
+        window named (no chunk wrote into those; a report this import created goes on from its
+        own count, PositionedPlan.report_stored), and the stored rows of the names in the file
         (a row of an earlier window with one of them is the same key twice, refused however
         it is found: context.KeysSeen); the totals they write are of projects and reports."""
         with self.writer.overtaking(), by_index(self.dataset.model):
