@@ -101,9 +101,11 @@ class BackgroundWrites:
         with self.connection.wrap_database_errors:  # Django's exceptions, as a query raises
             job()
 
-    def wait(self) -> None:
-        """Wait for every write, the one held back started first; raise the first one's error."""
-        self.release()
+    def wait(self, *, held_too: bool = True) -> None:
+        """Wait for every write started, and the one held back unless ``held_too`` is False
+        (then it stays held); raise the first one's error."""
+        if held_too:
+            self.release()
         error = None
         while self.running:
             try:
@@ -114,13 +116,6 @@ class BackgroundWrites:
             raise error
 
     def before_statement(self, execute, sql, params, many, context):
-        if self.overtaken:
-            held, self.held = self.held, None
-            try:
-                if self.running:
-                    self.wait()
-            finally:
-                self.held = held
-        elif self.running or self.held is not None:
-            self.wait()
+        if self.running or (self.held is not None and not self.overtaken):
+            self.wait(held_too=not self.overtaken)
         return execute(sql, params, many, context)
