@@ -42,6 +42,11 @@ def loaded(model: type[Model], attnames: Sequence[str], rows: Iterable[tuple], d
         yield obj
 
 
+def only(queryset, attnames: Sequence[str]) -> Iterator[Model]:
+    """``queryset.only(*attnames)``, its instances made by :func:`loaded` from its tuples."""
+    return loaded(queryset.model, attnames, queryset.values_list(*attnames), queryset.db)
+
+
 class Blank:
     """Makes new instances of one model as ``model(**values)`` does (``values`` by attname):
     every concrete field at its default, ``values`` over them. Made here where the model is

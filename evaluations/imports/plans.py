@@ -12,7 +12,7 @@ from typing import ClassVar
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from common.instances import loaded
+from common.instances import only
 from evaluations import access, workflow
 from evaluations import datasets as ds
 from evaluations.imports.context import ImportRun
@@ -358,10 +358,7 @@ def load_projects(reports: list[Report], records: Records) -> dict[tuple[int, st
     common.instances.loaded: a million-row import read 90,000)."""
     codes = {r.get("project_code") for _n, r in records} - {None}
     queryset = Project.objects.filter(report__in=reports, code__in=codes).order_by()
-    return {
-        (p.report_id, p.code): p
-        for p in loaded(Project, PROJECT_KEYS, queryset.values_list(*PROJECT_KEYS), queryset.db)
-    }
+    return {(p.report_id, p.code): p for p in only(queryset, PROJECT_KEYS)}
 
 
 def project_for(run: ImportRun, number: int, record: dict, report: Report, projects):
